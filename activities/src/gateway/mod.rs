@@ -1,0 +1,5 @@
+//! Adapters to outside systems. Each speaks one vendor's wire format and nothing else.
+
+pub mod stripe;
+
+pub use stripe::{GatewayError, PaymentIntent, StripeGateway};

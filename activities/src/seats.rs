@@ -1,0 +1,422 @@
+//! Seat inventory: hold, extend for payment, confirm and release, each one short transaction.
+//!
+//! **The invariant:** a seat of a show belongs to at most one live booking. A hold is one
+//! conditional `UPDATE` over the seat rows (`free`, or `held` with an expired `held_until`),
+//! all or nothing in one transaction. Confirm and release touch only rows that still carry this
+//! booking's id, so a late timer or a retried activity can never take another booking's seat.
+
+use crate::error::{from_sqlx, permanent};
+use chrono::{DateTime, Utc};
+use mtbp_domain::{BookingId, BookingStatus, Contact, ShowId};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::sync::Arc;
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+use uuid::Uuid;
+
+/// Ask to hold seats of a show for a new booking.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HoldRequest {
+    /// The booking the seats will belong to.
+    pub booking_id: BookingId,
+    /// The show.
+    pub show_id: ShowId,
+    /// Seat labels, validated and sorted.
+    pub seats: Vec<String>,
+    /// How long the hold lasts.
+    pub hold_seconds: u32,
+    /// Who to reach about the booking.
+    pub contact: Contact,
+    /// The signed-in customer, if any.
+    pub customer_id: Option<Uuid>,
+}
+
+/// A held seat with its price.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldSeat {
+    /// Seat label.
+    pub label: String,
+    /// Seat category code.
+    pub category: String,
+    /// Price in minor units.
+    pub price_minor: i64,
+}
+
+/// A successful hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    /// When the hold lapses, in milliseconds since the Unix epoch (database clock).
+    pub expires_at_ms: i64,
+    /// Total price in minor units.
+    pub amount_minor: i64,
+    /// ISO currency code.
+    pub currency: String,
+    /// The seats, sorted by label.
+    pub seats: Vec<HeldSeat>,
+}
+
+/// What happened to a hold request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HoldOutcome {
+    /// Every seat is now held for the booking.
+    Held(Hold),
+    /// Some seats are not free; nothing was held.
+    SeatsUnavailable {
+        /// The seats that are taken, blocked or not on this show.
+        seats: Vec<String>,
+    },
+    /// The show cannot be booked (cancelled, already started, or unknown).
+    ShowNotBookable {
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+/// Ask to end a booking's hold and record how the booking ended.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReleaseRequest {
+    /// The booking.
+    pub booking_id: BookingId,
+    /// The status the booking ends in.
+    pub final_status: BookingStatus,
+    /// Why, for the customer and ops.
+    pub reason: String,
+}
+
+/// Ask to keep a booking's seats while its payment runs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BeginPaymentRequest {
+    /// The booking.
+    pub booking_id: BookingId,
+    /// How long the seats stay held while the gateway answers.
+    pub payment_window_seconds: u32,
+}
+
+/// What happened when the seats were to be confirmed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConfirmOutcome {
+    /// Seats are booked; here is the ticket code.
+    Confirmed {
+        /// Code the customer shows at the theater.
+        ticket_code: String,
+    },
+    /// The hold lapsed and another booking took some seats: nothing was booked.
+    HoldLost {
+        /// Seats no longer ours.
+        seats: Vec<String>,
+    },
+}
+
+/// Seat activities over the database.
+pub struct SeatActivities {
+    db: PgPool,
+}
+
+impl SeatActivities {
+    /// Builds the activities over a pool.
+    pub fn new(db: PgPool) -> Self {
+        Self { db }
+    }
+}
+
+#[activities]
+impl SeatActivities {
+    /// Holds every requested seat for the booking, or none of them.
+    #[activity]
+    pub async fn hold_seats(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        req: HoldRequest,
+    ) -> Result<HoldOutcome, ActivityError> {
+        hold(&self.db, &req).await.map_err(from_sqlx)
+    }
+
+    /// Extends the hold for the payment window; `false` if the hold already lapsed.
+    #[activity]
+    pub async fn begin_payment(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        req: BeginPaymentRequest,
+    ) -> Result<bool, ActivityError> {
+        let (extended, expected): (i64, i64) = sqlx::query_as(
+            "with ext as (
+                 update show_seats
+                    set held_until = greatest(held_until, now() + make_interval(secs => $2)),
+                        updated_at = now()
+                  where booking_id = $1 and status = 'held' and held_until > now()
+              returning 1),
+             want as (select count(*) as n from booking_seats where booking_id = $1),
+             upd as (
+                 update bookings set status = 'PaymentInitiated'
+                  where booking_id = $1 and status in ('PreBooking', 'PaymentInitiated')
+                    and (select count(*) from ext) = (select n from want)
+              returning 1)
+             select (select count(*) from ext), (select n from want)",
+        )
+        .bind(req.booking_id.as_uuid())
+        .bind(f64::from(req.payment_window_seconds))
+        .fetch_one(&self.db)
+        .await
+        .map_err(from_sqlx)?;
+        if expected == 0 {
+            return Err(permanent(format!(
+                "booking {} has no seats",
+                req.booking_id
+            )));
+        }
+        Ok(extended == expected)
+    }
+
+    /// Books the held seats if every one is still this booking's; issues the ticket code.
+    #[activity]
+    pub async fn confirm_seats(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        booking_id: BookingId,
+    ) -> Result<ConfirmOutcome, ActivityError> {
+        confirm(&self.db, booking_id).await.map_err(from_sqlx)
+    }
+
+    /// Frees the seats this booking still holds and records how the booking ended.
+    #[activity]
+    pub async fn release_seats(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        req: ReleaseRequest,
+    ) -> Result<u64, ActivityError> {
+        let released: i64 = sqlx::query_scalar(
+            "with rel as (
+                 update show_seats
+                    set status = 'free', booking_id = null, held_until = null, updated_at = now()
+                  where booking_id = $1 and status = 'held'
+              returning 1),
+             upd as (
+                 update bookings set status = $2, status_reason = $3
+                  where booking_id = $1
+              returning 1)
+             select count(*) from rel",
+        )
+        .bind(req.booking_id.as_uuid())
+        .bind(req.final_status.as_str())
+        .bind(&req.reason)
+        .fetch_one(&self.db)
+        .await
+        .map_err(from_sqlx)?;
+        Ok(u64::try_from(released).unwrap_or(0))
+    }
+}
+
+type SeatRow = (String, String, i64, DateTime<Utc>, String);
+
+async fn hold(db: &PgPool, req: &HoldRequest) -> Result<HoldOutcome, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let rows: Vec<SeatRow> = sqlx::query_as(
+        "update show_seats ss
+            set status = 'held', booking_id = $1,
+                held_until = now() + make_interval(secs => $4), updated_at = now()
+           from shows s
+          where ss.show_id = $2 and ss.seat_label = any($3)
+            and s.show_id = ss.show_id and s.status = 'scheduled' and s.starts_at > now()
+            and (ss.status = 'free' or (ss.status = 'held' and ss.held_until < now()))
+      returning ss.seat_label, ss.category_code, ss.price_minor, ss.held_until, s.currency",
+    )
+    .bind(req.booking_id.as_uuid())
+    .bind(req.show_id.as_uuid())
+    .bind(&req.seats)
+    .bind(f64::from(req.hold_seconds))
+    .fetch_all(&mut *tx)
+    .await?;
+
+    if rows.len() != req.seats.len() {
+        tx.rollback().await?;
+        return explain_failed_hold(db, req).await;
+    }
+    let hold = to_hold(rows);
+    insert_booking(&mut tx, req, &hold).await?;
+    tx.commit().await?;
+    Ok(HoldOutcome::Held(hold))
+}
+
+fn to_hold(mut rows: Vec<SeatRow>) -> Hold {
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let expires_at_ms = rows.first().map_or(0, |r| r.3.timestamp_millis());
+    let currency = rows.first().map(|r| r.4.clone()).unwrap_or_default();
+    let seats: Vec<HeldSeat> = rows
+        .into_iter()
+        .map(|(label, category, price_minor, _, _)| HeldSeat {
+            label,
+            category,
+            price_minor,
+        })
+        .collect();
+    Hold {
+        expires_at_ms,
+        amount_minor: seats.iter().map(|s| s.price_minor).sum(),
+        currency,
+        seats,
+    }
+}
+
+async fn insert_booking(
+    tx: &mut Transaction<'_, Postgres>,
+    req: &HoldRequest,
+    hold: &Hold,
+) -> Result<(), sqlx::Error> {
+    let labels: Vec<&str> = hold.seats.iter().map(|s| s.label.as_str()).collect();
+    let categories: Vec<&str> = hold.seats.iter().map(|s| s.category.as_str()).collect();
+    let prices: Vec<i64> = hold.seats.iter().map(|s| s.price_minor).collect();
+    sqlx::query(
+        "with b as (
+             insert into bookings (booking_id, show_id, customer_id, contact_name, contact_email,
+                                   contact_phone, status, amount_minor, currency, hold_expires_at)
+             values ($1, $2, $3, $4, $5, $6, 'PreBooking', $7, $8, to_timestamp($9::double precision / 1000))
+          returning booking_id)
+         insert into booking_seats (booking_id, seat_label, category_code, price_minor)
+         select b.booking_id, u.label, u.category, u.price
+           from b, unnest($10::text[], $11::text[], $12::bigint[]) as u(label, category, price)",
+    )
+    .bind(req.booking_id.as_uuid())
+    .bind(req.show_id.as_uuid())
+    .bind(req.customer_id)
+    .bind(&req.contact.name)
+    .bind(&req.contact.email)
+    .bind(&req.contact.phone)
+    .bind(hold.amount_minor)
+    .bind(&hold.currency)
+    .bind(hold.expires_at_ms as f64)
+    .bind(&labels)
+    .bind(&categories)
+    .bind(&prices)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// After a hold that did not get every seat: either this very booking already holds them (a
+/// retried activity), or say which seats are taken, or why the show is not bookable.
+async fn explain_failed_hold(db: &PgPool, req: &HoldRequest) -> Result<HoldOutcome, sqlx::Error> {
+    if let Some(hold) = existing_hold(db, req.booking_id).await? {
+        return Ok(HoldOutcome::Held(hold));
+    }
+    let show: Option<(String, bool)> =
+        sqlx::query_as("select status, starts_at > now() from shows where show_id = $1")
+            .bind(req.show_id.as_uuid())
+            .fetch_optional(db)
+            .await?;
+    match show {
+        None => {
+            return Ok(HoldOutcome::ShowNotBookable {
+                reason: "no such show".into(),
+            });
+        }
+        Some((status, _)) if status != "scheduled" => {
+            return Ok(HoldOutcome::ShowNotBookable {
+                reason: format!("the show is {status}"),
+            });
+        }
+        Some((_, false)) => {
+            return Ok(HoldOutcome::ShowNotBookable {
+                reason: "the show has already started".into(),
+            });
+        }
+        Some(_) => {}
+    }
+    let available: Vec<String> = sqlx::query_scalar(
+        "select seat_label from show_seats
+          where show_id = $1 and seat_label = any($2)
+            and (status = 'free' or (status = 'held' and held_until < now()))",
+    )
+    .bind(req.show_id.as_uuid())
+    .bind(&req.seats)
+    .fetch_all(db)
+    .await?;
+    let seats = req
+        .seats
+        .iter()
+        .filter(|s| !available.contains(s))
+        .cloned()
+        .collect();
+    Ok(HoldOutcome::SeatsUnavailable { seats })
+}
+
+async fn existing_hold(db: &PgPool, booking_id: BookingId) -> Result<Option<Hold>, sqlx::Error> {
+    let booking: Option<(i64, String, DateTime<Utc>)> = sqlx::query_as(
+        "select amount_minor, currency, hold_expires_at from bookings where booking_id = $1",
+    )
+    .bind(booking_id.as_uuid())
+    .fetch_optional(db)
+    .await?;
+    let Some((amount_minor, currency, expires)) = booking else {
+        return Ok(None);
+    };
+    let seats: Vec<(String, String, i64)> = sqlx::query_as(
+        "select seat_label, category_code, price_minor from booking_seats
+          where booking_id = $1 order by seat_label",
+    )
+    .bind(booking_id.as_uuid())
+    .fetch_all(db)
+    .await?;
+    Ok(Some(Hold {
+        expires_at_ms: expires.timestamp_millis(),
+        amount_minor,
+        currency,
+        seats: seats
+            .into_iter()
+            .map(|(label, category, price_minor)| HeldSeat {
+                label,
+                category,
+                price_minor,
+            })
+            .collect(),
+    }))
+}
+
+async fn confirm(db: &PgPool, booking_id: BookingId) -> Result<ConfirmOutcome, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let (ours, wanted, missing): (i64, i64, Vec<String>) = sqlx::query_as(
+        "with booked as (
+             update show_seats set status = 'booked', held_until = null, updated_at = now()
+              where booking_id = $1 and status = 'held'
+          returning seat_label),
+         already as (
+             select seat_label from show_seats where booking_id = $1 and status = 'booked'),
+         mine as (select seat_label from booked union select seat_label from already)
+         select (select count(*) from mine),
+                (select count(*) from booking_seats where booking_id = $1),
+                coalesce((select array_agg(bs.seat_label order by bs.seat_label)
+                            from booking_seats bs
+                           where bs.booking_id = $1
+                             and bs.seat_label not in (select seat_label from mine)), '{}')",
+    )
+    .bind(booking_id.as_uuid())
+    .fetch_one(&mut *tx)
+    .await?;
+    if ours != wanted || wanted == 0 {
+        tx.rollback().await?;
+        return Ok(ConfirmOutcome::HoldLost { seats: missing });
+    }
+    let ticket_code: String = sqlx::query_scalar(
+        "update bookings
+            set status = 'BookingCompleted', ticket_code = coalesce(ticket_code, $2),
+                status_reason = null
+          where booking_id = $1
+      returning ticket_code",
+    )
+    .bind(booking_id.as_uuid())
+    .bind(new_ticket_code())
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ConfirmOutcome::Confirmed { ticket_code })
+}
+
+/// Ten characters from an alphabet without look-alikes (no 0/O, 1/I/L).
+fn new_ticket_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    (0..10)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}

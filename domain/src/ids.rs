@@ -1,0 +1,116 @@
+//! Identifiers of the business entities, as UUID newtypes so they cannot be mixed up.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// Wraps an existing UUID.
+            pub const fn from_uuid(id: Uuid) -> Self {
+                Self(id)
+            }
+
+            /// The UUID inside.
+            pub const fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                Self(id)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A theater (one building with screens).
+    TheaterId
+);
+id_type!(
+    /// A screen (auditorium) of a theater.
+    ScreenId
+);
+id_type!(
+    /// A movie in the catalog.
+    MovieId
+);
+id_type!(
+    /// One showing of a movie on a screen at a time.
+    ShowId
+);
+id_type!(
+    /// A booking; its workflow id is `booking-{id}`.
+    BookingId
+);
+
+/// Namespace for UUIDv5 booking ids derived from a client's `Idempotency-Key`.
+const BOOKING_KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6d74_6270_2d62_6f6f_6b69_6e67_2d69_6b65);
+
+/// Prefix of every booking workflow id.
+pub const BOOKING_WORKFLOW_PREFIX: &str = "booking-";
+
+impl BookingId {
+    /// Derives the booking id from an idempotency key, so a retried request names the same
+    /// booking (and so the same workflow).
+    pub fn from_idempotency_key(key: &str) -> Self {
+        Self(Uuid::new_v5(&BOOKING_KEY_NAMESPACE, key.as_bytes()))
+    }
+
+    /// The Temporal workflow id of this booking's saga.
+    pub fn workflow_id(&self) -> String {
+        format!("{BOOKING_WORKFLOW_PREFIX}{}", self.0)
+    }
+
+    /// Parses a workflow id of the form `booking-{uuid}`.
+    pub fn from_workflow_id(workflow_id: &str) -> Option<Self> {
+        let raw = workflow_id.strip_prefix(BOOKING_WORKFLOW_PREFIX)?;
+        Uuid::parse_str(raw).ok().map(Self)
+    }
+
+    /// Gateway idempotency key of this booking's charge.
+    pub fn charge_key(&self) -> String {
+        format!("{}-charge", self.0)
+    }
+
+    /// Gateway idempotency key of this booking's refund.
+    pub fn refund_key(&self) -> String {
+        format!("{}-refund", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_idempotency_key_always_names_the_same_booking() {
+        let a = BookingId::from_idempotency_key("client-42");
+        let b = BookingId::from_idempotency_key("client-42");
+        let c = BookingId::from_idempotency_key("client-43");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn workflow_ids_round_trip() {
+        let id = BookingId::from_idempotency_key("k");
+        assert_eq!(BookingId::from_workflow_id(&id.workflow_id()), Some(id));
+        assert_eq!(BookingId::from_workflow_id("settlement-1"), None);
+        assert_eq!(id.charge_key(), format!("{}-charge", id.0));
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure business types and rules of mtbp.
+//!
+//! Nothing here does I/O or touches a clock, so the same code runs in the API, in activities and
+//! inside deterministic workflow code.
+
+pub mod booking;
+pub mod ids;
+pub mod money;
+pub mod seats;
+
+pub use booking::{BookingStatus, Contact};
+pub use ids::{BookingId, MovieId, ScreenId, ShowId, TheaterId};
+pub use money::{Currency, Money};
+pub use seats::{SeatLabel, SeatLayout, SeatSelection};

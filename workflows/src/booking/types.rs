@@ -1,0 +1,76 @@
+//! Inputs, messages and query results of the booking workflow, and its search attributes.
+
+use mtbp_activities::seats::HoldOutcome;
+use mtbp_domain::{BookingId, BookingStatus, Contact, ShowId, TheaterId};
+use serde::{Deserialize, Serialize};
+use temporalio_common::search_attributes::SearchAttributeKey;
+use uuid::Uuid;
+
+/// How a booking workflow starts.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BookingInput {
+    /// The booking; the workflow id is `booking-{booking_id}`.
+    pub booking_id: BookingId,
+    /// The show.
+    pub show_id: ShowId,
+    /// The show's theater (for search attributes and, later, the theater connector).
+    pub theater_id: TheaterId,
+    /// Seat labels, validated and sorted.
+    pub seats: Vec<String>,
+    /// Who to reach about the booking.
+    pub contact: Contact,
+    /// The signed-in customer, if any.
+    pub customer_id: Option<Uuid>,
+    /// How long the hold lasts before payment.
+    pub hold_seconds: u32,
+    /// How long seats stay held while the gateway answers a payment.
+    pub payment_window_seconds: u32,
+}
+
+/// The `pay` update: pay with a payment method tokenised at the gateway.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PayRequest {
+    /// Gateway payment method id (`pm_…`).
+    pub payment_method: String,
+}
+
+/// What the workflow knows about its booking: the `status` query, and the result of the
+/// `pay` / `cancel` updates and of the workflow itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingView {
+    /// The booking.
+    pub booking_id: Option<BookingId>,
+    /// Current status; `None` while the hold has not succeeded.
+    pub status: Option<BookingStatus>,
+    /// The hold's outcome, once known.
+    pub hold: Option<HoldOutcome>,
+    /// When the hold lapses (ms since the epoch).
+    pub hold_expires_at_ms: Option<i64>,
+    /// Ticket code once booked.
+    pub ticket_code: Option<String>,
+    /// Why the booking ended the way it did, when it did not succeed.
+    pub reason: Option<String>,
+    /// Which saga step the workflow is in, for ops.
+    pub step: String,
+}
+
+/// `BookingStatus` search attribute (Keyword): the booking status, or `HoldRejected`.
+pub const SA_BOOKING_STATUS: SearchAttributeKey<String> =
+    SearchAttributeKey::keyword("BookingStatus");
+/// `ShowId` search attribute (Keyword).
+pub const SA_SHOW_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("ShowId");
+/// `TheaterId` search attribute (Keyword).
+pub const SA_THEATER_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("TheaterId");
+/// `CustomerId` search attribute (Keyword): the customer id, or `guest`. Never an email.
+pub const SA_CUSTOMER_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("CustomerId");
+/// `HoldExpiresAt` search attribute (Datetime).
+pub const SA_HOLD_EXPIRES_AT: SearchAttributeKey<temporalio_common::search_attributes::Timestamp> =
+    SearchAttributeKey::datetime("HoldExpiresAt");
+
+/// The value of `BookingStatus` for a workflow whose hold was refused.
+pub const HOLD_REJECTED: &str = "HoldRejected";
+
+/// The `CustomerId` search attribute value for a booking.
+pub fn customer_attribute(customer_id: Option<Uuid>) -> String {
+    customer_id.map_or_else(|| "guest".to_owned(), |id| id.to_string())
+}

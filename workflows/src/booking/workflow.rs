@@ -1,0 +1,404 @@
+//! `BookingWorkflow`: sequencing only. Decisions live in `state.rs`, options in `options.rs`.
+
+use super::options;
+use super::state::{Compensation, Ending, Saga, hold_remaining, refuse_cancel, refuse_pay};
+use super::types::*;
+use mtbp_activities::payments::{ChargeOutcome, ChargeRequest, RefundOutcome, RefundRequest};
+use mtbp_activities::seats::{
+    BeginPaymentRequest, ConfirmOutcome, Hold, HoldOutcome, HoldRequest, ReleaseRequest,
+};
+use mtbp_activities::{PaymentActivities, SeatActivities};
+use mtbp_domain::BookingStatus;
+use std::time::UNIX_EPOCH;
+use temporalio_common::search_attributes::Timestamp;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{TimerResult, WorkflowContext, WorkflowContextView, WorkflowResult};
+
+type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// One booking's saga. Workflow id `booking-{booking_id}`.
+#[workflow]
+pub struct BookingWorkflow {
+    input: BookingInput,
+    hold: Option<HoldOutcome>,
+    hold_error: Option<String>,
+    status: Option<BookingStatus>,
+    hold_expires_at_ms: Option<i64>,
+    pay: Option<PayRequest>,
+    cancel_requested: bool,
+    ticket_code: Option<String>,
+    reason: Option<String>,
+    step: &'static str,
+}
+
+/// What the customer decided while the seats were held.
+enum Decision {
+    Pay(PayRequest),
+    Cancel,
+    Expire,
+    OperatorCancel,
+}
+
+#[workflow_methods]
+impl BookingWorkflow {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: BookingInput) -> Self {
+        Self {
+            input,
+            hold: None,
+            hold_error: None,
+            status: None,
+            hold_expires_at_ms: None,
+            pay: None,
+            cancel_requested: false,
+            ticket_code: None,
+            reason: None,
+            step: "holding seats",
+        }
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<BookingView> {
+        let input = ctx.state(|s| s.input.clone());
+        let request = HoldRequest {
+            booking_id: input.booking_id,
+            show_id: input.show_id,
+            seats: input.seats.clone(),
+            hold_seconds: input.hold_seconds,
+            contact: input.contact.clone(),
+            customer_id: input.customer_id,
+        };
+        let outcome = ctx
+            .execute_local_activity(SeatActivities::hold_seats, request, options::db_step())
+            .await;
+        let hold = match outcome {
+            Ok(HoldOutcome::Held(hold)) => hold,
+            Ok(refused) => {
+                ctx.state_mut(|s| {
+                    s.hold = Some(refused);
+                    s.step = "hold refused";
+                });
+                ctx.upsert_search_attributes([SA_BOOKING_STATUS.value_set(HOLD_REJECTED.into())]);
+                return Ok(Self::finish(ctx).await);
+            }
+            Err(e) => {
+                ctx.state_mut(|s| {
+                    s.hold_error = Some(e.to_string());
+                    s.step = "hold failed";
+                });
+                ctx.upsert_search_attributes([SA_BOOKING_STATUS.value_set(HOLD_REJECTED.into())]);
+                Self::finish(ctx).await;
+                return Err(e.into());
+            }
+        };
+        ctx.state_mut(|s| {
+            s.hold = Some(HoldOutcome::Held(hold.clone()));
+            s.hold_expires_at_ms = Some(hold.expires_at_ms);
+        });
+        Self::set_status(ctx, BookingStatus::PreBooking, "waiting for payment");
+
+        let mut saga = Saga::default();
+        saga.register(Compensation::ReleaseSeats);
+        if let Err(ending) = Self::sell(ctx, &mut saga, &hold).await {
+            Self::compensate(ctx, &mut saga, ending).await?;
+        }
+        Ok(Self::finish(ctx).await)
+    }
+
+    /// The hold's outcome; the API sends this with Update-with-Start and answers the customer
+    /// with it. Updates with the same id are answered once, so a retried request is harmless.
+    #[update]
+    pub async fn hold(
+        ctx: &mut WorkflowContext<Self>,
+        _req: (),
+    ) -> Result<HoldOutcome, HandlerError> {
+        ctx.wait_condition(|s| s.hold.is_some() || s.hold_error.is_some())
+            .await?;
+        ctx.state(|s| match (&s.hold, &s.hold_error) {
+            (Some(h), _) => Ok(h.clone()),
+            (None, Some(e)) => Err(format!("hold_failed: {e}").into()),
+            (None, None) => Err("hold_failed: no outcome".into()),
+        })
+    }
+
+    #[update_validator(pay)]
+    fn validate_pay(
+        &self,
+        _ctx: &WorkflowContextView,
+        req: &PayRequest,
+    ) -> Result<(), HandlerError> {
+        if req.payment_method.trim().is_empty() {
+            return Err("invalid_payment_method: empty payment method".into());
+        }
+        match refuse_pay(self.status, self.pay.is_some(), self.cancel_requested) {
+            Some(why) => Err(why.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Pays for the held seats; answers once the booking is settled (booked, or given back).
+    #[update]
+    pub async fn pay(
+        ctx: &mut WorkflowContext<Self>,
+        req: PayRequest,
+    ) -> Result<BookingView, HandlerError> {
+        ctx.state_mut(|s| s.pay = Some(req));
+        ctx.wait_condition(|s| s.status.is_some_and(BookingStatus::is_settled))
+            .await?;
+        Ok(ctx.state(Self::view))
+    }
+
+    #[update_validator(cancel)]
+    fn validate_cancel(&self, _ctx: &WorkflowContextView, _req: &()) -> Result<(), HandlerError> {
+        match refuse_cancel(self.status, self.pay.is_some()) {
+            Some(why) => Err(why.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Cancels an unpaid booking; answers once the seats are released.
+    #[update]
+    pub async fn cancel(
+        ctx: &mut WorkflowContext<Self>,
+        _req: (),
+    ) -> Result<BookingView, HandlerError> {
+        ctx.state_mut(|s| s.cancel_requested = true);
+        ctx.wait_condition(|s| s.status.is_some_and(BookingStatus::is_settled))
+            .await?;
+        Ok(ctx.state(Self::view))
+    }
+
+    /// Where the booking is, and why.
+    #[query]
+    pub fn status(&self, _ctx: &WorkflowContextView) -> BookingView {
+        self.view()
+    }
+}
+
+impl BookingWorkflow {
+    fn view(&self) -> BookingView {
+        BookingView {
+            booking_id: Some(self.input.booking_id),
+            status: self.status,
+            hold: self.hold.clone(),
+            hold_expires_at_ms: self.hold_expires_at_ms,
+            ticket_code: self.ticket_code.clone(),
+            reason: self.reason.clone().or_else(|| self.hold_error.clone()),
+            step: self.step.to_owned(),
+        }
+    }
+
+    fn set_status(ctx: &WorkflowContext<Self>, status: BookingStatus, step: &'static str) {
+        ctx.state_mut(|s| {
+            s.status = Some(status);
+            s.step = step;
+        });
+        let mut updates = vec![SA_BOOKING_STATUS.value_set(status.as_str().into())];
+        if let Some(ms) = ctx.state(|s| s.hold_expires_at_ms) {
+            let ts = Timestamp::new(
+                ms.div_euclid(1000),
+                (ms.rem_euclid(1000) * 1_000_000) as i32,
+            );
+            updates.push(SA_HOLD_EXPIRES_AT.value_set(ts));
+        }
+        ctx.upsert_search_attributes(updates);
+    }
+
+    /// Waits for every update handler to answer, then returns the final view.
+    async fn finish(ctx: &mut WorkflowContext<Self>) -> BookingView {
+        let probe = ctx.clone();
+        // Cancellation cannot interrupt this wait in a way that matters: handlers are done or
+        // will be answered by the server when the workflow closes.
+        let _ = ctx
+            .wait_condition(move |_| probe.all_handlers_finished())
+            .await;
+        ctx.state(Self::view)
+    }
+
+    /// Races the hold timer against the customer, then pays and confirms.
+    async fn sell(
+        ctx: &mut WorkflowContext<Self>,
+        saga: &mut Saga,
+        hold: &Hold,
+    ) -> Result<(), Ending> {
+        let now_ms = ctx
+            .workflow_time()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let remaining = hold_remaining(hold.expires_at_ms, now_ms);
+        let decision = temporalio_sdk::workflows::select! {
+            fired = ctx.timer(remaining) => match fired {
+                TimerResult::Fired => Decision::Expire,
+                _ => Decision::OperatorCancel,
+            },
+            waited = ctx.wait_condition(|s| s.pay.is_some() || s.cancel_requested) => match waited {
+                Ok(()) => ctx.state(|s| match &s.pay {
+                    Some(p) if !s.cancel_requested => Decision::Pay(p.clone()),
+                    _ => Decision::Cancel,
+                }),
+                Err(_) => Decision::OperatorCancel,
+            },
+        };
+        let pay = match decision {
+            Decision::Pay(pay) => pay,
+            Decision::Expire => {
+                return Err(Ending::new(
+                    BookingStatus::Expired,
+                    "the hold expired before payment",
+                ));
+            }
+            Decision::Cancel => {
+                return Err(Ending::new(
+                    BookingStatus::Cancelled,
+                    "cancelled by the customer",
+                ));
+            }
+            Decision::OperatorCancel => {
+                return Err(Ending::new(
+                    BookingStatus::Cancelled,
+                    "cancelled by an operator",
+                ));
+            }
+        };
+        Self::charge_and_confirm(ctx, saga, hold, pay).await
+    }
+
+    async fn charge_and_confirm(
+        ctx: &mut WorkflowContext<Self>,
+        saga: &mut Saga,
+        hold: &Hold,
+        pay: PayRequest,
+    ) -> Result<(), Ending> {
+        let input = ctx.state(|s| s.input.clone());
+        let booking_id = input.booking_id;
+        Self::set_status(
+            ctx,
+            BookingStatus::PaymentInitiated,
+            "extending the hold for payment",
+        );
+        let begin = BeginPaymentRequest {
+            booking_id,
+            payment_window_seconds: input.payment_window_seconds,
+        };
+        let still_held = ctx
+            .execute_local_activity(SeatActivities::begin_payment, begin, options::db_step())
+            .await
+            .map_err(|e| {
+                Ending::new(
+                    BookingStatus::PaymentFailed,
+                    format!("could not start payment: {e}"),
+                )
+            })?;
+        if !still_held {
+            return Err(Ending::new(
+                BookingStatus::Expired,
+                "the hold expired before payment",
+            ));
+        }
+
+        // The charge's outcome may be unknown (timeout, crash): register the refund first.
+        saga.register(Compensation::RefundPayment);
+        ctx.state_mut(|s| s.step = "charging the payment");
+        let charge = ChargeRequest {
+            booking_id,
+            amount_minor: hold.amount_minor,
+            currency: hold.currency.clone(),
+            payment_method: pay.payment_method,
+        };
+        let outcome = ctx
+            .execute_activity(
+                PaymentActivities::charge_payment,
+                charge,
+                options::gateway_call(),
+            )
+            .await
+            .map_err(|e| {
+                Ending::new(
+                    BookingStatus::PaymentFailed,
+                    format!("the payment could not be made: {e}"),
+                )
+            })?;
+        if let ChargeOutcome::Declined { code, message } = outcome {
+            saga.forget(Compensation::RefundPayment);
+            return Err(Ending::new(
+                BookingStatus::PaymentFailed,
+                format!("{code}: {message}"),
+            ));
+        }
+        Self::set_status(ctx, BookingStatus::PaymentCompleted, "confirming the seats");
+
+        let confirmed = ctx
+            .execute_local_activity(
+                SeatActivities::confirm_seats,
+                booking_id,
+                options::db_step(),
+            )
+            .await
+            .map_err(|e| {
+                Ending::new(
+                    BookingStatus::PaymentFailed,
+                    format!("could not confirm the seats: {e}"),
+                )
+            })?;
+        match confirmed {
+            ConfirmOutcome::Confirmed { ticket_code } => {
+                saga.complete();
+                ctx.state_mut(|s| s.ticket_code = Some(ticket_code));
+                Self::set_status(ctx, BookingStatus::BookingCompleted, "booked");
+                Ok(())
+            }
+            ConfirmOutcome::HoldLost { seats } => Err(Ending::new(
+                BookingStatus::Refunded,
+                format!(
+                    "the hold lapsed and these seats went to another booking: {}",
+                    seats.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// Runs the registered compensations newest first, then records the final status.
+    async fn compensate(
+        ctx: &mut WorkflowContext<Self>,
+        saga: &mut Saga,
+        ending: Ending,
+    ) -> WorkflowResult<()> {
+        let booking_id = ctx.state(|s| s.input.booking_id);
+        ctx.state_mut(|s| s.step = "compensating");
+        let mut refunded = false;
+        for step in saga.unwind() {
+            match step {
+                Compensation::RefundPayment => {
+                    let req = RefundRequest {
+                        booking_id,
+                        reason: ending.reason.clone(),
+                    };
+                    let out = ctx
+                        .execute_activity(
+                            PaymentActivities::refund_payment,
+                            req,
+                            options::compensation_gateway_call(),
+                        )
+                        .await?;
+                    refunded = matches!(out, RefundOutcome::Refunded { .. });
+                }
+                Compensation::ReleaseSeats => {
+                    let req = ReleaseRequest {
+                        booking_id,
+                        final_status: ending.final_status(refunded),
+                        reason: ending.reason.clone(),
+                    };
+                    ctx.execute_local_activity(
+                        SeatActivities::release_seats,
+                        req,
+                        options::compensation_db_step(),
+                    )
+                    .await?;
+                }
+            }
+        }
+        ctx.state_mut(|s| s.reason = Some(ending.reason.clone()));
+        Self::set_status(ctx, ending.final_status(refunded), "ended");
+        Ok(())
+    }
+}

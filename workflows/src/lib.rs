@@ -1,0 +1,12 @@
+//! Deterministic Temporal workflow definitions of mtbp.
+//!
+//! Workflow code does no I/O and reads no clock, randomness or tokio primitive: it sequences
+//! activities, timers and messages through the SDK's context so that every replay of a history
+//! makes the same decisions.
+
+pub mod booking;
+
+pub use booking::{BookingInput, BookingView, BookingWorkflow, PayRequest};
+
+/// The default task queue of booking workflows and their activities.
+pub const DEFAULT_TASK_QUEUE: &str = "bookings";

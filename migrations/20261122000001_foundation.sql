@@ -1,6 +1,8 @@
 -- Foundation schema: catalog (theaters, screens, movies, shows), seat inventory, bookings,
 -- payments and refunds, idempotency keys.
 
+create extension if not exists btree_gist;
+
 create or replace function set_updated_at() returns trigger as $$
 begin
     new.updated_at = now();
@@ -83,16 +85,22 @@ create table shows (
     theater_id uuid not null references theaters (theater_id),
     starts_at  timestamptz not null,
     ends_at    timestamptz not null,
+    -- End of the show plus the cleaning buffer: the screen is busy until then.
+    busy_until timestamptz not null,
     language   text not null,
     format     text not null default '2D',
     currency   text not null check (currency ~ '^[A-Z]{3}$'),
     status     text not null default 'scheduled' check (status in ('scheduled', 'cancelled')),
     created_at timestamptz not null default now(),
     updated_at timestamptz not null default now(),
-    check (ends_at > starts_at)
+    check (ends_at > starts_at),
+    check (busy_until >= ends_at),
+    -- No two scheduled shows on one screen overlap, buffer included.
+    constraint shows_no_overlap exclude using gist (
+        screen_id with =, tstzrange(starts_at, busy_until) with &&
+    ) where (status = 'scheduled')
 );
 select manage_updated_at('shows');
-create index shows_screen_time on shows (screen_id, starts_at);
 create index shows_movie_time on shows (movie_id, starts_at);
 create index shows_theater_time on shows (theater_id, starts_at);
 
@@ -182,7 +190,7 @@ create table refunds (
 -- A client's Idempotency-Key, bound to the request it first came with.
 create table idempotency_keys (
     idempotency_key text primary key,
-    request_hash    text not null,
+    request_fingerprint text not null,
     booking_id      uuid not null,
     created_at      timestamptz not null default now()
 );

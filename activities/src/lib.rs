@@ -5,11 +5,13 @@
 //! is keyed by the booking id, which is derived from the workflow id, so a retry after a crash
 //! finds and reuses what the first attempt did.
 
+pub mod config;
 pub mod db;
 pub mod error;
 pub mod gateway;
 pub mod payments;
 pub mod seats;
+pub mod temporal;
 
 pub use payments::{PaymentActivities, PaymentFaults};
 pub use seats::SeatActivities;

@@ -1,1 +1,100 @@
-//! placeholder
+//! The mtbp REST API: a thin axum layer that reads the catalog and bookings straight from
+//! PostgreSQL and drives every multi-step write through Temporal workflows.
+
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod state;
+
+use anyhow::Context;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use config::ApiConfig;
+use error::ApiError;
+use mtbp_activities::gateway::StripeGateway;
+use mtbp_activities::{db, temporal};
+use state::AppState;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The OpenAPI document's header; paths and schemas come from the routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "mtbp", description = "Movie ticket booking platform REST API."),
+    tags(
+        (name = "catalog", description = "Theaters, screens, movies, shows and seat maps"),
+        (name = "bookings", description = "Hold seats, pay, cancel: each booking is a Temporal saga"),
+        (name = "ops", description = "Health")
+    ),
+    components(schemas(error::ErrorEnvelope))
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .merge(routes::all())
+        .split_for_parts()
+        .1
+}
+
+/// The whole API as a router, so tests can call it without a socket.
+pub fn router(state: AppState) -> Router {
+    let (routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::all())
+        .split_for_parts();
+    routes
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .fallback(|| async { ApiError::NotFound("route") })
+        .method_not_allowed_fallback(|| async {
+            let body = serde_json::json!({"error": {"code": "method_not_allowed",
+                "message": "this route does not accept that method"}});
+            (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+        })
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Connects to the database, Temporal and the gateway.
+pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
+    let s = &config.settings;
+    let db = db::connect(&s.database_url, s.db_pool)
+        .await
+        .context("connecting to PostgreSQL")?;
+    let temporal = temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-api")
+        .await
+        .context("connecting to Temporal")?;
+    let gateway = StripeGateway::new(&s.stripe_api_base, &s.stripe_secret_key)?;
+    Ok(AppState {
+        db,
+        temporal,
+        gateway,
+        config: Arc::new(config),
+    })
+}
+
+/// Serves the API on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

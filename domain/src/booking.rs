@@ -6,6 +6,7 @@ use std::fmt;
 
 /// Where a booking is in its saga. Names follow the business's own words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum BookingStatus {
     /// Seats are held; waiting for payment.
     PreBooking,
@@ -106,6 +107,7 @@ impl fmt::Display for BookingStatus {
 
 /// How to reach the customer about a booking.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     /// Name on the booking.
     pub name: String,

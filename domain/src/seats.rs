@@ -146,6 +146,7 @@ pub struct RowLabel(pub String);
 
 /// A seat category of a screen with its default price (minor units).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatCategory {
     /// Short code, e.g. `REGULAR`, `PREMIUM`.
     pub code: String,
@@ -157,6 +158,7 @@ pub struct SeatCategory {
 
 /// One row of a layout: `seats` seats numbered from 1, with aisles after the listed numbers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LayoutRow {
     /// Row letters, e.g. `A`.
     pub label: String,
@@ -171,6 +173,7 @@ pub struct LayoutRow {
 
 /// A screen's seat layout: categories with prices and rows of seats.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatLayout {
     /// Seat categories with their default prices.
     pub categories: Vec<SeatCategory>,

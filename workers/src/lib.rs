@@ -1,1 +1,74 @@
-//! placeholder
+//! The mtbp worker: registers the workflows and activities and polls the task queue.
+//!
+//! Exposed as a library so the test harness can run a worker on a thread of its own, next to
+//! the binary that production runs.
+
+use anyhow::Context;
+use mtbp_activities::config::{Settings, parse_or};
+use mtbp_activities::gateway::StripeGateway;
+use mtbp_activities::{PaymentActivities, PaymentFaults, SeatActivities, db, temporal};
+use mtbp_workflows::BookingWorkflow;
+use std::time::Duration;
+use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+
+/// Everything a worker needs.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// Shared settings.
+    pub settings: Settings,
+    /// Fault injection for crash tests (zero in production).
+    pub faults: PaymentFaults,
+    /// Most workflows kept in the sticky cache.
+    pub max_cached_workflows: usize,
+}
+
+impl WorkerConfig {
+    /// Reads the config from the environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Ok(Self {
+            settings: Settings::from_env()?,
+            faults: PaymentFaults {
+                pause_after_charge: Duration::from_millis(parse_or(
+                    "MTBP_FAULT_PAUSE_AFTER_CHARGE_MS",
+                    0u64,
+                )?),
+            },
+            max_cached_workflows: parse_or("MTBP_MAX_CACHED_WORKFLOWS", 2_000usize)?,
+        })
+    }
+}
+
+/// Builds a worker; run it with [`Worker::run`] on the current thread (it is not `Send`).
+pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
+    let s = &config.settings;
+    let pool = db::connect(&s.database_url, s.db_pool)
+        .await
+        .context("connecting to PostgreSQL")?;
+    let gateway = StripeGateway::new(&s.stripe_api_base, &s.stripe_secret_key)?;
+    let client = temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-worker")
+        .await
+        .context("connecting to Temporal")?;
+    let runtime = Runtime::from_current_tokio(Default::default())?;
+    let options = WorkerOptions::new(s.task_queue.clone())
+        .max_cached_workflows(config.max_cached_workflows)
+        .graceful_shutdown_period(Duration::from_secs(10))
+        .register_workflow::<BookingWorkflow>()?
+        .register_activities(SeatActivities::new(pool.clone()))
+        .register_activities(PaymentActivities::new(pool, gateway, config.faults))
+        .build();
+    Ok(Worker::new(&runtime, client, options)?)
+}
+
+/// Installs the tracing subscriber (JSON when `MTBP_LOG_JSON=1`), filtered by `RUST_LOG`.
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,temporalio_sdk_core=warn,sqlx=warn"));
+    let json = std::env::var("MTBP_LOG_JSON").is_ok_and(|v| v == "1");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -157,7 +157,6 @@ impl StripeGateway {
             ("currency", currency),
             ("payment_method", payment_method),
             ("metadata[booking_id]", booking_id),
-            ("description", "mtbp booking"),
         ];
         let req = self
             .http

@@ -1,1 +1,20 @@
-fn main() {}
+//! `mtbp-migrate`: applies the forward-only migrations in `migrations/` and exits.
+
+use anyhow::Context;
+use mtbp_activities::config::Settings;
+use mtbp_activities::db;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    mtbp_workers::init_tracing();
+    let settings = Settings::from_env()?;
+    let pool = db::connect(&settings.database_url, 2)
+        .await
+        .context("connecting to PostgreSQL")?;
+    db::MIGRATOR
+        .run(&pool)
+        .await
+        .context("running migrations")?;
+    tracing::info!("migrations applied");
+    Ok(())
+}

@@ -12,9 +12,20 @@ use mtbp_domain::BookingStatus;
 use std::time::UNIX_EPOCH;
 use temporalio_common::search_attributes::Timestamp;
 use temporalio_macros::{workflow, workflow_methods};
-use temporalio_sdk::{TimerResult, WorkflowContext, WorkflowContextView, WorkflowResult};
+use temporalio_sdk::{
+    ActivityExecutionError, TimerResult, WorkflowContext, WorkflowContextView, WorkflowResult,
+};
 
 type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The innermost message of an activity failure: the activity's own words, not the wrapper's.
+fn why(err: &ActivityExecutionError) -> String {
+    let mut failure = err.failure();
+    while let Some(cause) = failure.and_then(|f| f.cause.as_deref()) {
+        failure = Some(cause);
+    }
+    failure.map_or_else(|| err.to_string(), |f| f.message.clone())
+}
 
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
@@ -83,7 +94,7 @@ impl BookingWorkflow {
             }
             Err(e) => {
                 ctx.state_mut(|s| {
-                    s.hold_error = Some(e.to_string());
+                    s.hold_error = Some(why(&e));
                     s.step = "hold failed";
                 });
                 ctx.upsert_search_attributes([SA_BOOKING_STATUS.value_set(HOLD_REJECTED.into())]);
@@ -286,7 +297,7 @@ impl BookingWorkflow {
             .map_err(|e| {
                 Ending::new(
                     BookingStatus::PaymentFailed,
-                    format!("could not start payment: {e}"),
+                    format!("could not start payment: {}", why(&e)),
                 )
             })?;
         if !still_held {
@@ -315,7 +326,7 @@ impl BookingWorkflow {
             .map_err(|e| {
                 Ending::new(
                     BookingStatus::PaymentFailed,
-                    format!("the payment could not be made: {e}"),
+                    format!("the payment could not be made: {}", why(&e)),
                 )
             })?;
         if let ChargeOutcome::Declined { code, message } = outcome {
@@ -337,7 +348,7 @@ impl BookingWorkflow {
             .map_err(|e| {
                 Ending::new(
                     BookingStatus::PaymentFailed,
-                    format!("could not confirm the seats: {e}"),
+                    format!("could not confirm the seats: {}", why(&e)),
                 )
             })?;
         match confirmed {

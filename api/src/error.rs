@@ -1,0 +1,290 @@
+//! One error type for every handler, rendered as `{"error": {"code", "message", ...}}`, and
+//! extractors whose rejections use the same envelope.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mtbp_domain::seats::FieldError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+/// The error envelope every 4xx and 5xx carries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    /// The error.
+    pub error: ErrorBody,
+}
+
+/// An error: a stable machine code, a message for people, and details where they help.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable code, e.g. `seats_unavailable`.
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+    /// Field-level problems of a request body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldProblem>>,
+    /// Extra data, e.g. the seats that are taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Value>,
+}
+
+/// A problem with one field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// JSON path of the field.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body or query is not well-formed (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Fields failed validation (422).
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// Something named does not exist (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state (409).
+    #[error("{message}")]
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// For people.
+        message: String,
+        /// Extra data.
+        details: Option<Value>,
+    },
+    /// Well-formed but refused for a business reason (402 / 422 as given).
+    #[error("{message}")]
+    Refused {
+        /// HTTP status.
+        status: StatusCode,
+        /// Stable code.
+        code: &'static str,
+        /// For people.
+        message: String,
+        /// Extra data.
+        details: Option<Value>,
+    },
+    /// A dependency (Temporal, the gateway, the database) is down: retry later (503).
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A bug (500), logged once by [`IntoResponse`].
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 422 about one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// A 409 with a code and message.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                Self::Unavailable("the database is not reachable".into())
+            }
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+fn body(code: &str, message: String) -> ErrorBody {
+    ErrorBody {
+        code: code.to_owned(),
+        message,
+        fields: None,
+        details: None,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, body("bad_request", m)),
+            Self::Validation(errors) => {
+                let mut b = body("validation_failed", "the request has invalid fields".into());
+                b.fields = Some(
+                    errors
+                        .into_iter()
+                        .map(|e| FieldProblem {
+                            field: e.field,
+                            message: e.message,
+                        })
+                        .collect(),
+                );
+                (StatusCode::UNPROCESSABLE_ENTITY, b)
+            }
+            Self::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                body("not_found", format!("{what} not found")),
+            ),
+            Self::Conflict {
+                code,
+                message,
+                details,
+            } => {
+                let mut b = body(code, message);
+                b.details = details;
+                (StatusCode::CONFLICT, b)
+            }
+            Self::Refused {
+                status,
+                code,
+                message,
+                details,
+            } => {
+                let mut b = body(code, message);
+                b.details = details;
+                (status, b)
+            }
+            Self::Unavailable(m) => {
+                tracing::warn!(error = %m, "dependency unavailable");
+                let mut resp = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    axum::Json(ErrorEnvelope {
+                        error: body("unavailable", m),
+                    }),
+                )
+                    .into_response();
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+                return resp;
+            }
+            Self::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    body("internal", "something went wrong on our side".into()),
+                )
+            }
+        };
+        (status, axum::Json(ErrorEnvelope { error: body })).into_response()
+    }
+}
+
+/// `Json<T>` whose rejections use the error envelope: 400 for malformed JSON, 422 for JSON of
+/// the wrong shape or types, 415 without a JSON content type.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> Response {
+    let (status, code) = match &rejection {
+        JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
+        JsonRejection::MissingJsonContentType(_) => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+        }
+        _ => (StatusCode::BAD_REQUEST, "bad_request"),
+    };
+    let message = rejection.body_text();
+    (
+        status,
+        axum::Json(json!({"error": {"code": code, "message": message}})),
+    )
+        .into_response()
+}
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `Path<T>` whose rejections are a 400 in the envelope (e.g. an id that is not a UUID).
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Self(v)),
+            Err(rejection) => Err(path_rejection(rejection)),
+        }
+    }
+}
+
+fn path_rejection(rejection: PathRejection) -> Response {
+    let message = rejection.body_text();
+    (
+        StatusCode::BAD_REQUEST,
+        axum::Json(json!({"error": {"code": "invalid_path", "message": message}})),
+    )
+        .into_response()
+}
+
+/// `Query<T>` whose rejections are a 400 in the envelope.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Self(v)),
+            Err(rejection) => Err(query_rejection(rejection)),
+        }
+    }
+}
+
+fn query_rejection(rejection: QueryRejection) -> Response {
+    let message = rejection.body_text();
+    (
+        StatusCode::BAD_REQUEST,
+        axum::Json(json!({"error": {"code": "invalid_query", "message": message}})),
+    )
+        .into_response()
+}
+
+/// Result type of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,81 @@
+//! Request and response bodies of the booking endpoints.
+
+use chrono::{DateTime, Utc};
+use mtbp_domain::BookingStatus;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Contact details of whoever books.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactJson {
+    /// Name on the booking.
+    pub name: String,
+    /// Email for the ticket.
+    pub email: String,
+    /// Phone for SMS.
+    pub phone: Option<String>,
+}
+
+/// Hold seats of a show for a new booking.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBooking {
+    /// The show.
+    pub show_id: Uuid,
+    /// Seat labels, e.g. `["H12", "H13"]`: 1 to 10, no repeats.
+    pub seats: Vec<String>,
+    /// Who to reach about the booking.
+    pub contact: ContactJson,
+}
+
+/// Pay for a held booking.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayBooking {
+    /// Payment method id from the gateway (`pm_…`), tokenised by the client app.
+    pub payment_method: String,
+}
+
+/// A booked or held seat.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingSeat {
+    /// Label.
+    pub label: String,
+    /// Category code.
+    pub category: String,
+    /// Price in minor units.
+    pub price_minor: i64,
+}
+
+/// A booking.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Booking {
+    /// Id.
+    pub booking_id: Uuid,
+    /// The show.
+    pub show_id: Uuid,
+    /// Status in the saga.
+    pub status: BookingStatus,
+    /// Why the booking ended the way it did, when it did not succeed.
+    pub status_reason: Option<String>,
+    /// The seats.
+    pub seats: Vec<BookingSeat>,
+    /// Total in minor units.
+    pub amount_minor: i64,
+    /// ISO currency.
+    pub currency: String,
+    /// When the hold lapses unless paid.
+    pub hold_expires_at: DateTime<Utc>,
+    /// Code to show at the theater, once booked.
+    pub ticket_code: Option<String>,
+    /// Name on the booking.
+    pub contact_name: Option<String>,
+    /// Temporal workflow id of the booking's saga, for support.
+    pub workflow_id: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,166 @@
+//! `POST /bookings/{id}/pay` and `POST /bookings/{id}/cancel`: updates to the running saga,
+//! answered once the booking is settled.
+
+use super::json::{Booking, PayBooking};
+use super::read::load;
+use super::temporal_error;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use mtbp_activities::gateway::GatewayError;
+use mtbp_domain::{BookingId, BookingStatus};
+use mtbp_workflows::{BookingWorkflow, PayRequest};
+use temporalio_client::WorkflowExecuteUpdateOptions;
+use uuid::Uuid;
+
+/// Pays for held seats with a payment method tokenised at the gateway. Answers when the saga
+/// has settled: 200 when booked, 402 when the payment was refused, 409 when the hold was lost.
+#[utoipa::path(post, path = "/bookings/{booking_id}/pay", tag = "bookings",
+    params(("booking_id" = Uuid, Path)), request_body = PayBooking,
+    responses(
+        (status = 200, body = Booking, description = "Booked; `ticket_code` is set"),
+        (status = 402, body = ErrorEnvelope, description = "The payment was refused"),
+        (status = 404, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope, description = "Not payable now (expired, paid, cancelled, or paying)"),
+        (status = 422, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
+pub async fn pay_booking(
+    State(state): State<AppState>,
+    ApiPath(booking_id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<PayBooking>,
+) -> ApiResult<ApiJson<Booking>> {
+    let pm = body.payment_method.trim();
+    if pm.is_empty()
+        || pm.len() > 255
+        || !pm.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(ApiError::field(
+            "payment_method",
+            "a gateway payment method id such as pm_…",
+        ));
+    }
+    let booking = load(&state.db, booking_id)
+        .await?
+        .ok_or(ApiError::NotFound("booking"))?;
+    if booking.status != BookingStatus::PreBooking {
+        return Err(not_payable(booking));
+    }
+    match state.gateway.payment_method_exists(pm).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(ApiError::field(
+                "payment_method",
+                "the gateway does not know this payment method",
+            ));
+        }
+        Err(GatewayError::Unavailable(e)) => {
+            return Err(ApiError::Unavailable(format!(
+                "the payment gateway did not answer: {e}"
+            )));
+        }
+        Err(e) => return Err(ApiError::Internal(anyhow::Error::new(e))),
+    }
+    let request = PayRequest {
+        payment_method: pm.to_owned(),
+    };
+    let options = WorkflowExecuteUpdateOptions::builder()
+        .update_id("pay".to_owned())
+        .build();
+    state
+        .temporal
+        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
+        .execute_update(BookingWorkflow::pay, request, options)
+        .await
+        .map_err(temporal_error::update)?;
+    settled(&state, booking_id).await
+}
+
+/// Cancels an unpaid booking and releases its seats.
+#[utoipa::path(post, path = "/bookings/{booking_id}/cancel", tag = "bookings",
+    params(("booking_id" = Uuid, Path)),
+    responses((status = 200, body = Booking), (status = 404, body = ErrorEnvelope),
+              (status = 409, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
+pub async fn cancel_booking(
+    State(state): State<AppState>,
+    ApiPath(booking_id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<Booking>> {
+    let booking = load(&state.db, booking_id)
+        .await?
+        .ok_or(ApiError::NotFound("booking"))?;
+    if booking.status == BookingStatus::Cancelled {
+        return Ok(ApiJson(booking));
+    }
+    if booking.status != BookingStatus::PreBooking {
+        return Err(not_payable(booking));
+    }
+    let options = WorkflowExecuteUpdateOptions::builder()
+        .update_id("cancel".to_owned())
+        .build();
+    state
+        .temporal
+        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
+        .execute_update(BookingWorkflow::cancel, (), options)
+        .await
+        .map_err(temporal_error::update)?;
+    let booking = load(&state.db, booking_id)
+        .await?
+        .ok_or(ApiError::NotFound("booking"))?;
+    Ok(ApiJson(booking))
+}
+
+/// The booking once the saga settled, as a success or the error that explains it.
+async fn settled(state: &AppState, booking_id: Uuid) -> ApiResult<ApiJson<Booking>> {
+    let booking = load(&state.db, booking_id)
+        .await?
+        .ok_or(ApiError::NotFound("booking"))?;
+    match booking.status {
+        BookingStatus::BookingCompleted
+        | BookingStatus::Invoiced
+        | BookingStatus::SettlementDone => Ok(ApiJson(booking)),
+        _ => Err(not_payable(booking)),
+    }
+}
+
+/// Explains why a booking in this state cannot be paid (or was not), with the booking attached.
+fn not_payable(booking: Booking) -> ApiError {
+    let (status, code, message) = match booking.status {
+        BookingStatus::PaymentFailed => (
+            StatusCode::PAYMENT_REQUIRED,
+            "payment_failed",
+            "the payment was refused; the seats are released",
+        ),
+        BookingStatus::Expired => (StatusCode::CONFLICT, "hold_expired", "the hold expired"),
+        BookingStatus::Refunded => (
+            StatusCode::CONFLICT,
+            "refunded",
+            "the seats could not be kept; the payment was refunded",
+        ),
+        BookingStatus::Cancelled => (
+            StatusCode::CONFLICT,
+            "booking_closed",
+            "the booking was cancelled",
+        ),
+        BookingStatus::PaymentInitiated | BookingStatus::PaymentCompleted => (
+            StatusCode::CONFLICT,
+            "payment_in_progress",
+            "a payment for this booking is under way",
+        ),
+        _ => (
+            StatusCode::CONFLICT,
+            "already_paid",
+            "this booking is already paid",
+        ),
+    };
+    let message = match &booking.status_reason {
+        Some(reason) => format!("{message}: {reason}"),
+        None => message.to_owned(),
+    };
+    ApiError::Refused {
+        status,
+        code,
+        message,
+        details: serde_json::to_value(&booking)
+            .ok()
+            .map(|b| serde_json::json!({ "booking": b })),
+    }
+}

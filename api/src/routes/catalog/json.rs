@@ -1,0 +1,210 @@
+//! Request and response bodies of the catalog endpoints.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use mtbp_domain::SeatLayout;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A new theater.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTheater {
+    /// Display name.
+    pub name: String,
+    /// City.
+    pub city: String,
+    /// Street address.
+    #[serde(default)]
+    pub address: String,
+    /// Postal (PIN) code.
+    pub pincode: Option<String>,
+    /// Latitude in degrees.
+    pub latitude: Option<f64>,
+    /// Longitude in degrees.
+    pub longitude: Option<f64>,
+}
+
+/// A theater.
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Theater {
+    /// Id.
+    pub theater_id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// City.
+    pub city: String,
+    /// Street address.
+    pub address: String,
+    /// Postal (PIN) code.
+    pub pincode: Option<String>,
+    /// Latitude in degrees.
+    pub latitude: Option<f64>,
+    /// Longitude in degrees.
+    pub longitude: Option<f64>,
+}
+
+/// A new screen with its seat layout.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewScreen {
+    /// Name, unique within the theater (e.g. `Audi 1`).
+    pub name: String,
+    /// Seat categories and rows.
+    pub layout: SeatLayout,
+}
+
+/// A screen.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Screen {
+    /// Id.
+    pub screen_id: Uuid,
+    /// Theater.
+    pub theater_id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Number of seats.
+    pub seat_count: i32,
+    /// Seat categories and rows.
+    pub layout: SeatLayout,
+}
+
+/// A new movie.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMovie {
+    /// Title.
+    pub title: String,
+    /// Running time in minutes.
+    pub duration_minutes: i32,
+    /// Certification, e.g. `UA`.
+    pub certification: Option<String>,
+    /// Spoken languages.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Genres.
+    #[serde(default)]
+    pub genres: Vec<String>,
+    /// Release date.
+    pub release_date: Option<NaiveDate>,
+}
+
+/// A movie.
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Movie {
+    /// Id.
+    pub movie_id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Running time in minutes.
+    pub duration_minutes: i32,
+    /// Certification.
+    pub certification: Option<String>,
+    /// Spoken languages.
+    pub languages: Vec<String>,
+    /// Genres.
+    pub genres: Vec<String>,
+    /// Release date.
+    pub release_date: Option<NaiveDate>,
+}
+
+/// A new show: a movie on a screen at a time. Its seat inventory is created from the screen's
+/// layout, priced by category.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewShow {
+    /// The movie.
+    pub movie_id: Uuid,
+    /// The screen.
+    pub screen_id: Uuid,
+    /// Start time (RFC 3339), in the future.
+    pub starts_at: DateTime<Utc>,
+    /// End time; defaults to the start plus the movie's running time.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Language of this show.
+    pub language: String,
+    /// Format, e.g. `2D`, `3D`, `IMAX`.
+    #[serde(default = "default_format")]
+    pub format: String,
+    /// ISO currency of the prices.
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    /// Price by seat category code (minor units); categories left out use the screen's price.
+    #[serde(default)]
+    pub prices: BTreeMap<String, i64>,
+}
+
+fn default_format() -> String {
+    "2D".into()
+}
+
+fn default_currency() -> String {
+    "INR".into()
+}
+
+/// A show.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Show {
+    /// Id.
+    pub show_id: Uuid,
+    /// The movie.
+    pub movie_id: Uuid,
+    /// The screen.
+    pub screen_id: Uuid,
+    /// The theater.
+    pub theater_id: Uuid,
+    /// Start time.
+    pub starts_at: DateTime<Utc>,
+    /// End time.
+    pub ends_at: DateTime<Utc>,
+    /// Language.
+    pub language: String,
+    /// Format.
+    pub format: String,
+    /// ISO currency.
+    pub currency: String,
+    /// `scheduled` or `cancelled`.
+    pub status: String,
+    /// Price by seat category code (minor units).
+    pub prices: BTreeMap<String, i64>,
+}
+
+/// A seat as customers see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeatMapSeat {
+    /// Label, e.g. `H12`.
+    pub label: String,
+    /// Number within the row.
+    pub number: i32,
+    /// Column in the drawn map (aisles count as columns).
+    pub column: i32,
+    /// Category code.
+    pub category: String,
+    /// Price in minor units.
+    pub price_minor: i64,
+    /// `available`, `held`, `booked`, `blocked` or `platform_reserved`.
+    pub status: String,
+}
+
+/// A row of the seat map.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeatMapRow {
+    /// Row letters.
+    pub label: String,
+    /// Seats from left to right.
+    pub seats: Vec<SeatMapSeat>,
+}
+
+/// The seat map of a show.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeatMap {
+    /// The show.
+    pub show_id: Uuid,
+    /// ISO currency of the prices.
+    pub currency: String,
+    /// Seats that can be booked now.
+    pub available: usize,
+    /// Rows, nearest the screen first.
+    pub rows: Vec<SeatMapRow>,
+}

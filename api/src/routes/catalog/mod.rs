@@ -1,0 +1,42 @@
+//! Catalog endpoints: theaters, screens, movies, shows and seat maps.
+
+pub mod json;
+mod movies;
+mod seat_map;
+mod shows;
+mod theaters;
+
+use crate::state::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The catalog routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(theaters::create_theater))
+        .routes(routes!(theaters::get_theater))
+        .routes(routes!(theaters::create_screen))
+        .routes(routes!(theaters::get_screen))
+        .routes(routes!(movies::create_movie))
+        .routes(routes!(movies::get_movie))
+        .routes(routes!(shows::create_show))
+        .routes(routes!(shows::get_show))
+        .routes(routes!(seat_map::get_seat_map))
+}
+
+/// Trims `value`; a field error if it is empty or longer than `max` characters.
+pub(crate) fn required_text(
+    field: &str,
+    value: &str,
+    max: usize,
+    errors: &mut Vec<mtbp_domain::seats::FieldError>,
+) -> String {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > max {
+        errors.push(mtbp_domain::seats::FieldError::new(
+            field,
+            format!("1-{max} characters"),
+        ));
+    }
+    v.to_owned()
+}

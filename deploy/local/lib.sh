@@ -1,0 +1,77 @@
+# Shared settings of the local stack scripts. Sourced, never run.
+# Every port and directory has a default and an environment override.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LOCAL="${MTBP_LOCAL_DIR:-$ROOT/.local}"
+LOG_DIR="$LOCAL/log"
+RUN_DIR="$LOCAL/run"
+VENV="$LOCAL/venv"
+
+PG_PORT="${MTBP_PG_PORT:-55432}"
+PG_DATA="$LOCAL/pg/data"
+PG_DB="${MTBP_PG_DB:-mtbp}"
+PG_USER="${MTBP_PG_USER:-mtbp}"
+PG_PASSWORD="${MTBP_PG_PASSWORD:-mtbp}"
+TEMPORAL_PORT="${MTBP_TEMPORAL_PORT:-7233}"
+TEMPORAL_UI_PORT="${MTBP_TEMPORAL_UI_PORT:-8233}"
+STRIPE_PORT="${MTBP_STRIPE_PORT:-8420}"
+API_PORT="${MTBP_API_PORT:-8080}"
+
+# Build output is shared by every checkout on the machine, so a fresh clone (CI) starts warm.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mtbp/target}"
+BIN_DIR="$CARGO_TARGET_DIR/release"
+
+export DATABASE_URL="${DATABASE_URL:-postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB}"
+export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-http://127.0.0.1:$TEMPORAL_PORT}"
+export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://127.0.0.1:$TEMPORAL_UI_PORT}"
+export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:$STRIPE_PORT}"
+export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_local}"
+export MTBP_API_ADDR="${MTBP_API_ADDR:-127.0.0.1:$API_PORT}"
+export MTBP_API_URL="${MTBP_API_URL:-http://$MTBP_API_ADDR}"
+
+say() { printf '\033[1m[mtbp]\033[0m %s\n' "$*"; }
+die() { printf '\033[31m[mtbp] %s\033[0m\n' "$*" >&2; exit 1; }
+
+# Runs a command as the owner of PostgreSQL's files: the `postgres` OS user when we are root
+# (the server refuses to run as root), ourselves otherwise.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pid_alive() { [ -f "$RUN_DIR/$1.pid" ] && kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/null; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Waits up to $3 seconds for `$2` (a shell condition) to hold; on time-out names component $1
+# and shows the tail of its log.
+wait_for() {
+  local name=$1 cond=$2 secs=${3:-60} i
+  for ((i = 0; i < secs * 5; i++)); do
+    if eval "$cond"; then return 0; fi
+    sleep 0.2
+  done
+  printf '\033[31m[mtbp] %s did not start; last lines of %s:\033[0m\n' "$name" "$LOG_DIR/$name.log" >&2
+  tail -n 30 "$LOG_DIR/$name.log" >&2 2>/dev/null || true
+  return 1
+}
+
+# Starts `$@` in the background as component $1 with its log and pid file.
+spawn() {
+  local name=$1; shift
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  nohup "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/$name.pid"
+}
+
+# Stops component $1: SIGTERM, then SIGKILL after 10 s.
+stop() {
+  local name=$1 pid i
+  [ -f "$RUN_DIR/$name.pid" ] || return 0
+  pid=$(cat "$RUN_DIR/$name.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN_DIR/$name.pid"
+}

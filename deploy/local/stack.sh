@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The local stack as plain processes on loopback: PostgreSQL, the Temporal dev server (and UI),
+# and localstripe. Usage: stack.sh up|down|status
+# `up` twice is harmless; a component that fails to start is named with the tail of its log.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PG_BIN=/usr/lib/postgresql/15/bin
+
+postgres_up() {
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    say "creating the PostgreSQL cluster in $PG_DATA"
+    mkdir -p "$PG_DATA" "$LOG_DIR"
+    [ "$(id -u)" = 0 ] && chown -R postgres: "$LOCAL/pg"
+    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+      >"$LOG_DIR/postgres-initdb.log" 2>&1 || { tail -20 "$LOG_DIR/postgres-initdb.log"; die "initdb failed"; }
+  fi
+  if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    say "postgres already running on $PG_PORT"
+  else
+    touch "$LOG_DIR/postgres.log"
+    [ "$(id -u)" = 0 ] && chown postgres: "$LOG_DIR/postgres.log"
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 start -o \
+      "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DATA \
+       -c max_connections=300 -c shared_buffers=256MB" >/dev/null \
+      || { wait_for postgres false 0 || true; die "postgres failed to start"; }
+    say "postgres started on $PG_PORT"
+  fi
+  as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1 <<SQL >/dev/null
+select 'create role $PG_USER login createdb password ''$PG_PASSWORD'''
+ where not exists (select from pg_roles where rolname = '$PG_USER') \gexec
+select 'create database $PG_DB owner $PG_USER'
+ where not exists (select from pg_database where datname = '$PG_DB') \gexec
+SQL
+}
+
+temporal_up() {
+  if pid_alive temporal && port_open "$TEMPORAL_PORT"; then
+    say "temporal already running on $TEMPORAL_PORT (UI $TEMPORAL_UI_PORT)"; return
+  fi
+  port_open "$TEMPORAL_PORT" && die "port $TEMPORAL_PORT is taken by another process (set MTBP_TEMPORAL_PORT)"
+  mkdir -p "$LOCAL/temporal"
+  spawn temporal "$ROOT/deploy/temporal/dev-server.sh" "$VENV/bin/temporal" \
+    "$LOCAL/temporal/temporal.db" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
+  wait_for temporal "'$VENV/bin/temporal' operator cluster health --address 127.0.0.1:$TEMPORAL_PORT >/dev/null 2>&1" 90 \
+    || die "temporal failed to start"
+  say "temporal started on $TEMPORAL_PORT (UI $TEMPORAL_UI_PORT)"
+}
+
+stripe_up() {
+  if pid_alive stripe && port_open "$STRIPE_PORT"; then
+    say "localstripe already running on $STRIPE_PORT"; return
+  fi
+  port_open "$STRIPE_PORT" && die "port $STRIPE_PORT is taken by another process (set MTBP_STRIPE_PORT)"
+  spawn stripe "$VENV/bin/python" "$ROOT/deploy/local/localstripe_loopback.py" --port "$STRIPE_PORT"
+  wait_for stripe "port_open $STRIPE_PORT" 30 || die "localstripe failed to start"
+  say "localstripe started on $STRIPE_PORT"
+}
+
+status_line() {
+  local name=$1 ok=$2 where=$3
+  if [ "$ok" = yes ]; then printf '  %-10s up    %s\n' "$name" "$where"; else printf '  %-10s down  %s\n' "$name" "$where"; fi
+}
+
+status() {
+  local pg=no t=no s=no a=no w=no
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && pg=yes
+  pid_alive temporal && port_open "$TEMPORAL_PORT" && t=yes
+  pid_alive stripe && port_open "$STRIPE_PORT" && s=yes
+  pid_alive api && port_open "$API_PORT" && a=yes
+  pid_alive worker && w=yes
+  status_line postgres $pg "127.0.0.1:$PG_PORT"
+  status_line temporal $t "127.0.0.1:$TEMPORAL_PORT, UI $TEMPORAL_UI_URL"
+  status_line stripe $s "$STRIPE_API_BASE"
+  status_line api $a "$MTBP_API_URL"
+  status_line worker $w "task queue ${MTBP_TASK_QUEUE:-bookings}"
+  [ $pg$t$s = yesyesyes ]
+}
+
+case "${1:-}" in
+  up)
+    "$ROOT/deploy/local/install.sh"
+    postgres_up
+    temporal_up
+    stripe_up
+    ;;
+  down)
+    stop api; stop worker; stop stripe; stop temporal
+    if [ -f "$PG_DATA/PG_VERSION" ]; then as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true; fi
+    say "stack stopped"
+    ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

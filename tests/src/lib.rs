@@ -1,1 +1,11 @@
-//! placeholder
+//! Test harness, fixtures and clients shared by the end-to-end tests, the demo and the
+//! benchmarks. Everything here talks to the real local stack: PostgreSQL, Temporal and
+//! localstripe started by `deploy/local/stack.sh`.
+
+pub mod api_client;
+pub mod app;
+pub mod stripe;
+
+pub use api_client::{ApiClient, ShowFixture};
+pub use app::{TestApp, TestOptions};
+pub use stripe::StripeClient;

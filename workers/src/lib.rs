@@ -72,3 +72,34 @@ pub fn init_tracing() {
         builder.try_init()
     };
 }
+
+/// Runs a worker from the environment until SIGINT / SIGTERM: the body of `mtbp-worker`.
+pub async fn run_until_signal() -> anyhow::Result<()> {
+    init_tracing();
+    let config = WorkerConfig::from_env()?;
+    let mut worker = build_worker(&config).await?;
+    let shutdown = worker.shutdown_handle();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down the worker");
+        shutdown();
+    });
+    tracing::info!(task_queue = %config.settings.task_queue, "worker started");
+    worker.run().await?;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

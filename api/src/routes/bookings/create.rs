@@ -143,21 +143,29 @@ async fn check_show(state: &AppState, show_id: Uuid, seats: &SeatSelection) -> A
 
 /// Binds the key to this request; the same key with a different request is refused.
 async fn claim_key(state: &AppState, key: &str, fingerprint: &str, id: BookingId) -> ApiResult<()> {
-    let stored: String = sqlx::query_scalar(
-        "with ins as (
-             insert into idempotency_keys (idempotency_key, request_fingerprint, booking_id)
-             values ($1, $2, $3) on conflict (idempotency_key) do nothing
-          returning request_fingerprint)
-         select request_fingerprint from ins
-          union all
-         select request_fingerprint from idempotency_keys where idempotency_key = $1
-          limit 1",
+    let inserted: Option<String> = sqlx::query_scalar(
+        "insert into idempotency_keys (idempotency_key, request_fingerprint, booking_id)
+         values ($1, $2, $3) on conflict (idempotency_key) do nothing
+         returning request_fingerprint",
     )
     .bind(key)
     .bind(fingerprint)
     .bind(id.as_uuid())
-    .fetch_one(&state.db)
+    .fetch_optional(&state.db)
     .await?;
+    // On conflict, read the winner in a statement of its own: the insert's snapshot may
+    // predate a concurrent request's commit and not see its row.
+    let stored = match inserted {
+        Some(f) => f,
+        None => {
+            sqlx::query_scalar(
+                "select request_fingerprint from idempotency_keys where idempotency_key = $1",
+            )
+            .bind(key)
+            .fetch_one(&state.db)
+            .await?
+        }
+    };
     if stored != fingerprint {
         return Err(ApiError::Refused {
             status: StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,0 +1,238 @@
+//! `TestApp`: one isolated copy of the platform per test, on the shared local stack.
+//!
+//! Each test gets a fresh database (cloned from a migrated template), the API on a random
+//! port, and — unless it asks otherwise — a worker on a task queue of its own, so tests run in
+//! parallel without seeing each other's bookings.
+
+use crate::{ApiClient, StripeClient};
+use anyhow::Context;
+use mtbp_activities::config::Settings;
+use mtbp_activities::{PaymentFaults, db};
+use mtbp_api::config::ApiConfig;
+use mtbp_workers::WorkerConfig;
+use sqlx::{Connection, PgConnection, PgPool};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use temporalio_client::Client;
+use uuid::Uuid;
+
+const TEMPLATE_DB: &str = "mtbp_test_template";
+static TEMPLATE_READY: tokio::sync::Mutex<bool> = tokio::sync::Mutex::const_new(false);
+
+/// Knobs a test may turn.
+#[derive(Clone, Debug)]
+pub struct TestOptions {
+    /// Hold length for bookings.
+    pub hold_seconds: u32,
+    /// How long seats stay held while paying.
+    pub payment_window_seconds: u32,
+    /// Run an in-process worker (false when the test runs worker processes itself).
+    pub in_process_worker: bool,
+    /// Fault injection for the in-process worker.
+    pub faults: PaymentFaults,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            hold_seconds: 600,
+            payment_window_seconds: 120,
+            in_process_worker: true,
+            faults: PaymentFaults::default(),
+        }
+    }
+}
+
+/// A running, isolated platform for one test.
+pub struct TestApp {
+    /// Client of this app's API.
+    pub api: ApiClient,
+    /// Client of the payment gateway.
+    pub stripe: StripeClient,
+    /// This test's database.
+    pub db: PgPool,
+    /// Temporal client.
+    pub temporal: Client,
+    /// Settings the API and workers of this app use (database, task queue…).
+    pub settings: Settings,
+    worker_shutdown: Option<Box<dyn Fn() + Send + Sync>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.worker_shutdown.take() {
+            stop();
+        }
+        self.server.abort();
+    }
+}
+
+impl TestApp {
+    /// Spawns an app with default options.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(TestOptions::default()).await
+    }
+
+    /// Spawns an app; panics with a clear message if the stack is not up.
+    pub async fn spawn_with(options: TestOptions) -> Self {
+        match Self::try_spawn(options).await {
+            Ok(app) => app,
+            Err(e) => panic!(
+                "could not start a test app ({e:#}); is the local stack up? run `./mtbp test` \
+                 or `deploy/local/stack.sh up`"
+            ),
+        }
+    }
+
+    async fn try_spawn(options: TestOptions) -> anyhow::Result<Self> {
+        init_test_tracing();
+        let base = Settings::from_env()?;
+        let db_name = format!("mtbp_test_{}", Uuid::new_v4().simple());
+        create_database(&base.database_url, &db_name).await?;
+        let mut settings = base.clone();
+        settings.database_url = with_database(&base.database_url, &db_name);
+        settings.task_queue = format!("test-{}", Uuid::new_v4().simple());
+        settings.db_pool = 8;
+
+        let config = ApiConfig {
+            settings: settings.clone(),
+            bind: "127.0.0.1:0".parse()?,
+            hold_seconds: options.hold_seconds,
+            payment_window_seconds: options.payment_window_seconds,
+            cleaning_minutes: 15,
+            temporal_ui_url: "http://127.0.0.1:8233".into(),
+        };
+        let state = mtbp_api::build_state(config).await?;
+        let db = state.db.clone();
+        let temporal = state.temporal.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = format!("http://{}", listener.local_addr()?);
+        let server = tokio::spawn(async move {
+            let _ = mtbp_api::serve(listener, state, std::future::pending()).await;
+        });
+
+        let worker_shutdown = if options.in_process_worker {
+            Some(start_worker_thread(WorkerConfig {
+                settings: settings.clone(),
+                faults: options.faults,
+                max_cached_workflows: 500,
+            })?)
+        } else {
+            None
+        };
+        Ok(Self {
+            api: ApiClient::new(address),
+            stripe: StripeClient::from_env(),
+            db,
+            temporal,
+            settings,
+            worker_shutdown,
+            server,
+        })
+    }
+
+    /// Starts the worker binary at `bin` as a child process on this app's task queue.
+    pub fn spawn_worker_process(
+        &self,
+        bin: &str,
+        pause_after_charge_ms: u64,
+    ) -> anyhow::Result<Child> {
+        let s = &self.settings;
+        Command::new(bin)
+            .env("DATABASE_URL", &s.database_url)
+            .env("TEMPORAL_ADDRESS", &s.temporal_address)
+            .env("MTBP_TASK_QUEUE", &s.task_queue)
+            .env("STRIPE_API_BASE", &s.stripe_api_base)
+            .env("STRIPE_SECRET_KEY", &s.stripe_secret_key)
+            .env("MTBP_DB_POOL", "4")
+            .env(
+                "MTBP_FAULT_PAUSE_AFTER_CHARGE_MS",
+                pause_after_charge_ms.to_string(),
+            )
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting the worker binary")
+    }
+}
+
+/// Runs a worker on a thread of its own (the SDK's worker future is not `Send`); returns a
+/// function that asks it to shut down.
+fn start_worker_thread(config: WorkerConfig) -> anyhow::Result<Box<dyn Fn() + Send + Sync>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("test-worker".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(anyhow::Error::new(e)));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                match mtbp_workers::build_worker(&config).await {
+                    Ok(mut worker) => {
+                        let _ = tx.send(Ok(
+                            Box::new(worker.shutdown_handle()) as Box<dyn Fn() + Send + Sync>
+                        ));
+                        if let Err(e) = worker.run().await {
+                            eprintln!("test worker stopped with an error: {e:#}");
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
+                }
+            });
+        })?;
+    rx.recv_timeout(Duration::from_secs(30))
+        .context("the worker did not start in time")?
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    match url.rsplit_once('/') {
+        Some((prefix, _)) => format!("{prefix}/{db}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Creates `name` from the migrated template, building the template once per test run.
+async fn create_database(base_url: &str, name: &str) -> anyhow::Result<()> {
+    let mut ready = TEMPLATE_READY.lock().await;
+    let mut admin = PgConnection::connect(base_url).await?;
+    if !*ready {
+        sqlx::query(&format!(
+            "drop database if exists {TEMPLATE_DB} with (force)"
+        ))
+        .execute(&mut admin)
+        .await?;
+        sqlx::query(&format!("create database {TEMPLATE_DB}"))
+            .execute(&mut admin)
+            .await?;
+        let pool = db::connect(&with_database(base_url, TEMPLATE_DB), 1).await?;
+        db::MIGRATOR.run(&pool).await?;
+        pool.close().await;
+        *ready = true;
+    }
+    sqlx::query(&format!("create database {name} template {TEMPLATE_DB}"))
+        .execute(&mut admin)
+        .await?;
+    Ok(())
+}
+
+/// Logs go to the test's captured output (shown when a test fails), filtered by `RUST_LOG`.
+fn init_test_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,temporalio_sdk_core=error"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}

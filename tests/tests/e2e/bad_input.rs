@@ -1,0 +1,212 @@
+//! Bad input gets a clear 4xx JSON error and changes nothing.
+
+use mtbp_tests::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn nothing_held(app: &TestApp) {
+    let bookings: i64 = sqlx::query_scalar("select count(*) from bookings")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    let held: i64 = sqlx::query_scalar("select count(*) from show_seats where status <> 'free'")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!((bookings, held), (0, 0), "bad input must change nothing");
+}
+
+async fn expect_error(resp: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(resp.status(), status);
+    let body: Value = resp.json().await.expect("a JSON error body");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    body
+}
+
+#[tokio::test]
+async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
+    let app = TestApp::spawn().await;
+    let show = app.api.create_show(2, 5).await.expect("show");
+    let contact = json!({"name": "A", "email": "a@example.com"});
+    let post = |body: Value| {
+        let api = app.api.clone();
+        async move { api.post("/bookings", &body).await.expect("post") }
+    };
+
+    let unknown =
+        post(json!({"show_id": uuid::Uuid::new_v4(), "seats": ["A1"], "contact": contact})).await;
+    expect_error(unknown, StatusCode::NOT_FOUND, "not_found").await;
+
+    let none = post(json!({"show_id": show.show_id, "seats": [], "contact": contact})).await;
+    let body = expect_error(none, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(body["error"]["fields"][0]["field"], "seats");
+
+    let off_screen =
+        post(json!({"show_id": show.show_id, "seats": ["A1", "Z9", "C1"], "contact": contact}))
+            .await;
+    let body = expect_error(
+        off_screen,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let msg = body["error"]["fields"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(msg.contains("C1") && msg.contains("Z9"), "{msg}");
+
+    let repeated =
+        post(json!({"show_id": show.show_id, "seats": ["A1", "a1"], "contact": contact})).await;
+    expect_error(
+        repeated,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+
+    let bad_label =
+        post(json!({"show_id": show.show_id, "seats": ["1A"], "contact": contact})).await;
+    expect_error(
+        bad_label,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+
+    let too_many: Vec<String> = (1..=5)
+        .flat_map(|n| [format!("A{n}"), format!("B{n}")])
+        .chain(["A1".into()])
+        .collect();
+    let many = post(json!({"show_id": show.show_id, "seats": too_many, "contact": contact})).await;
+    expect_error(many, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    let bad_contact = post(json!({"show_id": show.show_id, "seats": ["A1"],
+                                  "contact": {"name": "", "email": "nope"}}))
+    .await;
+    let body = expect_error(
+        bad_contact,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["error"]["fields"].as_array().map(Vec::len), Some(2));
+
+    let wrong_types = post(json!({"show_id": 42, "seats": "A1", "contact": contact})).await;
+    expect_error(
+        wrong_types,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    )
+    .await;
+
+    let extra =
+        post(json!({"show_id": show.show_id, "seats": ["A1"], "contact": contact, "price": 1}))
+            .await;
+    expect_error(extra, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+
+    let malformed = app
+        .api
+        .http
+        .post(format!("{}/bookings", app.api.base))
+        .header("content-type", "application/json")
+        .body("{\"show_id\": ")
+        .send()
+        .await
+        .expect("post");
+    expect_error(malformed, StatusCode::BAD_REQUEST, "malformed_json").await;
+
+    let not_json = app
+        .api
+        .http
+        .post(format!("{}/bookings", app.api.base))
+        .body("show=1")
+        .send()
+        .await
+        .expect("post");
+    expect_error(
+        not_json,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+
+    let bad_key = app
+        .api
+        .http
+        .post(format!("{}/bookings", app.api.base))
+        .header("Idempotency-Key", "")
+        .json(&json!({"show_id": show.show_id, "seats": ["A1"], "contact": contact}))
+        .send()
+        .await
+        .expect("post");
+    expect_error(bad_key, StatusCode::BAD_REQUEST, "bad_request").await;
+
+    nothing_held(&app).await;
+}
+
+#[tokio::test]
+async fn paying_with_bad_input_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let show = app.api.create_show(1, 4).await.expect("show");
+    let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
+
+    let empty = app.api.pay(booking, "").await.expect("pay");
+    expect_error(empty, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let unknown = app.api.pay(booking, "pm_doesnotexist").await.expect("pay");
+    expect_error(
+        unknown,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let nobody = app
+        .api
+        .pay(uuid::Uuid::new_v4(), "pm_x")
+        .await
+        .expect("pay");
+    expect_error(nobody, StatusCode::NOT_FOUND, "not_found").await;
+    let bad_id = app
+        .api
+        .post(
+            "/bookings/not-a-uuid/pay",
+            &json!({"payment_method": "pm_x"}),
+        )
+        .await
+        .expect("pay");
+    expect_error(bad_id, StatusCode::BAD_REQUEST, "invalid_path").await;
+
+    let b = app.api.booking(booking).await.expect("booking");
+    assert_eq!(b["status"], "PreBooking");
+    assert!(
+        app.stripe
+            .intents_of(&booking.to_string())
+            .await
+            .expect("gw")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_in_the_error_envelope() {
+    let app = TestApp::spawn().await;
+    let missing = app.api.get("/no/such/route").await.expect("get");
+    expect_error(missing, StatusCode::NOT_FOUND, "not_found").await;
+    let wrong_method = app
+        .api
+        .http
+        .delete(format!("{}/bookings", app.api.base))
+        .send()
+        .await
+        .expect("delete");
+    expect_error(
+        wrong_method,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+}

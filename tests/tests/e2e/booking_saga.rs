@@ -1,0 +1,246 @@
+//! The booking saga's paths: booked, declined, expired, cancelled, and hold lost → refunded.
+
+use mtbp_activities::PaymentFaults;
+use mtbp_tests::stripe::{CARD_DECLINED, CARD_OK};
+use mtbp_tests::{TestApp, TestOptions};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::time::Duration;
+
+#[tokio::test]
+async fn a_held_and_paid_booking_completes_with_a_ticket_and_one_charge() {
+    let app = TestApp::spawn().await;
+    let show = app.api.create_show(2, 10).await.expect("show");
+    let booking = app
+        .api
+        .hold_ok(show.show_id, &["A1", "B2"])
+        .await
+        .expect("hold");
+
+    let held = app.api.booking(booking).await.expect("booking");
+    assert_eq!(held["status"], "PreBooking");
+    assert_eq!(
+        held["amount_minor"],
+        20000 + 35000,
+        "A is REGULAR, B is PREMIUM"
+    );
+    assert!(held["hold_expires_at"].is_string());
+    assert_eq!(
+        app.api
+            .seat_statuses(show.show_id, &["A1", "B2", "A2"])
+            .await
+            .expect("map"),
+        ["held", "held", "available"]
+    );
+
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+    let resp = app.api.pay(booking, &card).await.expect("pay");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let paid: Value = resp.json().await.expect("json");
+    assert_eq!(paid["status"], "BookingCompleted");
+    assert_eq!(paid["ticket_code"].as_str().map(str::len), Some(10));
+    assert_eq!(
+        app.api
+            .seat_statuses(show.show_id, &["A1", "B2"])
+            .await
+            .expect("map"),
+        ["booked", "booked"]
+    );
+
+    let charges = app
+        .stripe
+        .succeeded_charges_of(&booking.to_string())
+        .await
+        .expect("gateway");
+    assert_eq!(charges.len(), 1, "exactly one charge at the gateway");
+    assert_eq!(charges[0]["amount"], 55000);
+    let (status, gateway_id): (String, String) =
+        sqlx::query_as("select status, gateway_payment_id from payments where booking_id = $1")
+            .bind(booking)
+            .fetch_one(&app.db)
+            .await
+            .expect("payment row");
+    assert_eq!(status, "succeeded");
+    assert_eq!(gateway_id, charges[0]["id"].as_str().unwrap_or_default());
+}
+
+#[tokio::test]
+async fn a_declined_card_fails_the_payment_and_frees_the_seats() {
+    let app = TestApp::spawn().await;
+    let show = app.api.create_show(1, 6).await.expect("show");
+    let booking = app
+        .api
+        .hold_ok(show.show_id, &["A3", "A4"])
+        .await
+        .expect("hold");
+    let card = app.stripe.card(CARD_DECLINED).await.expect("card");
+
+    let resp = app.api.pay(booking, &card).await.expect("pay");
+    assert_eq!(resp.status(), StatusCode::PAYMENT_REQUIRED);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "payment_failed");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("card_declined")
+    );
+
+    let b = app.api.booking(booking).await.expect("booking");
+    assert_eq!(b["status"], "PaymentFailed");
+    assert_eq!(
+        app.api
+            .seat_statuses(show.show_id, &["A3", "A4"])
+            .await
+            .expect("map"),
+        ["available", "available"]
+    );
+    assert!(
+        app.stripe
+            .succeeded_charges_of(&booking.to_string())
+            .await
+            .expect("gw")
+            .is_empty()
+    );
+    // The seats can be booked again straight away.
+    app.api
+        .hold_ok(show.show_id, &["A3", "A4"])
+        .await
+        .expect("re-hold");
+}
+
+#[tokio::test]
+async fn an_unpaid_hold_expires_and_frees_the_seats() {
+    let app = TestApp::spawn_with(TestOptions {
+        hold_seconds: 2,
+        ..TestOptions::default()
+    })
+    .await;
+    let show = app.api.create_show(1, 4).await.expect("show");
+    let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
+    let expired = app
+        .api
+        .wait_for_status(booking, "Expired", 30)
+        .await
+        .expect("expired");
+    assert_eq!(expired["status_reason"], "the hold expired before payment");
+    assert_eq!(
+        app.api
+            .seat_statuses(show.show_id, &["A1"])
+            .await
+            .expect("map"),
+        ["available"]
+    );
+
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+    let resp = app.api.pay(booking, &card).await.expect("pay");
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "hold_expired");
+    assert!(
+        app.stripe
+            .intents_of(&booking.to_string())
+            .await
+            .expect("gw")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_customer_can_cancel_a_hold_and_not_pay_it_afterwards() {
+    let app = TestApp::spawn().await;
+    let show = app.api.create_show(1, 4).await.expect("show");
+    let booking = app.api.hold_ok(show.show_id, &["A2"]).await.expect("hold");
+    let resp = app
+        .api
+        .post(
+            &format!("/bookings/{booking}/cancel"),
+            &serde_json::json!({}),
+        )
+        .await
+        .expect("cancel");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["status"], "Cancelled");
+    assert_eq!(
+        app.api
+            .seat_statuses(show.show_id, &["A2"])
+            .await
+            .expect("map"),
+        ["available"]
+    );
+
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+    let resp = app.api.pay(booking, &card).await.expect("pay");
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+}
+
+/// The payment lands after the hold lapsed and another customer took a seat: the money goes
+/// back by itself and no seat is in two bookings.
+#[tokio::test]
+async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
+    let app = TestApp::spawn_with(TestOptions {
+        hold_seconds: 1,
+        payment_window_seconds: 1,
+        faults: PaymentFaults {
+            pause_after_charge: Duration::from_secs(4),
+        },
+        ..TestOptions::default()
+    })
+    .await;
+    let show = app.api.create_show(1, 4).await.expect("show");
+    let slow = app
+        .api
+        .hold_ok(show.show_id, &["A1", "A2"])
+        .await
+        .expect("hold");
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+    let api = app.api.clone();
+    let paying = tokio::spawn(async move { api.pay(slow, &card).await });
+
+    // While the charge is paused, the payment window lapses and someone else takes A2.
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    let other = app
+        .api
+        .hold_ok(show.show_id, &["A2", "A3"])
+        .await
+        .expect("second hold");
+    let other_card = app.stripe.card(CARD_OK).await.expect("card");
+    let api = app.api.clone();
+    let rival = tokio::spawn(async move { api.pay(other, &other_card).await });
+
+    let resp = paying.await.expect("join").expect("pay");
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "refunded");
+    let b = app.api.booking(slow).await.expect("booking");
+    assert_eq!(b["status"], "Refunded");
+
+    let charges = app
+        .stripe
+        .succeeded_charges_of(&slow.to_string())
+        .await
+        .expect("gw");
+    assert_eq!(charges.len(), 1);
+    let refunds = app.stripe.refunds_of(&charges[0]).await.expect("refunds");
+    assert_eq!(refunds.len(), 1, "refunded exactly once");
+    assert_eq!(refunds[0]["amount"], 40000);
+    let rival = rival.await.expect("join").expect("pay");
+    assert_eq!(rival.status(), StatusCode::OK, "the rival keeps A2");
+    let seats: Vec<(String, String, Option<uuid::Uuid>)> = sqlx::query_as(
+        "select seat_label, status, booking_id from show_seats
+          where show_id = $1 and seat_label in ('A1', 'A2') order by seat_label",
+    )
+    .bind(show.show_id)
+    .fetch_all(&app.db)
+    .await
+    .expect("seats");
+    assert_eq!(
+        seats[0],
+        ("A1".into(), "free".into(), None),
+        "A1 was released"
+    );
+    assert_eq!(seats[1].1, "booked");
+    let owner = seats[1].2.expect("A2 is booked");
+    assert_eq!(owner, other);
+}

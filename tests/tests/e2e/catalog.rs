@@ -1,0 +1,193 @@
+//! The minimal catalog: theaters, screens with layouts, movies, shows and the seat map.
+
+use mtbp_tests::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn layout() -> Value {
+    json!({"categories": [{"code": "REGULAR", "name": "Regular", "price_minor": 15000},
+                          {"code": "RECLINER", "name": "Recliner", "price_minor": 60000}],
+           "rows": [{"label": "A", "category": "REGULAR", "seats": 6, "gaps_after": [3]},
+                    {"label": "B", "category": "RECLINER", "seats": 4}]})
+}
+
+#[tokio::test]
+async fn a_show_gets_one_priced_seat_per_seat_of_its_screen() {
+    let app = TestApp::spawn().await;
+    let theater = app
+        .api
+        .create("/theaters", &json!({"name": "Lido", "city": "Pune"}))
+        .await
+        .expect("theater");
+    let tid = theater["theater_id"].as_str().expect("id");
+    let screen = app
+        .api
+        .create(
+            &format!("/theaters/{tid}/screens"),
+            &json!({"name": "Screen 2", "layout": layout()}),
+        )
+        .await
+        .expect("screen");
+    assert_eq!(screen["seat_count"], 10);
+    let movie = app
+        .api
+        .create(
+            "/movies",
+            &json!({"title": "Monsoon", "duration_minutes": 130}),
+        )
+        .await
+        .expect("movie");
+    let starts = chrono::Utc::now() + chrono::Duration::days(2);
+    let show = app
+        .api
+        .create(
+            "/shows",
+            &json!({"movie_id": movie["movie_id"], "screen_id": screen["screen_id"],
+                                  "starts_at": starts, "language": "Marathi",
+                                  "prices": {"RECLINER": 75000}}),
+        )
+        .await
+        .expect("show");
+    assert_eq!(show["prices"], json!({"REGULAR": 15000, "RECLINER": 75000}));
+    assert_eq!(show["theater_id"], theater["theater_id"]);
+
+    let sid = show["show_id"].as_str().expect("id");
+    let map: Value = app
+        .api
+        .get(&format!("/shows/{sid}/seats"))
+        .await
+        .expect("map")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(map["available"], 10);
+    assert_eq!(map["rows"][0]["label"], "A");
+    let a = &map["rows"][0]["seats"];
+    assert_eq!(a[3]["label"], "A4");
+    assert_eq!(a[3]["column"], 4, "the aisle after A3 is a column");
+    assert_eq!(map["rows"][1]["seats"][0]["price_minor"], 75000);
+
+    let again: Value = app
+        .api
+        .get(&format!("/shows/{sid}"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(again["language"], "Marathi");
+}
+
+#[tokio::test]
+async fn overlapping_shows_on_one_screen_are_refused() {
+    let app = TestApp::spawn().await;
+    let fixture = app.api.create_show(1, 2).await.expect("show");
+    let show: Value = app
+        .api
+        .get(&format!("/shows/{}", fixture.show_id))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let starts: chrono::DateTime<chrono::Utc> =
+        show["starts_at"].as_str().expect("ts").parse().expect("ts");
+    // Starts 10 minutes after the first one ends: inside the 15-minute cleaning buffer.
+    let overlapping = starts + chrono::Duration::minutes(130);
+    let resp = app
+        .api
+        .post(
+            "/shows",
+            &json!({"movie_id": show["movie_id"], "screen_id": fixture.screen_id,
+                                "starts_at": overlapping, "language": "English"}),
+        )
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "show_overlaps");
+    let later = starts + chrono::Duration::minutes(140);
+    let ok = app
+        .api
+        .post(
+            "/shows",
+            &json!({"movie_id": show["movie_id"], "screen_id": fixture.screen_id,
+                                "starts_at": later, "language": "English"}),
+        )
+        .await
+        .expect("post");
+    assert_eq!(ok.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn invalid_catalog_input_is_refused_with_every_problem_listed() {
+    let app = TestApp::spawn().await;
+    let theater = app
+        .api
+        .create("/theaters", &json!({"name": "Lido", "city": "Pune"}))
+        .await
+        .expect("theater");
+    let tid = theater["theater_id"].as_str().expect("id");
+    let bad_layout = json!({"categories": [{"code": "regular", "name": "", "price_minor": -5}],
+                            "rows": [{"label": "A1", "category": "VIP", "seats": 0}]});
+    let resp = app
+        .api
+        .post(
+            &format!("/theaters/{tid}/screens"),
+            &json!({"name": "S", "layout": bad_layout}),
+        )
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = resp.json().await.expect("json");
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    assert!(fields.contains(&"layout.categories[0].code"));
+    assert!(fields.contains(&"layout.categories[0].price_minor"));
+    assert!(fields.contains(&"layout.rows[0].label"));
+
+    let dup = app
+        .api
+        .post(
+            &format!("/theaters/{tid}/screens"),
+            &json!({"name": "S", "layout": layout()}),
+        )
+        .await
+        .expect("post");
+    assert_eq!(dup.status(), StatusCode::CREATED);
+    let dup = app
+        .api
+        .post(
+            &format!("/theaters/{tid}/screens"),
+            &json!({"name": "S", "layout": layout()}),
+        )
+        .await
+        .expect("post");
+    assert_eq!(dup.status(), StatusCode::CONFLICT);
+
+    let past = app
+        .api
+        .post(
+            "/shows",
+            &json!({"movie_id": uuid::Uuid::new_v4(), "screen_id": uuid::Uuid::new_v4(),
+                                "starts_at": "2001-01-01T10:00:00Z", "language": "English"}),
+        )
+        .await
+        .expect("post");
+    assert_eq!(past.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let shows: i64 = sqlx::query_scalar("select count(*) from shows")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(shows, 0);
+    let missing = app
+        .api
+        .get(&format!("/theaters/{}", uuid::Uuid::new_v4()))
+        .await
+        .expect("get");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests against the real local stack (PostgreSQL, Temporal, localstripe).
+//! One binary, a module per area.
+
+mod bad_input;
+mod booking_saga;
+mod catalog;
+mod concurrency;
+mod crash;
+mod idempotency;
+mod visibility;

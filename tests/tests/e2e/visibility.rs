@@ -1,0 +1,155 @@
+//! Ops can find and explain every booking: search attributes in Temporal, a replayable
+//! history, and the API contract at /openapi.json and /docs.
+
+use futures::StreamExt;
+use mtbp_domain::BookingId;
+use mtbp_tests::TestApp;
+use mtbp_tests::stripe::{CARD_DECLINED, CARD_OK};
+use mtbp_workflows::BookingWorkflow;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowListOptions};
+use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
+
+async fn find(app: &TestApp, query: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut ids = Vec::new();
+        let mut stream = app
+            .temporal
+            .list_workflows(query, WorkflowListOptions::builder().limit(20).build());
+        while let Some(item) = stream.next().await {
+            ids.push(item.expect("list").id().to_owned());
+        }
+        if !ids.is_empty() || Instant::now() > deadline {
+            return ids;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test]
+async fn bookings_can_be_found_in_temporal_by_status_show_customer_and_expiry() {
+    let app = TestApp::spawn().await;
+    let show = app.api.create_show(1, 4).await.expect("show");
+    let paid = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
+    let declined = app.api.hold_ok(show.show_id, &["A2"]).await.expect("hold");
+    let ok = app.stripe.card(CARD_OK).await.expect("card");
+    let bad = app.stripe.card(CARD_DECLINED).await.expect("card");
+    assert_eq!(
+        app.api.pay(paid, &ok).await.expect("pay").status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.api.pay(declined, &bad).await.expect("pay").status(),
+        StatusCode::PAYMENT_REQUIRED
+    );
+
+    let paid_wf = BookingId::from_uuid(paid).workflow_id();
+    let declined_wf = BookingId::from_uuid(declined).workflow_id();
+    let show_q = format!("ShowId = '{}'", show.show_id);
+    assert_eq!(
+        find(
+            &app,
+            &format!("{show_q} AND BookingStatus = 'BookingCompleted'")
+        )
+        .await,
+        [paid_wf.clone()]
+    );
+    assert_eq!(
+        find(
+            &app,
+            &format!("{show_q} AND BookingStatus = 'PaymentFailed'")
+        )
+        .await,
+        [declined_wf.clone()]
+    );
+    let theater_q = format!("TheaterId = '{}' AND CustomerId = 'guest'", show.theater_id);
+    assert_eq!(find(&app, &theater_q).await.len(), 2);
+    let expiry_q = format!("{show_q} AND HoldExpiresAt > '2020-01-01T00:00:00Z'");
+    assert_eq!(find(&app, &expiry_q).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_completed_booking_history_replays_against_the_current_workflow_code() {
+    let app = TestApp::spawn().await;
+    let show = app.api.create_show(1, 4).await.expect("show");
+    let booking = app
+        .api
+        .hold_ok(show.show_id, &["A3", "A4"])
+        .await
+        .expect("hold");
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+    assert_eq!(
+        app.api.pay(booking, &card).await.expect("pay").status(),
+        StatusCode::OK
+    );
+
+    let handle = app
+        .temporal
+        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking).workflow_id());
+    // Wait for the run to close so the history is complete.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let history = loop {
+        let h = handle.fetch_history(WorkflowFetchHistoryOptions::default());
+        let events = h.into_events().await.expect("history");
+        let closed = events.last().is_some_and(|e| {
+            e.event_type == temporalio_common::protos::temporal::api::enums::v1::EventType::WorkflowExecutionCompleted as i32
+        });
+        if closed || Instant::now() > deadline {
+            assert!(closed, "the workflow did not complete");
+            break handle.fetch_history(WorkflowFetchHistoryOptions::default());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let json = history.to_json().await.expect("to json");
+    if let Ok(dir) = std::env::var("MTBP_RECORD_HISTORY_DIR") {
+        std::fs::write(format!("{dir}/booking_completed.json"), &json).expect("write history");
+    }
+    let replayer = WorkflowReplayer::new(
+        WorkflowReplayerOptions::new()
+            .register_workflow::<BookingWorkflow>()
+            .expect("register")
+            .build(),
+    )
+    .expect("replayer");
+    let history = temporalio_client::WorkflowHistory::from_json(&json).expect("from json");
+    replayer
+        .replay_workflow(history)
+        .await
+        .expect("replays without nondeterminism");
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_swagger_ui_are_served() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app
+        .api
+        .get("/openapi.json")
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1"))
+    );
+    for path in [
+        "/bookings",
+        "/bookings/{booking_id}/pay",
+        "/shows/{show_id}/seats",
+        "/theaters",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["ErrorEnvelope"].is_object());
+    let ui = app.api.get("/docs/").await.expect("get");
+    assert_eq!(ui.status(), StatusCode::OK);
+    assert!(ui.text().await.expect("html").contains("swagger"));
+}

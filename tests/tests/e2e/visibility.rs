@@ -55,7 +55,7 @@ async fn bookings_can_be_found_in_temporal_by_status_show_customer_and_expiry() 
             &format!("{show_q} AND BookingStatus = 'BookingCompleted'")
         )
         .await,
-        [paid_wf.clone()]
+        [paid_wf]
     );
     assert_eq!(
         find(
@@ -63,7 +63,7 @@ async fn bookings_can_be_found_in_temporal_by_status_show_customer_and_expiry() 
             &format!("{show_q} AND BookingStatus = 'PaymentFailed'")
         )
         .await,
-        [declined_wf.clone()]
+        [declined_wf]
     );
     let theater_q = format!("TheaterId = '{}' AND CustomerId = 'guest'", show.theater_id);
     assert_eq!(find(&app, &theater_q).await.len(), 2);

@@ -18,7 +18,7 @@ STRIPE_PORT="${MTBP_STRIPE_PORT:-8420}"
 API_PORT="${MTBP_API_PORT:-8080}"
 
 # Build output is shared by every checkout on the machine, so a fresh clone (CI) starts warm.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mtbp/target}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/mtbp/target}"
 BIN_DIR="$CARGO_TARGET_DIR/release"
 
 export DATABASE_URL="${DATABASE_URL:-postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB}"

@@ -46,6 +46,11 @@ async fn a_held_and_paid_booking_completes_with_a_ticket_and_one_charge() {
             .expect("map"),
         ["booked", "booked"]
     );
+    // A retried pay (say, after a client time-out) gets the same answer and charges nothing.
+    let again = app.api.pay(booking, &card).await.expect("pay again");
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again["ticket_code"], paid["ticket_code"]);
 
     let charges = app
         .stripe

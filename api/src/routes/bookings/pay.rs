@@ -42,8 +42,14 @@ pub async fn pay_booking(
     let booking = load(&state.db, booking_id)
         .await?
         .ok_or(ApiError::NotFound("booking"))?;
-    if booking.status != BookingStatus::PreBooking {
-        return Err(not_payable(booking));
+    match booking.status {
+        // Payable, or a payment under way: a retried request joins the same update (its id is
+        // fixed), so it gets the first request's answer.
+        BookingStatus::PreBooking
+        | BookingStatus::PaymentInitiated
+        | BookingStatus::PaymentCompleted => {}
+        // Already settled: answer as the first request was answered.
+        _ => return answer(booking),
     }
     match state.gateway.payment_method_exists(pm).await {
         Ok(true) => {}
@@ -113,6 +119,11 @@ async fn settled(state: &AppState, booking_id: Uuid) -> ApiResult<ApiJson<Bookin
     let booking = load(&state.db, booking_id)
         .await?
         .ok_or(ApiError::NotFound("booking"))?;
+    answer(booking)
+}
+
+/// A settled booking as a success, or as the error that explains it.
+fn answer(booking: Booking) -> ApiResult<ApiJson<Booking>> {
     match booking.status {
         BookingStatus::BookingCompleted
         | BookingStatus::Invoiced

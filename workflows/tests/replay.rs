@@ -2,7 +2,7 @@
 //! running bookings (nondeterminism) fails here, before it reaches a worker.
 //!
 //! Refresh a history after an intended, versioned change with
-//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- history`.
+//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories`.
 
 use mtbp_workflows::BookingWorkflow;
 use temporalio_client::WorkflowHistory;
@@ -28,4 +28,14 @@ async fn replay(file: &str) {
 #[tokio::test]
 async fn a_completed_booking_replays_deterministically() {
     replay("booking_completed.json").await;
+}
+
+#[tokio::test]
+async fn a_declined_booking_replays_deterministically() {
+    replay("booking_declined.json").await;
+}
+
+#[tokio::test]
+async fn an_expired_booking_replays_deterministically() {
+    replay("booking_expired.json").await;
 }

@@ -71,41 +71,39 @@ async fn bookings_can_be_found_in_temporal_by_status_show_customer_and_expiry() 
     assert_eq!(find(&app, &expiry_q).await.len(), 2);
 }
 
-#[tokio::test]
-async fn a_completed_booking_history_replays_against_the_current_workflow_code() {
-    let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 4).await.expect("show");
-    let booking = app
-        .api
-        .hold_ok(show.show_id, &["A3", "A4"])
-        .await
-        .expect("hold");
-    let card = app.stripe.card(CARD_OK).await.expect("card");
-    assert_eq!(
-        app.api.pay(booking, &card).await.expect("pay").status(),
-        StatusCode::OK
-    );
-
+/// Waits for the booking's workflow to close, replays its history against the current code,
+/// and (with `MTBP_RECORD_HISTORY_DIR` set) saves it for the committed replay tests.
+async fn replay_closed(app: &TestApp, booking: uuid::Uuid, name: &str) {
+    use temporalio_common::protos::temporal::api::enums::v1::EventType;
     let handle = app
         .temporal
         .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking).workflow_id());
-    // Wait for the run to close so the history is complete.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let history = loop {
-        let h = handle.fetch_history(WorkflowFetchHistoryOptions::default());
-        let events = h.into_events().await.expect("history");
-        let closed = events.last().is_some_and(|e| {
-            e.event_type == temporalio_common::protos::temporal::api::enums::v1::EventType::WorkflowExecutionCompleted as i32
-        });
-        if closed || Instant::now() > deadline {
-            assert!(closed, "the workflow did not complete");
-            break handle.fetch_history(WorkflowFetchHistoryOptions::default());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let events = handle
+            .fetch_history(WorkflowFetchHistoryOptions::default())
+            .into_events()
+            .await
+            .expect("history");
+        if events
+            .last()
+            .is_some_and(|e| e.event_type == EventType::WorkflowExecutionCompleted as i32)
+        {
+            break;
         }
+        assert!(
+            Instant::now() < deadline,
+            "{name}: the workflow did not complete"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let json = history.to_json().await.expect("to json");
+    }
+    let json = handle
+        .fetch_history(WorkflowFetchHistoryOptions::default())
+        .to_json()
+        .await
+        .expect("to json");
     if let Ok(dir) = std::env::var("MTBP_RECORD_HISTORY_DIR") {
-        std::fs::write(format!("{dir}/booking_completed.json"), &json).expect("write history");
+        std::fs::write(format!("{dir}/{name}.json"), &json).expect("write history");
     }
     let replayer = WorkflowReplayer::new(
         WorkflowReplayerOptions::new()
@@ -118,7 +116,37 @@ async fn a_completed_booking_history_replays_against_the_current_workflow_code()
     replayer
         .replay_workflow(history)
         .await
-        .expect("replays without nondeterminism");
+        .unwrap_or_else(|e| panic!("{name} does not replay: {e:?}"));
+}
+
+#[tokio::test]
+async fn booking_histories_replay_against_the_current_workflow_code() {
+    let app = TestApp::spawn_with(mtbp_tests::TestOptions {
+        hold_seconds: 2,
+        ..mtbp_tests::TestOptions::default()
+    })
+    .await;
+    let show = app.api.create_show(1, 6).await.expect("show");
+    let completed = app
+        .api
+        .hold_ok(show.show_id, &["A1", "A2"])
+        .await
+        .expect("hold");
+    let declined = app.api.hold_ok(show.show_id, &["A3"]).await.expect("hold");
+    let expired = app.api.hold_ok(show.show_id, &["A4"]).await.expect("hold");
+    let ok = app.stripe.card(CARD_OK).await.expect("card");
+    let bad = app.stripe.card(CARD_DECLINED).await.expect("card");
+    assert_eq!(
+        app.api.pay(completed, &ok).await.expect("pay").status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.api.pay(declined, &bad).await.expect("pay").status(),
+        StatusCode::PAYMENT_REQUIRED
+    );
+    replay_closed(&app, completed, "booking_completed").await;
+    replay_closed(&app, declined, "booking_declined").await;
+    replay_closed(&app, expired, "booking_expired").await;
 }
 
 #[tokio::test]

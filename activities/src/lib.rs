@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod gateway;
 pub mod payments;
+pub mod process;
 pub mod seats;
 pub mod temporal;
 

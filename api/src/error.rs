@@ -1,7 +1,7 @@
 //! One error type for every handler, rendered as `{"error": {"code", "message", ...}}`, and
 //! extractors whose rejections use the same envelope.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -254,34 +254,6 @@ fn path_rejection(rejection: PathRejection) -> Response {
     (
         StatusCode::BAD_REQUEST,
         axum::Json(json!({"error": {"code": "invalid_path", "message": message}})),
-    )
-        .into_response()
-}
-
-/// `Query<T>` whose rejections are a 400 in the envelope.
-#[derive(Debug)]
-pub struct ApiQuery<T>(pub T);
-
-impl<T, S> FromRequestParts<S> for ApiQuery<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(v)) => Ok(Self(v)),
-            Err(rejection) => Err(query_rejection(rejection)),
-        }
-    }
-}
-
-fn query_rejection(rejection: QueryRejection) -> Response {
-    let message = rejection.body_text();
-    (
-        StatusCode::BAD_REQUEST,
-        axum::Json(json!({"error": {"code": "invalid_query", "message": message}})),
     )
         .into_response()
 }

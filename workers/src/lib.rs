@@ -6,7 +6,7 @@
 use anyhow::Context;
 use mtbp_activities::config::{Settings, parse_or};
 use mtbp_activities::gateway::StripeGateway;
-use mtbp_activities::{PaymentActivities, PaymentFaults, SeatActivities, db, temporal};
+use mtbp_activities::{PaymentActivities, PaymentFaults, SeatActivities, db, process, temporal};
 use mtbp_workflows::BookingWorkflow;
 use std::time::Duration;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
@@ -59,47 +59,18 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
     Ok(Worker::new(&runtime, client, options)?)
 }
 
-/// Installs the tracing subscriber (JSON when `MTBP_LOG_JSON=1`), filtered by `RUST_LOG`.
-pub fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,temporalio_sdk_core=warn,sqlx=warn"));
-    let json = std::env::var("MTBP_LOG_JSON").is_ok_and(|v| v == "1");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = if json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
-}
-
 /// Runs a worker from the environment until SIGINT / SIGTERM: the body of `mtbp-worker`.
 pub async fn run_until_signal() -> anyhow::Result<()> {
-    init_tracing();
+    process::init_tracing("info,temporalio_sdk_core=warn,sqlx=warn");
     let config = WorkerConfig::from_env()?;
     let mut worker = build_worker(&config).await?;
     let shutdown = worker.shutdown_handle();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        process::shutdown_signal().await;
         tracing::info!("shutting down the worker");
         shutdown();
     });
     tracing::info!(task_queue = %config.settings.task_queue, "worker started");
     worker.run().await?;
     Ok(())
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }

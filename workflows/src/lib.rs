@@ -5,6 +5,7 @@
 //! makes the same decisions.
 
 pub mod booking;
+pub mod replay;
 
 pub use booking::{BookingInput, BookingView, BookingWorkflow, PayRequest};
 

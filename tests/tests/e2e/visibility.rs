@@ -10,7 +10,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowListOptions};
-use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
 async fn find(app: &TestApp, query: &str) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -105,16 +104,7 @@ async fn replay_closed(app: &TestApp, booking: uuid::Uuid, name: &str) {
     if let Ok(dir) = std::env::var("MTBP_RECORD_HISTORY_DIR") {
         std::fs::write(format!("{dir}/{name}.json"), &json).expect("write history");
     }
-    let replayer = WorkflowReplayer::new(
-        WorkflowReplayerOptions::new()
-            .register_workflow::<BookingWorkflow>()
-            .expect("register")
-            .build(),
-    )
-    .expect("replayer");
-    let history = temporalio_client::WorkflowHistory::from_json(&json).expect("from json");
-    replayer
-        .replay_workflow(history)
+    mtbp_workflows::replay::replay_history(&json)
         .await
         .unwrap_or_else(|e| panic!("{name} does not replay: {e:?}"));
 }

@@ -6,7 +6,7 @@ use mtbp_activities::db;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    mtbp_workers::init_tracing();
+    mtbp_activities::process::init_tracing("info,sqlx=warn");
     let settings = Settings::from_env()?;
     let pool = db::connect(&settings.database_url, 2)
         .await

@@ -1,0 +1,18 @@
+//! A replayer that knows every workflow of mtbp, for replay tests of recorded histories.
+
+use crate::BookingWorkflow;
+use temporalio_client::WorkflowHistory;
+use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
+
+/// Replays `history_json` (as written by `WorkflowHistory::to_json`) against the current code;
+/// an error means the code would make other decisions than the recorded run (nondeterminism).
+pub async fn replay_history(history_json: &[u8]) -> anyhow::Result<()> {
+    let history = WorkflowHistory::from_json(history_json)?;
+    let replayer = WorkflowReplayer::new(
+        WorkflowReplayerOptions::new()
+            .register_workflow::<BookingWorkflow>()?
+            .build(),
+    )?;
+    replayer.replay_workflow(history).await?;
+    Ok(())
+}

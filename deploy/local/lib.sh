@@ -8,7 +8,14 @@ RUN_DIR="$LOCAL/run"
 VENV="$LOCAL/venv"
 
 PG_PORT="${MTBP_PG_PORT:-55432}"
-PG_DATA="$LOCAL/pg/data"
+# PostgreSQL's files must be reachable by the `postgres` OS user (the server refuses root). If
+# the checkout sits under a private directory, keep them in a per-checkout directory it can reach.
+PG_HOME="$LOCAL/pg"
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
+  PG_HOME="/var/tmp/mtbp-pg-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
+fi
+PG_DATA="$PG_HOME/data"
+PG_LOG="$PG_HOME/postgres.log"
 PG_DB="${MTBP_PG_DB:-mtbp}"
 PG_USER="${MTBP_PG_USER:-mtbp}"
 PG_PASSWORD="${MTBP_PG_PASSWORD:-mtbp}"
@@ -35,7 +42,7 @@ die() { printf '\033[31m[mtbp] %s\033[0m\n' "$*" >&2; exit 1; }
 # Runs a command as the owner of PostgreSQL's files: the `postgres` OS user when we are root
 # (the server refuses to run as root), ourselves otherwise.
 as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pid_alive() { [ -f "$RUN_DIR/$1.pid" ] && kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/null; }
@@ -48,6 +55,8 @@ wait_for() {
   local name=$1 cond=$2 secs=${3:-60} i
   for ((i = 0; i < secs * 5; i++)); do
     if eval "$cond"; then return 0; fi
+    # A component whose process is gone will not come up: say so now, not at the time-out.
+    if [ -f "$RUN_DIR/$name.pid" ] && ! pid_alive "$name"; then break; fi
     sleep 0.2
   done
   printf '\033[31m[mtbp] %s did not start; last lines of %s:\033[0m\n' "$name" "$LOG_DIR/$name.log" >&2

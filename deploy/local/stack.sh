@@ -11,16 +11,15 @@ postgres_up() {
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     say "creating the PostgreSQL cluster in $PG_DATA"
     mkdir -p "$PG_DATA" "$LOG_DIR"
-    [ "$(id -u)" = 0 ] && chown -R postgres: "$LOCAL/pg"
+    [ "$(id -u)" = 0 ] && chown -R postgres: "$PG_HOME"
     as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
       >"$LOG_DIR/postgres-initdb.log" 2>&1 || { tail -20 "$LOG_DIR/postgres-initdb.log"; die "initdb failed"; }
   fi
   if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     say "postgres already running on $PG_PORT"
   else
-    touch "$LOG_DIR/postgres.log"
-    [ "$(id -u)" = 0 ] && chown postgres: "$LOG_DIR/postgres.log"
-    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 start -o \
+    ln -sfn "$PG_LOG" "$LOG_DIR/postgres.log"
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start -o \
       "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DATA \
        -c max_connections=300 -c shared_buffers=256MB" >/dev/null \
       || { wait_for postgres false 0 || true; die "postgres failed to start"; }

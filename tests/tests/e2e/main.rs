@@ -7,4 +7,5 @@ mod catalog;
 mod concurrency;
 mod crash;
 mod idempotency;
+mod operator;
 mod visibility;

@@ -27,6 +27,17 @@ fn why(err: &ActivityExecutionError) -> String {
     failure.map_or_else(|| err.to_string(), |f| f.message.clone())
 }
 
+/// How a failed step ends the booking: a cancelled step means the workflow is being cancelled.
+fn step_failed(status: BookingStatus, what: &str, err: &ActivityExecutionError) -> Ending {
+    if matches!(err, ActivityExecutionError::Cancelled(_)) {
+        Ending::new(BookingStatus::Cancelled, OPERATOR_CANCEL)
+    } else {
+        Ending::new(status, format!("{what}: {}", why(err)))
+    }
+}
+
+const OPERATOR_CANCEL: &str = "cancelled by an operator";
+
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {
@@ -295,10 +306,7 @@ impl BookingWorkflow {
             .execute_local_activity(SeatActivities::begin_payment, begin, options::db_step())
             .await
             .map_err(|e| {
-                Ending::new(
-                    BookingStatus::PaymentFailed,
-                    format!("could not start payment: {}", why(&e)),
-                )
+                step_failed(BookingStatus::PaymentFailed, "could not start payment", &e)
             })?;
         if !still_held {
             return Err(Ending::new(
@@ -324,9 +332,10 @@ impl BookingWorkflow {
             )
             .await
             .map_err(|e| {
-                Ending::new(
+                step_failed(
                     BookingStatus::PaymentFailed,
-                    format!("the payment could not be made: {}", why(&e)),
+                    "the payment could not be made",
+                    &e,
                 )
             })?;
         if let ChargeOutcome::Declined { code, message } = outcome {
@@ -346,9 +355,10 @@ impl BookingWorkflow {
             )
             .await
             .map_err(|e| {
-                Ending::new(
+                step_failed(
                     BookingStatus::PaymentFailed,
-                    format!("could not confirm the seats: {}", why(&e)),
+                    "could not confirm the seats",
+                    &e,
                 )
             })?;
         match confirmed {

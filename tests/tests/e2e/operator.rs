@@ -1,0 +1,109 @@
+//! An operator cancels a booking's workflow from Temporal: its compensations still run.
+
+use mtbp_activities::PaymentFaults;
+use mtbp_domain::BookingId;
+use mtbp_tests::stripe::CARD_OK;
+use mtbp_tests::{TestApp, TestOptions};
+use mtbp_workflows::BookingWorkflow;
+use std::time::{Duration, Instant};
+use temporalio_client::WorkflowCancelOptions;
+
+async fn cancel_workflow(app: &TestApp, booking: uuid::Uuid) {
+    app.temporal
+        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking).workflow_id())
+        .cancel(
+            WorkflowCancelOptions::builder()
+                .reason("ops test".to_owned())
+                .build(),
+        )
+        .await
+        .expect("cancel request");
+}
+
+#[tokio::test]
+async fn cancelling_a_held_booking_from_temporal_releases_its_seats() {
+    let app = TestApp::spawn().await;
+    let show = app.api.create_show(1, 4).await.expect("show");
+    let booking = app
+        .api
+        .hold_ok(show.show_id, &["A1", "A2"])
+        .await
+        .expect("hold");
+    cancel_workflow(&app, booking).await;
+    let b = app
+        .api
+        .wait_for_status(booking, "Cancelled", 20)
+        .await
+        .expect("cancelled");
+    assert_eq!(b["status_reason"], "cancelled by an operator");
+    assert_eq!(
+        app.api
+            .seat_statuses(show.show_id, &["A1", "A2"])
+            .await
+            .expect("map"),
+        ["available", "available"]
+    );
+}
+
+/// Cancelled while the card is being charged: the charge lands anyway, so the compensation
+/// refunds it, even though the workflow itself is being cancelled.
+#[tokio::test]
+async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
+    let app = TestApp::spawn_with(TestOptions {
+        faults: PaymentFaults {
+            pause_after_charge: Duration::from_secs(3),
+        },
+        ..TestOptions::default()
+    })
+    .await;
+    let show = app.api.create_show(1, 4).await.expect("show");
+    let booking = app.api.hold_ok(show.show_id, &["A3"]).await.expect("hold");
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+    let api = app.api.clone();
+    let paying = tokio::spawn(async move { api.pay(booking, &card).await });
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app
+        .stripe
+        .succeeded_charges_of(&booking.to_string())
+        .await
+        .expect("gw")
+        .is_empty()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the charge never reached the gateway"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    cancel_workflow(&app, booking).await;
+    let b = app
+        .api
+        .wait_for_status(booking, "Refunded", 30)
+        .await
+        .expect("refunded");
+    assert_eq!(b["status_reason"], "cancelled by an operator");
+    let _ = paying.await;
+
+    let charges = app
+        .stripe
+        .succeeded_charges_of(&booking.to_string())
+        .await
+        .expect("gw");
+    assert_eq!(charges.len(), 1);
+    let refunds = app.stripe.refunds_of(&charges[0]).await.expect("refunds");
+    assert_eq!(refunds.len(), 1, "refunded exactly once");
+    assert_eq!(
+        app.api
+            .seat_statuses(show.show_id, &["A3"])
+            .await
+            .expect("map"),
+        ["available"]
+    );
+    // The late charge activity must not flip the booking back once it wakes up.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        app.api.booking(booking).await.expect("booking")["status"],
+        "Refunded"
+    );
+}

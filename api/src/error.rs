@@ -214,6 +214,9 @@ fn json_rejection(rejection: JsonRejection) -> Response {
         JsonRejection::MissingJsonContentType(_) => {
             (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
         }
+        _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+        }
         _ => (StatusCode::BAD_REQUEST, "bad_request"),
     };
     let message = rejection.body_text();

@@ -8,6 +8,7 @@ pub mod state;
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use config::ApiConfig;
@@ -18,7 +19,6 @@ use state::AppState;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -59,7 +59,7 @@ pub fn router(state: AppState) -> Router {
                 "message": "this route does not accept that method"}});
             (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
         })
-        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(60),

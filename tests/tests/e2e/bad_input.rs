@@ -146,6 +146,22 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
         .expect("post");
     expect_error(bad_key, StatusCode::BAD_REQUEST, "bad_request").await;
 
+    let huge = format!(
+        "{{\"show_id\": \"{}\", \"pad\": \"{}\"}}",
+        show.show_id,
+        "x".repeat(100_000)
+    );
+    let too_big = app
+        .api
+        .http
+        .post(format!("{}/bookings", app.api.base))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("post");
+    expect_error(too_big, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+
     nothing_held(&app).await;
 }
 

@@ -93,6 +93,17 @@ pub struct BeginPaymentRequest {
     pub payment_window_seconds: u32,
 }
 
+/// Ask to lengthen a hold.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExtendHoldRequest {
+    /// The booking.
+    pub booking_id: BookingId,
+    /// Seconds to add.
+    pub seconds: u32,
+    /// No hold outlives its start by more than this many seconds.
+    pub cap_seconds: u32,
+}
+
 /// What happened when the seats were to be confirmed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConfirmOutcome {
@@ -166,6 +177,17 @@ impl SeatActivities {
             )));
         }
         Ok(extended == expected)
+    }
+
+    /// Lengthens the hold of every seat, up to the cap; the new expiry (ms since the epoch), or
+    /// `None` if the hold already lapsed (then nothing changes).
+    #[activity]
+    pub async fn extend_hold(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        req: ExtendHoldRequest,
+    ) -> Result<Option<i64>, ActivityError> {
+        extend(&self.db, &req).await.map_err(from_sqlx)
     }
 
     /// Books the held seats if every one is still this booking's; issues the ticket code.
@@ -370,6 +392,40 @@ async fn existing_hold(db: &PgPool, booking_id: BookingId) -> Result<Option<Hold
             })
             .collect(),
     }))
+}
+
+async fn extend(db: &PgPool, req: &ExtendHoldRequest) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let (extended, wanted, until): (i64, i64, Option<DateTime<Utc>>) = sqlx::query_as(
+        "with ext as (
+             update show_seats ss
+                set held_until = least(ss.held_until + make_interval(secs => $2),
+                                       b.created_at + make_interval(secs => $3)),
+                    updated_at = now()
+               from bookings b
+              where b.booking_id = $1 and ss.booking_id = $1
+                and ss.status = 'held' and ss.held_until > now()
+          returning ss.held_until)
+         select (select count(*) from ext),
+                (select count(*) from booking_seats where booking_id = $1),
+                (select min(held_until) from ext)",
+    )
+    .bind(req.booking_id.as_uuid())
+    .bind(f64::from(req.seconds))
+    .bind(f64::from(req.cap_seconds))
+    .fetch_one(&mut *tx)
+    .await?;
+    let Some(until) = until.filter(|_| extended == wanted && wanted > 0) else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    sqlx::query("update bookings set hold_expires_at = $2 where booking_id = $1")
+        .bind(req.booking_id.as_uuid())
+        .bind(until)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(until.timestamp_millis()))
 }
 
 async fn confirm(db: &PgPool, booking_id: BookingId) -> Result<ConfirmOutcome, sqlx::Error> {

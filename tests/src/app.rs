@@ -26,6 +26,12 @@ pub struct TestOptions {
     pub hold_seconds: u32,
     /// How long seats stay held while paying.
     pub payment_window_seconds: u32,
+    /// Seconds one hold extension adds.
+    pub hold_extension_seconds: u32,
+    /// How many extensions a hold may have.
+    pub max_hold_extensions: u32,
+    /// Hard cap on a hold's life.
+    pub hold_cap_seconds: u32,
     /// Run an in-process worker (false when the test runs worker processes itself).
     pub in_process_worker: bool,
     /// Fault injection for the in-process worker.
@@ -37,6 +43,9 @@ impl Default for TestOptions {
         Self {
             hold_seconds: 600,
             payment_window_seconds: 120,
+            hold_extension_seconds: 300,
+            max_hold_extensions: 2,
+            hold_cap_seconds: 1200,
             in_process_worker: true,
             faults: PaymentFaults::default(),
         }
@@ -100,6 +109,9 @@ impl TestApp {
             bind: "127.0.0.1:0".parse()?,
             hold_seconds: options.hold_seconds,
             payment_window_seconds: options.payment_window_seconds,
+            hold_extension_seconds: options.hold_extension_seconds,
+            max_hold_extensions: options.max_hold_extensions,
+            hold_cap_seconds: options.hold_cap_seconds,
             cleaning_minutes: 15,
             temporal_ui_url: "http://127.0.0.1:8233".into(),
         };

@@ -152,6 +152,80 @@ async fn an_unpaid_hold_expires_and_frees_the_seats() {
 }
 
 #[tokio::test]
+async fn a_hold_can_be_extended_a_bounded_number_of_times_up_to_a_cap() {
+    let app = TestApp::spawn_with(TestOptions {
+        hold_seconds: 2,
+        hold_extension_seconds: 3,
+        max_hold_extensions: 2,
+        hold_cap_seconds: 6,
+        ..TestOptions::default()
+    })
+    .await;
+    let show = app.api.create_show(1, 4).await.expect("show");
+    let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
+    let held = app.api.booking(booking).await.expect("booking");
+    let ts = |b: &Value| -> chrono::DateTime<chrono::Utc> {
+        b["hold_expires_at"]
+            .as_str()
+            .expect("ts")
+            .parse()
+            .expect("ts")
+    };
+    let extend = |key: &'static str| {
+        let api = app.api.clone();
+        async move {
+            api.http
+                .post(format!("{}/bookings/{booking}/extend", api.base))
+                .header("Idempotency-Key", key)
+                .send()
+                .await
+                .expect("extend")
+        }
+    };
+
+    let first = extend("one").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let first: Value = first.json().await.expect("json");
+    let gained = ts(&first) - ts(&held);
+    assert!(
+        (2900..=3100).contains(&gained.num_milliseconds()),
+        "gained {gained}"
+    );
+    // A retry of the same request extends once, not twice.
+    let retried: Value = extend("one").await.json().await.expect("json");
+    assert_eq!(retried["hold_expires_at"], first["hold_expires_at"]);
+
+    let second: Value = extend("two").await.json().await.expect("json");
+    let total = ts(&second) - ts(&held);
+    assert!(
+        total.num_milliseconds() <= 4_100,
+        "capped at 6 s from the hold's start, not 2 + 3 + 3: {total}"
+    );
+    let third = extend("three").await;
+    assert_eq!(third.status(), StatusCode::CONFLICT);
+    let third: Value = third.json().await.expect("json");
+    assert_eq!(third["error"]["code"], "extension_limit");
+
+    // Still held after the original two seconds, expired after the cap.
+    tokio::time::sleep(std::time::Duration::from_millis(3_000)).await;
+    assert_eq!(
+        app.api.booking(booking).await.expect("booking")["status"],
+        "PreBooking"
+    );
+    app.api
+        .wait_for_status(booking, "Expired", 20)
+        .await
+        .expect("expired at the cap");
+    assert_eq!(
+        app.api
+            .seat_statuses(show.show_id, &["A1"])
+            .await
+            .expect("map"),
+        ["available"]
+    );
+}
+
+#[tokio::test]
 async fn a_customer_can_cancel_a_hold_and_not_pay_it_afterwards() {
     let app = TestApp::spawn().await;
     let show = app.api.create_show(1, 4).await.expect("show");

@@ -94,6 +94,25 @@ pub fn refuse_pay(
     }
 }
 
+/// Why an `extend_hold` update is refused, if it is.
+pub fn refuse_extend(
+    status: Option<BookingStatus>,
+    busy: bool,
+    extensions: u32,
+    max_extensions: u32,
+) -> Option<&'static str> {
+    match status {
+        _ if busy => Some("payment_in_progress: the booking is being paid or cancelled"),
+        Some(BookingStatus::PreBooking) if extensions >= max_extensions => {
+            Some("extension_limit: the hold cannot be extended any more")
+        }
+        Some(BookingStatus::PreBooking) => None,
+        None => Some("not_held: the seats are not held"),
+        Some(s) if s.is_unsuccessful() => Some("booking_closed: this booking has ended"),
+        Some(_) => Some("already_paid: this booking is already paid"),
+    }
+}
+
 /// Why a `cancel` update is refused in the current state, if it is.
 pub fn refuse_cancel(status: Option<BookingStatus>, paying: bool) -> Option<&'static str> {
     match status {
@@ -160,6 +179,21 @@ mod tests {
                 .is_some_and(|m| m.starts_with("already_paid"))
         );
         assert!(refuse_pay(None, false, false).is_some());
+    }
+
+    #[test]
+    fn a_hold_is_extended_a_bounded_number_of_times() {
+        assert_eq!(refuse_extend(Some(PreBooking), false, 0, 2), None);
+        assert_eq!(refuse_extend(Some(PreBooking), false, 1, 2), None);
+        assert!(
+            refuse_extend(Some(PreBooking), false, 2, 2)
+                .is_some_and(|m| m.starts_with("extension_limit"))
+        );
+        assert!(refuse_extend(Some(PreBooking), true, 0, 2).is_some());
+        assert!(
+            refuse_extend(Some(Expired), false, 0, 2)
+                .is_some_and(|m| m.starts_with("booking_closed"))
+        );
     }
 
     #[test]

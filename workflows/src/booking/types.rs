@@ -25,6 +25,15 @@ pub struct BookingInput {
     pub hold_seconds: u32,
     /// How long seats stay held while the gateway answers a payment.
     pub payment_window_seconds: u32,
+    /// Seconds one `extend_hold` adds.
+    #[serde(default)]
+    pub hold_extension_seconds: u32,
+    /// How many times the hold may be extended.
+    #[serde(default)]
+    pub max_hold_extensions: u32,
+    /// No hold outlives its start by more than this, extensions included.
+    #[serde(default)]
+    pub hold_cap_seconds: u32,
 }
 
 /// The `pay` update: pay with a payment method tokenised at the gateway.
@@ -52,6 +61,9 @@ pub struct BookingView {
     pub reason: Option<String>,
     /// Which saga step the workflow is in, for ops.
     pub step: String,
+    /// How many times the hold was extended.
+    #[serde(default)]
+    pub hold_extensions: u32,
 }
 
 /// `BookingStatus` search attribute (Keyword): the booking status, or `HoldRejected`.

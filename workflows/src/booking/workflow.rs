@@ -1,11 +1,14 @@
 //! `BookingWorkflow`: sequencing only. Decisions live in `state.rs`, options in `options.rs`.
 
 use super::options;
-use super::state::{Compensation, Ending, Saga, hold_remaining, refuse_cancel, refuse_pay};
+use super::state::{
+    Compensation, Ending, Saga, hold_remaining, refuse_cancel, refuse_extend, refuse_pay,
+};
 use super::types::*;
 use mtbp_activities::payments::{ChargeOutcome, ChargeRequest, RefundOutcome, RefundRequest};
 use mtbp_activities::seats::{
-    BeginPaymentRequest, ConfirmOutcome, Hold, HoldOutcome, HoldRequest, ReleaseRequest,
+    BeginPaymentRequest, ConfirmOutcome, ExtendHoldRequest, HoldOutcome, HoldRequest,
+    ReleaseRequest,
 };
 use mtbp_activities::{PaymentActivities, SeatActivities};
 use mtbp_domain::BookingStatus;
@@ -51,6 +54,8 @@ pub struct BookingWorkflow {
     ticket_code: Option<String>,
     reason: Option<String>,
     step: &'static str,
+    extensions: u32,
+    extending: bool,
 }
 
 /// What the customer decided while the seats were held.
@@ -76,6 +81,8 @@ impl BookingWorkflow {
             ticket_code: None,
             reason: None,
             step: "holding seats",
+            extensions: 0,
+            extending: false,
         }
     }
 
@@ -121,7 +128,7 @@ impl BookingWorkflow {
 
         let mut saga = Saga::default();
         saga.register(Compensation::ReleaseSeats);
-        if let Err(ending) = Self::sell(ctx, &mut saga, &hold).await {
+        if let Err(ending) = Self::sell(ctx, &mut saga).await {
             Self::compensate(ctx, &mut saga, ending).await?;
         }
         Ok(Self::finish(ctx).await)
@@ -190,6 +197,56 @@ impl BookingWorkflow {
         Ok(ctx.state(Self::view))
     }
 
+    #[update_validator(extend_hold)]
+    fn validate_extend_hold(
+        &self,
+        _ctx: &WorkflowContextView,
+        _req: &(),
+    ) -> Result<(), HandlerError> {
+        let busy = self.pay.is_some() || self.cancel_requested || self.extending;
+        match refuse_extend(
+            self.status,
+            busy,
+            self.extensions,
+            self.input.max_hold_extensions,
+        ) {
+            Some(why) => Err(why.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Lengthens the hold (a bounded number of times, up to a hard cap); answers with the new
+    /// expiry, or fails with `hold_expired` if the hold already lapsed.
+    #[update]
+    pub async fn extend_hold(
+        ctx: &mut WorkflowContext<Self>,
+        _req: (),
+    ) -> Result<BookingView, HandlerError> {
+        let input = ctx.state_mut(|s| {
+            s.extending = true;
+            s.extensions += 1;
+            s.input.clone()
+        });
+        let request = ExtendHoldRequest {
+            booking_id: input.booking_id,
+            seconds: input.hold_extension_seconds,
+            cap_seconds: input.hold_cap_seconds,
+        };
+        let extended = ctx
+            .execute_local_activity(SeatActivities::extend_hold, request, options::db_step())
+            .await;
+        ctx.state_mut(|s| s.extending = false);
+        match extended {
+            Ok(Some(expires_at_ms)) => {
+                ctx.state_mut(|s| s.hold_expires_at_ms = Some(expires_at_ms));
+                Self::set_status(ctx, BookingStatus::PreBooking, "waiting for payment");
+                Ok(ctx.state(Self::view))
+            }
+            Ok(None) => Err("hold_expired: the hold lapsed before it could be extended".into()),
+            Err(e) => Err(format!("extend_failed: {}", why(&e)).into()),
+        }
+    }
+
     /// Where the booking is, and why.
     #[query]
     pub fn status(&self, _ctx: &WorkflowContextView) -> BookingView {
@@ -207,6 +264,7 @@ impl BookingWorkflow {
             ticket_code: self.ticket_code.clone(),
             reason: self.reason.clone().or_else(|| self.hold_error.clone()),
             step: self.step.to_owned(),
+            hold_extensions: self.extensions,
         }
     }
 
@@ -237,29 +295,40 @@ impl BookingWorkflow {
         ctx.state(Self::view)
     }
 
-    /// Races the hold timer against the customer, then pays and confirms.
-    async fn sell(
-        ctx: &mut WorkflowContext<Self>,
-        saga: &mut Saga,
-        hold: &Hold,
-    ) -> Result<(), Ending> {
-        let now_ms = ctx
-            .workflow_time()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        let remaining = hold_remaining(hold.expires_at_ms, now_ms);
-        let decision = temporalio_sdk::workflows::select! {
-            fired = ctx.timer(remaining) => match fired {
-                TimerResult::Fired => Decision::Expire,
-                _ => Decision::OperatorCancel,
-            },
-            waited = ctx.wait_condition(|s| s.pay.is_some() || s.cancel_requested) => match waited {
-                Ok(()) => ctx.state(|s| match &s.pay {
-                    Some(p) if !s.cancel_requested => Decision::Pay(p.clone()),
-                    _ => Decision::Cancel,
-                }),
-                Err(_) => Decision::OperatorCancel,
-            },
+    /// Races the hold timer against the customer (re-armed when the hold is extended), then
+    /// pays and confirms.
+    async fn sell(ctx: &mut WorkflowContext<Self>, saga: &mut Saga) -> Result<(), Ending> {
+        let decision = loop {
+            let expires_at_ms = ctx.state(|s| s.hold_expires_at_ms.unwrap_or(0));
+            let now_ms = ctx
+                .workflow_time()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+            let remaining = hold_remaining(expires_at_ms, now_ms);
+            let decided = temporalio_sdk::workflows::select! {
+                fired = ctx.timer(remaining) => match fired {
+                    TimerResult::Fired => {
+                        // An extension under way decides whether the hold lapsed: wait for it.
+                        let _ = ctx.wait_condition(|s| !s.extending).await;
+                        let extended = ctx.state(|s| s.hold_expires_at_ms.unwrap_or(0)) != expires_at_ms;
+                        (!extended).then_some(Decision::Expire)
+                    }
+                    _ => Some(Decision::OperatorCancel),
+                },
+                waited = ctx.wait_condition(|s| {
+                    s.pay.is_some() || s.cancel_requested || s.hold_expires_at_ms != Some(expires_at_ms)
+                }) => match waited {
+                    Ok(()) => ctx.state(|s| match &s.pay {
+                        _ if s.cancel_requested => Some(Decision::Cancel),
+                        Some(p) => Some(Decision::Pay(p.clone())),
+                        None => None,
+                    }),
+                    Err(_) => Some(Decision::OperatorCancel),
+                },
+            };
+            if let Some(d) = decided {
+                break d;
+            }
         };
         let pay = match decision {
             Decision::Pay(pay) => pay,
@@ -276,21 +345,21 @@ impl BookingWorkflow {
                 ));
             }
             Decision::OperatorCancel => {
-                return Err(Ending::new(
-                    BookingStatus::Cancelled,
-                    "cancelled by an operator",
-                ));
+                return Err(Ending::new(BookingStatus::Cancelled, OPERATOR_CANCEL));
             }
         };
-        Self::charge_and_confirm(ctx, saga, hold, pay).await
+        Self::charge_and_confirm(ctx, saga, pay).await
     }
 
     async fn charge_and_confirm(
         ctx: &mut WorkflowContext<Self>,
         saga: &mut Saga,
-        hold: &Hold,
         pay: PayRequest,
     ) -> Result<(), Ending> {
+        let (amount_minor, currency) = ctx.state(|s| match &s.hold {
+            Some(HoldOutcome::Held(h)) => (h.amount_minor, h.currency.clone()),
+            _ => (0, String::new()),
+        });
         let input = ctx.state(|s| s.input.clone());
         let booking_id = input.booking_id;
         Self::set_status(
@@ -320,8 +389,8 @@ impl BookingWorkflow {
         ctx.state_mut(|s| s.step = "charging the payment");
         let charge = ChargeRequest {
             booking_id,
-            amount_minor: hold.amount_minor,
-            currency: hold.currency.clone(),
+            amount_minor,
+            currency,
             payment_method: pay.payment_method,
         };
         let outcome = ctx

@@ -69,6 +69,9 @@ pub async fn create_booking(
         customer_id: None,
         hold_seconds: state.config.hold_seconds,
         payment_window_seconds: state.config.payment_window_seconds,
+        hold_extension_seconds: state.config.hold_extension_seconds,
+        max_hold_extensions: state.config.max_hold_extensions,
+        hold_cap_seconds: state.config.hold_cap_seconds,
     };
     let outcome = start_saga(&state, input).await?;
     respond(&state, booking_id, outcome, false).await
@@ -89,7 +92,7 @@ fn validate(body: &NewBooking) -> ApiResult<(SeatSelection, Contact)> {
     }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(raw) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };

@@ -19,4 +19,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read::get_booking))
         .routes(routes!(pay::pay_booking))
         .routes(routes!(pay::cancel_booking))
+        .routes(routes!(pay::extend_hold))
 }

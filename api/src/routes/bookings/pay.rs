@@ -1,13 +1,14 @@
 //! `POST /bookings/{id}/pay` and `POST /bookings/{id}/cancel`: updates to the running saga,
 //! answered once the booking is settled.
 
+use super::create::idempotency_key;
 use super::json::{Booking, PayBooking};
 use super::read::load;
 use super::temporal_error;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use mtbp_activities::gateway::GatewayError;
 use mtbp_domain::{BookingId, BookingStatus};
 use mtbp_workflows::{BookingWorkflow, PayRequest};
@@ -106,6 +107,46 @@ pub async fn cancel_booking(
         .temporal
         .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
         .execute_update(BookingWorkflow::cancel, (), options)
+        .await
+        .map_err(temporal_error::update)?;
+    let booking = load(&state.db, booking_id)
+        .await?
+        .ok_or(ApiError::NotFound("booking"))?;
+    Ok(ApiJson(booking))
+}
+
+/// Extends an unpaid hold (a bounded number of times, up to a hard cap). With an
+/// `Idempotency-Key`, a retried request extends once.
+#[utoipa::path(post, path = "/bookings/{booking_id}/extend", tag = "bookings",
+    params(("booking_id" = Uuid, Path),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry extend only once")),
+    responses(
+        (status = 200, body = Booking, description = "Extended; see `hold_expires_at`"),
+        (status = 404, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope, description = "`extension_limit`, `hold_expired`, paid or closed"),
+        (status = 503, body = ErrorEnvelope)))]
+pub async fn extend_hold(
+    State(state): State<AppState>,
+    ApiPath(booking_id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<ApiJson<Booking>> {
+    let booking = load(&state.db, booking_id)
+        .await?
+        .ok_or(ApiError::NotFound("booking"))?;
+    if booking.status != BookingStatus::PreBooking {
+        return Err(not_payable(booking));
+    }
+    let update_id = match idempotency_key(&headers)? {
+        Some(key) => format!("extend-{key}"),
+        None => format!("extend-{}", Uuid::new_v4()),
+    };
+    let options = WorkflowExecuteUpdateOptions::builder()
+        .update_id(update_id)
+        .build();
+    state
+        .temporal
+        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
+        .execute_update(BookingWorkflow::extend_hold, (), options)
         .await
         .map_err(temporal_error::update)?;
     let booking = load(&state.db, booking_id)

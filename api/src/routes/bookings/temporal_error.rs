@@ -40,10 +40,11 @@ fn from_message(message: &str) -> ApiError {
         "already_paid" => Some(("already_paid", StatusCode::CONFLICT)),
         "booking_closed" => Some(("booking_closed", StatusCode::CONFLICT)),
         "not_held" => Some(("not_held", StatusCode::CONFLICT)),
+        "extension_limit" => Some(("extension_limit", StatusCode::CONFLICT)),
+        "hold_expired" => Some(("hold_expired", StatusCode::CONFLICT)),
         "invalid_payment_method" => {
             Some(("invalid_payment_method", StatusCode::UNPROCESSABLE_ENTITY))
         }
-        "hold_failed" => None,
         _ => None,
     };
     match known {
@@ -53,8 +54,8 @@ fn from_message(message: &str) -> ApiError {
             message: text.to_owned(),
             details: None,
         },
-        None if code == "hold_failed" => {
-            ApiError::Unavailable(format!("could not hold the seats right now: {text}"))
+        None if code == "hold_failed" || code == "extend_failed" => {
+            ApiError::Unavailable(format!("the seats could not be changed right now: {text}"))
         }
         None => ApiError::Internal(anyhow::anyhow!("workflow update failed: {message}")),
     }

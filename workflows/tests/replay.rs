@@ -1,7 +1,8 @@
 //! Replays committed histories against the current workflow code: a change that would break
 //! running bookings (nondeterminism) fails here, before it reaches a worker.
 //!
-//! Refresh a history after an intended, versioned change with
+//! Keep old histories when adding new ones: they prove that runs recorded by earlier code still
+//! replay. Record new ones with
 //! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories`.
 
 async fn replay(file: &str) {
@@ -25,4 +26,9 @@ async fn a_declined_booking_replays_deterministically() {
 #[tokio::test]
 async fn an_expired_booking_replays_deterministically() {
     replay("booking_expired.json").await;
+}
+
+#[tokio::test]
+async fn an_extended_then_paid_booking_replays_deterministically() {
+    replay("booking_extended.json").await;
 }

@@ -124,6 +124,16 @@ async fn booking_histories_replay_against_the_current_workflow_code() {
         .expect("hold");
     let declined = app.api.hold_ok(show.show_id, &["A3"]).await.expect("hold");
     let expired = app.api.hold_ok(show.show_id, &["A4"]).await.expect("hold");
+    let extended = app.api.hold_ok(show.show_id, &["A5"]).await.expect("hold");
+    let resp = app
+        .api
+        .post(
+            &format!("/bookings/{extended}/extend"),
+            &serde_json::json!({}),
+        )
+        .await
+        .expect("extend");
+    assert_eq!(resp.status(), StatusCode::OK);
     let ok = app.stripe.card(CARD_OK).await.expect("card");
     let bad = app.stripe.card(CARD_DECLINED).await.expect("card");
     assert_eq!(
@@ -134,7 +144,12 @@ async fn booking_histories_replay_against_the_current_workflow_code() {
         app.api.pay(declined, &bad).await.expect("pay").status(),
         StatusCode::PAYMENT_REQUIRED
     );
+    assert_eq!(
+        app.api.pay(extended, &ok).await.expect("pay").status(),
+        StatusCode::OK
+    );
     replay_closed(&app, completed, "booking_completed").await;
+    replay_closed(&app, extended, "booking_extended").await;
     replay_closed(&app, declined, "booking_declined").await;
     replay_closed(&app, expired, "booking_expired").await;
 }

@@ -40,17 +40,60 @@ struct ApiDoc;
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+    let mut api = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
         .merge(routes::all())
         .split_for_parts()
-        .1
+        .1;
+    add_common_responses(&mut api);
+    api
+}
+
+/// Every operation can answer 400 (a path parameter or header that does not parse) and 503 (a
+/// dependency down); one with a body also 413 and 415. Documented once here, not per handler.
+fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Ref, ResponseBuilder, content::ContentBuilder};
+    let error = |text: &str| {
+        ResponseBuilder::new()
+            .description(text)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in operations.into_iter().flatten() {
+            let responses = &mut op.responses.responses;
+            let mut add = |code: &str, text: &str| {
+                responses
+                    .entry(code.to_owned())
+                    .or_insert_with(|| error(text).into());
+            };
+            add("400", "Malformed request: body, path parameter or header");
+            add("503", "A dependency is unavailable; retry later");
+            if op.request_body.is_some() {
+                add("413", "Body larger than 64 KiB");
+                add("415", "Body is not JSON");
+            }
+        }
+    }
 }
 
 /// The whole API as a router, so tests can call it without a socket.
 pub fn router(state: AppState) -> Router {
-    let (routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (routes, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::all())
         .split_for_parts();
+    add_common_responses(&mut api);
     routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(|| async { ApiError::NotFound("route") })

@@ -83,6 +83,19 @@ impl StripeClient {
             .collect())
     }
 
+    /// Waits until the gateway has taken money for `booking_id`, for at most `secs` seconds.
+    pub async fn wait_for_charge(&self, booking_id: &str, secs: u64) -> anyhow::Result<()> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while self.succeeded_charges_of(booking_id).await?.is_empty() {
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "no charge for {booking_id} reached the gateway in {secs}s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
     /// Refunds of a payment intent (matched by intent or by its charges).
     pub async fn refunds_of(&self, intent: &Value) -> anyhow::Result<Vec<Value>> {
         let charges: Vec<Value> = intent["charges"]["data"]

@@ -5,7 +5,7 @@ use mtbp_domain::BookingId;
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{TestApp, TestOptions};
 use mtbp_workflows::BookingWorkflow;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use temporalio_client::WorkflowCancelOptions;
 
 async fn cancel_workflow(app: &TestApp, booking: uuid::Uuid) {
@@ -62,20 +62,10 @@ async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
     let api = app.api.clone();
     let paying = tokio::spawn(async move { api.pay(booking, &card).await });
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while app
-        .stripe
-        .succeeded_charges_of(&booking.to_string())
+    app.stripe
+        .wait_for_charge(&booking.to_string(), 30)
         .await
-        .expect("gw")
-        .is_empty()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the charge never reached the gateway"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        .expect("the charge reached the gateway");
     cancel_workflow(&app, booking).await;
     let b = app
         .api

@@ -3,7 +3,7 @@
 
 use super::create::idempotency_key;
 use super::json::{Booking, PayBooking};
-use super::read::load;
+use super::read::load_or_404;
 use super::temporal_error;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
@@ -13,6 +13,7 @@ use mtbp_activities::gateway::GatewayError;
 use mtbp_domain::{BookingId, BookingStatus};
 use mtbp_workflows::{BookingWorkflow, PayRequest};
 use temporalio_client::WorkflowExecuteUpdateOptions;
+use temporalio_common::{HasWorkflowDefinition, UpdateDefinition};
 use uuid::Uuid;
 
 /// Pays for held seats with a payment method tokenised at the gateway. Answers when the saga
@@ -40,9 +41,7 @@ pub async fn pay_booking(
             "a gateway payment method id such as pm_…",
         ));
     }
-    let booking = load(&state.db, booking_id)
-        .await?
-        .ok_or(ApiError::NotFound("booking"))?;
+    let booking = load_or_404(&state.db, booking_id).await?;
     match booking.status {
         // Payable, or a payment under way: a retried request joins the same update (its id is
         // fixed), so it gets the first request's answer.
@@ -70,16 +69,15 @@ pub async fn pay_booking(
     let request = PayRequest {
         payment_method: pm.to_owned(),
     };
-    let options = WorkflowExecuteUpdateOptions::builder()
-        .update_id("pay".to_owned())
-        .build();
-    state
-        .temporal
-        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
-        .execute_update(BookingWorkflow::pay, request, options)
-        .await
-        .map_err(temporal_error::update)?;
-    settled(&state, booking_id).await
+    let booking = send_update(
+        &state,
+        booking_id,
+        BookingWorkflow::pay,
+        request,
+        "pay".into(),
+    )
+    .await?;
+    answer(booking)
 }
 
 /// Cancels an unpaid booking and releases its seats.
@@ -91,28 +89,22 @@ pub async fn cancel_booking(
     State(state): State<AppState>,
     ApiPath(booking_id): ApiPath<Uuid>,
 ) -> ApiResult<ApiJson<Booking>> {
-    let booking = load(&state.db, booking_id)
-        .await?
-        .ok_or(ApiError::NotFound("booking"))?;
+    let booking = load_or_404(&state.db, booking_id).await?;
     if booking.status == BookingStatus::Cancelled {
         return Ok(ApiJson(booking));
     }
     if booking.status != BookingStatus::PreBooking {
         return Err(not_payable(booking));
     }
-    let options = WorkflowExecuteUpdateOptions::builder()
-        .update_id("cancel".to_owned())
-        .build();
-    state
-        .temporal
-        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
-        .execute_update(BookingWorkflow::cancel, (), options)
-        .await
-        .map_err(temporal_error::update)?;
-    let booking = load(&state.db, booking_id)
-        .await?
-        .ok_or(ApiError::NotFound("booking"))?;
-    Ok(ApiJson(booking))
+    send_update(
+        &state,
+        booking_id,
+        BookingWorkflow::cancel,
+        (),
+        "cancel".into(),
+    )
+    .await
+    .map(ApiJson)
 }
 
 /// Extends an unpaid hold (a bounded number of times, up to a hard cap). With an
@@ -130,9 +122,7 @@ pub async fn extend_hold(
     ApiPath(booking_id): ApiPath<Uuid>,
     headers: HeaderMap,
 ) -> ApiResult<ApiJson<Booking>> {
-    let booking = load(&state.db, booking_id)
-        .await?
-        .ok_or(ApiError::NotFound("booking"))?;
+    let booking = load_or_404(&state.db, booking_id).await?;
     if booking.status != BookingStatus::PreBooking {
         return Err(not_payable(booking));
     }
@@ -140,27 +130,41 @@ pub async fn extend_hold(
         Some(key) => format!("extend-{key}"),
         None => format!("extend-{}", Uuid::new_v4()),
     };
+    send_update(
+        &state,
+        booking_id,
+        BookingWorkflow::extend_hold,
+        (),
+        update_id,
+    )
+    .await
+    .map(ApiJson)
+}
+
+/// Sends `update` to the booking's workflow under `update_id` (so a retry is answered once),
+/// then reads the booking as the saga left it.
+async fn send_update<U>(
+    state: &AppState,
+    booking_id: Uuid,
+    update: U,
+    input: U::Input,
+    update_id: String,
+) -> ApiResult<Booking>
+where
+    U: UpdateDefinition<Workflow = <BookingWorkflow as HasWorkflowDefinition>::Run>,
+    U::Input: Send,
+    U::Output: 'static,
+{
     let options = WorkflowExecuteUpdateOptions::builder()
         .update_id(update_id)
         .build();
     state
         .temporal
         .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
-        .execute_update(BookingWorkflow::extend_hold, (), options)
+        .execute_update(update, input, options)
         .await
         .map_err(temporal_error::update)?;
-    let booking = load(&state.db, booking_id)
-        .await?
-        .ok_or(ApiError::NotFound("booking"))?;
-    Ok(ApiJson(booking))
-}
-
-/// The booking once the saga settled, as a success or the error that explains it.
-async fn settled(state: &AppState, booking_id: Uuid) -> ApiResult<ApiJson<Booking>> {
-    let booking = load(&state.db, booking_id)
-        .await?
-        .ok_or(ApiError::NotFound("booking"))?;
-    answer(booking)
+    load_or_404(&state.db, booking_id).await
 }
 
 /// A settled booking as a success, or as the error that explains it.

@@ -70,6 +70,13 @@ pub async fn load(db: &PgPool, booking_id: Uuid) -> Result<Option<Booking>, ApiE
     }))
 }
 
+/// Loads a booking, or 404.
+pub async fn load_or_404(db: &PgPool, booking_id: Uuid) -> Result<Booking, ApiError> {
+    load(db, booking_id)
+        .await?
+        .ok_or(ApiError::NotFound("booking"))
+}
+
 /// Reads a booking: status, seats, amounts and hold expiry.
 #[utoipa::path(get, path = "/bookings/{booking_id}", tag = "bookings",
     params(("booking_id" = Uuid, Path)),
@@ -78,8 +85,5 @@ pub async fn get_booking(
     State(state): State<AppState>,
     ApiPath(booking_id): ApiPath<Uuid>,
 ) -> ApiResult<ApiJson<Booking>> {
-    load(&state.db, booking_id)
-        .await?
-        .map(ApiJson)
-        .ok_or(ApiError::NotFound("booking"))
+    load_or_404(&state.db, booking_id).await.map(ApiJson)
 }

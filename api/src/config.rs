@@ -1,7 +1,9 @@
 //! API configuration, read once from the environment.
 
+use crate::auth::AuthConfig;
 use mtbp_activities::config::{Settings, parse_or, var_or};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Everything the API process needs.
 #[derive(Clone, Debug)]
@@ -24,6 +26,8 @@ pub struct ApiConfig {
     pub cleaning_minutes: u32,
     /// Base URL of the Temporal UI, for links in responses (`TEMPORAL_UI_URL`).
     pub temporal_ui_url: String,
+    /// Token settings (`MTBP_JWT_*`, `MTBP_*_TTL_SECONDS`, `MTBP_LOGIN_ATTEMPTS_PER_MINUTE`).
+    pub auth: AuthConfig,
 }
 
 impl ApiConfig {
@@ -44,6 +48,33 @@ impl ApiConfig {
             hold_cap_seconds: parse_or("MTBP_HOLD_CAP_SECONDS", 1200u32)?,
             cleaning_minutes: parse_or("MTBP_CLEANING_MINUTES", 15u32)?,
             temporal_ui_url: var_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
+            auth: auth_from_env()?,
         })
     }
+}
+
+fn auth_from_env() -> anyhow::Result<AuthConfig> {
+    let secret = match std::env::var("MTBP_JWT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) if s.len() >= 32 => s.into_bytes(),
+        Some(_) => anyhow::bail!("MTBP_JWT_SECRET must be at least 32 characters"),
+        None => {
+            tracing::warn!(
+                "MTBP_JWT_SECRET is not set: using a random key; tokens die with this process"
+            );
+            let mut key = vec![0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+            key
+        }
+    };
+    Ok(AuthConfig {
+        secret,
+        issuer: var_or("MTBP_JWT_ISSUER", "mtbp"),
+        audience: var_or("MTBP_JWT_AUDIENCE", "mtbp-api"),
+        access_ttl: Duration::from_secs(parse_or("MTBP_ACCESS_TTL_SECONDS", 900u64)?),
+        refresh_ttl: Duration::from_secs(parse_or("MTBP_REFRESH_TTL_SECONDS", 30 * 24 * 3600u64)?),
+        login_attempts_per_minute: parse_or("MTBP_LOGIN_ATTEMPTS_PER_MINUTE", 5u32)?.max(1),
+    })
 }

@@ -1,6 +1,7 @@
 //! The mtbp REST API: a thin axum layer that reads the catalog and bookings straight from
 //! PostgreSQL and drives every multi-step write through Temporal workflows.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod routes;
@@ -32,11 +33,32 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "catalog", description = "Theaters, screens, movies, shows and seat maps"),
         (name = "bookings", description = "Hold seats, pay, cancel: each booking is a Temporal saga"),
+        (name = "accounts", description = "Sign-up, sign-in, tokens"),
         (name = "ops", description = "Health")
     ),
-    components(schemas(error::ErrorEnvelope))
+    components(schemas(error::ErrorEnvelope)),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme (JWT access tokens from `POST /auth/login`).
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -49,7 +71,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// Every operation can answer 400 (a path parameter or header that does not parse) and 503 (a
-/// dependency down); one with a body also 413 and 415. Documented once here, not per handler.
+/// dependency down); one with a body also 413, 415 and 422. Documented once here, not per handler.
 fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{Ref, ResponseBuilder, content::ContentBuilder};
     let error = |text: &str| {
@@ -83,6 +105,7 @@ fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
             if op.request_body.is_some() {
                 add("413", "Body larger than 64 KiB");
                 add("415", "Body is not JSON");
+                add("422", "Body of the wrong shape or types, or invalid fields");
             }
         }
     }
@@ -122,11 +145,17 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         .await
         .context("connecting to Temporal")?;
     let gateway = StripeGateway::new(&s.stripe_api_base, &s.stripe_secret_key)?;
+    let per_minute = std::num::NonZeroU32::new(config.auth.login_attempts_per_minute)
+        .unwrap_or(std::num::NonZeroU32::MIN);
+    let login_limiter = Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
+        per_minute,
+    )));
     Ok(AppState {
         db,
         temporal,
         gateway,
         config: Arc::new(config),
+        login_limiter,
     })
 }
 

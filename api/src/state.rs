@@ -17,4 +17,6 @@ pub struct AppState {
     pub gateway: StripeGateway,
     /// Configuration.
     pub config: Arc<ApiConfig>,
+    /// Login attempts per email, to slow down password guessing.
+    pub login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
 }

@@ -36,6 +36,16 @@ export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_local}"
 export MTBP_API_ADDR="${MTBP_API_ADDR:-127.0.0.1:$API_PORT}"
 export MTBP_API_URL="${MTBP_API_URL:-http://$MTBP_API_ADDR}"
 
+# The local stack's token signing key: random, made once, kept in .local/ (never committed).
+if [ -z "${MTBP_JWT_SECRET:-}" ]; then
+  if [ ! -s "$LOCAL/jwt-secret" ]; then
+    mkdir -p "$LOCAL"
+    (umask 077 && head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LOCAL/jwt-secret")
+  fi
+  MTBP_JWT_SECRET="$(cat "$LOCAL/jwt-secret")"
+  export MTBP_JWT_SECRET
+fi
+
 say() { printf '\033[1m[mtbp]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[mtbp] %s\033[0m\n' "$*" >&2; exit 1; }
 

@@ -8,6 +8,7 @@ use crate::{ApiClient, StripeClient};
 use anyhow::Context;
 use mtbp_activities::config::Settings;
 use mtbp_activities::{PaymentFaults, db};
+use mtbp_api::auth::AuthConfig;
 use mtbp_api::config::ApiConfig;
 use mtbp_workers::WorkerConfig;
 use sqlx::{Connection, PgConnection, PgPool};
@@ -17,6 +18,8 @@ use temporalio_client::Client;
 use uuid::Uuid;
 
 const TEMPLATE_DB: &str = "mtbp_test_template";
+/// The key test apps sign access tokens with, so tests can forge and tamper with tokens.
+pub const TEST_JWT_SECRET: &[u8] = b"test-only-signing-key-0123456789abcdef";
 static TEMPLATE_READY: tokio::sync::Mutex<bool> = tokio::sync::Mutex::const_new(false);
 
 /// Knobs a test may turn.
@@ -36,6 +39,10 @@ pub struct TestOptions {
     pub in_process_worker: bool,
     /// Fault injection for the in-process worker.
     pub faults: PaymentFaults,
+    /// Life of access tokens.
+    pub access_ttl: Duration,
+    /// Sign-in attempts per email per minute.
+    pub login_attempts_per_minute: u32,
 }
 
 impl Default for TestOptions {
@@ -48,6 +55,8 @@ impl Default for TestOptions {
             hold_cap_seconds: 1200,
             in_process_worker: true,
             faults: PaymentFaults::default(),
+            access_ttl: Duration::from_secs(900),
+            login_attempts_per_minute: 5,
         }
     }
 }
@@ -114,6 +123,14 @@ impl TestApp {
             hold_cap_seconds: options.hold_cap_seconds,
             cleaning_minutes: 15,
             temporal_ui_url: "http://127.0.0.1:8233".into(),
+            auth: AuthConfig {
+                secret: TEST_JWT_SECRET.to_vec(),
+                issuer: "mtbp".into(),
+                audience: "mtbp-api".into(),
+                access_ttl: options.access_ttl,
+                refresh_ttl: Duration::from_secs(3600),
+                login_attempts_per_minute: options.login_attempts_per_minute,
+            },
         };
         let state = mtbp_api::build_state(config).await?;
         let db = state.db.clone();

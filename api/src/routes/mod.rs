@@ -2,6 +2,7 @@
 //! generated from the same code that serves the requests. Auth will be a layer over these
 //! groups, not a rewrite of them.
 
+pub mod accounts;
 pub mod bookings;
 pub mod catalog;
 mod health;
@@ -14,6 +15,7 @@ use utoipa_axum::routes;
 pub fn all() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health::health))
+        .merge(accounts::router())
         .merge(catalog::router())
         .merge(bookings::router())
 }

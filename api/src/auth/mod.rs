@@ -1,0 +1,76 @@
+//! Authentication: argon2id passwords, short-lived JWT access tokens, rotating refresh tokens.
+//!
+//! Access tokens are HS256 JWTs carrying the account id and role, checked for signature,
+//! expiry, issuer and audience. Refresh tokens are random, stored only as SHA-256 hashes, and
+//! single-use: each refresh issues a new one in the same family; presenting a used one again
+//! (a stolen token racing its owner) revokes the whole family.
+
+mod extract;
+pub mod password;
+pub mod tokens;
+
+pub use extract::AuthUser;
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use utoipa::ToSchema;
+
+/// What an account may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Books for themself.
+    Customer,
+    /// Runs theaters.
+    Partner,
+    /// Books on behalf of groups.
+    Broker,
+    /// Operates the platform.
+    Admin,
+}
+
+impl Role {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Partner => "partner",
+            Self::Broker => "broker",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Customer, Self::Partner, Self::Broker, Self::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+    }
+}
+
+/// Token settings.
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// HMAC key of access tokens.
+    pub secret: Vec<u8>,
+    /// `iss` of issued tokens.
+    pub issuer: String,
+    /// `aud` of issued tokens.
+    pub audience: String,
+    /// Life of an access token.
+    pub access_ttl: Duration,
+    /// Life of a refresh token.
+    pub refresh_ttl: Duration,
+    /// Failed logins allowed per email per minute before 429.
+    pub login_attempts_per_minute: u32,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("access_ttl", &self.access_ttl)
+            .finish_non_exhaustive()
+    }
+}

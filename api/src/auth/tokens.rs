@@ -1,0 +1,197 @@
+//! Issuing and checking tokens.
+
+use super::{AuthConfig, Role};
+use crate::error::ApiError;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Claims of an access token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// The account.
+    pub sub: Uuid,
+    /// Its role.
+    pub role: Role,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: u64,
+    /// Expires at (seconds since the epoch).
+    pub exp: u64,
+}
+
+/// A pair of tokens for a signed-in account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    /// JWT to send as `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Single-use token for `POST /auth/refresh`.
+    pub refresh_token: String,
+    /// The account.
+    pub account_id: Uuid,
+    /// Its role.
+    pub role: Role,
+}
+
+/// Signs an access token for `account`.
+pub fn access_token(config: &AuthConfig, account: Uuid, role: Role) -> Result<String, ApiError> {
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = Claims {
+        sub: account,
+        role,
+        iss: config.issuer.clone(),
+        aud: config.audience.clone(),
+        iat: now,
+        exp: now + config.access_ttl.as_secs(),
+    };
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&config.secret),
+    )
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("signing a token: {e}")))
+}
+
+/// Checks an access token: signature, expiry, issuer and audience.
+pub fn verify_access(config: &AuthConfig, token: &str) -> Option<Claims> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_issuer(&[&config.issuer]);
+    validation.set_audience(&[&config.audience]);
+    validation.leeway = 0;
+    decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(&config.secret),
+        &validation,
+    )
+    .ok()
+    .map(|data| data.claims)
+}
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("rt_{}", hex::encode(bytes))
+}
+
+/// Issues a token pair, the refresh token in `family` (a new family at login).
+pub async fn issue(
+    db: &PgPool,
+    config: &AuthConfig,
+    account: Uuid,
+    role: Role,
+    family: Uuid,
+) -> Result<TokenPair, ApiError> {
+    let refresh = new_refresh_token();
+    sqlx::query(
+        "insert into refresh_tokens (token_hash, account_id, family_id, expires_at)
+         values ($1, $2, $3, now() + make_interval(secs => $4))",
+    )
+    .bind(hash_token(&refresh))
+    .bind(account)
+    .bind(family)
+    .bind(config.refresh_ttl.as_secs_f64())
+    .execute(db)
+    .await?;
+    Ok(TokenPair {
+        access_token: access_token(config, account, role)?,
+        token_type: "Bearer",
+        expires_in: config.access_ttl.as_secs(),
+        refresh_token: refresh,
+        account_id: account,
+        role,
+    })
+}
+
+/// The outcome of presenting a refresh token.
+pub enum Refresh {
+    /// Valid and now used: issue the next one in `family`.
+    Rotate {
+        /// The account.
+        account: Uuid,
+        /// Its role.
+        role: Role,
+        /// The token's family.
+        family: Uuid,
+    },
+    /// Unknown, expired or revoked.
+    Invalid,
+    /// Already used: the family is now revoked.
+    Reused,
+}
+
+/// Uses a refresh token once. Marking it used is one conditional update, so two concurrent
+/// uses cannot both succeed.
+pub async fn use_refresh(db: &PgPool, token: &str) -> Result<Refresh, ApiError> {
+    let hash = hash_token(token);
+    let used: Option<(Uuid, Uuid, String)> = sqlx::query_as(
+        "update refresh_tokens t set used_at = now()
+           from accounts a
+          where t.token_hash = $1 and a.account_id = t.account_id and a.erased_at is null
+            and t.used_at is null and t.revoked_at is null and t.expires_at > now()
+      returning t.account_id, t.family_id, a.role",
+    )
+    .bind(&hash)
+    .fetch_optional(db)
+    .await?;
+    if let Some((account, family, role)) = used {
+        let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+        return Ok(Refresh::Rotate {
+            account,
+            role,
+            family,
+        });
+    }
+    let reused: Option<Uuid> = sqlx::query_scalar(
+        "select family_id from refresh_tokens where token_hash = $1 and used_at is not null",
+    )
+    .bind(&hash)
+    .fetch_optional(db)
+    .await?;
+    match reused {
+        Some(family) => {
+            revoke_family(db, family).await?;
+            tracing::warn!(refresh.family = %family, "refresh token reused; family revoked");
+            Ok(Refresh::Reused)
+        }
+        None => Ok(Refresh::Invalid),
+    }
+}
+
+/// Revokes every token of a family.
+pub async fn revoke_family(db: &PgPool, family: Uuid) -> Result<(), ApiError> {
+    sqlx::query(
+        "update refresh_tokens set revoked_at = now() where family_id = $1 and revoked_at is null",
+    )
+    .bind(family)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Revokes the family of `token`, if the token is known.
+pub async fn revoke(db: &PgPool, token: &str) -> Result<(), ApiError> {
+    let family: Option<Uuid> =
+        sqlx::query_scalar("select family_id from refresh_tokens where token_hash = $1")
+            .bind(hash_token(token))
+            .fetch_optional(db)
+            .await?;
+    if let Some(family) = family {
+        revoke_family(db, family).await?;
+    }
+    Ok(())
+}

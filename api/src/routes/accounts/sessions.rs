@@ -1,0 +1,116 @@
+//! `POST /auth/login`, `/auth/refresh`, `/auth/logout`.
+
+use super::json::{Login, RefreshRequest};
+use crate::auth::tokens::{self, Refresh, TokenPair};
+use crate::auth::{Role, password};
+use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use serde_json::json;
+use uuid::Uuid;
+
+fn invalid_credentials() -> ApiError {
+    // The same answer for an unknown email and a wrong password.
+    ApiError::Refused {
+        status: StatusCode::UNAUTHORIZED,
+        code: "invalid_credentials",
+        message: "the email or password is wrong".into(),
+        details: None,
+    }
+}
+
+fn too_many(wait_secs: u64) -> Response {
+    let mut resp = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(json!({"error": {"code": "too_many_attempts",
+            "message": format!("too many sign-in attempts; retry in {wait_secs} s")}})),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&wait_secs.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// Signs in with email and password; answers an access token and a refresh token.
+#[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = Login,
+    responses((status = 200, body = TokenPair), (status = 401, body = ErrorEnvelope),
+              (status = 429, body = ErrorEnvelope, description = "Too many attempts; see Retry-After")))]
+pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> Response {
+    let email = body.email.trim().to_ascii_lowercase();
+    if let Err(not_until) = state.login_limiter.check_key(&email) {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        return too_many(wait.as_secs().max(1));
+    }
+    match sign_in(&state, &email, body.password).await {
+        Ok(pair) => ApiJson(pair).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn sign_in(state: &AppState, email: &str, password: String) -> ApiResult<TokenPair> {
+    let account: Option<(Uuid, String, Option<String>)> = sqlx::query_as(
+        "select account_id, role, password_hash from accounts
+          where lower(email) = $1 and erased_at is null",
+    )
+    .bind(email)
+    .fetch_optional(&state.db)
+    .await?;
+    let stored = account.as_ref().and_then(|a| a.2.clone());
+    let matches = password::verify(password, stored).await;
+    let Some((account_id, role, _)) = account.filter(|_| matches) else {
+        return Err(invalid_credentials());
+    };
+    let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+    tokens::issue(
+        &state.db,
+        &state.config.auth,
+        account_id,
+        role,
+        Uuid::new_v4(),
+    )
+    .await
+}
+
+/// Swaps a refresh token for a new pair. Each refresh token works once; reusing one revokes
+/// every token issued from the same sign-in.
+#[utoipa::path(post, path = "/auth/refresh", tag = "accounts", request_body = RefreshRequest,
+    responses((status = 200, body = TokenPair), (status = 401, body = ErrorEnvelope)))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> ApiResult<ApiJson<TokenPair>> {
+    let refused = |message: &str| ApiError::Refused {
+        status: StatusCode::UNAUTHORIZED,
+        code: "invalid_refresh_token",
+        message: message.into(),
+        details: None,
+    };
+    match tokens::use_refresh(&state.db, body.refresh_token.trim()).await? {
+        Refresh::Rotate {
+            account,
+            role,
+            family,
+        } => tokens::issue(&state.db, &state.config.auth, account, role, family)
+            .await
+            .map(ApiJson),
+        Refresh::Invalid => Err(refused("the refresh token is invalid, expired or revoked")),
+        Refresh::Reused => Err(refused(
+            "the refresh token was already used; every session from that sign-in is revoked",
+        )),
+    }
+}
+
+/// Signs out: revokes the refresh token and every token of its sign-in.
+#[utoipa::path(post, path = "/auth/logout", tag = "accounts", request_body = RefreshRequest,
+    responses((status = 204, description = "Signed out")))]
+pub async fn logout(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> ApiResult<StatusCode> {
+    tokens::revoke(&state.db, body.refresh_token.trim()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

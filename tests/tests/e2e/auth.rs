@@ -1,0 +1,281 @@
+//! Accounts and tokens: sign-up, sign-in, rotating refresh tokens, sign-out, rate limiting,
+//! and access tokens that are expired, tampered with, or meant for someone else.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use mtbp_tests::{TEST_JWT_SECRET, TestApp, TestOptions};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+async fn sign_up(app: &TestApp, email: &str) -> Value {
+    app.api
+        .create(
+            "/customers",
+            &json!({"name": "Asha Rao", "email": email, "password": "correct horse battery"}),
+        )
+        .await
+        .expect("sign-up")
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.api
+        .post(
+            "/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+        .expect("login")
+}
+
+async fn get_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.api
+        .http
+        .get(format!("{}{path}", app.api.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
+}
+
+fn forge(claims: Value, secret: &[u8]) -> String {
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .expect("sign")
+}
+
+#[tokio::test]
+async fn a_customer_signs_up_signs_in_and_reads_only_their_own_account() {
+    let app = TestApp::spawn().await;
+    let asha = sign_up(&app, "Asha@Example.com").await;
+    assert_eq!(asha["email"], "asha@example.com");
+    assert_eq!(asha["role"], "customer");
+    let other = sign_up(&app, "bo@example.com").await;
+
+    let resp = login(&app, "asha@example.com", "correct horse battery").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let pair: Value = resp.json().await.expect("json");
+    let token = pair["access_token"].as_str().expect("token");
+    assert_eq!(pair["token_type"], "Bearer");
+
+    let me = format!("/customers/{}", asha["account_id"].as_str().expect("id"));
+    let resp = get_as(&app, &me, token).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["name"], "Asha Rao");
+
+    let theirs = format!("/customers/{}", other["account_id"].as_str().expect("id"));
+    assert_eq!(
+        get_as(&app, &theirs, token).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let anonymous = app.api.get(&me).await.expect("get");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
+
+    let again = app
+        .api
+        .post(
+            "/customers",
+            &json!({"name": "X", "email": "ASHA@example.com", "password": "another long one"}),
+        )
+        .await
+        .expect("post");
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    sign_up(&app, "asha@example.com").await;
+    let wrong = login(&app, "asha@example.com", "not the password").await;
+    let unknown = login(&app, "nobody@example.com", "not the password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    let wrong: Value = wrong.json().await.expect("json");
+    let unknown: Value = unknown.json().await.expect("json");
+    assert_eq!(wrong, unknown);
+    assert_eq!(wrong["error"]["code"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_rate_limited_per_email_with_retry_after() {
+    let app = TestApp::spawn_with(TestOptions {
+        login_attempts_per_minute: 3,
+        ..TestOptions::default()
+    })
+    .await;
+    sign_up(&app, "asha@example.com").await;
+    for _ in 0..3 {
+        assert_eq!(
+            login(&app, "asha@example.com", "guess guess")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let limited = login(&app, "asha@example.com", "correct horse battery").await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry));
+    let body: Value = limited.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+    // Another email is not slowed down by someone guessing this one.
+    sign_up(&app, "bo@example.com").await;
+    assert_eq!(
+        login(&app, "bo@example.com", "correct horse battery")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_reusing_one_revokes_the_whole_sign_in() {
+    let app = TestApp::spawn().await;
+    sign_up(&app, "asha@example.com").await;
+    let first: Value = login(&app, "asha@example.com", "correct horse battery")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let r1 = first["refresh_token"].as_str().expect("token").to_owned();
+
+    let refresh = |token: String| {
+        let api = app.api.clone();
+        async move {
+            api.post("/auth/refresh", &json!({"refresh_token": token}))
+                .await
+                .expect("refresh")
+        }
+    };
+    let second = refresh(r1.clone()).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    let second: Value = second.json().await.expect("json");
+    let r2 = second["refresh_token"].as_str().expect("token").to_owned();
+    assert_ne!(r1, r2);
+
+    // The old token again: someone else has it. Refused, and the new one dies with it.
+    let reuse = refresh(r1).await;
+    assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(refresh(r2).await.status(), StatusCode::UNAUTHORIZED);
+
+    // A fresh sign-in is a new family and works; signing out revokes it.
+    let third: Value = login(&app, "asha@example.com", "correct horse battery")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let r3 = third["refresh_token"].as_str().expect("token").to_owned();
+    let out = app
+        .api
+        .post("/auth/logout", &json!({"refresh_token": r3}))
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert_eq!(refresh(r3).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refresh("rt_made_up".into()).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn expired_tampered_and_foreign_access_tokens_are_refused() {
+    let app = TestApp::spawn_with(TestOptions {
+        access_ttl: Duration::from_secs(1),
+        ..TestOptions::default()
+    })
+    .await;
+    let asha = sign_up(&app, "asha@example.com").await;
+    let id = asha["account_id"].as_str().expect("id");
+    let me = format!("/customers/{id}");
+    let pair: Value = login(&app, "asha@example.com", "correct horse battery")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let token = pair["access_token"].as_str().expect("token").to_owned();
+    assert_eq!(get_as(&app, &me, &token).await.status(), StatusCode::OK);
+
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = |aud: &str, iss: &str, role: &str, exp: u64| json!({"sub": id, "role": role, "aud": aud, "iss": iss, "iat": now, "exp": exp});
+    let valid = forge(
+        claims("mtbp-api", "mtbp", "customer", now + 600),
+        TEST_JWT_SECRET,
+    );
+    assert_eq!(
+        get_as(&app, &me, &valid).await.status(),
+        StatusCode::OK,
+        "the forge itself is right"
+    );
+
+    let refused = [
+        (
+            "wrong audience",
+            forge(
+                claims("another-api", "mtbp", "customer", now + 600),
+                TEST_JWT_SECRET,
+            ),
+        ),
+        (
+            "wrong issuer",
+            forge(
+                claims("mtbp-api", "someone", "customer", now + 600),
+                TEST_JWT_SECRET,
+            ),
+        ),
+        (
+            "wrong key",
+            forge(
+                claims("mtbp-api", "mtbp", "admin", now + 600),
+                b"another-key-another-key-another-key",
+            ),
+        ),
+        (
+            "expired",
+            forge(
+                claims("mtbp-api", "mtbp", "customer", now - 5),
+                TEST_JWT_SECRET,
+            ),
+        ),
+    ];
+    for (what, bad) in refused {
+        assert_eq!(
+            get_as(&app, &me, &bad).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{what}"
+        );
+    }
+    // Tampered: the role raised to admin in the payload, signature left as it was.
+    let mut parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
+    let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(&parts[1]).expect("base64"))
+        .expect("utf8")
+        .replace("\"customer\"", "\"admin\"");
+    parts[1] = URL_SAFE_NO_PAD.encode(payload.as_bytes());
+    assert_eq!(
+        get_as(&app, &me, &parts.join(".")).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "tampered"
+    );
+    assert_eq!(
+        get_as(&app, &me, "not.a.jwt").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The issued token itself expires after its one second.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(
+        get_as(&app, &me, &token).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "expired"
+    );
+}

@@ -28,6 +28,25 @@ pub struct ApiConfig {
     pub temporal_ui_url: String,
     /// Token settings (`MTBP_JWT_*`, `MTBP_*_TTL_SECONDS`, `MTBP_LOGIN_ATTEMPTS_PER_MINUTE`).
     pub auth: AuthConfig,
+    /// The operator account to ensure at start-up (`MTBP_ADMIN_EMAIL`, `MTBP_ADMIN_PASSWORD`).
+    pub operator: Option<OperatorSeed>,
+}
+
+/// An operator account from configuration: operators never sign up publicly.
+#[derive(Clone)]
+pub struct OperatorSeed {
+    /// Email to sign in with.
+    pub email: String,
+    /// Password (kept only to hash it at start-up).
+    pub password: String,
+}
+
+impl std::fmt::Debug for OperatorSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperatorSeed")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ApiConfig {
@@ -49,7 +68,28 @@ impl ApiConfig {
             cleaning_minutes: parse_or("MTBP_CLEANING_MINUTES", 15u32)?,
             temporal_ui_url: var_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
             auth: auth_from_env()?,
+            operator: operator_from_env()?,
         })
+    }
+}
+
+fn operator_from_env() -> anyhow::Result<Option<OperatorSeed>> {
+    let email = std::env::var("MTBP_ADMIN_EMAIL")
+        .ok()
+        .filter(|v| !v.is_empty());
+    let password = std::env::var("MTBP_ADMIN_PASSWORD")
+        .ok()
+        .filter(|v| !v.is_empty());
+    match (email, password) {
+        (Some(email), Some(password)) => {
+            anyhow::ensure!(
+                password.len() >= 12,
+                "MTBP_ADMIN_PASSWORD must be at least 12 characters"
+            );
+            Ok(Some(OperatorSeed { email, password }))
+        }
+        (None, None) => Ok(None),
+        _ => anyhow::bail!("set MTBP_ADMIN_EMAIL and MTBP_ADMIN_PASSWORD together"),
     }
 }
 

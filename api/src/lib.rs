@@ -145,6 +145,11 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         .await
         .context("connecting to Temporal")?;
     let gateway = StripeGateway::new(&s.stripe_api_base, &s.stripe_secret_key)?;
+    if let Some(seed) = &config.operator {
+        auth::operators::ensure(&db, seed)
+            .await
+            .context("creating the operator account")?;
+    }
     let per_minute = std::num::NonZeroU32::new(config.auth.login_attempts_per_minute)
         .unwrap_or(std::num::NonZeroU32::MIN);
     let login_limiter = Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(

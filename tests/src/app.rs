@@ -9,7 +9,7 @@ use anyhow::Context;
 use mtbp_activities::config::Settings;
 use mtbp_activities::{PaymentFaults, db};
 use mtbp_api::auth::AuthConfig;
-use mtbp_api::config::ApiConfig;
+use mtbp_api::config::{ApiConfig, OperatorSeed};
 use mtbp_workers::WorkerConfig;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::process::{Child, Command, Stdio};
@@ -43,6 +43,8 @@ pub struct TestOptions {
     pub access_ttl: Duration,
     /// Sign-in attempts per email per minute.
     pub login_attempts_per_minute: u32,
+    /// Operator account (email, password) ensured at start-up.
+    pub operator: Option<(String, String)>,
 }
 
 impl Default for TestOptions {
@@ -57,6 +59,7 @@ impl Default for TestOptions {
             faults: PaymentFaults::default(),
             access_ttl: Duration::from_secs(900),
             login_attempts_per_minute: 5,
+            operator: None,
         }
     }
 }
@@ -131,6 +134,10 @@ impl TestApp {
                 refresh_ttl: Duration::from_secs(3600),
                 login_attempts_per_minute: options.login_attempts_per_minute,
             },
+            operator: options
+                .operator
+                .clone()
+                .map(|(email, password)| OperatorSeed { email, password }),
         };
         let state = mtbp_api::build_state(config).await?;
         let db = state.db.clone();

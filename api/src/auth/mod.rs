@@ -6,6 +6,7 @@
 //! (a stolen token racing its owner) revokes the whole family.
 
 mod extract;
+pub mod operators;
 pub mod password;
 pub mod tokens;
 

@@ -279,3 +279,32 @@ async fn expired_tampered_and_foreign_access_tokens_are_refused() {
         "expired"
     );
 }
+
+#[tokio::test]
+async fn an_operator_from_configuration_signs_in_and_sees_any_customer() {
+    let app = TestApp::spawn_with(TestOptions {
+        operator: Some(("ops@mtbp.example".into(), "operator password 1".into())),
+        ..TestOptions::default()
+    })
+    .await;
+    let asha = sign_up(&app, "asha@example.com").await;
+    let pair: Value = login(&app, "ops@mtbp.example", "operator password 1")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(pair["role"], "admin");
+    let token = pair["access_token"].as_str().expect("token");
+    let path = format!("/customers/{}", asha["account_id"].as_str().expect("id"));
+    assert_eq!(get_as(&app, &path, token).await.status(), StatusCode::OK);
+    // Public sign-up cannot make an operator: the email is taken, the role is never chosen.
+    let resp = app
+        .api
+        .post(
+            "/customers",
+            &json!({"name": "Me", "email": "ops@mtbp.example", "password": "i want to be admin"}),
+        )
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+}

@@ -18,6 +18,7 @@ postgres_up() {
   if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     say "postgres already running on $PG_PORT"
   else
+    port_open "$PG_PORT" && die "port $PG_PORT is taken by another process (set MTBP_PG_PORT)"
     ln -sfn "$PG_LOG" "$LOG_DIR/postgres.log"
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start -o \
       "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DATA \

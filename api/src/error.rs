@@ -56,17 +56,7 @@ pub enum ApiError {
     /// Something named does not exist (404).
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The request conflicts with the current state (409).
-    #[error("{message}")]
-    Conflict {
-        /// Stable code.
-        code: &'static str,
-        /// For people.
-        message: String,
-        /// Extra data.
-        details: Option<Value>,
-    },
-    /// Well-formed but refused for a business reason (402 / 422 as given).
+    /// Well-formed but refused given the current state or a business rule (402, 403, 409, 422…).
     #[error("{message}")]
     Refused {
         /// HTTP status.
@@ -92,9 +82,10 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
-    /// A 409 with a code and message.
+    /// A 409: the request conflicts with the current state.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict {
+        Self::Refused {
+            status: StatusCode::CONFLICT,
             code,
             message: message.into(),
             details: None,
@@ -143,15 +134,6 @@ impl IntoResponse for ApiError {
                 StatusCode::NOT_FOUND,
                 body("not_found", format!("{what} not found")),
             ),
-            Self::Conflict {
-                code,
-                message,
-                details,
-            } => {
-                let mut b = body(code, message);
-                b.details = details;
-                (StatusCode::CONFLICT, b)
-            }
             Self::Refused {
                 status,
                 code,

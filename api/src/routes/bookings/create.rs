@@ -246,7 +246,8 @@ async fn respond(
                 })?;
             Ok(created(booking, replayed))
         }
-        HoldOutcome::SeatsUnavailable { seats } => Err(ApiError::Conflict {
+        HoldOutcome::SeatsUnavailable { seats } => Err(ApiError::Refused {
+            status: StatusCode::CONFLICT,
             code: "seats_unavailable",
             message: format!("these seats are not available: {}", seats.join(", ")),
             details: Some(json!({ "seats": seats })),

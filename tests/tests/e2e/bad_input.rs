@@ -13,7 +13,15 @@ async fn nothing_held(app: &TestApp) {
         .fetch_one(&app.db)
         .await
         .expect("count");
-    assert_eq!((bookings, held), (0, 0), "bad input must change nothing");
+    let keys: i64 = sqlx::query_scalar("select count(*) from idempotency_keys")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(
+        (bookings, held, keys),
+        (0, 0, 0),
+        "bad input must change nothing"
+    );
 }
 
 async fn expect_error(resp: reqwest::Response, status: StatusCode, code: &str) -> Value {
@@ -132,6 +140,24 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
         not_json,
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
+    )
+    .await;
+
+    let unknown_with_key = app
+        .api
+        .hold(uuid::Uuid::new_v4(), &["A1"], Some("key-of-a-bad-request"))
+        .await
+        .expect("post");
+    expect_error(unknown_with_key, StatusCode::NOT_FOUND, "not_found").await;
+    let off_screen_with_key = app
+        .api
+        .hold(show.show_id, &["Q7"], Some("key-of-another-bad-request"))
+        .await
+        .expect("post");
+    expect_error(
+        off_screen_with_key,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
     )
     .await;
 

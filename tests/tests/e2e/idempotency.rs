@@ -95,3 +95,37 @@ async fn a_reused_key_with_a_different_request_is_refused() {
         ["available"]
     );
 }
+
+#[tokio::test]
+async fn a_retry_after_the_show_started_still_gets_its_booking() {
+    let app = TestApp::spawn().await;
+    let show = app.api.create_show(1, 4).await.expect("show");
+    let key = format!("late-{}", uuid::Uuid::new_v4());
+    let first = app
+        .api
+        .hold(show.show_id, &["A2"], Some(&key))
+        .await
+        .expect("first");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.expect("json");
+    sqlx::query("update shows set starts_at = now() - interval '1 minute' where show_id = $1")
+        .bind(show.show_id)
+        .execute(&app.db)
+        .await
+        .expect("move the show");
+    let retry = app
+        .api
+        .hold(show.show_id, &["A2"], Some(&key))
+        .await
+        .expect("retry");
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    let retry: Value = retry.json().await.expect("json");
+    assert_eq!(retry["booking_id"], first["booking_id"]);
+    // A new request for that show is refused, as the show has started.
+    let fresh = app
+        .api
+        .hold(show.show_id, &["A3"], None)
+        .await
+        .expect("fresh");
+    assert_eq!(fresh.status(), StatusCode::CONFLICT);
+}

@@ -44,20 +44,26 @@ pub async fn create_booking(
 ) -> ApiResult<Response> {
     let (seats, contact) = validate(&body)?;
     let key = idempotency_key(&headers)?;
-    let theater_id = check_show(&state, body.show_id, &seats).await?;
-
     let booking_id = key.as_deref().map_or_else(
         || BookingId::from_uuid(Uuid::new_v4()),
         BookingId::from_idempotency_key,
     );
-    if let Some(key) = &key {
-        let fingerprint =
-            json!({"show_id": body.show_id, "seats": seats.to_strings(), "contact": contact})
-                .to_string();
-        claim_key(&state, key, &fingerprint, booking_id).await?;
+    let fingerprint =
+        json!({"show_id": body.show_id, "seats": seats.to_strings(), "contact": contact})
+            .to_string();
+    // A retry is answered with its booking before anything else is checked (the show may have
+    // started since); a new key is bound to the request only once the request is valid.
+    if let Some(key) = &key
+        && let Some(stored) = key_fingerprint(&state, key).await?
+    {
+        same_request(&stored, &fingerprint)?;
         if let Some(existing) = load(&state.db, booking_id.as_uuid()).await? {
             return Ok(created(existing, true));
         }
+    }
+    let theater_id = check_show(&state, body.show_id, &seats).await?;
+    if let Some(key) = &key {
+        claim_key(&state, key, &fingerprint, booking_id).await?;
     }
 
     let input = BookingInput {
@@ -144,6 +150,27 @@ async fn check_show(state: &AppState, show_id: Uuid, seats: &SeatSelection) -> A
     Ok(theater_id)
 }
 
+async fn key_fingerprint(state: &AppState, key: &str) -> ApiResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "select request_fingerprint from idempotency_keys where idempotency_key = $1",
+    )
+    .bind(key)
+    .fetch_optional(&state.db)
+    .await?)
+}
+
+fn same_request(stored: &str, fingerprint: &str) -> ApiResult<()> {
+    if stored == fingerprint {
+        return Ok(());
+    }
+    Err(ApiError::Refused {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "idempotency_key_reused",
+        message: "this Idempotency-Key was used with a different request".into(),
+        details: None,
+    })
+}
+
 /// Binds the key to this request; the same key with a different request is refused.
 async fn claim_key(state: &AppState, key: &str, fingerprint: &str, id: BookingId) -> ApiResult<()> {
     let inserted: Option<String> = sqlx::query_scalar(
@@ -160,24 +187,11 @@ async fn claim_key(state: &AppState, key: &str, fingerprint: &str, id: BookingId
     // predate a concurrent request's commit and not see its row.
     let stored = match inserted {
         Some(f) => f,
-        None => {
-            sqlx::query_scalar(
-                "select request_fingerprint from idempotency_keys where idempotency_key = $1",
-            )
-            .bind(key)
-            .fetch_one(&state.db)
+        None => key_fingerprint(state, key)
             .await?
-        }
+            .ok_or_else(|| anyhow::anyhow!("idempotency key vanished"))?,
     };
-    if stored != fingerprint {
-        return Err(ApiError::Refused {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "idempotency_key_reused",
-            message: "this Idempotency-Key was used with a different request".into(),
-            details: None,
-        });
-    }
-    Ok(())
+    same_request(&stored, fingerprint)
 }
 
 async fn start_saga(state: &AppState, input: BookingInput) -> ApiResult<HoldOutcome> {

@@ -2,7 +2,7 @@
 
 use super::{Role, tokens};
 use crate::state::AppState;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -36,27 +36,44 @@ fn unauthorized(message: &str) -> Response {
     resp
 }
 
+/// Reads the bearer token, if any: `Ok(None)` without an `Authorization` header, an error for a
+/// token that does not verify (a bad token is never treated as anonymous).
+fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser>, &'static str> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
+    match tokens::verify_access(&state.config.auth, token) {
+        Some(claims) => Ok(Some(AuthUser {
+            account_id: claims.sub,
+            role: claims.role,
+        })),
+        None => Err("the access token is invalid or expired"),
+    }
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(unauthorized(
-                "sign in: send Authorization: Bearer <access token>",
-            ));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default();
-        match tokens::verify_access(&state.config.auth, token) {
-            Some(claims) => Ok(Self {
-                account_id: claims.sub,
-                role: claims.role,
-            }),
-            None => Err(unauthorized("the access token is invalid or expired")),
-        }
+        from_headers(parts, state)
+            .map_err(unauthorized)?
+            .ok_or_else(|| unauthorized("sign in: send Authorization: Bearer <access token>"))
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for AuthUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Response> {
+        from_headers(parts, state).map_err(unauthorized)
     }
 }

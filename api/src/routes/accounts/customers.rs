@@ -71,6 +71,59 @@ pub async fn sign_up(
     ))
 }
 
+fn not_yours() -> ApiError {
+    ApiError::Refused {
+        status: StatusCode::FORBIDDEN,
+        code: "forbidden",
+        message: "this account is not yours".into(),
+        details: None,
+    }
+}
+
+/// Erases a customer's personal data: the account can no longer sign in, its sessions end, and
+/// its bookings lose the contact details, while bookings, payments and refunds stay for
+/// accounting.
+#[utoipa::path(delete, path = "/customers/{customer_id}", tag = "accounts",
+    params(("customer_id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "Erased"), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn erase_customer(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(customer_id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    if !user.may_act_for(customer_id) {
+        return Err(not_yours());
+    }
+    let mut tx = state.db.begin().await?;
+    let erased = sqlx::query(
+        "update accounts set name = '', email = '', password_hash = null, erased_at = now()
+          where account_id = $1 and role = 'customer' and erased_at is null",
+    )
+    .bind(customer_id)
+    .execute(&mut *tx)
+    .await?;
+    if erased.rows_affected() == 0 {
+        return Err(ApiError::NotFound("customer"));
+    }
+    sqlx::query(
+        "update refresh_tokens set revoked_at = now() where account_id = $1 and revoked_at is null",
+    )
+    .bind(customer_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "update bookings set contact_name = null, contact_email = null, contact_phone = null
+          where customer_id = $1",
+    )
+    .bind(customer_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(customer.id = %customer_id, "customer personal data erased");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Reads a customer account: the customer themself, or an operator.
 #[utoipa::path(get, path = "/customers/{customer_id}", tag = "accounts",
     params(("customer_id" = Uuid, Path)), security(("bearer" = [])),
@@ -82,12 +135,7 @@ pub async fn get_customer(
     ApiPath(customer_id): ApiPath<Uuid>,
 ) -> ApiResult<ApiJson<Account>> {
     if !user.may_act_for(customer_id) {
-        return Err(ApiError::Refused {
-            status: StatusCode::FORBIDDEN,
-            code: "forbidden",
-            message: "this account is not yours".into(),
-            details: None,
-        });
+        return Err(not_yours());
     }
     let row: Option<(String, String, String)> = sqlx::query_as(
         "select role, name, email from accounts

@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(customers::sign_up))
-        .routes(routes!(customers::get_customer))
+        .routes(routes!(customers::get_customer, customers::erase_customer))
         .routes(routes!(sessions::login))
         .routes(routes!(sessions::refresh))
         .routes(routes!(sessions::logout))

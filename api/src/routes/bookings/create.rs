@@ -4,6 +4,7 @@
 use super::json::{Booking, NewBooking};
 use super::read::load;
 use super::temporal_error;
+use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
@@ -28,17 +29,21 @@ use uuid::Uuid;
 /// Header a client sends so that a retried POST names the same booking.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-/// Holds seats for a new booking. With an `Idempotency-Key`, a retry returns the same booking.
+/// Holds seats for a new booking, as a guest or (with a bearer token) for the signed-in account.
+/// With an `Idempotency-Key`, a retry returns the same booking.
 #[utoipa::path(post, path = "/bookings", tag = "bookings", request_body = NewBooking,
+    security((), ("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header,
             description = "Makes the request safe to retry: the same key names the same booking")),
     responses(
         (status = 201, body = Booking, description = "Seats held; pay before `hold_expires_at`"),
-        (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope, description = "Seats taken (listed in `details.seats`) or show not bookable"),
         (status = 422, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
 pub async fn create_booking(
     State(state): State<AppState>,
+    user: Option<AuthUser>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewBooking>,
 ) -> ApiResult<Response> {
@@ -72,7 +77,7 @@ pub async fn create_booking(
         theater_id: TheaterId::from_uuid(theater_id),
         seats: seats.to_strings(),
         contact,
-        customer_id: None,
+        customer_id: user.map(|u| u.account_id),
         hold_seconds: state.config.hold_seconds,
         payment_window_seconds: state.config.payment_window_seconds,
         hold_extension_seconds: state.config.hold_extension_seconds,

@@ -70,8 +70,10 @@ pub struct Booking {
     pub hold_expires_at: DateTime<Utc>,
     /// Code to show at the theater, once booked.
     pub ticket_code: Option<String>,
-    /// Name on the booking.
+    /// Name on the booking (none once the customer's personal data was erased).
     pub contact_name: Option<String>,
+    /// The account that booked; none for a guest.
+    pub customer_id: Option<Uuid>,
     /// Temporal workflow id of the booking's saga, for support.
     pub workflow_id: String,
     /// Created.

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 type BookingRow = (
     Uuid,
+    Option<Uuid>,
     String,
     Option<String>,
     i64,
@@ -25,15 +26,26 @@ type BookingRow = (
 /// Loads a booking with its seats, if it exists.
 pub async fn load(db: &PgPool, booking_id: Uuid) -> Result<Option<Booking>, ApiError> {
     let row: Option<BookingRow> = sqlx::query_as(
-        "select show_id, status, status_reason, amount_minor, currency, hold_expires_at,
+        "select show_id, customer_id, status, status_reason, amount_minor, currency, hold_expires_at,
                 ticket_code, contact_name, created_at, updated_at
            from bookings where booking_id = $1",
     )
     .bind(booking_id)
     .fetch_optional(db)
     .await?;
-    let Some((show_id, status, reason, amount, currency, expires, ticket, name, created, updated)) =
-        row
+    let Some((
+        show_id,
+        customer_id,
+        status,
+        reason,
+        amount,
+        currency,
+        expires,
+        ticket,
+        name,
+        created,
+        updated,
+    )) = row
     else {
         return Ok(None);
     };
@@ -64,6 +76,7 @@ pub async fn load(db: &PgPool, booking_id: Uuid) -> Result<Option<Booking>, ApiE
         hold_expires_at: expires,
         ticket_code: ticket,
         contact_name: name,
+        customer_id,
         workflow_id: BookingId::from_uuid(booking_id).workflow_id(),
         created_at: created,
         updated_at: updated,

@@ -12,8 +12,10 @@ SCHEMATHESIS_VERSION="${MTBP_SCHEMATHESIS_VERSION:-4.32.5}"
 apt_packages=()
 command -v protoc >/dev/null || apt_packages+=(protobuf-compiler)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || apt_packages+=(postgresql-15)
+command -v psql >/dev/null || apt_packages+=(postgresql-client-15)
 command -v curl >/dev/null || apt_packages+=(curl)
-command -v python3 >/dev/null || apt_packages+=(python3 python3-venv)
+# Debian's own python3 ships venv and ensurepip in a separate package.
+python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3 python3-venv)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing Debian packages: ${apt_packages[*]} (run as root or install them)"
   say "installing Debian packages: ${apt_packages[*]}"

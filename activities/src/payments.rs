@@ -29,6 +29,9 @@ pub struct ChargeRequest {
     pub currency: String,
     /// Gateway payment method id (`pm_…`), tokenised by the client.
     pub payment_method: String,
+    /// Gateway customer of a saved payment method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_customer: Option<String>,
 }
 
 /// What the gateway did with a charge.
@@ -264,6 +267,7 @@ impl PaymentActivities {
                 req.amount_minor,
                 &req.currency.to_ascii_lowercase(),
                 &req.payment_method,
+                req.gateway_customer.as_deref(),
                 &req.booking_id.charge_key(),
             )
             .await?;

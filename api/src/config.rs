@@ -1,6 +1,7 @@
 //! API configuration, read once from the environment.
 
 use crate::auth::AuthConfig;
+use crate::auth::oidc::OidcConfig;
 use mtbp_activities::config::{Settings, parse_or, var_or};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -30,6 +31,8 @@ pub struct ApiConfig {
     pub auth: AuthConfig,
     /// The operator account to ensure at start-up (`MTBP_ADMIN_EMAIL`, `MTBP_ADMIN_PASSWORD`).
     pub operator: Option<OperatorSeed>,
+    /// Key that seals sensitive values at rest (`MTBP_DATA_KEY`, 64 hex digits); random when unset.
+    pub data_key: Option<String>,
 }
 
 /// An operator account from configuration: operators never sign up publicly.
@@ -69,6 +72,9 @@ impl ApiConfig {
             temporal_ui_url: var_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
             auth: auth_from_env()?,
             operator: operator_from_env()?,
+            data_key: std::env::var("MTBP_DATA_KEY")
+                .ok()
+                .filter(|k| !k.is_empty()),
         })
     }
 }
@@ -116,5 +122,25 @@ fn auth_from_env() -> anyhow::Result<AuthConfig> {
         access_ttl: Duration::from_secs(parse_or("MTBP_ACCESS_TTL_SECONDS", 900u64)?),
         refresh_ttl: Duration::from_secs(parse_or("MTBP_REFRESH_TTL_SECONDS", 30 * 24 * 3600u64)?),
         login_attempts_per_minute: parse_or("MTBP_LOGIN_ATTEMPTS_PER_MINUTE", 5u32)?.max(1),
+        oidc: oidc_from_env()?,
     })
+}
+
+fn oidc_from_env() -> anyhow::Result<Option<OidcConfig>> {
+    let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match (
+        get("MTBP_OIDC_ISSUER"),
+        get("MTBP_OIDC_AUDIENCE"),
+        get("MTBP_OIDC_JWKS_URL"),
+    ) {
+        (Some(issuer), Some(audience), Some(jwks_url)) => Ok(Some(OidcConfig {
+            issuer,
+            audience,
+            jwks_url,
+        })),
+        (None, None, None) => Ok(None),
+        _ => anyhow::bail!(
+            "set MTBP_OIDC_ISSUER, MTBP_OIDC_AUDIENCE and MTBP_OIDC_JWKS_URL together"
+        ),
+    }
 }

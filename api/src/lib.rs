@@ -33,7 +33,8 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "catalog", description = "Theaters, screens, movies, shows and seat maps"),
         (name = "bookings", description = "Hold seats, pay, cancel: each booking is a Temporal saga"),
-        (name = "accounts", description = "Sign-up, sign-in, tokens"),
+        (name = "accounts", description = "Customers, sign-in, tokens, saved payment methods"),
+        (name = "partners", description = "Theater partners, their staff and billing; brokers"),
         (name = "ops", description = "Health")
     ),
     components(schemas(error::ErrorEnvelope)),
@@ -155,12 +156,25 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
     let login_limiter = Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
         per_minute,
     )));
+    let sealer = match &config.data_key {
+        Some(key) => auth::seal::Sealer::from_hex(key).context("MTBP_DATA_KEY")?,
+        None => {
+            tracing::warn!("MTBP_DATA_KEY is not set: sealed values die with this process");
+            auth::seal::Sealer::random()?
+        }
+    };
+    let oidc = match &config.auth.oidc {
+        Some(c) => Some(Arc::new(auth::oidc::OidcVerifier::new(c.clone())?)),
+        None => None,
+    };
     Ok(AppState {
         db,
         temporal,
         gateway,
         config: Arc::new(config),
         login_limiter,
+        sealer,
+        oidc,
     })
 }
 

@@ -1,5 +1,7 @@
 //! Shared state of the handlers.
 
+use crate::auth::oidc::OidcVerifier;
+use crate::auth::seal::Sealer;
 use crate::config::ApiConfig;
 use mtbp_activities::gateway::StripeGateway;
 use sqlx::PgPool;
@@ -19,4 +21,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Login attempts per email, to slow down password guessing.
     pub login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// Seals sensitive values at rest.
+    pub sealer: Sealer,
+    /// Verifier of an external identity provider's tokens, when configured.
+    pub oidc: Option<Arc<OidcVerifier>>,
 }

@@ -23,10 +23,23 @@ spawn fuzz-worker "$bin/mtbp-worker"
 spawn fuzz-api "$bin/mtbp-api"
 wait_for fuzz-api "curl -fs http://127.0.0.1:$port/health >/dev/null" 30 || die "the fuzz API did not start"
 
-"$VENV/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --phases examples,coverage,fuzzing \
-  --max-examples "${MTBP_FUZZ_EXAMPLES:-40}" \
-  --workers 1 \
-  --seed "${MTBP_FUZZ_SEED:-20261122}" \
-  --warnings off
+# Two passes: anonymous (public routes, and every protected route's 401), then as the operator
+# (the protected routes themselves). The operator comes from MTBP_ADMIN_* (see lib.sh).
+token=$(curl -fs -X POST -H 'content-type: application/json' \
+  -d "{\"email\": \"$MTBP_ADMIN_EMAIL\", \"password\": \"$MTBP_ADMIN_PASSWORD\"}" \
+  "http://127.0.0.1:$port/auth/login" | "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])') \
+  || die "could not sign in as the operator for the fuzz run"
+
+fuzz() {
+  "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --phases examples,coverage,fuzzing \
+    --max-examples "${MTBP_FUZZ_EXAMPLES:-25}" \
+    --workers 1 \
+    --seed "${MTBP_FUZZ_SEED:-20261122}" \
+    --warnings off "$@"
+}
+say "schemathesis pass 1/2: anonymous"
+fuzz
+say "schemathesis pass 2/2: signed in as the operator"
+fuzz --header "Authorization: Bearer $token"

@@ -46,6 +46,20 @@ if [ -z "${MTBP_JWT_SECRET:-}" ]; then
   export MTBP_JWT_SECRET
 fi
 
+# The local operator account and the key that seals sensitive values at rest: random, made
+# once, kept in .local/ (never committed). `./mtbp demo` signs in with the operator.
+local_secret() { # name, bytes
+  if [ ! -s "$LOCAL/$1" ]; then
+    mkdir -p "$LOCAL"
+    (umask 077 && head -c "$2" /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LOCAL/$1")
+  fi
+  cat "$LOCAL/$1"
+}
+export MTBP_ADMIN_EMAIL="${MTBP_ADMIN_EMAIL:-ops@mtbp.localhost}"
+[ -n "${MTBP_ADMIN_PASSWORD:-}" ] || MTBP_ADMIN_PASSWORD="$(local_secret admin-password 12)"
+[ -n "${MTBP_DATA_KEY:-}" ] || MTBP_DATA_KEY="$(local_secret data-key 32)"
+export MTBP_ADMIN_PASSWORD MTBP_DATA_KEY
+
 say() { printf '\033[1m[mtbp]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[mtbp] %s\033[0m\n' "$*" >&2; exit 1; }
 

@@ -6,6 +6,8 @@ use std::fmt;
 
 /// Most seats one booking may hold.
 pub const MAX_SEATS_PER_BOOKING: usize = 10;
+/// Most seats in one group booking made by a broker.
+pub const MAX_SEATS_PER_GROUP_BOOKING: usize = 100;
 /// Most seats one screen may have.
 pub const MAX_SEATS_PER_SCREEN: usize = 5_000;
 
@@ -89,15 +91,20 @@ impl fmt::Display for SeatLabel {
 pub struct SeatSelection(Vec<SeatLabel>);
 
 impl SeatSelection {
-    /// Validates raw labels from a request.
+    /// Validates raw labels from a request, at most [`MAX_SEATS_PER_BOOKING`].
     pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, FieldError> {
+        Self::parse_up_to(raw, MAX_SEATS_PER_BOOKING)
+    }
+
+    /// Validates raw labels from a request, at most `max` of them (brokers book for groups).
+    pub fn parse_up_to<S: AsRef<str>>(raw: &[S], max: usize) -> Result<Self, FieldError> {
         if raw.is_empty() {
             return Err(FieldError::new("seats", "choose at least one seat"));
         }
-        if raw.len() > MAX_SEATS_PER_BOOKING {
+        if raw.len() > max {
             return Err(FieldError::new(
                 "seats",
-                format!("at most {MAX_SEATS_PER_BOOKING} seats per booking"),
+                format!("at most {max} seats per booking"),
             ));
         }
         let mut seen = BTreeSet::new();

@@ -2,17 +2,24 @@
 
 use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
-/// Talks to one API base URL.
+/// Talks to one API base URL, as one caller: anonymous, or signed in with a bearer token.
+/// Like a browser, it keeps the `guest_token` of each guest booking it makes and sends it back
+/// as `X-Booking-Token` on that booking's routes.
 #[derive(Clone, Debug)]
 pub struct ApiClient {
     /// e.g. `http://127.0.0.1:8080`.
     pub base: String,
     /// Shared HTTP client (keeps connections alive).
     pub http: reqwest::Client,
+    /// Access token sent as `Authorization: Bearer`.
+    pub token: Option<String>,
+    guest_tokens: Arc<Mutex<HashMap<Uuid, String>>>,
 }
 
 /// A show created for a test, with what is needed to book it.
@@ -39,22 +46,112 @@ impl ApiClient {
         Self {
             base: base.into(),
             http,
+            token: None,
+            guest_tokens: Arc::default(),
         }
+    }
+
+    /// The same API as the holder of `token` (sharing connections, not guest tokens).
+    pub fn with_token(&self, token: impl Into<String>) -> Self {
+        Self {
+            token: Some(token.into()),
+            guest_tokens: Arc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// The same API as an anonymous caller with no guest tokens.
+    pub fn anonymous(&self) -> Self {
+        Self {
+            token: None,
+            guest_tokens: Arc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// Signs in with email and password; a client acting as that account.
+    pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<Self> {
+        let resp = self
+            .anonymous()
+            .post(
+                "/auth/login",
+                &json!({"email": email, "password": password}),
+            )
+            .await?;
+        let status = resp.status();
+        let body: Value = resp.json().await?;
+        if status != StatusCode::OK {
+            bail!("sign-in answered {status}: {body}");
+        }
+        let token = body["access_token"]
+            .as_str()
+            .context("no access_token")?
+            .to_owned();
+        Ok(self.with_token(token))
+    }
+
+    /// The guest token this client got for `booking_id`, if any.
+    pub fn guest_token(&self, booking_id: Uuid) -> Option<String> {
+        self.guest_tokens
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&booking_id).cloned())
+    }
+
+    /// A request to `path` with this caller's credentials.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        let booking = path
+            .strip_prefix("/bookings/")
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|id| Uuid::parse_str(id).ok());
+        if let Some(guest) = booking.and_then(|id| self.guest_token(id)) {
+            req = req.header("X-Booking-Token", guest);
+        }
+        req
+    }
+
+    /// Sends `req`; remembers the guest token of a booking in the answer.
+    pub async fn send(&self, req: RequestBuilder) -> anyhow::Result<Response> {
+        let resp = req.send().await?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await?;
+        if let Ok(body) = serde_json::from_slice::<Value>(&bytes)
+            && let (Some(token), Ok(booking)) =
+                (body["guest_token"].as_str(), id(&body, "booking_id"))
+            && let Ok(mut tokens) = self.guest_tokens.lock()
+        {
+            tokens.insert(booking, token.to_owned());
+        }
+        let mut rebuilt = reqwest::Response::from(
+            plain_response(status, bytes).context("rebuilding a response")?,
+        );
+        *rebuilt.headers_mut() = headers;
+        Ok(rebuilt)
     }
 
     /// POSTs JSON to `path`.
     pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Response> {
-        Ok(self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(body)
-            .send()
-            .await?)
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    /// PUTs JSON to `path`.
+    pub async fn put(&self, path: &str, body: &Value) -> anyhow::Result<Response> {
+        self.send(self.request(Method::PUT, path).json(body)).await
     }
 
     /// GETs `path`.
     pub async fn get(&self, path: &str) -> anyhow::Result<Response> {
-        Ok(self.http.get(format!("{}{path}", self.base)).send().await?)
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    /// DELETEs `path`.
+    pub async fn delete(&self, path: &str) -> anyhow::Result<Response> {
+        self.send(self.request(Method::DELETE, path)).await
     }
 
     /// POSTs and expects `201 Created`, returning the body.
@@ -69,8 +166,20 @@ impl ApiClient {
     }
 
     /// Creates a theater, a screen of `rows` rows × `per_row` seats (rows A, B, …; first half
-    /// REGULAR at ₹200, the rest PREMIUM at ₹350), a movie, and a show tomorrow.
+    /// REGULAR at ₹200, the rest PREMIUM at ₹350), a movie, and a show tomorrow. Needs an
+    /// operator's client.
     pub async fn create_show(&self, rows: usize, per_row: u16) -> anyhow::Result<ShowFixture> {
+        self.create_show_with(self, rows, per_row).await
+    }
+
+    /// Like [`Self::create_show`], with the theater, screen and show created by this client
+    /// (partner staff) and the movie by `operator`.
+    pub async fn create_show_with(
+        &self,
+        operator: &ApiClient,
+        rows: usize,
+        per_row: u16,
+    ) -> anyhow::Result<ShowFixture> {
         let theater = self
             .create(
                 "/theaters",
@@ -100,7 +209,7 @@ impl ApiClient {
             )
             .await?;
         let screen_id = id(&screen, "screen_id")?;
-        let movie = self
+        let movie = operator
             .create(
                 "/movies",
                 &json!({"title": "The Test Picture", "duration_minutes": 120,
@@ -134,14 +243,13 @@ impl ApiClient {
         idempotency_key: Option<&str>,
     ) -> anyhow::Result<Response> {
         let mut req = self
-            .http
-            .post(format!("{}/bookings", self.base))
+            .request(Method::POST, "/bookings")
             .json(&json!({"show_id": show_id, "seats": seats,
                           "contact": {"name": "Test Customer", "email": "customer@example.com"}}));
         if let Some(key) = idempotency_key {
             req = req.header("Idempotency-Key", key);
         }
-        Ok(req.send().await?)
+        self.send(req).await
     }
 
     /// Holds and expects 201; returns the booking id.
@@ -223,6 +331,24 @@ impl ApiClient {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }
+}
+
+fn plain_response(
+    status: StatusCode,
+    bytes: bytes::Bytes,
+) -> anyhow::Result<http::Response<bytes::Bytes>> {
+    Ok(http::Response::builder().status(status).body(bytes)?)
+}
+
+/// A client signed in as the operator named by `MTBP_ADMIN_EMAIL` / `MTBP_ADMIN_PASSWORD`
+/// (the local stack's scripts export them).
+pub async fn operator_from_env(api: &ApiClient) -> anyhow::Result<ApiClient> {
+    let email = std::env::var("MTBP_ADMIN_EMAIL").context("MTBP_ADMIN_EMAIL is not set")?;
+    let password =
+        std::env::var("MTBP_ADMIN_PASSWORD").context("MTBP_ADMIN_PASSWORD is not set")?;
+    api.login(&email, &password)
+        .await
+        .context("signing in as the operator")
 }
 
 /// Row letters for row index `i`: A…Z, then AA, AB, …

@@ -8,7 +8,7 @@ use crate::{ApiClient, StripeClient};
 use anyhow::Context;
 use mtbp_activities::config::Settings;
 use mtbp_activities::{PaymentFaults, db};
-use mtbp_api::auth::AuthConfig;
+use mtbp_api::auth::{AuthConfig, AuthUser, Role};
 use mtbp_api::config::{ApiConfig, OperatorSeed};
 use mtbp_workers::WorkerConfig;
 use sqlx::{Connection, PgConnection, PgPool};
@@ -45,6 +45,8 @@ pub struct TestOptions {
     pub login_attempts_per_minute: u32,
     /// Operator account (email, password) ensured at start-up.
     pub operator: Option<(String, String)>,
+    /// An external identity provider to accept tokens from.
+    pub oidc: Option<mtbp_api::auth::oidc::OidcConfig>,
 }
 
 impl Default for TestOptions {
@@ -60,14 +62,33 @@ impl Default for TestOptions {
             access_ttl: Duration::from_secs(900),
             login_attempts_per_minute: 5,
             operator: None,
+            oidc: None,
         }
     }
 }
 
+/// A signed-in caller made for a test: its account and a client acting as it.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// The account.
+    pub account_id: Uuid,
+    /// For partner staff: the partner.
+    pub partner_id: Option<Uuid>,
+    /// Email of the account.
+    pub email: String,
+    /// A client signed in as the account.
+    pub api: ApiClient,
+}
+
 /// A running, isolated platform for one test.
 pub struct TestApp {
-    /// Client of this app's API.
+    /// Client of this app's API, anonymous.
     pub api: ApiClient,
+    /// Client signed in as an operator.
+    pub admin: ApiClient,
+    /// The operator's account id.
+    pub admin_id: Uuid,
+    auth: AuthConfig,
     /// Client of the payment gateway.
     pub stripe: StripeClient,
     /// This test's database.
@@ -133,12 +154,15 @@ impl TestApp {
                 access_ttl: options.access_ttl,
                 refresh_ttl: Duration::from_secs(3600),
                 login_attempts_per_minute: options.login_attempts_per_minute,
+                oidc: options.oidc.clone(),
             },
             operator: options
                 .operator
                 .clone()
                 .map(|(email, password)| OperatorSeed { email, password }),
+            data_key: Some("5a".repeat(32)),
         };
+        let auth = config.auth.clone();
         let state = mtbp_api::build_state(config).await?;
         let db = state.db.clone();
         let temporal = state.temporal.clone();
@@ -157,14 +181,80 @@ impl TestApp {
         } else {
             None
         };
+        let api = ApiClient::new(address);
+        let admin_id = Uuid::new_v4();
+        insert_account(
+            &db,
+            admin_id,
+            "admin",
+            &format!("ops-{admin_id}@example.com"),
+            None,
+        )
+        .await?;
+        let admin = api.with_token(mint(&auth, admin_id, Role::Admin, None)?);
         Ok(Self {
-            api: ApiClient::new(address),
+            api,
+            admin,
+            admin_id,
+            auth,
             stripe: StripeClient::from_env(),
             db,
             temporal,
             settings,
             worker_shutdown,
             server,
+        })
+    }
+
+    /// A show (theater, screen, movie) created by the operator: a venue the platform runs.
+    pub async fn create_show(
+        &self,
+        rows: usize,
+        per_row: u16,
+    ) -> anyhow::Result<crate::ShowFixture> {
+        self.admin.create_show(rows, per_row).await
+    }
+
+    /// A customer account, made straight in the database, signed in.
+    pub async fn customer(&self, email: &str) -> anyhow::Result<Principal> {
+        self.principal("customer", email, None).await
+    }
+
+    /// A broker account, signed in.
+    pub async fn broker(&self, email: &str) -> anyhow::Result<Principal> {
+        self.principal("broker", email, None).await
+    }
+
+    /// An active partner with one staff account, signed in.
+    pub async fn partner(&self, name: &str) -> anyhow::Result<Principal> {
+        let partner_id = Uuid::new_v4();
+        sqlx::query(
+            "insert into partners (partner_id, name, contact_email, status)
+             values ($1, $2, 'partner@example.com', 'active')",
+        )
+        .bind(partner_id)
+        .bind(name)
+        .execute(&self.db)
+        .await?;
+        let email = format!("staff-{}@example.com", Uuid::new_v4().simple());
+        self.principal("partner", &email, Some(partner_id)).await
+    }
+
+    async fn principal(
+        &self,
+        role: &str,
+        email: &str,
+        partner_id: Option<Uuid>,
+    ) -> anyhow::Result<Principal> {
+        let account_id = Uuid::new_v4();
+        insert_account(&self.db, account_id, role, email, partner_id).await?;
+        let role = Role::parse(role).context("role")?;
+        let token = mint(&self.auth, account_id, role, partner_id)?;
+        Ok(Principal {
+            account_id,
+            partner_id,
+            email: email.to_owned(),
+            api: self.api.with_token(token),
         })
     }
 
@@ -230,6 +320,40 @@ fn start_worker_thread(config: WorkerConfig) -> anyhow::Result<Box<dyn Fn() + Se
         })?;
     rx.recv_timeout(Duration::from_secs(30))
         .context("the worker did not start in time")?
+}
+
+async fn insert_account(
+    db: &PgPool,
+    account_id: Uuid,
+    role: &str,
+    email: &str,
+    partner_id: Option<Uuid>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into accounts (account_id, role, email, name, partner_id)
+         values ($1, $2, $3, 'Test Account', $4)",
+    )
+    .bind(account_id)
+    .bind(role)
+    .bind(email)
+    .bind(partner_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+fn mint(
+    auth: &AuthConfig,
+    account_id: Uuid,
+    role: Role,
+    partner_id: Option<Uuid>,
+) -> anyhow::Result<String> {
+    let user = AuthUser {
+        account_id,
+        role,
+        partner_id,
+    };
+    mtbp_api::auth::tokens::access_token(auth, &user).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn with_database(url: &str, db: &str) -> String {

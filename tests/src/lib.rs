@@ -7,5 +7,5 @@ pub mod app;
 pub mod stripe;
 
 pub use api_client::{ApiClient, ShowFixture};
-pub use app::{TEST_JWT_SECRET, TestApp, TestOptions};
+pub use app::{Principal, TEST_JWT_SECRET, TestApp, TestOptions};
 pub use stripe::StripeClient;

@@ -2,4 +2,4 @@
 
 pub mod stripe;
 
-pub use stripe::{GatewayError, PaymentIntent, StripeGateway};
+pub use stripe::{CardSummary, GatewayError, PaymentIntent, PaymentMethod, StripeGateway};

@@ -47,6 +47,36 @@ pub struct PaymentIntent {
     pub charges: Option<ChargeList>,
 }
 
+/// The fields of a payment method the platform keeps or checks.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PaymentMethod {
+    /// `pm_…`
+    pub id: String,
+    /// The gateway customer it is attached to, if any.
+    #[serde(default)]
+    pub customer: Option<String>,
+    /// Card details safe to show (brand, last four digits, expiry).
+    #[serde(default)]
+    pub card: Option<CardSummary>,
+}
+
+/// What may be shown of a card.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CardSummary {
+    /// e.g. `visa`.
+    #[serde(default)]
+    pub brand: Option<String>,
+    /// Last four digits.
+    #[serde(default)]
+    pub last4: Option<String>,
+    /// Expiry month.
+    #[serde(default)]
+    pub exp_month: Option<i32>,
+    /// Expiry year.
+    #[serde(default)]
+    pub exp_year: Option<i32>,
+}
+
 /// A list of charges.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ChargeList {
@@ -149,15 +179,19 @@ impl StripeGateway {
         amount_minor: i64,
         currency: &str,
         payment_method: &str,
+        customer: Option<&str>,
         idempotency_key: &str,
     ) -> Result<PaymentIntent, GatewayError> {
         let amount = amount_minor.to_string();
-        let form = [
+        let mut form = vec![
             ("amount", amount.as_str()),
             ("currency", currency),
             ("payment_method", payment_method),
             ("metadata[booking_id]", booking_id),
         ];
+        if let Some(customer) = customer {
+            form.push(("customer", customer));
+        }
         let req = self
             .http
             .post(format!("{}/v1/payment_intents", self.base_url))
@@ -236,16 +270,55 @@ impl StripeGateway {
             .collect())
     }
 
-    /// Reads a payment method; `Ok(false)` if the gateway does not know it.
-    pub async fn payment_method_exists(&self, id: &str) -> Result<bool, GatewayError> {
+    /// Reads a payment method; `Ok(None)` if the gateway does not know it.
+    pub async fn payment_method(&self, id: &str) -> Result<Option<PaymentMethod>, GatewayError> {
         let req = self
             .http
             .get(format!("{}/v1/payment_methods/{id}", self.base_url));
-        match self.send::<serde_json::Value>(req).await {
-            Ok(_) => Ok(true),
-            Err(GatewayError::Rejected { status: 404, .. }) => Ok(false),
+        match self.send::<PaymentMethod>(req).await {
+            Ok(pm) => Ok(Some(pm)),
+            Err(GatewayError::Rejected { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Creates the gateway customer of an account (idempotent by `idempotency_key`).
+    pub async fn create_customer(
+        &self,
+        account_id: &str,
+        idempotency_key: &str,
+    ) -> Result<String, GatewayError> {
+        #[derive(Deserialize)]
+        struct Created {
+            id: String,
+        }
+        let req = self
+            .http
+            .post(format!("{}/v1/customers", self.base_url))
+            .header("Idempotency-Key", idempotency_key)
+            .form(&[("metadata[account_id]", account_id)]);
+        self.send::<Created>(req).await.map(|c| c.id)
+    }
+
+    /// Attaches a payment method to a gateway customer, so it can be charged again later.
+    pub async fn attach_payment_method(
+        &self,
+        id: &str,
+        customer: &str,
+    ) -> Result<PaymentMethod, GatewayError> {
+        let req = self
+            .http
+            .post(format!("{}/v1/payment_methods/{id}/attach", self.base_url))
+            .form(&[("customer", customer)]);
+        self.send(req).await
+    }
+
+    /// Detaches a payment method from its customer; it can no longer be charged.
+    pub async fn detach_payment_method(&self, id: &str) -> Result<PaymentMethod, GatewayError> {
+        let req = self
+            .http
+            .post(format!("{}/v1/payment_methods/{id}/detach", self.base_url));
+        self.send(req).await
     }
 
     async fn send<T: for<'de> Deserialize<'de>>(

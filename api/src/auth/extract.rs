@@ -1,4 +1,5 @@
-//! `AuthUser`: the signed-in account of a request, from `Authorization: Bearer <jwt>`.
+//! `AuthUser`: the signed-in account of a request, from `Authorization: Bearer <jwt>`: a token
+//! this API issued, or one from the configured OIDC provider.
 
 use super::{Role, tokens};
 use crate::state::AppState;
@@ -10,22 +11,34 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// The caller, authenticated.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuthUser {
     /// The account.
     pub account_id: Uuid,
     /// Its role.
     pub role: Role,
+    /// For partner staff: the partner they work for.
+    pub partner_id: Option<Uuid>,
 }
 
 impl AuthUser {
+    /// Whether the caller is an operator.
+    pub fn is_operator(&self) -> bool {
+        self.role == Role::Admin
+    }
+
     /// Whether the caller may act for `account` (itself, or an operator).
     pub fn may_act_for(&self, account: Uuid) -> bool {
-        self.account_id == account || self.role == Role::Admin
+        self.account_id == account || self.is_operator()
+    }
+
+    /// Whether the caller works for `partner` (or is an operator).
+    pub fn may_act_for_partner(&self, partner: Uuid) -> bool {
+        self.is_operator() || (self.role == Role::Partner && self.partner_id == Some(partner))
     }
 }
 
-fn unauthorized(message: &str) -> Response {
+pub(super) fn unauthorized(message: &str) -> Response {
     let mut resp = (
         StatusCode::UNAUTHORIZED,
         axum::Json(json!({"error": {"code": "unauthorized", "message": message}})),
@@ -38,7 +51,7 @@ fn unauthorized(message: &str) -> Response {
 
 /// Reads the bearer token, if any: `Ok(None)` without an `Authorization` header, an error for a
 /// token that does not verify (a bad token is never treated as anonymous).
-fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser>, &'static str> {
+async fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser>, Response> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -48,13 +61,19 @@ fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser>, &'s
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .unwrap_or_default();
-    match tokens::verify_access(&state.config.auth, token) {
-        Some(claims) => Ok(Some(AuthUser {
+    if let Some(claims) = tokens::verify_access(&state.config.auth, token) {
+        return Ok(Some(AuthUser {
             account_id: claims.sub,
             role: claims.role,
-        })),
-        None => Err("the access token is invalid or expired"),
+            partner_id: claims.partner_id,
+        }));
     }
+    if let Some(oidc) = &state.oidc
+        && let Some(user) = oidc.authenticate(&state.db, token).await?
+    {
+        return Ok(Some(user));
+    }
+    Err(unauthorized("the access token is invalid or expired"))
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -62,7 +81,7 @@ impl FromRequestParts<AppState> for AuthUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         from_headers(parts, state)
-            .map_err(unauthorized)?
+            .await?
             .ok_or_else(|| unauthorized("sign in: send Authorization: Bearer <access token>"))
     }
 }
@@ -74,6 +93,6 @@ impl OptionalFromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Response> {
-        from_headers(parts, state).map_err(unauthorized)
+        from_headers(parts, state).await
     }
 }

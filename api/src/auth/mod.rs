@@ -5,9 +5,12 @@
 //! single-use: each refresh issues a new one in the same family; presenting a used one again
 //! (a stolen token racing its owner) revokes the whole family.
 
+pub mod access;
 mod extract;
+pub mod oidc;
 pub mod operators;
 pub mod password;
+pub mod seal;
 pub mod tokens;
 
 pub use extract::AuthUser;
@@ -64,6 +67,8 @@ pub struct AuthConfig {
     pub refresh_ttl: Duration,
     /// Failed logins allowed per email per minute before 429.
     pub login_attempts_per_minute: u32,
+    /// An external identity provider whose tokens are accepted too.
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -72,6 +77,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("access_ttl", &self.access_ttl)
+            .field("oidc", &self.oidc)
             .finish_non_exhaustive()
     }
 }

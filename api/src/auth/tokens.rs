@@ -1,6 +1,6 @@
 //! Issuing and checking tokens.
 
-use super::{AuthConfig, Role};
+use super::{AuthConfig, AuthUser, Role};
 use crate::error::ApiError;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use rand::RngCore;
@@ -17,6 +17,9 @@ pub struct Claims {
     pub sub: Uuid,
     /// Its role.
     pub role: Role,
+    /// The partner a partner's staff member works for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<Uuid>,
     /// Issuer.
     pub iss: String,
     /// Audience.
@@ -42,14 +45,18 @@ pub struct TokenPair {
     pub account_id: Uuid,
     /// Its role.
     pub role: Role,
+    /// For partner staff: their partner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<Uuid>,
 }
 
-/// Signs an access token for `account`.
-pub fn access_token(config: &AuthConfig, account: Uuid, role: Role) -> Result<String, ApiError> {
+/// Signs an access token for `user`.
+pub fn access_token(config: &AuthConfig, user: &AuthUser) -> Result<String, ApiError> {
     let now = jsonwebtoken::get_current_timestamp();
     let claims = Claims {
-        sub: account,
-        role,
+        sub: user.account_id,
+        role: user.role,
+        partner_id: user.partner_id,
         iss: config.issuer.clone(),
         aud: config.audience.clone(),
         iat: now,
@@ -92,8 +99,7 @@ fn new_refresh_token() -> String {
 pub async fn issue(
     db: &PgPool,
     config: &AuthConfig,
-    account: Uuid,
-    role: Role,
+    user: &AuthUser,
     family: Uuid,
 ) -> Result<TokenPair, ApiError> {
     let refresh = new_refresh_token();
@@ -102,18 +108,19 @@ pub async fn issue(
          values ($1, $2, $3, now() + make_interval(secs => $4))",
     )
     .bind(hash_token(&refresh))
-    .bind(account)
+    .bind(user.account_id)
     .bind(family)
     .bind(config.refresh_ttl.as_secs_f64())
     .execute(db)
     .await?;
     Ok(TokenPair {
-        access_token: access_token(config, account, role)?,
+        access_token: access_token(config, user)?,
         token_type: "Bearer",
         expires_in: config.access_ttl.as_secs(),
         refresh_token: refresh,
-        account_id: account,
-        role,
+        account_id: user.account_id,
+        role: user.role,
+        partner_id: user.partner_id,
     })
 }
 
@@ -122,9 +129,7 @@ pub enum Refresh {
     /// Valid and now used: issue the next one in `family`.
     Rotate {
         /// The account.
-        account: Uuid,
-        /// Its role.
-        role: Role,
+        user: AuthUser,
         /// The token's family.
         family: Uuid,
     },
@@ -138,21 +143,24 @@ pub enum Refresh {
 /// uses cannot both succeed.
 pub async fn use_refresh(db: &PgPool, token: &str) -> Result<Refresh, ApiError> {
     let hash = hash_token(token);
-    let used: Option<(Uuid, Uuid, String)> = sqlx::query_as(
+    let used: Option<(Uuid, Uuid, String, Option<Uuid>)> = sqlx::query_as(
         "update refresh_tokens t set used_at = now()
            from accounts a
           where t.token_hash = $1 and a.account_id = t.account_id and a.erased_at is null
             and t.used_at is null and t.revoked_at is null and t.expires_at > now()
-      returning t.account_id, t.family_id, a.role",
+      returning t.account_id, t.family_id, a.role, a.partner_id",
     )
     .bind(&hash)
     .fetch_optional(db)
     .await?;
-    if let Some((account, family, role)) = used {
+    if let Some((account_id, family, role, partner_id)) = used {
         let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
         return Ok(Refresh::Rotate {
-            account,
-            role,
+            user: AuthUser {
+                account_id,
+                role,
+                partner_id,
+            },
             family,
         });
     }

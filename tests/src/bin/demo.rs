@@ -15,9 +15,10 @@ async fn main() -> anyhow::Result<()> {
     api.get("/health")
         .await
         .with_context(|| format!("the API at {base} does not answer; start it with `./mtbp up`"))?;
+    let operator = mtbp_tests::api_client::operator_from_env(&api).await?;
     match std::env::args().nth(1).as_deref() {
-        Some("seed") => seed(&api).await,
-        None | Some("book") => book(&api, &ui).await,
+        Some("seed") => seed(&operator).await,
+        None | Some("book") => book(&operator, &api, &ui).await,
         Some(other) => anyhow::bail!("unknown command {other:?}; use `seed` or `book`"),
     }
 }
@@ -27,8 +28,8 @@ fn step(n: u32, text: &str, body: &Value) {
     println!("{}", serde_json::to_string_pretty(body).unwrap_or_default());
 }
 
-async fn book(api: &ApiClient, ui: &str) -> anyhow::Result<()> {
-    let show = api.create_show(4, 12).await?;
+async fn book(operator: &ApiClient, api: &ApiClient, ui: &str) -> anyhow::Result<()> {
+    let show = operator.create_show(4, 12).await?;
     let map: Value = api
         .get(&format!("/shows/{}/seats", show.show_id))
         .await?
@@ -51,7 +52,8 @@ async fn book(api: &ApiClient, ui: &str) -> anyhow::Result<()> {
     let held: Value = resp.json().await?;
     step(
         2,
-        "POST /bookings held C5 and C6 (Update-with-Start, one round trip)",
+        "POST /bookings held C5 and C6 as a guest (Update-with-Start, one round trip); \
+         the guest_token reaches the booking as X-Booking-Token",
         &held,
     );
     let booking_id = id(&held, "booking_id")?;

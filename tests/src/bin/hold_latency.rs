@@ -18,9 +18,10 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!((1..=5_000).contains(&n), "N must be between 1 and 5000");
     let base = std::env::var("MTBP_API_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
     let api = ApiClient::new(base);
+    let operator = mtbp_tests::api_client::operator_from_env(&api).await?;
     let per_row = 20u16;
     // One seat more than needed: the last one warms the connection and caches, uncounted.
-    let show = api
+    let show = operator
         .create_show((n + 1).div_ceil(usize::from(per_row)), per_row)
         .await?;
     let spare = show.seats.last().context("no seats")?;

@@ -322,7 +322,7 @@ async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payment
     let token = pair["access_token"].as_str().expect("token").to_owned();
 
     // A signed-in booking belongs to the account.
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let held: Value = app
         .api
         .http
@@ -347,8 +347,14 @@ async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payment
         .card(mtbp_tests::stripe::CARD_OK)
         .await
         .expect("card");
+    let asha_api = app.api.with_token(&token);
     assert_eq!(
         app.api.pay(booking, &card).await.expect("pay").status(),
+        StatusCode::UNAUTHORIZED,
+        "an account's booking is paid by that account only"
+    );
+    assert_eq!(
+        asha_api.pay(booking, &card).await.expect("pay").status(),
         StatusCode::OK
     );
 
@@ -405,7 +411,7 @@ async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payment
     sign_up(&app, "asha@example.com").await;
 
     // Kept for accounting: the booking, its amount and its payment; no personal data left.
-    let kept = app.api.booking(booking).await.expect("booking");
+    let kept = app.admin.booking(booking).await.expect("booking");
     assert_eq!(kept["status"], "BookingCompleted");
     assert_eq!(kept["amount_minor"], 20000);
     assert!(kept["contact_name"].is_null());
@@ -435,7 +441,7 @@ async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payment
 #[tokio::test]
 async fn a_booking_with_a_bad_token_is_refused_rather_than_made_as_a_guest() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let resp = app
         .api
         .http

@@ -39,7 +39,7 @@ async fn expect_error(resp: reqwest::Response, status: StatusCode, code: &str) -
 #[tokio::test]
 async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(2, 5).await.expect("show");
+    let show = app.create_show(2, 5).await.expect("show");
     let contact = json!({"name": "A", "email": "a@example.com"});
     let post = |body: Value| {
         let api = app.api.clone();
@@ -194,7 +194,7 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
 #[tokio::test]
 async fn paying_with_bad_input_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
 
     let empty = app.api.pay(booking, "").await.expect("pay");

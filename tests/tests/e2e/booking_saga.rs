@@ -10,7 +10,7 @@ use std::time::Duration;
 #[tokio::test]
 async fn a_held_and_paid_booking_completes_with_a_ticket_and_one_charge() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(2, 10).await.expect("show");
+    let show = app.create_show(2, 10).await.expect("show");
     let booking = app
         .api
         .hold_ok(show.show_id, &["A1", "B2"])
@@ -72,7 +72,7 @@ async fn a_held_and_paid_booking_completes_with_a_ticket_and_one_charge() {
 #[tokio::test]
 async fn a_declined_card_fails_the_payment_and_frees_the_seats() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 6).await.expect("show");
+    let show = app.create_show(1, 6).await.expect("show");
     let booking = app
         .api
         .hold_ok(show.show_id, &["A3", "A4"])
@@ -121,7 +121,7 @@ async fn an_unpaid_hold_expires_and_frees_the_seats() {
         ..TestOptions::default()
     })
     .await;
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
     let expired = app
         .api
@@ -161,7 +161,7 @@ async fn a_hold_can_be_extended_a_bounded_number_of_times_up_to_a_cap() {
         ..TestOptions::default()
     })
     .await;
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
     let held = app.api.booking(booking).await.expect("booking");
     let ts = |b: &Value| -> chrono::DateTime<chrono::Utc> {
@@ -174,12 +174,15 @@ async fn a_hold_can_be_extended_a_bounded_number_of_times_up_to_a_cap() {
     let extend = |key: &'static str| {
         let api = app.api.clone();
         async move {
-            api.http
-                .post(format!("{}/bookings/{booking}/extend", api.base))
-                .header("Idempotency-Key", key)
-                .send()
-                .await
-                .expect("extend")
+            api.send(
+                api.request(
+                    reqwest::Method::POST,
+                    &format!("/bookings/{booking}/extend"),
+                )
+                .header("Idempotency-Key", key),
+            )
+            .await
+            .expect("extend")
         }
     };
 
@@ -228,7 +231,7 @@ async fn a_hold_can_be_extended_a_bounded_number_of_times_up_to_a_cap() {
 #[tokio::test]
 async fn a_customer_can_cancel_a_hold_and_not_pay_it_afterwards() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let booking = app.api.hold_ok(show.show_id, &["A2"]).await.expect("hold");
     let resp = app
         .api
@@ -267,7 +270,7 @@ async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
         ..TestOptions::default()
     })
     .await;
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let slow = app
         .api
         .hold_ok(show.show_id, &["A1", "A2"])

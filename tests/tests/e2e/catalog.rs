@@ -15,13 +15,13 @@ fn layout() -> Value {
 async fn a_show_gets_one_priced_seat_per_seat_of_its_screen() {
     let app = TestApp::spawn().await;
     let theater = app
-        .api
+        .admin
         .create("/theaters", &json!({"name": "Lido", "city": "Pune"}))
         .await
         .expect("theater");
     let tid = theater["theater_id"].as_str().expect("id");
     let screen = app
-        .api
+        .admin
         .create(
             &format!("/theaters/{tid}/screens"),
             &json!({"name": "Screen 2", "layout": layout()}),
@@ -30,7 +30,7 @@ async fn a_show_gets_one_priced_seat_per_seat_of_its_screen() {
         .expect("screen");
     assert_eq!(screen["seat_count"], 10);
     let movie = app
-        .api
+        .admin
         .create(
             "/movies",
             &json!({"title": "Monsoon", "duration_minutes": 130}),
@@ -39,7 +39,7 @@ async fn a_show_gets_one_priced_seat_per_seat_of_its_screen() {
         .expect("movie");
     let starts = chrono::Utc::now() + chrono::Duration::days(2);
     let show = app
-        .api
+        .admin
         .create(
             "/shows",
             &json!({"movie_id": movie["movie_id"], "screen_id": screen["screen_id"],
@@ -53,7 +53,7 @@ async fn a_show_gets_one_priced_seat_per_seat_of_its_screen() {
 
     let sid = show["show_id"].as_str().expect("id");
     let map: Value = app
-        .api
+        .admin
         .get(&format!("/shows/{sid}/seats"))
         .await
         .expect("map")
@@ -68,7 +68,7 @@ async fn a_show_gets_one_priced_seat_per_seat_of_its_screen() {
     assert_eq!(map["rows"][1]["seats"][0]["price_minor"], 75000);
 
     let again: Value = app
-        .api
+        .admin
         .get(&format!("/shows/{sid}"))
         .await
         .expect("get")
@@ -81,9 +81,9 @@ async fn a_show_gets_one_priced_seat_per_seat_of_its_screen() {
 #[tokio::test]
 async fn overlapping_shows_on_one_screen_are_refused() {
     let app = TestApp::spawn().await;
-    let fixture = app.api.create_show(1, 2).await.expect("show");
+    let fixture = app.create_show(1, 2).await.expect("show");
     let show: Value = app
-        .api
+        .admin
         .get(&format!("/shows/{}", fixture.show_id))
         .await
         .expect("get")
@@ -95,7 +95,7 @@ async fn overlapping_shows_on_one_screen_are_refused() {
     // Starts 10 minutes after the first one ends: inside the 15-minute cleaning buffer.
     let overlapping = starts + chrono::Duration::minutes(130);
     let resp = app
-        .api
+        .admin
         .post(
             "/shows",
             &json!({"movie_id": show["movie_id"], "screen_id": fixture.screen_id,
@@ -108,7 +108,7 @@ async fn overlapping_shows_on_one_screen_are_refused() {
     assert_eq!(body["error"]["code"], "show_overlaps");
     let later = starts + chrono::Duration::minutes(140);
     let ok = app
-        .api
+        .admin
         .post(
             "/shows",
             &json!({"movie_id": show["movie_id"], "screen_id": fixture.screen_id,
@@ -123,7 +123,7 @@ async fn overlapping_shows_on_one_screen_are_refused() {
 async fn invalid_catalog_input_is_refused_with_every_problem_listed() {
     let app = TestApp::spawn().await;
     let theater = app
-        .api
+        .admin
         .create("/theaters", &json!({"name": "Lido", "city": "Pune"}))
         .await
         .expect("theater");
@@ -131,7 +131,7 @@ async fn invalid_catalog_input_is_refused_with_every_problem_listed() {
     let bad_layout = json!({"categories": [{"code": "regular", "name": "", "price_minor": -5}],
                             "rows": [{"label": "A1", "category": "VIP", "seats": 0}]});
     let resp = app
-        .api
+        .admin
         .post(
             &format!("/theaters/{tid}/screens"),
             &json!({"name": "S", "layout": bad_layout}),
@@ -151,7 +151,7 @@ async fn invalid_catalog_input_is_refused_with_every_problem_listed() {
     assert!(fields.contains(&"layout.rows[0].label"));
 
     let dup = app
-        .api
+        .admin
         .post(
             &format!("/theaters/{tid}/screens"),
             &json!({"name": "S", "layout": layout()}),
@@ -160,7 +160,7 @@ async fn invalid_catalog_input_is_refused_with_every_problem_listed() {
         .expect("post");
     assert_eq!(dup.status(), StatusCode::CREATED);
     let dup = app
-        .api
+        .admin
         .post(
             &format!("/theaters/{tid}/screens"),
             &json!({"name": "S", "layout": layout()}),
@@ -170,7 +170,7 @@ async fn invalid_catalog_input_is_refused_with_every_problem_listed() {
     assert_eq!(dup.status(), StatusCode::CONFLICT);
 
     let past = app
-        .api
+        .admin
         .post(
             "/shows",
             &json!({"movie_id": uuid::Uuid::new_v4(), "screen_id": uuid::Uuid::new_v4(),
@@ -185,7 +185,7 @@ async fn invalid_catalog_input_is_refused_with_every_problem_listed() {
         .expect("count");
     assert_eq!(shows, 0);
     let missing = app
-        .api
+        .admin
         .get(&format!("/theaters/{}", uuid::Uuid::new_v4()))
         .await
         .expect("get");

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_racing_bookings_never_share_a_seat_and_losers_get_409() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 12).await.expect("show");
+    let show = app.create_show(1, 12).await.expect("show");
     // 50 customers each want 2-3 adjacent seats among only 12: heavy overlap.
     let wants: Vec<Vec<String>> = (0..50)
         .map(|i| {

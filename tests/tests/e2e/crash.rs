@@ -18,7 +18,7 @@ async fn a_worker_killed_mid_saga_is_replaced_and_the_booking_completes_with_one
     })
     .await;
     let mut doomed = app.spawn_worker_process(WORKER, 30_000).expect("worker");
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let booking = app
         .api
         .hold_ok(show.show_id, &["A1", "A2"])

@@ -8,7 +8,7 @@ use serde_json::Value;
 #[tokio::test]
 async fn the_same_idempotency_key_twice_returns_the_same_booking() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 6).await.expect("show");
+    let show = app.create_show(1, 6).await.expect("show");
     let key = format!("retry-{}", uuid::Uuid::new_v4());
 
     let first = app
@@ -44,7 +44,7 @@ async fn the_same_idempotency_key_twice_returns_the_same_booking() {
 #[tokio::test]
 async fn concurrent_retries_with_one_key_make_one_booking() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 6).await.expect("show");
+    let show = app.create_show(1, 6).await.expect("show");
     let key = format!("burst-{}", uuid::Uuid::new_v4());
     let tries = (0..8).map(|_| {
         let api = app.api.clone();
@@ -71,7 +71,7 @@ async fn concurrent_retries_with_one_key_make_one_booking() {
 #[tokio::test]
 async fn a_reused_key_with_a_different_request_is_refused() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 6).await.expect("show");
+    let show = app.create_show(1, 6).await.expect("show");
     let key = format!("reuse-{}", uuid::Uuid::new_v4());
     let first = app
         .api
@@ -99,7 +99,7 @@ async fn a_reused_key_with_a_different_request_is_refused() {
 #[tokio::test]
 async fn a_retry_after_the_show_started_still_gets_its_booking() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let key = format!("late-{}", uuid::Uuid::new_v4());
     let first = app
         .api

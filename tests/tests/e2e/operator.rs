@@ -23,7 +23,7 @@ async fn cancel_workflow(app: &TestApp, booking: uuid::Uuid) {
 #[tokio::test]
 async fn cancelling_a_held_booking_from_temporal_releases_its_seats() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let booking = app
         .api
         .hold_ok(show.show_id, &["A1", "A2"])
@@ -56,7 +56,7 @@ async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
         ..TestOptions::default()
     })
     .await;
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let booking = app.api.hold_ok(show.show_id, &["A3"]).await.expect("hold");
     let card = app.stripe.card(CARD_OK).await.expect("card");
     let api = app.api.clone();

@@ -31,7 +31,7 @@ async fn find(app: &TestApp, query: &str) -> Vec<String> {
 #[tokio::test]
 async fn bookings_can_be_found_in_temporal_by_status_show_customer_and_expiry() {
     let app = TestApp::spawn().await;
-    let show = app.api.create_show(1, 4).await.expect("show");
+    let show = app.create_show(1, 4).await.expect("show");
     let paid = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
     let declined = app.api.hold_ok(show.show_id, &["A2"]).await.expect("hold");
     let ok = app.stripe.card(CARD_OK).await.expect("card");
@@ -116,7 +116,7 @@ async fn booking_histories_replay_against_the_current_workflow_code() {
         ..mtbp_tests::TestOptions::default()
     })
     .await;
-    let show = app.api.create_show(1, 6).await.expect("show");
+    let show = app.create_show(1, 6).await.expect("show");
     let completed = app
         .api
         .hold_ok(show.show_id, &["A1", "A2"])

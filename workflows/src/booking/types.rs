@@ -41,6 +41,10 @@ pub struct BookingInput {
 pub struct PayRequest {
     /// Gateway payment method id (`pm_…`).
     pub payment_method: String,
+    /// The gateway customer a saved payment method belongs to (the gateway requires it to
+    /// charge a saved card). Absent in histories written before saved cards existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_customer: Option<String>,
 }
 
 /// What the workflow knows about its booking: the `status` query, and the result of the

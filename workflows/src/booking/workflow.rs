@@ -392,6 +392,7 @@ impl BookingWorkflow {
             amount_minor,
             currency,
             payment_method: pay.payment_method,
+            gateway_customer: pay.gateway_customer,
         };
         let outcome = ctx
             .execute_activity(

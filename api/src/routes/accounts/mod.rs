@@ -1,8 +1,12 @@
-//! Account endpoints: customer sign-up and profile; sign-in, refresh and sign-out.
+//! Account endpoints: customers (profile, consents, saved cards, email verification), theater
+//! partners and their staff, brokers; sign-in, refresh and sign-out.
 
 mod customers;
 pub mod json;
+mod partners;
+pub(crate) mod payment_methods;
 mod sessions;
+mod verification;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,8 +16,26 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(customers::sign_up))
-        .routes(routes!(customers::get_customer, customers::erase_customer))
+        .routes(routes!(
+            customers::get_customer,
+            customers::update_customer,
+            customers::erase_customer
+        ))
+        .routes(routes!(verification::send_code))
+        .routes(routes!(verification::confirm_code))
+        .routes(routes!(payment_methods::save, payment_methods::list))
+        .routes(routes!(payment_methods::delete))
+        .routes(routes!(partners::sign_up_partner))
+        .routes(routes!(
+            partners::get_partner,
+            partners::update_partner,
+            partners::delete_partner
+        ))
+        .routes(routes!(partners::add_staff, partners::list_staff))
+        .routes(routes!(partners::remove_staff))
+        .routes(routes!(partners::create_broker))
         .routes(routes!(sessions::login))
         .routes(routes!(sessions::refresh))
         .routes(routes!(sessions::logout))
+        .routes(routes!(sessions::me))
 }

@@ -1,8 +1,8 @@
 //! `POST /auth/login`, `/auth/refresh`, `/auth/logout`.
 
-use super::json::{Login, RefreshRequest};
+use super::json::{Login, Me, RefreshRequest};
 use crate::auth::tokens::{self, Refresh, TokenPair};
-use crate::auth::{Role, password};
+use crate::auth::{AuthUser, Role, password};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
@@ -52,27 +52,27 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>)
 }
 
 async fn sign_in(state: &AppState, email: &str, password: String) -> ApiResult<TokenPair> {
-    let account: Option<(Uuid, String, Option<String>)> = sqlx::query_as(
-        "select account_id, role, password_hash from accounts
-          where lower(email) = $1 and erased_at is null",
+    // Staff of a deleted partner cannot sign in.
+    let account: Option<(Uuid, String, Option<String>, Option<Uuid>)> = sqlx::query_as(
+        "select a.account_id, a.role, a.password_hash, a.partner_id from accounts a
+           left join partners p on p.partner_id = a.partner_id
+          where lower(a.email) = $1 and a.erased_at is null and p.deleted_at is null",
     )
     .bind(email)
     .fetch_optional(&state.db)
     .await?;
     let stored = account.as_ref().and_then(|a| a.2.clone());
     let matches = password::verify(password, stored).await;
-    let Some((account_id, role, _)) = account.filter(|_| matches) else {
+    let Some((account_id, role, _, partner_id)) = account.filter(|_| matches) else {
         return Err(invalid_credentials());
     };
     let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
-    tokens::issue(
-        &state.db,
-        &state.config.auth,
+    let user = AuthUser {
         account_id,
         role,
-        Uuid::new_v4(),
-    )
-    .await
+        partner_id,
+    };
+    tokens::issue(&state.db, &state.config.auth, &user, Uuid::new_v4()).await
 }
 
 /// Swaps a refresh token for a new pair. Each refresh token works once; reusing one revokes
@@ -90,13 +90,11 @@ pub async fn refresh(
         details: None,
     };
     match tokens::use_refresh(&state.db, body.refresh_token.trim()).await? {
-        Refresh::Rotate {
-            account,
-            role,
-            family,
-        } => tokens::issue(&state.db, &state.config.auth, account, role, family)
-            .await
-            .map(ApiJson),
+        Refresh::Rotate { user, family } => {
+            tokens::issue(&state.db, &state.config.auth, &user, family)
+                .await
+                .map(ApiJson)
+        }
         Refresh::Invalid => Err(refused("the refresh token is invalid, expired or revoked")),
         Refresh::Reused => Err(refused(
             "the refresh token was already used; every session from that sign-in is revoked",
@@ -113,4 +111,15 @@ pub async fn logout(
 ) -> ApiResult<StatusCode> {
     tokens::revoke(&state.db, body.refresh_token.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who the bearer token belongs to: account, role and, for partner staff, the partner.
+#[utoipa::path(get, path = "/auth/me", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
+pub async fn me(user: AuthUser) -> ApiJson<Me> {
+    ApiJson(Me {
+        account_id: user.account_id,
+        role: user.role,
+        partner_id: user.partner_id,
+    })
 }

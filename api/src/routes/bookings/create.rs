@@ -1,17 +1,19 @@
 //! `POST /bookings`: hold seats by starting the booking saga with Update-with-Start, answered in
 //! one round trip with the hold (201) or the seats that are taken (409).
 
+use super::access::guest_token;
 use super::json::{Booking, NewBooking};
 use super::read::load;
 use super::temporal_error;
-use crate::auth::AuthUser;
+use crate::auth::access::forbidden;
+use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mtbp_activities::seats::HoldOutcome;
-use mtbp_domain::seats::FieldError;
+use mtbp_domain::seats::{FieldError, MAX_SEATS_PER_BOOKING, MAX_SEATS_PER_GROUP_BOOKING};
 use mtbp_domain::{BookingId, Contact, SeatSelection, ShowId, TheaterId};
 use mtbp_workflows::booking::types::{
     SA_CUSTOMER_ID, SA_SHOW_ID, SA_THEATER_ID, customer_attribute,
@@ -29,8 +31,9 @@ use uuid::Uuid;
 /// Header a client sends so that a retried POST names the same booking.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-/// Holds seats for a new booking, as a guest or (with a bearer token) for the signed-in account.
-/// With an `Idempotency-Key`, a retry returns the same booking.
+/// Holds seats for a new booking, as a guest or (with a bearer token) for the signed-in customer
+/// or broker (brokers book up to 100 seats for a group). A guest gets a `guest_token` to reach
+/// the booking later. With an `Idempotency-Key`, a retry returns the same booking.
 #[utoipa::path(post, path = "/bookings", tag = "bookings", request_body = NewBooking,
     security((), ("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header,
@@ -38,6 +41,7 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
     responses(
         (status = 201, body = Booking, description = "Seats held; pay before `hold_expires_at`"),
         (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope, description = "Partner staff and operators do not book"),
         (status = 404, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope, description = "Seats taken (listed in `details.seats`) or show not bookable"),
         (status = 422, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
@@ -47,15 +51,25 @@ pub async fn create_booking(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewBooking>,
 ) -> ApiResult<Response> {
-    let (seats, contact) = validate(&body)?;
+    let max_seats = match user.map(|u| u.role) {
+        None | Some(Role::Customer) => MAX_SEATS_PER_BOOKING,
+        Some(Role::Broker) => MAX_SEATS_PER_GROUP_BOOKING,
+        Some(Role::Partner | Role::Admin) => {
+            return Err(forbidden(
+                "partner staff and operators do not book; book as a customer or a guest",
+            ));
+        }
+    };
+    let (seats, contact) = validate(&body, max_seats)?;
     let key = idempotency_key(&headers)?;
     let booking_id = key.as_deref().map_or_else(
         || BookingId::from_uuid(Uuid::new_v4()),
         BookingId::from_idempotency_key,
     );
-    let fingerprint =
-        json!({"show_id": body.show_id, "seats": seats.to_strings(), "contact": contact})
-            .to_string();
+    let customer_id = user.map(|u| u.account_id);
+    let fingerprint = json!({"show_id": body.show_id, "seats": seats.to_strings(),
+                             "contact": contact, "account": customer_id})
+    .to_string();
     // A retry is answered with its booking before anything else is checked (the show may have
     // started since); a new key is bound to the request only once the request is valid.
     if let Some(key) = &key
@@ -63,7 +77,7 @@ pub async fn create_booking(
     {
         same_request(&stored, &fingerprint)?;
         if let Some(existing) = load(&state.db, booking_id.as_uuid()).await? {
-            return Ok(created(existing, true));
+            return Ok(created(&state, existing, true));
         }
     }
     let theater_id = check_show(&state, body.show_id, &seats).await?;
@@ -77,7 +91,7 @@ pub async fn create_booking(
         theater_id: TheaterId::from_uuid(theater_id),
         seats: seats.to_strings(),
         contact,
-        customer_id: user.map(|u| u.account_id),
+        customer_id,
         hold_seconds: state.config.hold_seconds,
         payment_window_seconds: state.config.payment_window_seconds,
         hold_extension_seconds: state.config.hold_extension_seconds,
@@ -88,9 +102,9 @@ pub async fn create_booking(
     respond(&state, booking_id, outcome, false).await
 }
 
-fn validate(body: &NewBooking) -> ApiResult<(SeatSelection, Contact)> {
+fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(SeatSelection, Contact)> {
     let mut errors: Vec<FieldError> = Vec::new();
-    let seats = SeatSelection::parse(&body.seats)
+    let seats = SeatSelection::parse_up_to(&body.seats, max_seats)
         .map_err(|e| errors.push(e))
         .ok();
     let c = &body.contact;
@@ -263,7 +277,7 @@ async fn respond(
                 .ok_or_else(|| {
                     anyhow::anyhow!("held booking {booking_id} is not in the database")
                 })?;
-            Ok(created(booking, replayed))
+            Ok(created(state, booking, replayed))
         }
         HoldOutcome::SeatsUnavailable { seats } => Err(ApiError::Refused {
             status: StatusCode::CONFLICT,
@@ -277,8 +291,11 @@ async fn respond(
     }
 }
 
-fn created(booking: Booking, replayed: bool) -> Response {
+fn created(state: &AppState, mut booking: Booking, replayed: bool) -> Response {
     let location = format!("/bookings/{}", booking.booking_id);
+    if booking.customer_id.is_none() {
+        booking.guest_token = Some(guest_token(state, booking.booking_id));
+    }
     let mut resp = (StatusCode::CREATED, ApiJson(booking)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);

@@ -24,7 +24,7 @@ pub struct ContactJson {
 pub struct NewBooking {
     /// The show.
     pub show_id: Uuid,
-    /// Seat labels, e.g. `["H12", "H13"]`: 1 to 10, no repeats.
+    /// Seat labels, e.g. `["H12", "H13"]`: 1 to 10 (brokers: 100), no repeats.
     pub seats: Vec<String>,
     /// Who to reach about the booking.
     pub contact: ContactJson,
@@ -76,8 +76,44 @@ pub struct Booking {
     pub customer_id: Option<Uuid>,
     /// Temporal workflow id of the booking's saga, for support.
     pub workflow_id: String,
+    /// Only in the answer to `POST /bookings` for a guest: send it as `X-Booking-Token` to
+    /// read, pay, extend or cancel this booking without an account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest_token: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A booking in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingSummary {
+    /// Id.
+    pub booking_id: Uuid,
+    /// The show.
+    pub show_id: Uuid,
+    /// The account that booked; none for a guest.
+    pub customer_id: Option<Uuid>,
+    /// Status in the saga.
+    pub status: BookingStatus,
+    /// Number of seats.
+    pub seat_count: i64,
+    /// Total in minor units.
+    pub amount_minor: i64,
+    /// ISO currency.
+    pub currency: String,
+    /// Code to show at the theater, once booked.
+    pub ticket_code: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One page of bookings, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingPage {
+    /// The bookings.
+    pub bookings: Vec<BookingSummary>,
+    /// Pass as `before` for the next page; none on the last page.
+    pub next_before: Option<DateTime<Utc>>,
 }

@@ -1,7 +1,10 @@
 //! Booking endpoints: they start the booking saga and talk to it; reads go to the database.
 
+pub mod access;
+mod claim;
 mod create;
 pub mod json;
+mod list;
 mod pay;
 pub mod read;
 mod temporal_error;
@@ -15,9 +18,32 @@ pub use create::IDEMPOTENCY_KEY;
 /// The booking routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create::create_booking))
+        .routes(routes!(create::create_booking, list::list_bookings))
         .routes(routes!(read::get_booking))
+        .routes(routes!(claim::claim_booking))
         .routes(routes!(pay::pay_booking))
         .routes(routes!(pay::cancel_booking))
         .routes(routes!(pay::extend_hold))
+}
+
+/// A gateway failure outside the saga (checking or saving a payment method), as an API error.
+pub(crate) fn gateway_error(e: mtbp_activities::gateway::GatewayError) -> crate::error::ApiError {
+    use crate::error::ApiError;
+    use mtbp_activities::gateway::GatewayError;
+    match e {
+        GatewayError::Declined { code, message } => ApiError::Refused {
+            status: axum::http::StatusCode::PAYMENT_REQUIRED,
+            code: "card_declined",
+            message: format!("the gateway declined the card ({code}): {message}"),
+            details: None,
+        },
+        GatewayError::Rejected { status: 404, .. } => ApiError::field(
+            "payment_method",
+            "the gateway does not know this payment method",
+        ),
+        GatewayError::Unavailable(e) => {
+            ApiError::Unavailable(format!("the payment gateway did not answer: {e}"))
+        }
+        other @ GatewayError::Rejected { .. } => ApiError::Internal(anyhow::Error::new(other)),
+    }
 }

@@ -1,47 +1,48 @@
 //! `POST /bookings/{id}/pay` and `POST /bookings/{id}/cancel`: updates to the running saga,
 //! answered once the booking is settled.
 
+use super::access::{Action, authorize};
 use super::create::idempotency_key;
+use super::gateway_error;
 use super::json::{Booking, PayBooking};
 use super::read::load_or_404;
 use super::temporal_error;
+use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::routes::accounts::payment_methods::valid_payment_method_id;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use mtbp_activities::gateway::GatewayError;
 use mtbp_domain::{BookingId, BookingStatus};
 use mtbp_workflows::{BookingWorkflow, PayRequest};
 use temporalio_client::WorkflowExecuteUpdateOptions;
 use temporalio_common::{HasWorkflowDefinition, UpdateDefinition};
 use uuid::Uuid;
 
-/// Pays for held seats with a payment method tokenised at the gateway. Answers when the saga
-/// has settled: 200 when booked, 402 when the payment was refused, 409 when the hold was lost.
+/// Pays for held seats with a payment method tokenised at the gateway, or one the customer
+/// saved. Answers when the saga has settled: 200 when booked, 402 when the payment was refused,
+/// 409 when the hold was lost. For the booking's customer, or a guest with its token.
 #[utoipa::path(post, path = "/bookings/{booking_id}/pay", tag = "bookings",
-    params(("booking_id" = Uuid, Path)), request_body = PayBooking,
+    params(("booking_id" = Uuid, Path),
+           ("X-Booking-Token" = Option<String>, Header, description = "A guest booking's token")),
+    request_body = PayBooking, security((), ("bearer" = [])),
     responses(
         (status = 200, body = Booking, description = "Booked; `ticket_code` is set"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 402, body = ErrorEnvelope, description = "The payment was refused"),
         (status = 404, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope, description = "Not payable now (expired, paid, cancelled, or paying)"),
         (status = 422, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
 pub async fn pay_booking(
     State(state): State<AppState>,
+    user: Option<AuthUser>,
+    headers: HeaderMap,
     ApiPath(booking_id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<PayBooking>,
 ) -> ApiResult<ApiJson<Booking>> {
-    let pm = body.payment_method.trim();
-    if pm.is_empty()
-        || pm.len() > 255
-        || !pm.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        return Err(ApiError::field(
-            "payment_method",
-            "a gateway payment method id such as pm_…",
-        ));
-    }
+    let pm = valid_payment_method_id(&body.payment_method)?;
     let booking = load_or_404(&state.db, booking_id).await?;
+    authorize(&state, user.as_ref(), &headers, &booking, Action::Pay).await?;
     match booking.status {
         // Payable, or a payment under way: a retried request joins the same update (its id is
         // fixed), so it gets the first request's answer.
@@ -51,23 +52,39 @@ pub async fn pay_booking(
         // Already settled: answer as the first request was answered.
         _ => return answer(booking),
     }
-    match state.gateway.payment_method_exists(pm).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(ApiError::field(
+    let method = state
+        .gateway
+        .payment_method(pm)
+        .await
+        .map_err(gateway_error)?
+        .ok_or_else(|| {
+            ApiError::field(
                 "payment_method",
                 "the gateway does not know this payment method",
+            )
+        })?;
+    // A saved card is charged only for the customer who saved it.
+    if let Some(owner) = &method.customer {
+        let mine: Option<String> = match booking.customer_id {
+            Some(customer) => {
+                sqlx::query_scalar("select gateway_customer_id from accounts where account_id = $1")
+                    .bind(customer)
+                    .fetch_optional(&state.db)
+                    .await?
+                    .flatten()
+            }
+            None => None,
+        };
+        if mine.as_deref() != Some(owner.as_str()) {
+            return Err(ApiError::field(
+                "payment_method",
+                "this saved payment method belongs to another customer",
             ));
         }
-        Err(GatewayError::Unavailable(e)) => {
-            return Err(ApiError::Unavailable(format!(
-                "the payment gateway did not answer: {e}"
-            )));
-        }
-        Err(e) => return Err(ApiError::Internal(anyhow::Error::new(e))),
     }
     let request = PayRequest {
         payment_method: pm.to_owned(),
+        gateway_customer: method.customer,
     };
     let booking = send_update(
         &state,
@@ -80,16 +97,23 @@ pub async fn pay_booking(
     answer(booking)
 }
 
-/// Cancels an unpaid booking and releases its seats.
+/// Cancels an unpaid booking and releases its seats (its customer, a guest with its token, or
+/// an operator).
 #[utoipa::path(post, path = "/bookings/{booking_id}/cancel", tag = "bookings",
-    params(("booking_id" = Uuid, Path)),
-    responses((status = 200, body = Booking), (status = 404, body = ErrorEnvelope),
+    params(("booking_id" = Uuid, Path),
+           ("X-Booking-Token" = Option<String>, Header, description = "A guest booking's token")),
+    security((), ("bearer" = [])),
+    responses((status = 200, body = Booking), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
               (status = 409, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
 pub async fn cancel_booking(
     State(state): State<AppState>,
+    user: Option<AuthUser>,
+    headers: HeaderMap,
     ApiPath(booking_id): ApiPath<Uuid>,
 ) -> ApiResult<ApiJson<Booking>> {
     let booking = load_or_404(&state.db, booking_id).await?;
+    authorize(&state, user.as_ref(), &headers, &booking, Action::Cancel).await?;
     if booking.status == BookingStatus::Cancelled {
         return Ok(ApiJson(booking));
     }
@@ -111,18 +135,23 @@ pub async fn cancel_booking(
 /// `Idempotency-Key`, a retried request extends once.
 #[utoipa::path(post, path = "/bookings/{booking_id}/extend", tag = "bookings",
     params(("booking_id" = Uuid, Path),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry extend only once")),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry extend only once"),
+           ("X-Booking-Token" = Option<String>, Header, description = "A guest booking's token")),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, body = Booking, description = "Extended; see `hold_expires_at`"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope, description = "`extension_limit`, `hold_expired`, paid or closed"),
         (status = 503, body = ErrorEnvelope)))]
 pub async fn extend_hold(
     State(state): State<AppState>,
+    user: Option<AuthUser>,
     ApiPath(booking_id): ApiPath<Uuid>,
     headers: HeaderMap,
 ) -> ApiResult<ApiJson<Booking>> {
     let booking = load_or_404(&state.db, booking_id).await?;
+    authorize(&state, user.as_ref(), &headers, &booking, Action::Pay).await?;
     if booking.status != BookingStatus::PreBooking {
         return Err(not_payable(booking));
     }

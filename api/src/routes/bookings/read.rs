@@ -1,9 +1,12 @@
 //! Reading a booking straight from the database.
 
+use super::access::{Action, authorize};
 use super::json::{Booking, BookingSeat};
+use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use mtbp_domain::{BookingId, BookingStatus};
 use sqlx::PgPool;
@@ -78,6 +81,7 @@ pub async fn load(db: &PgPool, booking_id: Uuid) -> Result<Option<Booking>, ApiE
         contact_name: name,
         customer_id,
         workflow_id: BookingId::from_uuid(booking_id).workflow_id(),
+        guest_token: None,
         created_at: created,
         updated_at: updated,
     }))
@@ -90,13 +94,21 @@ pub async fn load_or_404(db: &PgPool, booking_id: Uuid) -> Result<Booking, ApiEr
         .ok_or(ApiError::NotFound("booking"))
 }
 
-/// Reads a booking: status, seats, amounts and hold expiry.
+/// Reads a booking: status, seats, amounts and hold expiry. For its customer (or, for a guest
+/// booking, with its `X-Booking-Token`), the theater's partner, or an operator.
 #[utoipa::path(get, path = "/bookings/{booking_id}", tag = "bookings",
-    params(("booking_id" = Uuid, Path)),
-    responses((status = 200, body = Booking), (status = 404, body = ErrorEnvelope)))]
+    params(("booking_id" = Uuid, Path),
+           ("X-Booking-Token" = Option<String>, Header, description = "A guest booking's token")),
+    security((), ("bearer" = [])),
+    responses((status = 200, body = Booking), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_booking(
     State(state): State<AppState>,
+    user: Option<AuthUser>,
+    headers: HeaderMap,
     ApiPath(booking_id): ApiPath<Uuid>,
 ) -> ApiResult<ApiJson<Booking>> {
-    load_or_404(&state.db, booking_id).await.map(ApiJson)
+    let booking = load_or_404(&state.db, booking_id).await?;
+    authorize(&state, user.as_ref(), &headers, &booking, Action::Read).await?;
+    Ok(ApiJson(booking))
 }

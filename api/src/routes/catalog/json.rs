@@ -24,6 +24,9 @@ pub struct NewTheater {
     pub latitude: Option<f64>,
     /// Longitude in degrees.
     pub longitude: Option<f64>,
+    /// The partner that runs it: implied for partner staff; operators may name one, or leave
+    /// it out for a venue the platform runs itself.
+    pub partner_id: Option<Uuid>,
 }
 
 /// A theater.
@@ -43,6 +46,8 @@ pub struct Theater {
     pub latitude: Option<f64>,
     /// Longitude in degrees.
     pub longitude: Option<f64>,
+    /// The partner that runs it (none: run by the platform).
+    pub partner_id: Option<Uuid>,
 }
 
 /// A new screen with its seat layout.

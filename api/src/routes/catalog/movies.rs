@@ -2,6 +2,8 @@
 
 use super::json::{Movie, NewMovie};
 use super::required_text;
+use crate::auth::access::require;
+use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
@@ -20,13 +22,17 @@ fn clean_list(field: &str, values: &[String], errors: &mut Vec<FieldError>) -> V
         .collect()
 }
 
-/// Adds a movie to the catalog.
+/// Adds a movie to the catalog (operators: the platform curates the movie catalog).
 #[utoipa::path(post, path = "/movies", tag = "catalog", request_body = NewMovie,
-    responses((status = 201, body = Movie), (status = 422, body = ErrorEnvelope)))]
+    security(("bearer" = [])),
+    responses((status = 201, body = Movie), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn create_movie(
     State(state): State<AppState>,
+    user: AuthUser,
     ApiJson(body): ApiJson<NewMovie>,
 ) -> ApiResult<(StatusCode, ApiJson<Movie>)> {
+    require(&user, &[Role::Admin], "adding movies")?;
     let mut errors = Vec::new();
     let title = required_text("title", &body.title, 200, &mut errors);
     if !(1..=600).contains(&body.duration_minutes) {

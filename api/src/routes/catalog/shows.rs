@@ -2,6 +2,8 @@
 
 use super::json::{NewShow, Show};
 use super::required_text;
+use crate::auth::access::{manage_screen, require};
+use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
@@ -12,14 +14,24 @@ use mtbp_domain::seats::FieldError;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// Schedules a show and creates one inventory row per seat of the screen.
+/// Schedules a show and creates one inventory row per seat of the screen (the theater's
+/// partner, or an operator).
 #[utoipa::path(post, path = "/shows", tag = "catalog", request_body = NewShow,
-    responses((status = 201, body = Show), (status = 409, body = ErrorEnvelope),
+    security(("bearer" = [])),
+    responses((status = 201, body = Show), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope),
               (status = 422, body = ErrorEnvelope)))]
 pub async fn create_show(
     State(state): State<AppState>,
+    user: AuthUser,
     ApiJson(body): ApiJson<NewShow>,
 ) -> ApiResult<(StatusCode, ApiJson<Show>)> {
+    require(&user, &[Role::Partner, Role::Admin], "scheduling shows")?;
+    // An unknown screen is a field error below; a known one must be the caller's.
+    match manage_screen(&state.db, &user, body.screen_id).await {
+        Ok(_) | Err(ApiError::NotFound(_)) => {}
+        Err(e) => return Err(e),
+    }
     let mut errors = Vec::new();
     let language = required_text("language", &body.language, 40, &mut errors);
     let format = required_text("format", &body.format, 20, &mut errors);

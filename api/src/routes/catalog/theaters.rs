@@ -2,6 +2,8 @@
 
 use super::json::{NewScreen, NewTheater, Screen, Theater};
 use super::required_text;
+use crate::auth::access::{forbidden, manage_theater, require, require_active_partner};
+use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
@@ -10,13 +12,34 @@ use mtbp_domain::SeatLayout;
 use mtbp_domain::seats::FieldError;
 use uuid::Uuid;
 
-/// Creates a theater.
+/// Creates a theater: partner staff for their (active) partner, or an operator.
 #[utoipa::path(post, path = "/theaters", tag = "catalog", request_body = NewTheater,
-    responses((status = 201, body = Theater), (status = 422, body = ErrorEnvelope)))]
+    security(("bearer" = [])),
+    responses((status = 201, body = Theater), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+              (status = 409, body = ErrorEnvelope, description = "The partner is not active"),
+              (status = 422, body = ErrorEnvelope)))]
 pub async fn create_theater(
     State(state): State<AppState>,
+    user: AuthUser,
     ApiJson(body): ApiJson<NewTheater>,
 ) -> ApiResult<(StatusCode, ApiJson<Theater>)> {
+    require(&user, &[Role::Partner, Role::Admin], "creating theaters")?;
+    let partner_id = if user.is_operator() {
+        body.partner_id
+    } else {
+        match (user.partner_id, body.partner_id) {
+            (Some(mine), Some(named)) if mine != named => {
+                return Err(forbidden(
+                    "partner staff create theaters for their own partner",
+                ));
+            }
+            (mine, _) => mine,
+        }
+    };
+    if let Some(partner) = partner_id {
+        require_active_partner(&state.db, partner).await?;
+    }
     let mut errors = Vec::new();
     let name = required_text("name", &body.name, 120, &mut errors);
     let city = required_text("city", &body.city, 80, &mut errors);
@@ -47,9 +70,10 @@ pub async fn create_theater(
         return Err(ApiError::Validation(errors));
     }
     let theater: Theater = sqlx::query_as(
-        "insert into theaters (theater_id, name, city, address, pincode, latitude, longitude)
-         values ($1, $2, $3, $4, $5, $6, $7)
-         returning theater_id, name, city, address, pincode, latitude, longitude",
+        "insert into theaters (theater_id, name, city, address, pincode, latitude, longitude,
+                               partner_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
+         returning theater_id, name, city, address, pincode, latitude, longitude, partner_id",
     )
     .bind(Uuid::new_v4())
     .bind(name)
@@ -58,6 +82,7 @@ pub async fn create_theater(
     .bind(body.pincode.as_deref().map(str::trim))
     .bind(body.latitude)
     .bind(body.longitude)
+    .bind(partner_id)
     .fetch_one(&state.db)
     .await?;
     Ok((StatusCode::CREATED, ApiJson(theater)))
@@ -72,7 +97,7 @@ pub async fn get_theater(
     ApiPath(theater_id): ApiPath<Uuid>,
 ) -> ApiResult<ApiJson<Theater>> {
     sqlx::query_as(
-        "select theater_id, name, city, address, pincode, latitude, longitude
+        "select theater_id, name, city, address, pincode, latitude, longitude, partner_id
            from theaters where theater_id = $1",
     )
     .bind(theater_id)
@@ -82,16 +107,20 @@ pub async fn get_theater(
     .ok_or(ApiError::NotFound("theater"))
 }
 
-/// Adds a screen with its seat layout to a theater.
+/// Adds a screen with its seat layout to a theater (the theater's partner, or an operator).
 #[utoipa::path(post, path = "/theaters/{theater_id}/screens", tag = "catalog",
     params(("theater_id" = Uuid, Path)), request_body = NewScreen,
-    responses((status = 201, body = Screen), (status = 404, body = ErrorEnvelope),
+    security(("bearer" = [])),
+    responses((status = 201, body = Screen), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
               (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn create_screen(
     State(state): State<AppState>,
+    user: AuthUser,
     ApiPath(theater_id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<NewScreen>,
 ) -> ApiResult<(StatusCode, ApiJson<Screen>)> {
+    manage_theater(&state.db, &user, theater_id).await?;
     let mut errors = Vec::new();
     let name = required_text("name", &body.name, 60, &mut errors);
     let seats = body.layout.expand().unwrap_or_else(|mut e| {

@@ -9,4 +9,5 @@ mod concurrency;
 mod crash;
 mod idempotency;
 mod operator;
+mod role_matrix;
 mod visibility;

@@ -28,6 +28,19 @@ impl StripeClient {
         }
     }
 
+    /// Reads a payment method as the gateway has it.
+    pub async fn payment_method(&self, id: &str) -> anyhow::Result<Value> {
+        Ok(self
+            .http
+            .get(format!("{}/v1/payment_methods/{id}", self.base))
+            .basic_auth(&self.key, Some(""))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?)
+    }
+
     /// Tokenises a test card, as a client app would; returns the `pm_…` id.
     pub async fn card(&self, number: &str) -> anyhow::Result<String> {
         let body: Value = self

@@ -1,6 +1,7 @@
 //! End-to-end tests against the real local stack (PostgreSQL, Temporal, localstripe).
 //! One binary, a module per area.
 
+mod accounts;
 mod auth;
 mod bad_input;
 mod booking_saga;

@@ -99,6 +99,13 @@ impl From<sqlx::Error> for ApiError {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 Self::Unavailable("the database is not reachable".into())
             }
+            // Text PostgreSQL cannot store (a NUL character): the input's fault, and the
+            // statement changed nothing.
+            sqlx::Error::Database(e) if matches!(e.code().as_deref(), Some("22021" | "22P05")) => {
+                Self::BadRequest(
+                    "text fields must not contain NUL or unencodable characters".into(),
+                )
+            }
             other => Self::Internal(anyhow::Error::new(other)),
         }
     }

@@ -252,3 +252,32 @@ async fn unknown_routes_and_methods_answer_in_the_error_envelope() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn text_postgres_cannot_store_is_a_4xx_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .api
+        .post(
+            "/customers",
+            &serde_json::json!({"name": "Nul\u{0}Byte", "email": "nul@example.com",
+                                "password": "correct horse battery"}),
+        )
+        .await
+        .expect("sign-up");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let resp = app
+        .api
+        .post(
+            "/auth/login",
+            &serde_json::json!({"email": "\u{10}\u{0}x@example.com", "password": "whatever-it-is"}),
+        )
+        .await
+        .expect("login");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let accounts: i64 = sqlx::query_scalar("select count(*) from accounts where role = 'customer'")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(accounts, 0);
+}

@@ -41,6 +41,9 @@ fn too_many(wait_secs: u64) -> Response {
               (status = 429, body = ErrorEnvelope, description = "Too many attempts; see Retry-After")))]
 pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> Response {
     let email = body.email.trim().to_ascii_lowercase();
+    if email.chars().any(char::is_control) {
+        return invalid_credentials().into_response();
+    }
     if let Err(not_until) = state.login_limiter.check_key(&email) {
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         return too_many(wait.as_secs().max(1));

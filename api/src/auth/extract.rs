@@ -62,6 +62,21 @@ async fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser
         .map(str::trim)
         .unwrap_or_default();
     if let Some(claims) = tokens::verify_access(&state.config.auth, token) {
+        // Revocation: a token outlives neither its account (erased, staff removed) nor its
+        // partner (deleted). One primary-key lookup.
+        let live: Option<i32> = sqlx::query_scalar(
+            "select 1 from accounts a left join partners p on p.partner_id = a.partner_id
+              where a.account_id = $1 and a.erased_at is null and p.deleted_at is null",
+        )
+        .bind(claims.sub)
+        .fetch_optional(&state.db)
+        .await
+        .map_err(|e| crate::error::ApiError::from(e).into_response())?;
+        if live.is_none() {
+            return Err(unauthorized(
+                "the account behind this token no longer exists",
+            ));
+        }
         return Ok(Some(AuthUser {
             account_id: claims.sub,
             role: claims.role,

@@ -268,6 +268,11 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
         StatusCode::NO_CONTENT
     );
     assert!(app.api.login("box@sapna.example", PASSWORD).await.is_err());
+    assert_eq!(
+        box_office.get("/auth/me").await.expect("me").status(),
+        StatusCode::UNAUTHORIZED,
+        "a removed staff member's access token stops working at once"
+    );
 
     // Deleted partner: staff cannot sign in; its theater and show stay for tickets sold.
     assert_eq!(
@@ -279,6 +284,13 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
         StatusCode::NO_CONTENT
     );
     assert!(app.api.login("ravi@sapna.example", PASSWORD).await.is_err());
+    assert_eq!(
+        ravi.get(&format!("/partners/{partner_id}"))
+            .await
+            .expect("get")
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         app.api
             .get(&format!("/shows/{}", show.show_id))

@@ -406,7 +406,8 @@ async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payment
         get_as(&app, &format!("/customers/{id}"), &token)
             .await
             .status(),
-        StatusCode::NOT_FOUND
+        StatusCode::UNAUTHORIZED,
+        "the erased account's access token is revoked with it"
     );
     sign_up(&app, "asha@example.com").await;
 

@@ -210,19 +210,22 @@ fn user(row: AccountRow) -> Option<AuthUser> {
     })
 }
 
-async fn link_or_create(
-    db: &PgPool,
-    subject: &str,
-    claims: &ProviderClaims,
-) -> Result<Option<AuthUser>, sqlx::Error> {
-    let linked: Option<AccountRow> = sqlx::query_as(
+async fn linked(db: &PgPool, subject: &str) -> Result<Option<AccountRow>, sqlx::Error> {
+    sqlx::query_as(
         "select account_id, role, partner_id from accounts
           where external_subject = $1 and erased_at is null",
     )
     .bind(subject)
     .fetch_optional(db)
-    .await?;
-    if let Some(row) = linked {
+    .await
+}
+
+async fn link_or_create(
+    db: &PgPool,
+    subject: &str,
+    claims: &ProviderClaims,
+) -> Result<Option<AuthUser>, sqlx::Error> {
+    if let Some(row) = linked(db, subject).await? {
         return Ok(user(row));
     }
     // Without an email the provider vouches for, there is nothing to link or create safely.
@@ -263,15 +266,6 @@ async fn link_or_create(
     match created {
         Some(row) => Ok(user(row)),
         // A concurrent first request created it, or the email belongs to a non-customer.
-        None => {
-            let row: Option<AccountRow> = sqlx::query_as(
-                "select account_id, role, partner_id from accounts
-                  where external_subject = $1 and erased_at is null",
-            )
-            .bind(subject)
-            .fetch_optional(db)
-            .await?;
-            Ok(row.and_then(user))
-        }
+        None => Ok(linked(db, subject).await?.and_then(user)),
     }
 }

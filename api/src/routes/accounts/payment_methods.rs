@@ -26,6 +26,24 @@ pub(crate) fn valid_payment_method_id(raw: &str) -> ApiResult<&str> {
     Ok(pm)
 }
 
+/// The payment method as the gateway has it; 422 if the gateway does not know it.
+pub(crate) async fn known_payment_method(
+    state: &AppState,
+    pm_id: &str,
+) -> ApiResult<mtbp_activities::gateway::PaymentMethod> {
+    state
+        .gateway
+        .payment_method(pm_id)
+        .await
+        .map_err(gateway_error)?
+        .ok_or_else(|| {
+            ApiError::field(
+                "payment_method",
+                "the gateway does not know this payment method",
+            )
+        })
+}
+
 async fn live_customer(state: &AppState, customer_id: Uuid) -> ApiResult<Option<String>> {
     let row: Option<Option<String>> = sqlx::query_scalar(
         "select gateway_customer_id from accounts
@@ -81,17 +99,7 @@ pub async fn save(
     }
     let pm_id = valid_payment_method_id(&body.payment_method)?;
     let customer = gateway_customer(&state, customer_id).await?;
-    let pm = state
-        .gateway
-        .payment_method(pm_id)
-        .await
-        .map_err(gateway_error)?
-        .ok_or_else(|| {
-            ApiError::field(
-                "payment_method",
-                "the gateway does not know this payment method",
-            )
-        })?;
+    let pm = known_payment_method(&state, pm_id).await?;
     let pm = match pm.customer.as_deref() {
         Some(c) if c == customer => pm,
         Some(_) => {

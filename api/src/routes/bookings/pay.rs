@@ -3,13 +3,12 @@
 
 use super::access::{Action, authorize};
 use super::create::idempotency_key;
-use super::gateway_error;
 use super::json::{Booking, PayBooking};
 use super::read::load_or_404;
 use super::temporal_error;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
-use crate::routes::accounts::payment_methods::valid_payment_method_id;
+use crate::routes::accounts::payment_methods::{known_payment_method, valid_payment_method_id};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -52,17 +51,7 @@ pub async fn pay_booking(
         // Already settled: answer as the first request was answered.
         _ => return answer(booking),
     }
-    let method = state
-        .gateway
-        .payment_method(pm)
-        .await
-        .map_err(gateway_error)?
-        .ok_or_else(|| {
-            ApiError::field(
-                "payment_method",
-                "the gateway does not know this payment method",
-            )
-        })?;
+    let method = known_payment_method(&state, pm).await?;
     // A saved card is charged only for the customer who saved it.
     if let Some(owner) = &method.customer {
         let mine: Option<String> = match booking.customer_id {

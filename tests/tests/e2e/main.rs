@@ -9,6 +9,7 @@ mod catalog;
 mod concurrency;
 mod crash;
 mod idempotency;
+mod movies;
 mod oidc;
 mod operator;
 mod role_matrix;

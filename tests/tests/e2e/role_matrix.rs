@@ -66,7 +66,10 @@ const RULES: &[(&str, &str, &str)] = &[
     ("POST", "/theaters/{theater_id}/screens", "PO"),
     ("GET", "/screens/{screen_id}", "ACcBPpO"),
     ("POST", "/movies", "O"),
+    ("GET", "/movies", "ACcBPpO"),
     ("GET", "/movies/{movie_id}", "ACcBPpO"),
+    ("PUT", "/movies/{movie_id}", "O"),
+    ("DELETE", "/movies/{movie_id}", "O"),
     ("POST", "/shows", "PO"),
     ("GET", "/shows/{show_id}", "ACcBPpO"),
     ("GET", "/shows/{show_id}/seats", "ACcBPpO"),
@@ -269,7 +272,9 @@ fn body(route: &str, i: usize, w: &World) -> Option<Value> {
         "POST /theaters/{theater_id}/screens" => json!({"name": format!("Screen {i}"),
             "layout": {"categories": [{"code": "R", "name": "Regular", "price_minor": 10000}],
                        "rows": [{"label": "A", "category": "R", "seats": 4}]}}),
-        "POST /movies" => json!({"title": "New Movie", "duration_minutes": 100}),
+        "POST /movies" | "PUT /movies/{movie_id}" => {
+            json!({"title": "New Movie", "duration_minutes": 100})
+        }
         "POST /shows" => {
             let starts = Utc::now() + Duration::days(10 + i64::try_from(i).unwrap_or(0));
             json!({"movie_id": w.movie_id, "screen_id": w.screen_id, "starts_at": starts,

@@ -93,6 +93,31 @@ pub struct NewMovie {
     pub genres: Vec<String>,
     /// Release date.
     pub release_date: Option<NaiveDate>,
+    /// Synopsis.
+    #[serde(default)]
+    pub synopsis: String,
+    /// Country of origin (ISO 3166 alpha-2, e.g. `IN`).
+    pub country: Option<String>,
+    /// Cast, billing order.
+    #[serde(default)]
+    pub cast: Vec<String>,
+    /// Crew.
+    #[serde(default)]
+    pub crew: Vec<CrewMember>,
+    /// Poster image URL.
+    pub poster_url: Option<String>,
+    /// Trailer URL.
+    pub trailer_url: Option<String>,
+}
+
+/// Someone who made the movie.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrewMember {
+    /// Name.
+    pub name: String,
+    /// Job, e.g. `Director`.
+    pub job: String,
 }
 
 /// A movie.
@@ -112,6 +137,29 @@ pub struct Movie {
     pub genres: Vec<String>,
     /// Release date.
     pub release_date: Option<NaiveDate>,
+    /// Synopsis.
+    pub synopsis: String,
+    /// Country of origin.
+    pub country: Option<String>,
+    /// Cast, billing order.
+    #[sqlx(rename = "cast_members")]
+    pub cast: Vec<String>,
+    /// Crew.
+    #[sqlx(json)]
+    pub crew: Vec<CrewMember>,
+    /// Poster image URL.
+    pub poster_url: Option<String>,
+    /// Trailer URL.
+    pub trailer_url: Option<String>,
+}
+
+/// One page of movies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MoviePage {
+    /// The movies: best match first when searching, else newest release first.
+    pub movies: Vec<Movie>,
+    /// Pass as `offset` for the next page; none on the last page.
+    pub next_offset: Option<i64>,
 }
 
 /// A new show: a movie on a screen at a time. Its seat inventory is created from the screen's

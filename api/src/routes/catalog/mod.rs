@@ -17,8 +17,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(theaters::get_theater))
         .routes(routes!(theaters::create_screen))
         .routes(routes!(theaters::get_screen))
-        .routes(routes!(movies::create_movie))
-        .routes(routes!(movies::get_movie))
+        .routes(routes!(movies::create_movie, movies::search_movies))
+        .routes(routes!(
+            movies::get_movie,
+            movies::update_movie,
+            movies::delete_movie
+        ))
         .routes(routes!(shows::create_show))
         .routes(routes!(shows::get_show))
         .routes(routes!(seat_map::get_seat_map))

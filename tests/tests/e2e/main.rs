@@ -8,6 +8,7 @@ mod booking_saga;
 mod catalog;
 mod concurrency;
 mod crash;
+mod discovery;
 mod idempotency;
 mod movies;
 mod oidc;

@@ -1,5 +1,6 @@
 //! Catalog endpoints: theaters, screens, movies, shows and seat maps.
 
+mod discovery;
 pub mod json;
 mod movies;
 mod seat_map;
@@ -13,7 +14,10 @@ use utoipa_axum::routes;
 /// The catalog routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(theaters::create_theater))
+        .routes(routes!(
+            theaters::create_theater,
+            discovery::search_theaters
+        ))
         .routes(routes!(theaters::get_theater))
         .routes(routes!(theaters::create_screen))
         .routes(routes!(theaters::get_screen))
@@ -23,7 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             movies::update_movie,
             movies::delete_movie
         ))
-        .routes(routes!(shows::create_show))
+        .routes(routes!(shows::create_show, discovery::search_shows))
+        .routes(routes!(discovery::movie_showtimes))
         .routes(routes!(shows::get_show))
         .routes(routes!(seat_map::get_seat_map))
 }

@@ -14,4 +14,5 @@ mod movies;
 mod oidc;
 mod operator;
 mod role_matrix;
+mod shows;
 mod visibility;

@@ -73,6 +73,9 @@ const RULES: &[(&str, &str, &str)] = &[
     ("DELETE", "/movies/{movie_id}", "O"),
     ("POST", "/shows", "PO"),
     ("GET", "/shows", "ACcBPpO"),
+    ("POST", "/shows/bulk", "PO"),
+    ("PUT", "/shows/{show_id}", "PO"),
+    ("DELETE", "/shows/{show_id}", "PO"),
     ("GET", "/movies/{movie_id}/showtimes", "ACcBPpO"),
     ("GET", "/shows/{show_id}", "ACcBPpO"),
     ("GET", "/shows/{show_id}/seats", "ACcBPpO"),
@@ -283,6 +286,12 @@ fn body(route: &str, i: usize, w: &World) -> Option<Value> {
             json!({"movie_id": w.movie_id, "screen_id": w.screen_id, "starts_at": starts,
                    "language": "English"})
         }
+        "POST /shows/bulk" => {
+            let starts = Utc::now() + Duration::days(30 + i64::try_from(i).unwrap_or(0));
+            json!({"shows": [{"movie_id": w.movie_id, "screen_id": w.screen_id,
+                              "starts_at": starts, "language": "English"}]})
+        }
+        "PUT /shows/{show_id}" => json!({"format": "3D"}),
         "POST /bookings" => json!({"show_id": w.show_id, "seats": [w.seats[10 + i]],
             "contact": {"name": "Someone", "email": "someone@example.com"}}),
         "POST /bookings/{booking_id}/pay" => json!({"payment_method": w.cards[1]}),

@@ -188,6 +188,31 @@ pub struct NewShow {
     pub prices: BTreeMap<String, i64>,
 }
 
+/// Several shows scheduled together.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewShows {
+    /// 1 to 100 shows.
+    pub shows: Vec<NewShow>,
+}
+
+/// Changes to a show; fields left out stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateShow {
+    /// New start (in the future); the running time is kept unless `ends_at` is given.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// New end.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Language.
+    pub language: Option<String>,
+    /// Format.
+    pub format: Option<String>,
+    /// New prices by seat category (free seats only).
+    #[serde(default)]
+    pub prices: BTreeMap<String, i64>,
+}
+
 fn default_format() -> String {
     "2D".into()
 }

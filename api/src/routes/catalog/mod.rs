@@ -29,7 +29,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(shows::create_show, discovery::search_shows))
         .routes(routes!(discovery::movie_showtimes))
-        .routes(routes!(shows::get_show))
+        .routes(routes!(shows::create_shows))
+        .routes(routes!(
+            shows::get_show,
+            shows::update_show,
+            shows::delete_show
+        ))
         .routes(routes!(seat_map::get_seat_map))
 }
 

@@ -1,14 +1,14 @@
 //! `POST /shows` (with its seat inventory) and `GET /shows/{id}`.
 
-use super::json::{NewShow, Show};
+use super::json::{NewShow, NewShows, Show, UpdateShow};
 use super::required_text;
-use crate::auth::access::{manage_screen, require};
+use crate::auth::access::{manage_screen, manage_theater, require};
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use mtbp_domain::Currency;
 use mtbp_domain::seats::FieldError;
 use std::collections::BTreeMap;
@@ -27,11 +27,82 @@ pub async fn create_show(
     ApiJson(body): ApiJson<NewShow>,
 ) -> ApiResult<(StatusCode, ApiJson<Show>)> {
     require(&user, &[Role::Partner, Role::Admin], "scheduling shows")?;
-    // An unknown screen is a field error below; a known one must be the caller's.
-    match manage_screen(&state.db, &user, body.screen_id).await {
-        Ok(_) | Err(ApiError::NotFound(_)) => {}
-        Err(e) => return Err(e),
+    authorize_screen(&state, &user, body.screen_id).await?;
+    let mut tx = state.db.begin().await?;
+    let show = schedule(&state, &mut tx, body).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, ApiJson(show)))
+}
+
+/// Schedules a day's shows (or any up to 100) at once: all of them, or none with every problem
+/// named by its index (the theater's partner, or an operator).
+#[utoipa::path(post, path = "/shows/bulk", tag = "catalog", request_body = NewShows,
+    security(("bearer" = [])),
+    responses((status = 201, body = [Show]), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope),
+              (status = 409, body = ErrorEnvelope, description = "A show overlaps; `details.index` names it"),
+              (status = 422, body = ErrorEnvelope)))]
+pub async fn create_shows(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(body): ApiJson<NewShows>,
+) -> ApiResult<(StatusCode, ApiJson<Vec<Show>>)> {
+    require(&user, &[Role::Partner, Role::Admin], "scheduling shows")?;
+    if !(1..=100).contains(&body.shows.len()) {
+        return Err(ApiError::field("shows", "1 to 100 shows"));
     }
+    let screens: std::collections::BTreeSet<Uuid> =
+        body.shows.iter().map(|s| s.screen_id).collect();
+    for screen in screens {
+        authorize_screen(&state, &user, screen).await?;
+    }
+    let mut tx = state.db.begin().await?;
+    let mut created = Vec::new();
+    for (i, show) in body.shows.into_iter().enumerate() {
+        match schedule(&state, &mut tx, show).await {
+            Ok(s) => created.push(s),
+            Err(ApiError::Validation(errors)) => {
+                return Err(ApiError::Validation(
+                    errors
+                        .into_iter()
+                        .map(|e| FieldError::new(format!("shows[{i}].{}", e.field), e.message))
+                        .collect(),
+                ));
+            }
+            Err(ApiError::Refused {
+                status,
+                code,
+                message,
+                ..
+            }) => {
+                return Err(ApiError::Refused {
+                    status,
+                    code,
+                    message: format!("shows[{i}]: {message}"),
+                    details: Some(serde_json::json!({ "index": i })),
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, ApiJson(created)))
+}
+
+/// An unknown screen is a field error later; a known one must be the caller's.
+async fn authorize_screen(state: &AppState, user: &AuthUser, screen_id: Uuid) -> ApiResult<()> {
+    match manage_screen(&state.db, user, screen_id).await {
+        Ok(_) | Err(ApiError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Validates and inserts one show with its inventory in `tx`.
+async fn schedule(
+    state: &AppState,
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    body: NewShow,
+) -> ApiResult<Show> {
     let mut errors = Vec::new();
     let language = required_text("language", &body.language, 40, &mut errors);
     let format = required_text("format", &body.format, 20, &mut errors);
@@ -41,28 +112,20 @@ pub async fn create_show(
     if body.starts_at <= Utc::now() {
         errors.push(FieldError::new("starts_at", "must be in the future"));
     }
-    for (code, price) in &body.prices {
-        if !(0..=100_000_000).contains(price) {
-            errors.push(FieldError::new(
-                format!("prices.{code}"),
-                "between 0 and 100000000",
-            ));
-        }
-    }
+    check_prices(&body.prices, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
 
-    let mut tx = state.db.begin().await?;
     let movie: Option<i32> =
         sqlx::query_scalar("select duration_minutes from movies where movie_id = $1")
             .bind(body.movie_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
     let screen: Option<Uuid> =
         sqlx::query_scalar("select theater_id from screens where screen_id = $1")
             .bind(body.screen_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
     let (Some(duration), Some(theater_id)) = (movie, screen) else {
         let mut errors = Vec::new();
@@ -77,17 +140,12 @@ pub async fn create_show(
     let ends_at = body
         .ends_at
         .unwrap_or(body.starts_at + Duration::minutes(i64::from(duration)));
-    if ends_at <= body.starts_at || ends_at > body.starts_at + Duration::hours(12) {
-        return Err(ApiError::field(
-            "ends_at",
-            "after starts_at, and within 12 hours of it",
-        ));
-    }
+    check_ends(body.starts_at, ends_at)?;
     let categories: Vec<(String, i64)> = sqlx::query_as(
         "select code, price_minor from seat_categories where screen_id = $1 order by code",
     )
     .bind(body.screen_id)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     let prices = show_prices(&categories, &body.prices)?;
 
@@ -108,35 +166,231 @@ pub async fn create_show(
     .bind(&language)
     .bind(&format)
     .bind(&body.currency)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await;
-    if let Err(sqlx::Error::Database(db)) = &inserted
-        && db.constraint() == Some("shows_no_overlap")
-    {
-        return Err(ApiError::conflict(
-            "show_overlaps",
-            "another show on this screen overlaps this time (cleaning buffer included)",
+    overlap(inserted)?;
+    create_inventory(tx, show_id, body.screen_id, &prices).await?;
+    Ok(Show {
+        show_id,
+        movie_id: body.movie_id,
+        screen_id: body.screen_id,
+        theater_id,
+        starts_at: body.starts_at,
+        ends_at,
+        language,
+        format,
+        currency: body.currency,
+        status: "scheduled".into(),
+        prices,
+    })
+}
+
+fn check_prices(prices: &BTreeMap<String, i64>, errors: &mut Vec<FieldError>) {
+    for (code, price) in prices {
+        if !(0..=100_000_000).contains(price) {
+            errors.push(FieldError::new(
+                format!("prices.{code}"),
+                "between 0 and 100000000",
+            ));
+        }
+    }
+}
+
+fn check_ends(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> ApiResult<()> {
+    if ends_at <= starts_at || ends_at > starts_at + Duration::hours(12) {
+        return Err(ApiError::field(
+            "ends_at",
+            "after starts_at, and within 12 hours of it",
         ));
     }
-    inserted?;
-    create_inventory(&mut tx, show_id, body.screen_id, &prices).await?;
+    Ok(())
+}
+
+/// The overlap constraint's refusal as a 409.
+fn overlap<T>(result: Result<T, sqlx::Error>) -> ApiResult<T> {
+    match result {
+        Err(sqlx::Error::Database(db)) if db.constraint() == Some("shows_no_overlap") => {
+            Err(ApiError::conflict(
+                "show_overlaps",
+                "another show on this screen overlaps this time (cleaning buffer included)",
+            ))
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Locks every seat row of the show (a hold racing this transaction waits for it, then sees
+/// its outcome) and counts the seats held or booked.
+async fn lock_seats(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    show_id: Uuid,
+) -> ApiResult<i64> {
+    Ok(sqlx::query_scalar(
+        "select count(*) filter (where status in ('held', 'booked'))
+           from (select status from show_seats where show_id = $1 for update) s",
+    )
+    .bind(show_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+async fn show_theater(db: &sqlx::PgPool, show_id: Uuid) -> ApiResult<Uuid> {
+    let theater: Option<Uuid> =
+        sqlx::query_scalar("select theater_id from shows where show_id = $1")
+            .bind(show_id)
+            .fetch_optional(db)
+            .await?;
+    theater.ok_or(ApiError::NotFound("show"))
+}
+
+fn has_bookings(n: i64) -> ApiError {
+    ApiError::conflict(
+        "show_has_bookings",
+        format!(
+            "{n} seat(s) of this show are held or booked; the show cannot be moved or removed \
+             until show cancellation (with refunds) exists"
+        ),
+    )
+}
+
+/// Changes a show's time, language, format or prices (the theater's partner, or an operator).
+/// Fields left out stay. Once seats are held or booked, only prices of free seats change;
+/// moving it or changing what is shown is a 409.
+#[utoipa::path(put, path = "/shows/{show_id}", tag = "catalog",
+    params(("show_id" = Uuid, Path)), request_body = UpdateShow, security(("bearer" = [])),
+    responses((status = 200, body = Show), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+              (status = 409, body = ErrorEnvelope, description = "Overlap, cancelled, or seats already held or booked"),
+              (status = 422, body = ErrorEnvelope)))]
+pub async fn update_show(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(show_id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<UpdateShow>,
+) -> ApiResult<ApiJson<Show>> {
+    let theater = show_theater(&state.db, show_id).await?;
+    manage_theater(&state.db, &user, theater).await?;
+    let mut errors = Vec::new();
+    let language = body
+        .language
+        .as_deref()
+        .map(|l| required_text("language", l, 40, &mut errors));
+    let format = body
+        .format
+        .as_deref()
+        .map(|f| required_text("format", f, 20, &mut errors));
+    if body.starts_at.is_some_and(|s| s <= Utc::now()) {
+        errors.push(FieldError::new("starts_at", "must be in the future"));
+    }
+    check_prices(&body.prices, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut tx = state.db.begin().await?;
+    let current: (DateTime<Utc>, DateTime<Utc>, String) = sqlx::query_as(
+        "select starts_at, ends_at, status from shows where show_id = $1 for update",
+    )
+    .bind(show_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (old_start, old_end, status) = current;
+    if status != "scheduled" {
+        return Err(ApiError::conflict(
+            "show_cancelled",
+            "the show is cancelled",
+        ));
+    }
+    let moves = body.starts_at.is_some() || body.ends_at.is_some();
+    if moves || language.is_some() || format.is_some() {
+        let live = lock_seats(&mut tx, show_id).await?;
+        if live > 0 {
+            return Err(has_bookings(live));
+        }
+    }
+    let starts_at = body.starts_at.unwrap_or(old_start);
+    let ends_at = body.ends_at.unwrap_or(starts_at + (old_end - old_start));
+    check_ends(starts_at, ends_at)?;
+    let busy_until = ends_at + Duration::minutes(i64::from(state.config.cleaning_minutes));
+    let updated = sqlx::query(
+        "update shows set starts_at = $2, ends_at = $3, busy_until = $4,
+                language = coalesce($5, language), format = coalesce($6, format)
+          where show_id = $1",
+    )
+    .bind(show_id)
+    .bind(starts_at)
+    .bind(ends_at)
+    .bind(busy_until)
+    .bind(language)
+    .bind(format)
+    .execute(&mut *tx)
+    .await;
+    overlap(updated)?;
+    if !body.prices.is_empty() {
+        let categories: Vec<(String, i64)> =
+            sqlx::query_as("select category_code, price_minor from show_prices where show_id = $1")
+                .bind(show_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        let prices = show_prices(&categories, &body.prices)?;
+        for (code, price) in &prices {
+            sqlx::query(
+                "update show_prices set price_minor = $3 where show_id = $1 and category_code = $2",
+            )
+            .bind(show_id)
+            .bind(code)
+            .bind(price)
+            .execute(&mut *tx)
+            .await?;
+            // Seats already held or booked keep the price they were sold at.
+            sqlx::query(
+                "update show_seats set price_minor = $3
+                  where show_id = $1 and category_code = $2 and status not in ('held', 'booked')",
+            )
+            .bind(show_id)
+            .bind(code)
+            .bind(price)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        ApiJson(Show {
-            show_id,
-            movie_id: body.movie_id,
-            screen_id: body.screen_id,
-            theater_id,
-            starts_at: body.starts_at,
-            ends_at,
-            language,
-            format,
-            currency: body.currency,
-            status: "scheduled".into(),
-            prices,
-        }),
-    ))
+    get_show(State(state), ApiPath(show_id)).await
+}
+
+/// Removes a show with no seats held or booked: it is marked `cancelled`, stops being bookable
+/// and frees its screen time (the theater's partner, or an operator). With bookings: 409.
+#[utoipa::path(delete, path = "/shows/{show_id}", tag = "catalog",
+    params(("show_id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "Cancelled"), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+              (status = 409, body = ErrorEnvelope, description = "Seats are held or booked")))]
+pub async fn delete_show(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(show_id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    let theater = show_theater(&state.db, show_id).await?;
+    manage_theater(&state.db, &user, theater).await?;
+    // With the seat rows locked no hold can slip in between the count and the cancellation;
+    // blocking the free seats keeps any later hold off them.
+    let mut tx = state.db.begin().await?;
+    let live = lock_seats(&mut tx, show_id).await?;
+    if live > 0 {
+        return Err(has_bookings(live));
+    }
+    sqlx::query(
+        "update show_seats set status = 'blocked', updated_at = now()
+          where show_id = $1 and status = 'free'",
+    )
+    .bind(show_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("update shows set status = 'cancelled' where show_id = $1")
+        .bind(show_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The show's price per category: the screen's default unless overridden.

@@ -1,0 +1,227 @@
+//! Partners manage shows: a day's shows in bulk (all or nothing), changes, removal; a show with
+//! seats held or booked is neither moved nor removed.
+
+use chrono::{Duration, Utc};
+use mtbp_tests::TestApp;
+use mtbp_tests::api_client::id;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_bookings() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("Bulk Cinemas").await.expect("partner");
+    let show = partner
+        .api
+        .create_show_with(&app.admin, 1, 4)
+        .await
+        .expect("show");
+    let movie: Value = app
+        .api
+        .get(&format!("/shows/{}", show.show_id))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let movie_id = movie["movie_id"].as_str().expect("id").to_owned();
+    let day = Utc::now() + Duration::days(5);
+    let slot = |h: i64| {
+        json!({"movie_id": movie_id, "screen_id": show.screen_id,
+                              "starts_at": day + Duration::hours(h), "language": "Tamil"})
+    };
+
+    // One bad show refuses the whole day, naming it.
+    let resp = partner
+        .api
+        .post(
+            "/shows/bulk",
+            &json!({"shows": [slot(0), slot(3), {"movie_id": movie_id,
+            "screen_id": show.screen_id, "starts_at": day + Duration::hours(6), "language": ""}]}),
+        )
+        .await
+        .expect("bulk");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let err: Value = resp.json().await.expect("json");
+    assert_eq!(err["error"]["fields"][0]["field"], "shows[2].language");
+    let resp = partner
+        .api
+        .post("/shows/bulk", &json!({"shows": [slot(0), slot(1)]}))
+        .await
+        .expect("bulk");
+    assert_eq!(
+        resp.status(),
+        StatusCode::CONFLICT,
+        "the second overlaps the first"
+    );
+    let err: Value = resp.json().await.expect("json");
+    assert_eq!(err["error"]["details"]["index"], 1);
+    let count = |app: &TestApp| {
+        let db = app.db.clone();
+        let screen = show.screen_id;
+        async move {
+            sqlx::query_scalar::<_, i64>("select count(*) from shows where screen_id = $1")
+                .bind(screen)
+                .fetch_one(&db)
+                .await
+                .expect("count")
+        }
+    };
+    assert_eq!(count(&app).await, 1, "nothing of a refused day was kept");
+    let resp = partner
+        .api
+        .post(
+            "/shows/bulk",
+            &json!({"shows": [slot(0), slot(3), slot(6), slot(9)]}),
+        )
+        .await
+        .expect("bulk");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let day_shows: Value = resp.json().await.expect("json");
+    assert_eq!(count(&app).await, 5);
+
+    // Another partner cannot touch them.
+    let other = app.partner("Other").await.expect("partner");
+    let first = format!("/shows/{}", day_shows[0]["show_id"].as_str().expect("id"));
+    assert_eq!(
+        other
+            .api
+            .put(&first, &json!({"format": "3D"}))
+            .await
+            .expect("put")
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        other.api.delete(&first).await.expect("delete").status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        other
+            .api
+            .post("/shows/bulk", &json!({"shows": [slot(12)]}))
+            .await
+            .expect("bulk")
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Moved, reformatted, repriced; a move onto another show is a 409 and changes nothing.
+    let resp = partner
+        .api
+        .put(
+            &first,
+            &json!({"starts_at": day + Duration::hours(1), "format": "IMAX",
+                             "prices": {"REGULAR": 25000}}),
+        )
+        .await
+        .expect("put");
+    assert_eq!(
+        resp.status(),
+        StatusCode::CONFLICT,
+        "1h later runs into the 3h show"
+    );
+    let resp = partner
+        .api
+        .put(
+            &first,
+            &json!({"starts_at": day - Duration::hours(3), "format": "IMAX",
+                             "prices": {"REGULAR": 25000}}),
+        )
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let moved: Value = resp.json().await.expect("json");
+    assert_eq!(moved["format"], "IMAX");
+    assert_eq!(moved["prices"]["REGULAR"], 25000);
+    let map: Value = app
+        .api
+        .get(&format!("{first}/seats"))
+        .await
+        .expect("map")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(map["rows"][0]["seats"][0]["price_minor"], 25000);
+
+    // Removed: cancelled, not bookable, its time free again.
+    assert_eq!(
+        partner.api.delete(&first).await.expect("delete").status(),
+        StatusCode::NO_CONTENT
+    );
+    let gone: Value = app
+        .api
+        .get(&first)
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(gone["status"], "cancelled");
+    let show_id = id(&gone, "show_id").expect("id");
+    assert_eq!(
+        app.api
+            .hold(show_id, &["A1"], None)
+            .await
+            .expect("hold")
+            .status(),
+        StatusCode::CONFLICT
+    );
+    partner
+        .api
+        .create("/shows", &slot(-3))
+        .await
+        .expect("the cancelled show's time can be used again");
+}
+
+#[tokio::test]
+async fn a_show_with_seats_held_or_booked_is_not_moved_or_removed() {
+    let app = TestApp::spawn().await;
+    let show = app.create_show(1, 4).await.expect("show");
+    let path = format!("/shows/{}", show.show_id);
+    app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
+    let later = Utc::now() + Duration::days(9);
+    for resp in [
+        app.admin
+            .put(&path, &json!({"starts_at": later}))
+            .await
+            .expect("put"),
+        app.admin
+            .put(&path, &json!({"language": "Hindi"}))
+            .await
+            .expect("put"),
+        app.admin.delete(&path).await.expect("delete"),
+    ] {
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
+        let err: Value = resp.json().await.expect("json");
+        assert_eq!(err["error"]["code"], "show_has_bookings");
+    }
+    // Prices of the free seats may still change; the held seat keeps its price.
+    let resp = app
+        .admin
+        .put(&path, &json!({"prices": {"REGULAR": 9900}}))
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let map: Value = app
+        .api
+        .get(&format!("{path}/seats"))
+        .await
+        .expect("map")
+        .json()
+        .await
+        .expect("json");
+    let seats = map["rows"][0]["seats"].as_array().expect("seats");
+    assert_eq!(seats[0]["price_minor"], 20000, "A1 is held at its price");
+    assert_eq!(seats[1]["price_minor"], 9900);
+    let unchanged: Value = app
+        .api
+        .get(&path)
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(unchanged["status"], "scheduled");
+    assert_eq!(unchanged["language"], "English");
+}

@@ -3,6 +3,7 @@
 //! Nothing here does I/O or touches a clock, so the same code runs in the API, in activities and
 //! inside deterministic workflow code.
 
+pub mod best_seats;
 pub mod booking;
 pub mod ids;
 pub mod money;

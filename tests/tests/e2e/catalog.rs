@@ -191,3 +191,70 @@ async fn invalid_catalog_input_is_refused_with_every_problem_listed() {
         .expect("get");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_best_seats_are_together_central_two_thirds_back_and_bookable() {
+    let app = TestApp::spawn().await;
+    // Rows A-B REGULAR, C-D PREMIUM, 10 seats each.
+    let show = app.create_show(4, 10).await.expect("show");
+    let best = |query: &'static str| {
+        let api = app.api.clone();
+        let path = format!("/shows/{}/seats/best?{query}", show.show_id);
+        async move { api.get(&path).await.expect("best") }
+    };
+    let pick: Value = best("count=2").await.json().await.expect("json");
+    assert_eq!(pick["seats"], json!(["C5", "C6"]));
+    assert_eq!(pick["amount_minor"], 70000);
+
+    // Someone takes C4-C7: the best pair moves without stranding a seat or crossing a gap.
+    app.api
+        .hold_ok(show.show_id, &["C4", "C5", "C6", "C7"])
+        .await
+        .expect("hold");
+    let pick: Value = best("count=2").await.json().await.expect("json");
+    let seats: Vec<&str> = pick["seats"]
+        .as_array()
+        .expect("seats")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        seats == ["C2", "C3"]
+            || seats == ["C8", "C9"]
+            || seats[0].starts_with('B')
+            || seats[0].starts_with('D'),
+        "{seats:?}"
+    );
+    assert_ne!(seats, ["C1", "C2"], "would strand C3");
+    let regular: Value = best("count=3&category=regular")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(regular["seats"][0].as_str().expect("seat").starts_with('B'));
+    // The suggestion books.
+    let suggested: Vec<&str> = regular["seats"]
+        .as_array()
+        .expect("seats")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    app.api
+        .hold_ok(show.show_id, &suggested)
+        .await
+        .expect("the suggestion can be held");
+
+    assert_eq!(
+        best("count=11").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(best("count=x").await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(best("").await.status(), StatusCode::BAD_REQUEST);
+    let small = app.create_show(1, 3).await.expect("show");
+    let resp = app
+        .api
+        .get(&format!("/shows/{}/seats/best?count=4", small.show_id))
+        .await
+        .expect("best");
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+}

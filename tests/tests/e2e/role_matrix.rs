@@ -79,6 +79,7 @@ const RULES: &[(&str, &str, &str)] = &[
     ("GET", "/movies/{movie_id}/showtimes", "ACcBPpO"),
     ("GET", "/shows/{show_id}", "ACcBPpO"),
     ("GET", "/shows/{show_id}/seats", "ACcBPpO"),
+    ("GET", "/shows/{show_id}/seats/best", "ACcBPpO"),
     ("POST", "/bookings", "ACcB"),
     ("GET", "/bookings", "CcBPpO"),
     ("GET", "/bookings/{booking_id}", "CPO"),
@@ -253,6 +254,11 @@ fn fill(path: &str, w: &World) -> String {
         .replace("{movie_id}", &w.movie_id.to_string())
         .replace("{show_id}", &w.show_id.to_string())
         .replace("{booking_id}", &booking.to_string())
+        + if path.ends_with("/seats/best") {
+            "?count=2"
+        } else {
+            ""
+        }
 }
 
 /// A valid body for `route` sent by caller `i`, so that an allowed call can succeed.

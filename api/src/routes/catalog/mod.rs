@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             shows::delete_show
         ))
         .routes(routes!(seat_map::get_seat_map))
+        .routes(routes!(seat_map::best_seats))
 }
 
 /// Trims `value`; a field error if it is empty or longer than `max` characters.

@@ -261,6 +261,7 @@ pub struct MovieQuery {
     /// Only movies with upcoming shows in this city.
     pub city: Option<String>,
     /// `now_showing` or `coming_soon`.
+    #[param(inline)]
     pub status: Option<MovieStatus>,
     /// Page size, 1-100 (default 20).
     pub limit: Option<i64>,

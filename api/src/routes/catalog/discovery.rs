@@ -1,6 +1,7 @@
 //! The read side customers hit hardest: theaters near them, shows by city and date, and a
 //! movie's showtimes in a city on a date, grouped by theater.
 
+use super::json::Theater;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -61,20 +62,10 @@ pub struct TheaterQuery {
 /// A theater in a listing.
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
 pub struct TheaterListing {
-    /// Id.
-    pub theater_id: Uuid,
-    /// Name.
-    pub name: String,
-    /// City.
-    pub city: String,
-    /// Street address.
-    pub address: String,
-    /// PIN code.
-    pub pincode: Option<String>,
-    /// Latitude.
-    pub latitude: Option<f64>,
-    /// Longitude.
-    pub longitude: Option<f64>,
+    /// The theater.
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub theater: Theater,
     /// Distance from `near`, when asked.
     pub distance_km: Option<f64>,
 }
@@ -132,7 +123,7 @@ pub async fn search_theaters(
     let dlng = radius / (111.045 * lat.to_radians().cos().max(0.01));
     let theaters: Vec<TheaterListing> = sqlx::query_as(
         "select * from (
-           select theater_id, name, city, address, pincode, latitude, longitude,
+           select theater_id, name, city, address, pincode, latitude, longitude, partner_id,
                   case when $3 then 6371.0 * 2 * asin(sqrt(
                       power(sin(radians(latitude - $4) / 2), 2) +
                       cos(radians($4)) * cos(radians(latitude)) *

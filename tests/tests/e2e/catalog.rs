@@ -258,3 +258,104 @@ async fn the_best_seats_are_together_central_two_thirds_back_and_bookable() {
         .expect("best");
     assert_eq!(resp.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn partners_block_seats_and_set_rows_aside_and_nothing_held_or_booked_changes() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("Inventory Cinemas").await.expect("partner");
+    let show = partner
+        .api
+        .create_show_with(&app.admin, 3, 4)
+        .await
+        .expect("show");
+    let path = format!("/shows/{}/inventory", show.show_id);
+    app.api.hold_ok(show.show_id, &["A2"]).await.expect("hold");
+
+    // Row C for the platform and a broken seat blocked.
+    let resp = partner
+        .api
+        .put(
+            &path,
+            &json!({"rows": ["c"], "seats": ["b4"], "status": "platform_reserved"}),
+        )
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let map: Value = resp.json().await.expect("json");
+    assert_eq!(
+        map["available"],
+        12 - 1 - 5,
+        "A2 held, C1-C4 and B4 set aside"
+    );
+    let statuses = app
+        .api
+        .seat_statuses(show.show_id, &["C1", "C4", "B4", "B3"])
+        .await
+        .expect("map");
+    assert_eq!(
+        statuses,
+        [
+            "platform_reserved",
+            "platform_reserved",
+            "platform_reserved",
+            "available"
+        ]
+    );
+    // Not for sale.
+    assert_eq!(
+        app.api
+            .hold(show.show_id, &["C2"], None)
+            .await
+            .expect("hold")
+            .status(),
+        StatusCode::CONFLICT
+    );
+
+    // A held seat cannot be blocked; the whole change is refused.
+    let resp = partner
+        .api
+        .put(&path, &json!({"seats": ["A1", "A2"], "status": "blocked"}))
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let err: Value = resp.json().await.expect("json");
+    assert_eq!(err["error"]["details"]["seats"], json!(["A2"]));
+    assert_eq!(
+        app.api
+            .seat_statuses(show.show_id, &["A1"])
+            .await
+            .expect("map"),
+        ["available"]
+    );
+    // Unknown seats and rows are named; another partner may not touch the show.
+    let resp = partner
+        .api
+        .put(
+            &path,
+            &json!({"seats": ["Z9"], "rows": ["Q"], "status": "blocked"}),
+        )
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let other = app.partner("Other").await.expect("partner");
+    assert_eq!(
+        other
+            .api
+            .put(&path, &json!({"seats": ["A1"], "status": "blocked"}))
+            .await
+            .expect("put")
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    // Back on sale, and bookable.
+    let resp = partner
+        .api
+        .put(&path, &json!({"rows": ["C"], "status": "available"}))
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), StatusCode::OK);
+    app.api
+        .hold_ok(show.show_id, &["C2", "C3"])
+        .await
+        .expect("released seats can be held");
+}

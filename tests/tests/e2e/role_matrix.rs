@@ -80,6 +80,7 @@ const RULES: &[(&str, &str, &str)] = &[
     ("GET", "/shows/{show_id}", "ACcBPpO"),
     ("GET", "/shows/{show_id}/seats", "ACcBPpO"),
     ("GET", "/shows/{show_id}/seats/best", "ACcBPpO"),
+    ("PUT", "/shows/{show_id}/inventory", "PO"),
     ("POST", "/bookings", "ACcB"),
     ("GET", "/bookings", "CcBPpO"),
     ("GET", "/bookings/{booking_id}", "CPO"),
@@ -298,6 +299,7 @@ fn body(route: &str, i: usize, w: &World) -> Option<Value> {
                               "starts_at": starts, "language": "English"}]})
         }
         "PUT /shows/{show_id}" => json!({"format": "3D"}),
+        "PUT /shows/{show_id}/inventory" => json!({"rows": ["D"], "status": "platform_reserved"}),
         "POST /bookings" => json!({"show_id": w.show_id, "seats": [w.seats[10 + i]],
             "contact": {"name": "Someone", "email": "someone@example.com"}}),
         "POST /bookings/{booking_id}/pay" => json!({"payment_method": w.cards[1]}),

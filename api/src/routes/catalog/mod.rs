@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(seat_map::get_seat_map))
         .routes(routes!(seat_map::best_seats))
+        .routes(routes!(seat_map::update_inventory))
 }
 
 /// Trims `value`; a field error if it is empty or longer than `max` characters.

@@ -4,6 +4,7 @@ use super::json::{SeatMap, SeatMapRow, SeatMapSeat};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
+use mtbp_domain::seats::FieldError;
 use uuid::Uuid;
 
 type SeatRow = (String, String, i32, i32, String, i64, String);
@@ -153,4 +154,118 @@ pub async fn best_seats(
         amount_minor,
         currency,
     }))
+}
+
+/// What a seat's inventory status may be set to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InventoryStatus {
+    /// Back on sale.
+    Available,
+    /// Not for sale (broken seat, house seats…).
+    Blocked,
+    /// Set aside for the platform (the designated-rows model): not for sale by the theater.
+    PlatformReserved,
+}
+
+/// Seats and rows to set to one inventory status.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryChange {
+    /// Seat labels.
+    #[serde(default)]
+    pub seats: Vec<String>,
+    /// Whole rows, by row letters.
+    #[serde(default)]
+    pub rows: Vec<String>,
+    /// The new status.
+    pub status: InventoryStatus,
+}
+
+/// Blocks seats, sets rows aside for the platform, or puts them back on sale (the theater's
+/// partner, or an operator). All or nothing: a seat that is held or booked is a 409 naming it.
+#[utoipa::path(put, path = "/shows/{show_id}/inventory", tag = "catalog",
+    params(("show_id" = Uuid, Path)), request_body = InventoryChange, security(("bearer" = [])),
+    responses((status = 200, body = SeatMap), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+              (status = 409, body = ErrorEnvelope, description = "Seats held or booked (in `details.seats`)"),
+              (status = 422, body = ErrorEnvelope)))]
+pub async fn update_inventory(
+    State(state): State<AppState>,
+    user: crate::auth::AuthUser,
+    ApiPath(show_id): ApiPath<Uuid>,
+    crate::error::ApiJson(body): crate::error::ApiJson<InventoryChange>,
+) -> ApiResult<ApiJson<SeatMap>> {
+    let theater: Option<Uuid> =
+        sqlx::query_scalar("select theater_id from shows where show_id = $1")
+            .bind(show_id)
+            .fetch_optional(&state.db)
+            .await?;
+    let theater = theater.ok_or(ApiError::NotFound("show"))?;
+    crate::auth::access::manage_theater(&state.db, &user, theater).await?;
+    let total = body.seats.len() + body.rows.len();
+    if !(1..=5_000).contains(&total) {
+        return Err(ApiError::field("seats", "name 1 to 5000 seats or rows"));
+    }
+    let seats: Vec<String> = body.seats.iter().map(|s| s.trim().to_uppercase()).collect();
+    let rows: Vec<String> = body.rows.iter().map(|r| r.trim().to_uppercase()).collect();
+    let mut tx = state.db.begin().await?;
+    // The named seats, locked so no hold lands between the check and the change.
+    let found: Vec<(String, String, String)> = sqlx::query_as(
+        "select ss.seat_label, sc.row_label, ss.status
+           from show_seats ss
+           join shows s on s.show_id = ss.show_id
+           join screen_seats sc on sc.screen_id = s.screen_id and sc.seat_label = ss.seat_label
+          where ss.show_id = $1 and (ss.seat_label = any($2) or sc.row_label = any($3))
+          order by ss.seat_label
+            for update of ss",
+    )
+    .bind(show_id)
+    .bind(&seats)
+    .bind(&rows)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut unknown: Vec<FieldError> = seats
+        .iter()
+        .filter(|s| !found.iter().any(|f| &f.0 == *s))
+        .map(|s| FieldError::new("seats", format!("{s} is not a seat of this show")))
+        .collect();
+    unknown.extend(
+        rows.iter()
+            .filter(|r| !found.iter().any(|f| &f.1 == *r))
+            .map(|r| FieldError::new("rows", format!("{r} is not a row of this show"))),
+    );
+    if !unknown.is_empty() {
+        return Err(ApiError::Validation(unknown));
+    }
+    let taken: Vec<&str> = found
+        .iter()
+        .filter(|f| matches!(f.2.as_str(), "held" | "booked"))
+        .map(|f| f.0.as_str())
+        .collect();
+    if !taken.is_empty() {
+        return Err(ApiError::Refused {
+            status: axum::http::StatusCode::CONFLICT,
+            code: "seats_taken",
+            message: format!("these seats are held or booked: {}", taken.join(", ")),
+            details: Some(serde_json::json!({ "seats": taken })),
+        });
+    }
+    let labels: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    let status = match body.status {
+        InventoryStatus::Available => "free",
+        InventoryStatus::Blocked => "blocked",
+        InventoryStatus::PlatformReserved => "platform_reserved",
+    };
+    sqlx::query(
+        "update show_seats set status = $3, updated_at = now()
+          where show_id = $1 and seat_label = any($2)",
+    )
+    .bind(show_id)
+    .bind(&labels)
+    .bind(status)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    get_seat_map(State(state), ApiPath(show_id)).await
 }

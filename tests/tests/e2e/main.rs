@@ -13,6 +13,7 @@ mod idempotency;
 mod movies;
 mod oidc;
 mod operator;
+mod reviews;
 mod role_matrix;
 mod shows;
 mod visibility;

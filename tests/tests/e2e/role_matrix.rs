@@ -81,6 +81,9 @@ const RULES: &[(&str, &str, &str)] = &[
     ("GET", "/shows/{show_id}/seats", "ACcBPpO"),
     ("GET", "/shows/{show_id}/seats/best", "ACcBPpO"),
     ("PUT", "/shows/{show_id}/inventory", "PO"),
+    ("POST", "/reviews", "C"),
+    ("GET", "/reviews", "ACcBPpO"),
+    ("DELETE", "/reviews/{review_id}", "CO"),
     ("POST", "/bookings", "ACcB"),
     ("GET", "/bookings", "CcBPpO"),
     ("GET", "/bookings/{booking_id}", "CPO"),
@@ -116,6 +119,7 @@ struct World {
     guest_booking_id: Uuid,
     saved_card: String,
     cards: Vec<String>,
+    review_id: String,
     seats: Vec<String>,
 }
 
@@ -186,6 +190,21 @@ async fn build_world(app: &TestApp, generation: usize) -> World {
     for _ in 0..2 {
         cards.push(stripe.card(CARD_OK).await.expect("card"));
     }
+    // The customer saw the movie: the booking is paid, and reviewed.
+    let paid = customer
+        .api
+        .pay(booking_id, &stripe.card(CARD_OK).await.expect("card"))
+        .await
+        .expect("pay");
+    assert_eq!(paid.status(), StatusCode::OK);
+    let review = customer
+        .api
+        .create(
+            "/reviews",
+            &json!({"movie_id": movie["movie_id"], "rating": 5, "text": "Loved it"}),
+        )
+        .await
+        .expect("review");
 
     // One account per caller for the sign-in routes (each email has its own rate limit).
     let mut refresh_tokens = Vec::new();
@@ -236,6 +255,7 @@ async fn build_world(app: &TestApp, generation: usize) -> World {
         guest_booking_id,
         saved_card,
         cards,
+        review_id: review["review_id"].as_str().expect("review id").to_owned(),
         seats: show.seats,
     }
 }
@@ -255,6 +275,7 @@ fn fill(path: &str, w: &World) -> String {
         .replace("{movie_id}", &w.movie_id.to_string())
         .replace("{show_id}", &w.show_id.to_string())
         .replace("{booking_id}", &booking.to_string())
+        .replace("{review_id}", &w.review_id)
         + if path.ends_with("/seats/best") {
             "?count=2"
         } else {
@@ -299,6 +320,7 @@ fn body(route: &str, i: usize, w: &World) -> Option<Value> {
                               "starts_at": starts, "language": "English"}]})
         }
         "PUT /shows/{show_id}" => json!({"format": "3D"}),
+        "POST /reviews" => json!({"movie_id": w.movie_id, "rating": 4, "text": "Good"}),
         "PUT /shows/{show_id}/inventory" => json!({"rows": ["D"], "status": "platform_reserved"}),
         "POST /bookings" => json!({"show_id": w.show_id, "seats": [w.seats[10 + i]],
             "contact": {"name": "Someone", "email": "someone@example.com"}}),

@@ -3,6 +3,7 @@
 mod discovery;
 pub mod json;
 mod movies;
+mod reviews;
 mod seat_map;
 mod shows;
 mod theaters;
@@ -38,6 +39,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(seat_map::get_seat_map))
         .routes(routes!(seat_map::best_seats))
         .routes(routes!(seat_map::update_inventory))
+        .routes(routes!(reviews::post_review, reviews::list_reviews))
+        .routes(routes!(reviews::delete_review))
 }
 
 /// Trims `value`; a field error if it is empty or longer than `max` characters.

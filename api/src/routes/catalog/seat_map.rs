@@ -196,12 +196,7 @@ pub async fn update_inventory(
     ApiPath(show_id): ApiPath<Uuid>,
     crate::error::ApiJson(body): crate::error::ApiJson<InventoryChange>,
 ) -> ApiResult<ApiJson<SeatMap>> {
-    let theater: Option<Uuid> =
-        sqlx::query_scalar("select theater_id from shows where show_id = $1")
-            .bind(show_id)
-            .fetch_optional(&state.db)
-            .await?;
-    let theater = theater.ok_or(ApiError::NotFound("show"))?;
+    let theater = super::shows::show_theater(&state.db, show_id).await?;
     crate::auth::access::manage_theater(&state.db, &user, theater).await?;
     let total = body.seats.len() + body.rows.len();
     if !(1..=5_000).contains(&total) {

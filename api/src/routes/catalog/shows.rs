@@ -234,7 +234,8 @@ async fn lock_seats(
     .await?)
 }
 
-async fn show_theater(db: &sqlx::PgPool, show_id: Uuid) -> ApiResult<Uuid> {
+/// The theater of a show; 404 if there is no such show.
+pub(super) async fn show_theater(db: &sqlx::PgPool, show_id: Uuid) -> ApiResult<Uuid> {
     let theater: Option<Uuid> =
         sqlx::query_scalar("select theater_id from shows where show_id = $1")
             .bind(show_id)

@@ -149,6 +149,11 @@ impl ApiClient {
         self.send(self.request(Method::GET, path)).await
     }
 
+    /// GETs `path` and reads the JSON body, whatever the status (callers that care check it).
+    pub async fn get_json(&self, path: &str) -> anyhow::Result<Value> {
+        Ok(self.get(path).await?.json().await?)
+    }
+
     /// DELETEs `path`.
     pub async fn delete(&self, path: &str) -> anyhow::Result<Response> {
         self.send(self.request(Method::DELETE, path)).await

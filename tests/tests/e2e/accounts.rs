@@ -135,13 +135,7 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
         .login("ravi@sapna.example", PASSWORD)
         .await
         .expect("login");
-    let me: Value = ravi
-        .get("/auth/me")
-        .await
-        .expect("me")
-        .json()
-        .await
-        .expect("json");
+    let me: Value = ravi.get_json("/auth/me").await.expect("json");
     assert_eq!(me["partner_id"], partner_id.as_str());
 
     // Pending: billing may be filled in, theaters not yet published.
@@ -204,10 +198,7 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
     let show = ravi.create_show_with(&app.admin, 1, 4).await.expect("show");
     let theater: Value = app
         .api
-        .get(&format!("/theaters/{}", show.theater_id))
-        .await
-        .expect("get")
-        .json()
+        .get_json(&format!("/theaters/{}", show.theater_id))
         .await
         .expect("json");
     assert_eq!(theater["partner_id"], partner_id.as_str());
@@ -239,10 +230,7 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
         .await
         .expect("staff");
     let list: Value = ravi
-        .get(&format!("/partners/{partner_id}/staff"))
-        .await
-        .expect("list")
-        .json()
+        .get_json(&format!("/partners/{partner_id}/staff"))
         .await
         .expect("json");
     assert_eq!(list.as_array().map(Vec::len), Some(2));
@@ -362,22 +350,9 @@ async fn brokers_are_made_by_operators_and_book_for_groups() {
     );
 
     // Limited to their own bookings.
-    let mine: Value = groups
-        .get("/bookings")
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let mine: Value = groups.get_json("/bookings").await.expect("json");
     assert_eq!(mine["bookings"].as_array().map(Vec::len), Some(1));
-    let theirs: Value = customer
-        .api
-        .get("/bookings")
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let theirs: Value = customer.api.get_json("/bookings").await.expect("json");
     assert_eq!(theirs["bookings"].as_array().map(Vec::len), Some(0));
     let booking_id = booking["booking_id"].as_str().expect("id");
     assert_eq!(
@@ -389,14 +364,7 @@ async fn brokers_are_made_by_operators_and_book_for_groups() {
             .status(),
         StatusCode::FORBIDDEN
     );
-    let all: Value = app
-        .admin
-        .get("/bookings")
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let all: Value = app.admin.get_json("/bookings").await.expect("json");
     assert_eq!(all["bookings"].as_array().map(Vec::len), Some(1));
     assert_eq!(
         app.admin
@@ -464,13 +432,7 @@ async fn saved_cards_live_at_the_gateway_and_pay_only_for_their_owner() {
     )
     .await;
     assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
-    let list: Value = meera
-        .get(&cards)
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let list: Value = meera.get_json(&cards).await.expect("json");
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     let customer_at_gateway: String =
         sqlx::query_scalar("select gateway_customer_id from accounts where account_id = $1")
@@ -507,13 +469,7 @@ async fn saved_cards_live_at_the_gateway_and_pay_only_for_their_owner() {
     );
     let at_gateway = app.stripe.payment_method(&pm).await.expect("pm");
     assert!(at_gateway["customer"].is_null(), "{at_gateway}");
-    let list: Value = meera
-        .get(&cards)
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let list: Value = meera.get_json(&cards).await.expect("json");
     assert_eq!(list, json!([]));
     assert_eq!(
         meera
@@ -675,13 +631,7 @@ async fn a_guest_reaches_their_booking_with_its_token_and_a_verified_customer_cl
         meera.pay(booking, &card).await.expect("pay").status(),
         StatusCode::OK
     );
-    let mine: Value = meera
-        .get("/bookings")
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let mine: Value = meera.get_json("/bookings").await.expect("json");
     assert_eq!(mine["bookings"][0]["booking_id"], booking.to_string());
 }
 
@@ -710,23 +660,9 @@ async fn partners_read_the_bookings_of_their_theaters_only() {
         other.api.get(&path).await.expect("get").status(),
         StatusCode::FORBIDDEN
     );
-    let listed: Value = partner
-        .api
-        .get("/bookings")
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Value = partner.api.get_json("/bookings").await.expect("json");
     assert_eq!(listed["bookings"].as_array().map(Vec::len), Some(1));
-    let none: Value = other
-        .api
-        .get("/bookings")
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let none: Value = other.api.get_json("/bookings").await.expect("json");
     assert_eq!(none["bookings"], json!([]));
     // They read, they do not cancel.
     assert_eq!(

@@ -54,10 +54,7 @@ async fn a_show_gets_one_priced_seat_per_seat_of_its_screen() {
     let sid = show["show_id"].as_str().expect("id");
     let map: Value = app
         .admin
-        .get(&format!("/shows/{sid}/seats"))
-        .await
-        .expect("map")
-        .json()
+        .get_json(&format!("/shows/{sid}/seats"))
         .await
         .expect("json");
     assert_eq!(map["available"], 10);
@@ -69,10 +66,7 @@ async fn a_show_gets_one_priced_seat_per_seat_of_its_screen() {
 
     let again: Value = app
         .admin
-        .get(&format!("/shows/{sid}"))
-        .await
-        .expect("get")
-        .json()
+        .get_json(&format!("/shows/{sid}"))
         .await
         .expect("json");
     assert_eq!(again["language"], "Marathi");
@@ -84,10 +78,7 @@ async fn overlapping_shows_on_one_screen_are_refused() {
     let fixture = app.create_show(1, 2).await.expect("show");
     let show: Value = app
         .admin
-        .get(&format!("/shows/{}", fixture.show_id))
-        .await
-        .expect("get")
-        .json()
+        .get_json(&format!("/shows/{}", fixture.show_id))
         .await
         .expect("json");
     let starts: chrono::DateTime<chrono::Utc> =

@@ -109,10 +109,7 @@ async fn movies_are_found_by_title_cast_genre_language_country_city_and_status()
     let show = app.create_show(1, 4).await.expect("show");
     let shown: Value = app
         .admin
-        .get(&format!("/shows/{}", show.show_id))
-        .await
-        .expect("show")
-        .json()
+        .get_json(&format!("/shows/{}", show.show_id))
         .await
         .expect("json");
     let jawan_id = jawan["movie_id"].as_str().expect("id");
@@ -136,21 +133,11 @@ async fn movies_are_found_by_title_cast_genre_language_country_city_and_status()
     assert!(shown["movie_id"].is_string());
 
     // Paging.
-    let page: Value = app
-        .api
-        .get("/movies?limit=2")
-        .await
-        .expect("page")
-        .json()
-        .await
-        .expect("json");
+    let page: Value = app.api.get_json("/movies?limit=2").await.expect("json");
     assert_eq!(page["movies"].as_array().map(Vec::len), Some(2));
     let rest: Value = app
         .api
-        .get(&format!("/movies?limit=2&offset={}", page["next_offset"]))
-        .await
-        .expect("page")
-        .json()
+        .get_json(&format!("/movies?limit=2&offset={}", page["next_offset"]))
         .await
         .expect("json");
     assert_eq!(
@@ -238,14 +225,7 @@ async fn operators_change_and_remove_movies_and_bad_input_changes_nothing() {
             "poster_url"
         ]
     );
-    let after: Value = app
-        .api
-        .get(&path)
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let after: Value = app.api.get_json(&path).await.expect("json");
     assert_eq!(after, changed);
 
     assert_eq!(
@@ -265,10 +245,7 @@ async fn operators_change_and_remove_movies_and_bad_input_changes_nothing() {
     let show = app.create_show(1, 2).await.expect("show");
     let shown: Value = app
         .api
-        .get(&format!("/shows/{}", show.show_id))
-        .await
-        .expect("show")
-        .json()
+        .get_json(&format!("/shows/{}", show.show_id))
         .await
         .expect("json");
     let resp = app

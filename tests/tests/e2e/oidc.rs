@@ -110,10 +110,7 @@ async fn provider_tokens_are_checked_against_its_jwks_and_map_to_customers() {
     let profile: Value = app
         .api
         .with_token(&token)
-        .get(&format!("/customers/{id}"))
-        .await
-        .expect("get")
-        .json()
+        .get_json(&format!("/customers/{id}"))
         .await
         .expect("json");
     assert_eq!(profile["email"], "kabir@example.com");

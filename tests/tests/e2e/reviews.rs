@@ -12,10 +12,7 @@ async fn customers_who_saw_it_review_once_and_ratings_aggregate() {
     let show = app.create_show(1, 6).await.expect("show");
     let shown: Value = app
         .api
-        .get(&format!("/shows/{}", show.show_id))
-        .await
-        .expect("get")
-        .json()
+        .get_json(&format!("/shows/{}", show.show_id))
         .await
         .expect("json");
     let movie_id = shown["movie_id"].as_str().expect("id").to_owned();
@@ -80,10 +77,7 @@ async fn customers_who_saw_it_review_once_and_ratings_aggregate() {
 
     let page: Value = app
         .api
-        .get(&format!("/reviews?movie={movie_id}"))
-        .await
-        .expect("get")
-        .json()
+        .get_json(&format!("/reviews?movie={movie_id}"))
         .await
         .expect("json");
     assert_eq!(page["review_count"], 2);
@@ -126,10 +120,7 @@ async fn customers_who_saw_it_review_once_and_ratings_aggregate() {
     );
     let page: Value = app
         .api
-        .get(&format!("/reviews?movie={movie_id}"))
-        .await
-        .expect("get")
-        .json()
+        .get_json(&format!("/reviews?movie={movie_id}"))
         .await
         .expect("json");
     assert_eq!(page["review_count"], 1);

@@ -159,10 +159,7 @@ async fn build_world(app: &TestApp, generation: usize) -> World {
         .expect("show");
     let movie: Value = app
         .api
-        .get(&format!("/shows/{}", show.show_id))
-        .await
-        .expect("show")
-        .json()
+        .get_json(&format!("/shows/{}", show.show_id))
         .await
         .expect("json");
     let booking_id = customer
@@ -337,14 +334,7 @@ fn allowed(rule: &str, who: char) -> bool {
 #[tokio::test]
 async fn every_route_allows_and_denies_each_role_as_the_table_says() {
     let app = TestApp::spawn().await;
-    let doc: Value = app
-        .api
-        .get("/openapi.json")
-        .await
-        .expect("openapi")
-        .json()
-        .await
-        .expect("json");
+    let doc: Value = app.api.get_json("/openapi.json").await.expect("json");
     let mut routes: Vec<String> = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for method in ["get", "post", "put", "delete", "patch"] {

@@ -18,10 +18,7 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
         .expect("show");
     let movie: Value = app
         .api
-        .get(&format!("/shows/{}", show.show_id))
-        .await
-        .expect("get")
-        .json()
+        .get_json(&format!("/shows/{}", show.show_id))
         .await
         .expect("json");
     let movie_id = movie["movie_id"].as_str().expect("id").to_owned();
@@ -136,10 +133,7 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
     assert_eq!(moved["prices"]["REGULAR"], 25000);
     let map: Value = app
         .api
-        .get(&format!("{first}/seats"))
-        .await
-        .expect("map")
-        .json()
+        .get_json(&format!("{first}/seats"))
         .await
         .expect("json");
     assert_eq!(map["rows"][0]["seats"][0]["price_minor"], 25000);
@@ -149,14 +143,7 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
         partner.api.delete(&first).await.expect("delete").status(),
         StatusCode::NO_CONTENT
     );
-    let gone: Value = app
-        .api
-        .get(&first)
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let gone: Value = app.api.get_json(&first).await.expect("json");
     assert_eq!(gone["status"], "cancelled");
     let show_id = id(&gone, "show_id").expect("id");
     assert_eq!(
@@ -205,23 +192,13 @@ async fn a_show_with_seats_held_or_booked_is_not_moved_or_removed() {
     assert_eq!(resp.status(), StatusCode::OK);
     let map: Value = app
         .api
-        .get(&format!("{path}/seats"))
-        .await
-        .expect("map")
-        .json()
+        .get_json(&format!("{path}/seats"))
         .await
         .expect("json");
     let seats = map["rows"][0]["seats"].as_array().expect("seats");
     assert_eq!(seats[0]["price_minor"], 20000, "A1 is held at its price");
     assert_eq!(seats[1]["price_minor"], 9900);
-    let unchanged: Value = app
-        .api
-        .get(&path)
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let unchanged: Value = app.api.get_json(&path).await.expect("json");
     assert_eq!(unchanged["status"], "scheduled");
     assert_eq!(unchanged["language"], "English");
 }

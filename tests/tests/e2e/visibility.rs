@@ -157,14 +157,7 @@ async fn booking_histories_replay_against_the_current_workflow_code() {
 #[tokio::test]
 async fn the_openapi_document_and_swagger_ui_are_served() {
     let app = TestApp::spawn().await;
-    let doc: Value = app
-        .api
-        .get("/openapi.json")
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let doc: Value = app.api.get_json("/openapi.json").await.expect("json");
     assert!(
         doc["openapi"]
             .as_str()

@@ -147,6 +147,16 @@ impl SeatSelection {
     }
 }
 
+/// Splits a seat label into its row letters and seat number (`"AB12"` → `("AB", 12)`); a
+/// label without a number gives 0.
+pub fn split_label(label: &str) -> (&str, u16) {
+    let digits = label
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(label.len());
+    let (row, number) = label.split_at(digits);
+    (row, number.parse().unwrap_or(0))
+}
+
 /// A row label: one to three upper-case letters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RowLabel(pub String);
@@ -176,6 +186,9 @@ pub struct LayoutRow {
     /// Seat numbers followed by an aisle (drawn as a gap in the seat map).
     #[serde(default)]
     pub gaps_after: Vec<u16>,
+    /// Seat numbers with wheelchair space (or otherwise step-free), marked on the seat map.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accessible: Vec<u16>,
 }
 
 /// A screen's seat layout: categories with prices and rows of seats.
@@ -203,6 +216,8 @@ pub struct LayoutSeat {
     pub row_index: u16,
     /// Column index in the drawn map, counting aisles as one column each.
     pub column: u16,
+    /// Wheelchair space or step-free.
+    pub accessible: bool,
 }
 
 fn valid_code(code: &str) -> bool {
@@ -284,6 +299,15 @@ impl SeatLayout {
                     "distinct seat numbers between 1 and the row's last seat minus one",
                 ));
             }
+            let accessible: BTreeSet<u16> = row.accessible.iter().copied().collect();
+            if accessible.len() != row.accessible.len()
+                || accessible.iter().any(|a| *a == 0 || *a > row.seats)
+            {
+                errors.push(FieldError::new(
+                    format!("{at}.accessible"),
+                    "distinct seat numbers of this row",
+                ));
+            }
             let rl = RowLabel(row.label.clone());
             let mut column = 0u16;
             for n in 1..=row.seats {
@@ -294,6 +318,7 @@ impl SeatLayout {
                     category: row.category.clone(),
                     row_index: u16::try_from(r).unwrap_or(u16::MAX),
                     column,
+                    accessible: accessible.contains(&n),
                 });
                 column += if gaps.contains(&n) { 2 } else { 1 };
             }
@@ -329,12 +354,14 @@ mod tests {
                     category: "REGULAR".into(),
                     seats: 4,
                     gaps_after: vec![2],
+                    accessible: vec![1],
                 },
                 LayoutRow {
                     label: "B".into(),
                     category: "REGULAR".into(),
                     seats: 3,
                     gaps_after: vec![],
+                    accessible: vec![],
                 },
             ],
         }
@@ -361,6 +388,13 @@ mod tests {
     }
 
     #[test]
+    fn a_label_splits_into_row_and_number() {
+        assert_eq!(split_label("AB12"), ("AB", 12));
+        assert_eq!(split_label("H1"), ("H", 1));
+        assert_eq!(split_label("Z"), ("Z", 0));
+    }
+
+    #[test]
     fn a_selection_is_sorted_for_a_stable_lock_order() {
         let s = SeatSelection::parse(&["B2", "A10", "A2"]).expect("valid");
         assert_eq!(s.to_strings(), vec!["A10", "A2", "B2"]);
@@ -374,6 +408,25 @@ mod tests {
         assert_eq!(a3.column, 3, "aisle after A2 shifts A3 one column right");
         assert_eq!(seats[4].label.as_str(), "B1");
         assert_eq!(seats[4].row_index, 1);
+        let accessible: Vec<_> = seats
+            .iter()
+            .filter(|s| s.accessible)
+            .map(|s| s.label.as_str())
+            .collect();
+        assert_eq!(accessible, vec!["A1"]);
+    }
+
+    #[test]
+    fn accessible_seats_are_seats_of_their_row() {
+        let mut l = layout();
+        l.rows[1].accessible = vec![4];
+        l.rows[0].accessible = vec![1, 1];
+        let errors = l.expand().expect_err("invalid");
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec!["layout.rows[0].accessible", "layout.rows[1].accessible"]
+        );
     }
 
     #[test]

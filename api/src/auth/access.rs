@@ -53,11 +53,12 @@ pub async fn require_active_partner(db: &PgPool, partner_id: Uuid) -> ApiResult<
 /// Checks that `user` may change the theater (its partner's staff while active, or an
 /// operator); 404 if there is no such theater.
 pub async fn manage_theater(db: &PgPool, user: &AuthUser, theater_id: Uuid) -> ApiResult<()> {
-    let owner: Option<Option<Uuid>> =
-        sqlx::query_scalar("select partner_id from theaters where theater_id = $1")
-            .bind(theater_id)
-            .fetch_optional(db)
-            .await?;
+    let owner: Option<Option<Uuid>> = sqlx::query_scalar(
+        "select partner_id from theaters where theater_id = $1 and closed_at is null",
+    )
+    .bind(theater_id)
+    .fetch_optional(db)
+    .await?;
     let owner = owner.ok_or(ApiError::NotFound("theater"))?;
     if user.is_operator() {
         return Ok(());
@@ -74,11 +75,12 @@ pub async fn manage_theater(db: &PgPool, user: &AuthUser, theater_id: Uuid) -> A
 
 /// Checks that `user` may change the screen's theater; returns the theater.
 pub async fn manage_screen(db: &PgPool, user: &AuthUser, screen_id: Uuid) -> ApiResult<Uuid> {
-    let theater: Option<Uuid> =
-        sqlx::query_scalar("select theater_id from screens where screen_id = $1")
-            .bind(screen_id)
-            .fetch_optional(db)
-            .await?;
+    let theater: Option<Uuid> = sqlx::query_scalar(
+        "select theater_id from screens where screen_id = $1 and retired_at is null",
+    )
+    .bind(screen_id)
+    .fetch_optional(db)
+    .await?;
     let theater = theater.ok_or(ApiError::NotFound("screen"))?;
     manage_theater(db, user, theater).await?;
     Ok(theater)

@@ -16,4 +16,5 @@ mod operator;
 mod reviews;
 mod role_matrix;
 mod shows;
+mod venues;
 mod visibility;

@@ -83,6 +83,26 @@ async fn customers_who_saw_it_review_once_and_ratings_aggregate() {
     assert_eq!(page["review_count"], 2);
     assert_eq!(page["average_rating"], 3.5);
     assert_eq!(page["reviews"][0]["rating"], 2, "newest first");
+    // The movie and the theater carry their aggregates.
+    let movie: Value = app
+        .api
+        .get_json(&format!("/movies/{movie_id}"))
+        .await
+        .expect("json");
+    assert_eq!(
+        (
+            movie["rating_count"].clone(),
+            movie["rating_average"].clone()
+        ),
+        (json!(2), json!(3.5))
+    );
+    let theater: Value = app
+        .api
+        .get_json(&format!("/theaters/{}", show.theater_id))
+        .await
+        .expect("json");
+    assert_eq!(theater["rating_count"], 1);
+    assert_eq!(theater["rating_average"], 4.0);
 
     // Bad input changes nothing.
     for bad in [
@@ -125,6 +145,13 @@ async fn customers_who_saw_it_review_once_and_ratings_aggregate() {
         .expect("json");
     assert_eq!(page["review_count"], 1);
     assert_eq!(page["average_rating"], 2.0);
+    let movie: Value = app
+        .api
+        .get_json(&format!("/movies/{movie_id}"))
+        .await
+        .expect("json");
+    assert_eq!(movie["rating_count"], 1, "a removed review stops counting");
+    assert_eq!(movie["rating_average"], 2.0);
     // Removed, Asha may review again.
     assert_eq!(
         asha.api

@@ -64,7 +64,12 @@ const RULES: &[(&str, &str, &str)] = &[
     ("POST", "/theaters", "PpO"),
     ("GET", "/theaters", "ACcBPpO"),
     ("GET", "/theaters/{theater_id}", "ACcBPpO"),
+    ("PUT", "/theaters/{theater_id}", "PO"),
+    ("DELETE", "/theaters/{theater_id}", "PO"),
     ("POST", "/theaters/{theater_id}/screens", "PO"),
+    ("GET", "/theaters/{theater_id}/screens", "ACcBPpO"),
+    ("PUT", "/theaters/{theater_id}/screens/{screen_id}", "PO"),
+    ("DELETE", "/theaters/{theater_id}/screens/{screen_id}", "PO"),
     ("GET", "/screens/{screen_id}", "ACcBPpO"),
     ("POST", "/movies", "O"),
     ("GET", "/movies", "ACcBPpO"),
@@ -300,7 +305,11 @@ fn body(route: &str, i: usize, w: &World) -> Option<Value> {
         }
         "PUT /partners/{partner_id}" => json!({"billing": {"settlement_period": "monthly"}}),
         "POST /theaters" => json!({"name": "New Theater", "city": "Pune"}),
-        "POST /theaters/{theater_id}/screens" => json!({"name": format!("Screen {i}"),
+        "PUT /theaters/{theater_id}" => {
+            json!({"name": format!("Renamed {i}"), "city": "Bengaluru"})
+        }
+        "POST /theaters/{theater_id}/screens"
+        | "PUT /theaters/{theater_id}/screens/{screen_id}" => json!({"name": format!("Screen {i}"),
             "layout": {"categories": [{"code": "R", "name": "Regular", "price_minor": 10000}],
                        "rows": [{"label": "A", "category": "R", "seats": 4}]}}),
         "POST /movies" | "PUT /movies/{movie_id}" => {

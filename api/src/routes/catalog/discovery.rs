@@ -1,7 +1,7 @@
 //! The read side customers hit hardest: theaters near them, shows by city and date, and a
 //! movie's showtimes in a city on a date, grouped by theater.
 
-use super::json::Theater;
+use super::json::{THEATER_COLUMNS, Theater};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -121,23 +121,24 @@ pub async fn search_theaters(
     let (lat, lng) = near.unwrap_or_default();
     let dlat = radius / 111.045;
     let dlng = radius / (111.045 * lat.to_radians().cos().max(0.01));
-    let theaters: Vec<TheaterListing> = sqlx::query_as(
+    let theaters: Vec<TheaterListing> = sqlx::query_as(&format!(
         "select * from (
-           select theater_id, name, city, address, pincode, latitude, longitude, partner_id,
+           select {THEATER_COLUMNS},
                   case when $3 then 6371.0 * 2 * asin(sqrt(
                       power(sin(radians(latitude - $4) / 2), 2) +
                       cos(radians($4)) * cos(radians(latitude)) *
                       power(sin(radians(longitude - $5) / 2), 2))) end as distance_km
              from theaters
-            where ($1::text is null or lower(city) = $1)
+            where closed_at is null
+              and ($1::text is null or lower(city) = $1)
               and ($2::text is null or pincode = $2)
               and (not $3 or (latitude between $4 - $7 and $4 + $7
                               and longitude between $5 - $8 and $5 + $8))
          ) t
          where not $3 or distance_km <= $6
          order by distance_km nulls last, name, theater_id
-         limit $9 offset $10",
-    )
+         limit $9 offset $10"
+    ))
     .bind(city)
     .bind(pincode)
     .bind(near.is_some())

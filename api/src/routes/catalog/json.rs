@@ -25,8 +25,12 @@ pub struct NewTheater {
     /// Longitude in degrees.
     pub longitude: Option<f64>,
     /// The partner that runs it: implied for partner staff; operators may name one, or leave
-    /// it out for a venue the platform runs itself.
+    /// it out for a venue the platform runs itself. On `PUT`, left out keeps the current one;
+    /// only an operator may move a theater to another partner.
     pub partner_id: Option<Uuid>,
+    /// IANA time zone of the theater, e.g. `Asia/Kolkata` (the default): the dates customers
+    /// search by are its local dates.
+    pub timezone: Option<String>,
 }
 
 /// A theater.
@@ -48,7 +52,19 @@ pub struct Theater {
     pub longitude: Option<f64>,
     /// The partner that runs it (none: run by the platform).
     pub partner_id: Option<Uuid>,
+    /// IANA time zone.
+    pub timezone: String,
+    /// Average review rating, 1-5 (none until reviewed).
+    pub rating_average: Option<f64>,
+    /// Number of reviews.
+    pub rating_count: i32,
 }
+
+/// The columns of a [`Theater`], in every query that returns one.
+pub(crate) const THEATER_COLUMNS: &str = "theater_id, name, city, address, pincode, latitude,
+    longitude, partner_id, timezone, rating_count,
+    case when rating_count > 0 then round(rating_sum::numeric / rating_count, 2)::float8 end
+        as rating_average";
 
 /// A new screen with its seat layout.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -151,6 +167,10 @@ pub struct Movie {
     pub poster_url: Option<String>,
     /// Trailer URL.
     pub trailer_url: Option<String>,
+    /// Average review rating, 1-5 (none until reviewed).
+    pub rating_average: Option<f64>,
+    /// Number of reviews.
+    pub rating_count: i32,
 }
 
 /// One page of movies.
@@ -263,6 +283,8 @@ pub struct SeatMapSeat {
     pub price_minor: i64,
     /// `available`, `held`, `booked`, `blocked` or `platform_reserved`.
     pub status: String,
+    /// Wheelchair space or step-free.
+    pub accessible: bool,
 }
 
 /// A row of the seat map.

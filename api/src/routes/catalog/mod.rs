@@ -19,8 +19,13 @@ pub fn router() -> OpenApiRouter<AppState> {
             theaters::create_theater,
             discovery::search_theaters
         ))
-        .routes(routes!(theaters::get_theater))
-        .routes(routes!(theaters::create_screen))
+        .routes(routes!(
+            theaters::get_theater,
+            theaters::update_theater,
+            theaters::delete_theater
+        ))
+        .routes(routes!(theaters::create_screen, theaters::list_screens))
+        .routes(routes!(theaters::update_screen, theaters::delete_screen))
         .routes(routes!(theaters::get_screen))
         .routes(routes!(movies::create_movie, movies::search_movies))
         .routes(routes!(

@@ -149,6 +149,7 @@ pub async fn post_review(
         )));
     }
     let review_id = Uuid::new_v4();
+    let mut tx = state.db.begin().await?;
     let inserted = sqlx::query(
         "insert into reviews (review_id, subject_type, subject_id, account_id, rating, body, verified)
          values ($1, $2, $3, $4, $5, $6, true)",
@@ -159,7 +160,7 @@ pub async fn post_review(
     .bind(user.account_id)
     .bind(body.rating)
     .bind(&text)
-    .execute(&state.db)
+    .execute(&mut *tx)
     .await;
     if let Err(sqlx::Error::Database(e)) = &inserted
         && e.constraint() == Some("reviews_one_per_customer")
@@ -170,6 +171,8 @@ pub async fn post_review(
         ));
     }
     inserted?;
+    adjust_rating(&mut tx, kind, id, 1, body.rating).await?;
+    tx.commit().await?;
     let review: Review = sqlx::query_as(&format!(
         "select {REVIEW_COLUMNS} from reviews r join accounts a using (account_id)
           where r.review_id = $1"
@@ -244,10 +247,43 @@ pub async fn delete_review(
     if !user.may_act_for(author) {
         return Err(forbidden("only its author or an operator removes a review"));
     }
-    sqlx::query("update reviews set removed_at = now(), removed_by = $2 where review_id = $1")
-        .bind(review_id)
-        .bind(user.account_id)
-        .execute(&state.db)
-        .await?;
+    let mut tx = state.db.begin().await?;
+    // Conditional: of two removals at once, one counts.
+    let removed: Option<(String, Uuid, i32)> = sqlx::query_as(
+        "update reviews set removed_at = now(), removed_by = $2
+          where review_id = $1 and removed_at is null
+         returning subject_type, subject_id, rating",
+    )
+    .bind(review_id)
+    .bind(user.account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (kind, subject, rating) = removed.ok_or(ApiError::NotFound("review"))?;
+    adjust_rating(&mut tx, &kind, subject, -1, -rating).await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Keeps the movie's or theater's rating aggregate in step with its reviews (a row lock, so
+/// concurrent reviews add up).
+async fn adjust_rating(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    kind: &str,
+    subject: Uuid,
+    count: i32,
+    sum: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(if kind == "movie" {
+        "update movies set rating_count = rating_count + $2, rating_sum = rating_sum + $3
+          where movie_id = $1"
+    } else {
+        "update theaters set rating_count = rating_count + $2, rating_sum = rating_sum + $3
+          where theater_id = $1"
+    })
+    .bind(subject)
+    .bind(count)
+    .bind(i64::from(sum))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use mtbp_domain::seats::FieldError;
 use uuid::Uuid;
 
-type SeatRow = (String, String, i32, i32, String, i64, String);
+type SeatRow = (String, i32, String, i64, String, bool);
 
 /// The seat map of a show. A hold whose time ran out shows as `available`: it is, for the next
 /// customer, even before the old booking's timer releases it.
@@ -25,35 +25,35 @@ pub async fn get_seat_map(
             .await?;
     let currency = currency.ok_or(ApiError::NotFound("show"))?;
     let seats: Vec<SeatRow> = sqlx::query_as(
-        "select ss.seat_label, sc.row_label, sc.seat_number, sc.col_index, ss.category_code,
-                ss.price_minor,
-                case when ss.status = 'free' then 'available'
-                     when ss.status = 'held' and ss.held_until < now() then 'available'
-                     else ss.status end
-           from show_seats ss
-           join shows s on s.show_id = ss.show_id
-           join screen_seats sc on sc.screen_id = s.screen_id and sc.seat_label = ss.seat_label
-          where ss.show_id = $1
-          order by sc.row_index, sc.col_index",
+        "select seat_label, col_index, category_code, price_minor,
+                case when status = 'free' then 'available'
+                     when status = 'held' and held_until < now() then 'available'
+                     else status end,
+                accessible
+           from show_seats
+          where show_id = $1
+          order by row_index, col_index",
     )
     .bind(show_id)
     .fetch_all(&state.db)
     .await?;
-    let available = seats.iter().filter(|s| s.6 == "available").count();
+    let available = seats.iter().filter(|s| s.4 == "available").count();
     let mut rows: Vec<SeatMapRow> = Vec::new();
-    for (label, row, number, column, category, price_minor, status) in seats {
+    for (label, column, category, price_minor, status, accessible) in seats {
+        let (row, number) = mtbp_domain::seats::split_label(&label);
         let seat = SeatMapSeat {
-            label,
-            number,
+            number: i32::from(number),
+            label: label.clone(),
             column,
             category,
             price_minor,
             status,
+            accessible,
         };
         match rows.last_mut() {
             Some(r) if r.label == row => r.seats.push(seat),
             _ => rows.push(SeatMapRow {
-                label: row,
+                label: row.to_owned(),
                 seats: vec![seat],
             }),
         }
@@ -113,13 +113,11 @@ pub async fn best_seats(
             .await?;
     let currency = currency.ok_or(ApiError::NotFound("show"))?;
     let rows: Vec<(String, i32, i32, bool, i64)> = sqlx::query_as(
-        "select ss.seat_label, sc.row_index, sc.col_index,
-                ss.status = 'free' or (ss.status = 'held' and ss.held_until < now()),
-                ss.price_minor
-           from show_seats ss
-           join shows s on s.show_id = ss.show_id
-           join screen_seats sc on sc.screen_id = s.screen_id and sc.seat_label = ss.seat_label
-          where ss.show_id = $1 and ($2::text is null or ss.category_code = upper($2))",
+        "select seat_label, row_index, col_index,
+                status = 'free' or (status = 'held' and held_until < now()),
+                price_minor
+           from show_seats
+          where show_id = $1 and ($2::text is null or category_code = upper($2))",
     )
     .bind(show_id)
     .bind(q.category.as_deref().map(str::trim))
@@ -207,13 +205,12 @@ pub async fn update_inventory(
     let mut tx = state.db.begin().await?;
     // The named seats, locked so no hold lands between the check and the change.
     let found: Vec<(String, String, String)> = sqlx::query_as(
-        "select ss.seat_label, sc.row_label, ss.status
-           from show_seats ss
-           join shows s on s.show_id = ss.show_id
-           join screen_seats sc on sc.screen_id = s.screen_id and sc.seat_label = ss.seat_label
-          where ss.show_id = $1 and (ss.seat_label = any($2) or sc.row_label = any($3))
-          order by ss.seat_label
-            for update of ss",
+        "select seat_label, substring(seat_label from '^[A-Z]+'), status
+           from show_seats
+          where show_id = $1
+            and (seat_label = any($2) or substring(seat_label from '^[A-Z]+') = any($3))
+          order by seat_label
+            for update",
     )
     .bind(show_id)
     .bind(&seats)

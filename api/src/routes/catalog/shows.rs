@@ -123,7 +123,10 @@ async fn schedule(
             .fetch_optional(&mut **tx)
             .await?;
     let screen: Option<Uuid> =
-        sqlx::query_scalar("select theater_id from screens where screen_id = $1")
+        // Shared lock: the screen's layout cannot change, nor the screen retire, under the show.
+        sqlx::query_scalar(
+            "select theater_id from screens where screen_id = $1 and retired_at is null for share",
+        )
             .bind(body.screen_id)
             .fetch_optional(&mut **tx)
             .await?;
@@ -431,8 +434,10 @@ async fn create_inventory(
              insert into show_prices (show_id, category_code, price_minor)
              select $1, * from unnest($3::text[], $4::bigint[])
           returning category_code, price_minor)
-         insert into show_seats (show_id, seat_label, category_code, price_minor)
-         select $1, ss.seat_label, ss.category_code, p.price_minor
+         insert into show_seats (show_id, seat_label, category_code, price_minor, row_index,
+                                 col_index, accessible)
+         select $1, ss.seat_label, ss.category_code, p.price_minor, ss.row_index, ss.col_index,
+                ss.accessible
            from screen_seats ss join p on p.category_code = ss.category_code
           where ss.screen_id = $2",
     )

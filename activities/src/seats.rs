@@ -30,6 +30,9 @@ pub struct HoldRequest {
     pub contact: Contact,
     /// The signed-in customer, if any.
     pub customer_id: Option<Uuid>,
+    /// Whether seats set aside for the platform may be taken (a broker's booking).
+    #[serde(default)]
+    pub platform_seats: bool,
 }
 
 /// A held seat with its price.
@@ -210,7 +213,8 @@ impl SeatActivities {
         let released: i64 = sqlx::query_scalar(
             "with rel as (
                  update show_seats
-                    set status = 'free', booking_id = null, held_until = null, updated_at = now()
+                    set status = case when platform then 'platform_reserved' else 'free' end,
+                        booking_id = null, held_until = null, updated_at = now()
                   where booking_id = $1 and status = 'held'
               returning 1),
              upd as (
@@ -240,13 +244,15 @@ async fn hold(db: &PgPool, req: &HoldRequest) -> Result<HoldOutcome, sqlx::Error
            from shows s
           where ss.show_id = $2 and ss.seat_label = any($3)
             and s.show_id = ss.show_id and s.status = 'scheduled' and s.starts_at > now()
-            and (ss.status = 'free' or (ss.status = 'held' and ss.held_until < now()))
+            and (ss.status = 'free' or (ss.status = 'platform_reserved' and $5)
+                 or (ss.status = 'held' and ss.held_until < now() and (not ss.platform or $5)))
       returning ss.seat_label, ss.category_code, ss.price_minor, ss.held_until, s.currency",
     )
     .bind(req.booking_id.as_uuid())
     .bind(req.show_id.as_uuid())
     .bind(&req.seats)
     .bind(f64::from(req.hold_seconds))
+    .bind(req.platform_seats)
     .fetch_all(&mut *tx)
     .await?;
 
@@ -347,10 +353,12 @@ async fn explain_failed_hold(db: &PgPool, req: &HoldRequest) -> Result<HoldOutco
     let available: Vec<String> = sqlx::query_scalar(
         "select seat_label from show_seats
           where show_id = $1 and seat_label = any($2)
-            and (status = 'free' or (status = 'held' and held_until < now()))",
+            and (status = 'free' or (status = 'platform_reserved' and $3)
+                 or (status = 'held' and held_until < now() and (not platform or $3)))",
     )
     .bind(req.show_id.as_uuid())
     .bind(&req.seats)
+    .bind(req.platform_seats)
     .fetch_all(db)
     .await?;
     let seats = req

@@ -292,10 +292,50 @@ async fn partners_block_seats_and_set_rows_aside_and_nothing_held_or_booked_chan
             "available"
         ]
     );
-    // Not for sale.
+    // Not for sale to customers or guests: a 409 naming the seat.
+    let customer = app.customer("walk-in@example.com").await.expect("customer");
+    for client in [&app.api, &customer.api] {
+        let resp = client
+            .hold(show.show_id, &["C2"], None)
+            .await
+            .expect("hold");
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
+        let err: Value = resp.json().await.expect("json");
+        assert_eq!(err["error"]["details"]["seats"], json!(["C2"]), "{err}");
+    }
+    // The platform sells them through its brokers; released, they go back to the platform.
+    let broker = app.broker("agency@example.com").await.expect("broker");
+    let booked = broker
+        .api
+        .hold_ok(show.show_id, &["C2", "C3"])
+        .await
+        .expect("a broker holds platform seats");
     assert_eq!(
         app.api
-            .hold(show.show_id, &["C2"], None)
+            .seat_statuses(show.show_id, &["C2"])
+            .await
+            .expect("map"),
+        ["held"]
+    );
+    assert_eq!(
+        broker
+            .api
+            .post(&format!("/bookings/{booked}/cancel"), &json!({}))
+            .await
+            .expect("cancel")
+            .status(),
+        StatusCode::OK
+    );
+    let statuses = app
+        .api
+        .seat_statuses(show.show_id, &["C2", "C3"])
+        .await
+        .expect("map");
+    assert_eq!(statuses, ["platform_reserved", "platform_reserved"]);
+    assert_eq!(
+        customer
+            .api
+            .hold(show.show_id, &["C3"], None)
             .await
             .expect("hold")
             .status(),

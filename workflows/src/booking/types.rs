@@ -23,6 +23,9 @@ pub struct BookingInput {
     pub customer_id: Option<Uuid>,
     /// How long the hold lasts before payment.
     pub hold_seconds: u32,
+    /// Whether the booker may take seats set aside for the platform (brokers).
+    #[serde(default)]
+    pub platform_seats: bool,
     /// How long seats stay held while the gateway answers a payment.
     pub payment_window_seconds: u32,
     /// Seconds one `extend_hold` adds.

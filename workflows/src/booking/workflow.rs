@@ -96,6 +96,7 @@ impl BookingWorkflow {
             hold_seconds: input.hold_seconds,
             contact: input.contact.clone(),
             customer_id: input.customer_id,
+            platform_seats: input.platform_seats,
         };
         let outcome = ctx
             .execute_local_activity(SeatActivities::hold_seats, request, options::db_step())

@@ -92,6 +92,7 @@ pub async fn create_booking(
         seats: seats.to_strings(),
         contact,
         customer_id,
+        platform_seats: matches!(user.map(|u| u.role), Some(Role::Broker)),
         hold_seconds: state.config.hold_seconds,
         payment_window_seconds: state.config.payment_window_seconds,
         hold_extension_seconds: state.config.hold_extension_seconds,

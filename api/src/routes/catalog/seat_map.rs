@@ -9,6 +9,18 @@ use uuid::Uuid;
 
 type SeatRow = (String, i32, String, i64, String, bool);
 
+/// A show's seats in map order with what a customer sees of their status: $1 the show.
+pub const SEAT_MAP: &str = "
+    select seat_label, col_index, category_code, price_minor,
+           case when status = 'free' then 'available'
+                when status = 'held' and held_until < now() then
+                    case when platform then 'platform_reserved' else 'available' end
+                else status end,
+           accessible
+      from show_seats
+     where show_id = $1
+     order by row_index, col_index";
+
 /// The seat map of a show. A hold whose time ran out shows as `available`: it is, for the next
 /// customer, even before the old booking's timer releases it.
 #[utoipa::path(get, path = "/shows/{show_id}/seats", tag = "catalog",
@@ -24,19 +36,10 @@ pub async fn get_seat_map(
             .fetch_optional(&state.db)
             .await?;
     let currency = currency.ok_or(ApiError::NotFound("show"))?;
-    let seats: Vec<SeatRow> = sqlx::query_as(
-        "select seat_label, col_index, category_code, price_minor,
-                case when status = 'free' then 'available'
-                     when status = 'held' and held_until < now() then 'available'
-                     else status end,
-                accessible
-           from show_seats
-          where show_id = $1
-          order by row_index, col_index",
-    )
-    .bind(show_id)
-    .fetch_all(&state.db)
-    .await?;
+    let seats: Vec<SeatRow> = sqlx::query_as(SEAT_MAP)
+        .bind(show_id)
+        .fetch_all(&state.db)
+        .await?;
     let available = seats.iter().filter(|s| s.4 == "available").count();
     let mut rows: Vec<SeatMapRow> = Vec::new();
     for (label, column, category, price_minor, status, accessible) in seats {
@@ -114,7 +117,7 @@ pub async fn best_seats(
     let currency = currency.ok_or(ApiError::NotFound("show"))?;
     let rows: Vec<(String, i32, i32, bool, i64)> = sqlx::query_as(
         "select seat_label, row_index, col_index,
-                status = 'free' or (status = 'held' and held_until < now()),
+                status = 'free' or (status = 'held' and held_until < now() and not platform),
                 price_minor
            from show_seats
           where show_id = $1 and ($2::text is null or category_code = upper($2))",
@@ -250,7 +253,7 @@ pub async fn update_inventory(
         InventoryStatus::PlatformReserved => "platform_reserved",
     };
     sqlx::query(
-        "update show_seats set status = $3, updated_at = now()
+        "update show_seats set status = $3, platform = $3 = 'platform_reserved', updated_at = now()
           where show_id = $1 and seat_label = any($2)",
     )
     .bind(show_id)

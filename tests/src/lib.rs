@@ -4,6 +4,7 @@
 
 pub mod api_client;
 pub mod app;
+pub mod catalog;
 pub mod stripe;
 
 pub use api_client::{ApiClient, ShowFixture};

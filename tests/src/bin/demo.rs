@@ -1,8 +1,8 @@
 //! `mtbp-demo`: with the platform up, walks through a booking over the REST API, printing each
-//! step and the booking's Temporal UI link. `mtbp-demo seed` loads a small demo catalog.
+//! step and the booking's Temporal UI link. `mtbp-demo seed` loads the demo catalog.
 
 use anyhow::Context;
-use chrono::{Duration, Timelike, Utc};
+use mtbp_tests::catalog::CatalogSpec;
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{ApiClient, StripeClient, api_client::id};
 use serde_json::{Value, json};
@@ -89,66 +89,18 @@ async fn book(operator: &ApiClient, api: &ApiClient, ui: &str) -> anyhow::Result
     Ok(())
 }
 
-/// A small catalog: two cities, three theaters with two screens each, four movies, and shows
-/// over the next three days.
+/// The demo catalog (see `mtbp_tests::catalog`): eight cities, 48 theaters, a week of shows.
 async fn seed(api: &ApiClient) -> anyhow::Result<()> {
-    let movies = [
-        ("Dune: Part Three", 165, "English", "Sci-Fi"),
-        ("Kalki 2898 AD: Part 2", 175, "Telugu", "Action"),
-        ("The Quiet Monsoon", 118, "Hindi", "Drama"),
-        ("Paper Boats", 96, "Tamil", "Family"),
-    ];
-    let mut movie_ids = Vec::new();
-    for (title, minutes, language, genre) in movies {
-        let m = api
-            .create("/movies", &json!({"title": title, "duration_minutes": minutes,
-                                       "languages": [language], "genres": [genre], "certification": "UA"}))
-            .await?;
-        movie_ids.push((id(&m, "movie_id")?, language));
-    }
-    let theaters = [
-        ("PVR Forum Mall", "Bengaluru", "560095", 12.9346, 77.6113),
-        ("INOX Garuda", "Bengaluru", "560025", 12.9702, 77.6096),
-        ("Cinepolis Viviana", "Mumbai", "400601", 19.2087, 72.9716),
-    ];
-    let today = Utc::now().date_naive();
-    let mut shows = 0;
-    for (t, (name, city, pin, lat, lng)) in theaters.into_iter().enumerate() {
-        let theater = api
-            .create(
-                "/theaters",
-                &json!({"name": name, "city": city, "pincode": pin,
-                                         "latitude": lat, "longitude": lng}),
-            )
-            .await?;
-        let tid = id(&theater, "theater_id")?;
-        for s in 0..2 {
-            let screen = api
-                .create(&format!("/theaters/{tid}/screens"), &json!({"name": format!("Audi {}", s + 1), "layout": {
-                    "categories": [
-                        {"code": "REGULAR", "name": "Regular", "price_minor": 18000},
-                        {"code": "PREMIUM", "name": "Premium", "price_minor": 32000},
-                        {"code": "RECLINER", "name": "Recliner", "price_minor": 65000}],
-                    "rows": (0..12).map(|r| json!({
-                        "label": mtbp_tests::api_client::row_label(r),
-                        "category": if r < 7 { "REGULAR" } else if r < 11 { "PREMIUM" } else { "RECLINER" },
-                        "seats": if r < 11 { 16 } else { 8 },
-                        "gaps_after": if r < 11 { vec![4, 12] } else { vec![4] }})).collect::<Vec<_>>()}}))
-                .await?;
-            let sid = id(&screen, "screen_id")?;
-            for day in 1..=3 {
-                for (slot, hour) in [9, 13, 17, 21].into_iter().enumerate() {
-                    let (movie_id, language) = movie_ids[(t + s + slot) % movie_ids.len()];
-                    let starts = today.and_hms_opt(hour, 30, 0).context("time")?.and_utc()
-                        + Duration::days(day);
-                    api.create("/shows", &json!({"movie_id": movie_id, "screen_id": sid,
-                                                 "starts_at": starts.with_nanosecond(0), "language": language}))
-                        .await?;
-                    shows += 1;
-                }
-            }
-        }
-    }
-    println!("seeded 4 movies, 3 theaters, 6 screens and {shows} shows");
+    let started = std::time::Instant::now();
+    let report = mtbp_tests::catalog::seed(api, &CatalogSpec::demo()).await?;
+    println!(
+        "seeded {} movies, {} theaters, {} screens ({} seats) and {} shows in {:.0?}",
+        report.movies,
+        report.theaters,
+        report.screens,
+        report.seats,
+        report.shows,
+        started.elapsed()
+    );
     Ok(())
 }

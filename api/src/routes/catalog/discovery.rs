@@ -121,7 +121,31 @@ pub async fn search_theaters(
     let (lat, lng) = near.unwrap_or_default();
     let dlat = radius / 111.045;
     let dlng = radius / (111.045 * lat.to_radians().cos().max(0.01));
-    let theaters: Vec<TheaterListing> = sqlx::query_as(&format!(
+    let theaters: Vec<TheaterListing> = sqlx::query_as(&theater_search_sql())
+        .bind(city)
+        .bind(pincode)
+        .bind(near.is_some())
+        .bind(lat)
+        .bind(lng)
+        .bind(radius)
+        .bind(dlat)
+        .bind(dlng)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&state.db)
+        .await?;
+    let next_offset = next(theaters.len(), limit, offset);
+    Ok(ApiJson(TheaterPage {
+        theaters,
+        next_offset,
+    }))
+}
+
+/// The theater search: $1 city (lower case), $2 PIN code, $3 whether near, $4/$5 latitude and
+/// longitude, $6 radius in km, $7/$8 the bounding box's half height and width in degrees,
+/// $9 limit, $10 offset.
+pub fn theater_search_sql() -> String {
+    format!(
         "select * from (
            select {THEATER_COLUMNS},
                   case when $3 then 6371.0 * 2 * asin(sqrt(
@@ -138,24 +162,7 @@ pub async fn search_theaters(
          where not $3 or distance_km <= $6
          order by distance_km nulls last, name, theater_id
          limit $9 offset $10"
-    ))
-    .bind(city)
-    .bind(pincode)
-    .bind(near.is_some())
-    .bind(lat)
-    .bind(lng)
-    .bind(radius)
-    .bind(dlat)
-    .bind(dlng)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&state.db)
-    .await?;
-    let next_offset = next(theaters.len(), limit, offset);
-    Ok(ApiJson(TheaterPage {
-        theaters,
-        next_offset,
-    }))
+    )
 }
 
 /// Show filters.
@@ -214,7 +221,9 @@ pub struct ShowPage {
     pub next_offset: Option<i64>,
 }
 
-const SHOW_LISTING: &str = "
+/// Upcoming shows with what a customer picks by: $1 city (lower case), $2 local date, $3 movie,
+/// $4 theater, $5 language and $6 format (lower case); the callers add the order and limit.
+pub const SHOW_LISTING: &str = "
     select s.show_id, s.movie_id, m.title as movie_title, s.theater_id, t.name as theater_name,
            sc.name as screen_name, s.starts_at, s.language, s.format,
            (select count(*) from show_seats f
@@ -233,6 +242,16 @@ const SHOW_LISTING: &str = "
        and ($5::text is null or lower(s.language) = $5)
        and ($6::text is null or lower(s.format) = $6)";
 
+/// `GET /shows`: [`SHOW_LISTING`] by start time, $7 limit, $8 offset.
+pub fn show_search_sql() -> String {
+    format!("{SHOW_LISTING} order by s.starts_at, t.name, s.show_id limit $7 offset $8")
+}
+
+/// `GET /movies/{id}/showtimes`: [`SHOW_LISTING`] grouped by theater.
+pub fn showtimes_sql() -> String {
+    format!("{SHOW_LISTING} order by t.name, t.theater_id, s.starts_at, s.show_id limit 2000")
+}
+
 /// Finds upcoming shows by city, local date, movie, theater, language and format.
 #[utoipa::path(get, path = "/shows", tag = "catalog", params(ShowQuery),
     responses((status = 200, body = ShowPage), (status = 400, body = ErrorEnvelope),
@@ -250,19 +269,17 @@ pub async fn search_shows(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let shows: Vec<ShowListing> = sqlx::query_as(&format!(
-        "{SHOW_LISTING} order by s.starts_at, t.name, s.show_id limit $7 offset $8"
-    ))
-    .bind(city)
-    .bind(q.date)
-    .bind(q.movie)
-    .bind(q.theater)
-    .bind(language)
-    .bind(format)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&state.db)
-    .await?;
+    let shows: Vec<ShowListing> = sqlx::query_as(&show_search_sql())
+        .bind(city)
+        .bind(q.date)
+        .bind(q.movie)
+        .bind(q.theater)
+        .bind(language)
+        .bind(format)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&state.db)
+        .await?;
     let next_offset = next(shows.len(), limit, offset);
     Ok(ApiJson(ShowPage { shows, next_offset }))
 }
@@ -349,17 +366,15 @@ pub async fn movie_showtimes(
             .fetch_optional(&state.db)
             .await?;
     exists.ok_or(ApiError::NotFound("movie"))?;
-    let rows: Vec<ShowListing> = sqlx::query_as(&format!(
-        "{SHOW_LISTING} order by t.name, t.theater_id, s.starts_at, s.show_id limit 2000"
-    ))
-    .bind(&city)
-    .bind(q.date)
-    .bind(movie_id)
-    .bind(None::<Uuid>)
-    .bind(language)
-    .bind(format)
-    .fetch_all(&state.db)
-    .await?;
+    let rows: Vec<ShowListing> = sqlx::query_as(&showtimes_sql())
+        .bind(&city)
+        .bind(q.date)
+        .bind(movie_id)
+        .bind(None::<Uuid>)
+        .bind(language)
+        .bind(format)
+        .fetch_all(&state.db)
+        .await?;
     let mut theaters: Vec<TheaterShowtimes> = Vec::new();
     for r in rows {
         let show = Showtime {

@@ -8,6 +8,13 @@ mod seat_map;
 mod shows;
 mod theaters;
 
+/// The SQL of the hottest reads, for the catalog benchmark's query plans.
+pub mod sql {
+    pub use super::discovery::{SHOW_LISTING, show_search_sql, showtimes_sql, theater_search_sql};
+    pub use super::movies::{movie_search_sql, ts_query};
+    pub use super::seat_map::SEAT_MAP;
+}
+
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

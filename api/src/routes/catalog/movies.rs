@@ -274,7 +274,7 @@ pub struct MovieQuery {
 /// Turns free text into a prefix-matching `tsquery`. Words are split at spaces and at every
 /// ASCII character that is not a letter or digit, so no input can inject tsquery syntax (its
 /// operators are all ASCII); other scripts, with their combining marks, stay whole.
-fn ts_query(q: &str) -> Option<String> {
+pub fn ts_query(q: &str) -> Option<String> {
     let words: Vec<String> = q
         .split(|c: char| c.is_whitespace() || (c.is_ascii() && !c.is_ascii_alphanumeric()))
         .filter(|w| !w.is_empty())
@@ -282,6 +282,28 @@ fn ts_query(q: &str) -> Option<String> {
         .map(|w| format!("{}:*", w.to_lowercase()))
         .collect();
     (!words.is_empty()).then(|| words.join(" & "))
+}
+
+/// The movie search: $1 tsquery, $2 genre, $3 language (lower case), $4 country, $5 city
+/// (lower case), $6 now showing, $7 coming soon, $8 limit, $9 offset.
+pub fn movie_search_sql() -> String {
+    format!(
+        "select {MOVIE_COLUMNS} from movies m
+          where ($1::text is null or m.search @@ to_tsquery('simple', $1))
+            and ($2::text is null or mtbp_lower_array(m.genres) @> array[$2])
+            and ($3::text is null or mtbp_lower_array(m.languages) @> array[$3])
+            and ($4::text is null or m.country = upper($4))
+            and (not $7 or m.release_date > current_date)
+            and (($5::text is null and not $6) or exists (
+                  select 1 from shows s join theaters t using (theater_id)
+                   where s.movie_id = m.movie_id and s.status = 'scheduled'
+                     and s.starts_at > now()
+                     and ($5::text is null or lower(t.city) = $5)))
+          order by case when $1::text is null then 0
+                        else ts_rank(m.search, to_tsquery('simple', $1)) end desc,
+                   m.release_date desc nulls last, m.title, m.movie_id
+          limit $8 offset $9"
+    )
 }
 
 /// Searches movies: full text over title and cast, genre, language, country, where they play
@@ -323,23 +345,7 @@ pub async fn search_movies(
         None => (false, false),
     };
     let lower = |v: &Option<String>| v.as_deref().map(|s| s.trim().to_lowercase());
-    let sql = format!(
-        "select {MOVIE_COLUMNS} from movies m
-          where ($1::text is null or m.search @@ to_tsquery('simple', $1))
-            and ($2::text is null or mtbp_lower_array(m.genres) @> array[$2])
-            and ($3::text is null or mtbp_lower_array(m.languages) @> array[$3])
-            and ($4::text is null or m.country = upper($4))
-            and (not $7 or m.release_date > current_date)
-            and (($5::text is null and not $6) or exists (
-                  select 1 from shows s join theaters t using (theater_id)
-                   where s.movie_id = m.movie_id and s.status = 'scheduled'
-                     and s.starts_at > now()
-                     and ($5::text is null or lower(t.city) = $5)))
-          order by case when $1::text is null then 0
-                        else ts_rank(m.search, to_tsquery('simple', $1)) end desc,
-                   m.release_date desc nulls last, m.title, m.movie_id
-          limit $8 offset $9"
-    );
+    let sql = movie_search_sql();
     let movies: Vec<Movie> = sqlx::query_as(&sql)
         .bind(text)
         .bind(lower(&q.genre))

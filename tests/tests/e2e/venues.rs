@@ -366,6 +366,24 @@ async fn a_theater_closes_only_when_no_show_is_left_to_run() {
         .await
         .expect("json");
     assert_eq!(found["theaters"].as_array().map(Vec::len), Some(1));
+    // A theater that moves takes its shows with it in every search.
+    let moved = json!({"name": "Test Cinema", "city": "Mysuru", "timezone": "Asia/Kolkata"});
+    assert_eq!(
+        owner.api.put(&path, &moved).await.expect("put").status(),
+        StatusCode::OK
+    );
+    for (city, count) in [("mysuru", 1), ("bengaluru", 0)] {
+        let shows: Value = app
+            .api
+            .get_json(&format!("/shows?city={city}"))
+            .await
+            .expect("json");
+        assert_eq!(
+            shows["shows"].as_array().map(Vec::len),
+            Some(count),
+            "{city}"
+        );
+    }
 
     assert_eq!(
         owner
@@ -390,7 +408,7 @@ async fn a_theater_closes_only_when_no_show_is_left_to_run() {
     );
     let found: Value = app
         .api
-        .get_json("/theaters?city=bengaluru")
+        .get_json("/theaters?city=mysuru")
         .await
         .expect("json");
     assert_eq!(found["theaters"], json!([]));

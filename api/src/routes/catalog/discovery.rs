@@ -233,10 +233,9 @@ pub const SHOW_LISTING: &str = "
       join movies m on m.movie_id = s.movie_id
       join screens sc on sc.screen_id = s.screen_id
      where s.status = 'scheduled' and s.starts_at > now()
-       and ($1::text is null or lower(t.city) = $1)
-       -- The local date, with a UTC window around it first so the time index is used.
-       and ($2::date is null or (s.starts_at >= $2::date - 1 and s.starts_at < $2::date + 2
-                                 and (s.starts_at at time zone t.timezone)::date = $2))
+       -- The show's city and theater-local date, kept from its theater (migration 0009).
+       and ($1::text is null or s.city = $1)
+       and ($2::date is null or s.local_date = $2)
        and ($3::uuid is null or s.movie_id = $3)
        and ($4::uuid is null or s.theater_id = $4)
        and ($5::text is null or lower(s.language) = $5)

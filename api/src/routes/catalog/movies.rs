@@ -295,10 +295,10 @@ pub fn movie_search_sql() -> String {
             and ($4::text is null or m.country = upper($4))
             and (not $7 or m.release_date > current_date)
             and (($5::text is null and not $6) or exists (
-                  select 1 from shows s join theaters t using (theater_id)
+                  select 1 from shows s
                    where s.movie_id = m.movie_id and s.status = 'scheduled'
                      and s.starts_at > now()
-                     and ($5::text is null or lower(t.city) = $5)))
+                     and ($5::text is null or s.city = $5)))
           order by case when $1::text is null then 0
                         else ts_rank(m.search, to_tsquery('simple', $1)) end desc,
                    m.release_date desc nulls last, m.title, m.movie_id

@@ -262,7 +262,8 @@ async fn a_customer_can_cancel_a_hold_and_not_pay_it_afterwards() {
 #[tokio::test]
 async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
     let app = TestApp::spawn_with(TestOptions {
-        hold_seconds: 1,
+        // Long enough for `pay` to arrive on a loaded machine; the payment window decides.
+        hold_seconds: 2,
         payment_window_seconds: 1,
         faults: PaymentFaults {
             pause_after_charge: Duration::from_secs(4),
@@ -281,7 +282,7 @@ async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
     let paying = tokio::spawn(async move { api.pay(slow, &card).await });
 
     // While the charge is paused, the payment window lapses and someone else takes A2.
-    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
     let other = app
         .api
         .hold_ok(show.show_id, &["A2", "A3"])

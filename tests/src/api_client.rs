@@ -159,6 +159,19 @@ impl ApiClient {
         self.send(self.request(Method::DELETE, path)).await
     }
 
+    /// The status `method path` (with an optional JSON body) is answered with; for checks of
+    /// who may do what. Panics when the request cannot be sent.
+    pub async fn status_of(&self, method: Method, path: &str, body: Option<&Value>) -> StatusCode {
+        let mut req = self.request(method.clone(), path);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        match self.send(req).await {
+            Ok(resp) => resp.status(),
+            Err(e) => panic!("{method} {path}: {e:#}"),
+        }
+    }
+
     /// POSTs and expects `201 Created`, returning the body.
     pub async fn create(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
         let resp = self.post(path, body).await?;

@@ -2,7 +2,7 @@
 //! alone (shows still to run, the seat maps of shows already sold).
 
 use mtbp_tests::TestApp;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 fn theater_body(name: &str) -> Value {
@@ -62,7 +62,7 @@ async fn partners_update_their_theaters_and_nothing_else_changes_them() {
     let mut moved = theater_body("Shenoys Grand");
     moved["partner_id"] = json!(rival.partner_id);
     assert_eq!(
-        owner.api.put(&path, &moved).await.expect("put").status(),
+        owner.api.status_of(Method::PUT, &path, Some(&moved)).await,
         StatusCode::FORBIDDEN
     );
 
@@ -83,7 +83,10 @@ async fn partners_update_their_theaters_and_nothing_else_changes_them() {
     }
     let unknown = json!({"name": "X", "city": "Kochi", "seats": 3});
     assert_eq!(
-        owner.api.put(&path, &unknown).await.expect("put").status(),
+        owner
+            .api
+            .status_of(Method::PUT, &path, Some(&unknown))
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     let now: Value = app.api.get_json(&path).await.expect("json");
@@ -97,20 +100,24 @@ async fn partners_update_their_theaters_and_nothing_else_changes_them() {
     assert_eq!(now["partner_id"], json!(rival.partner_id));
     // The old owner lost it; the new one has it.
     assert_eq!(
-        owner.api.put(&path, &renamed).await.expect("put").status(),
+        owner
+            .api
+            .status_of(Method::PUT, &path, Some(&renamed))
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        rival.api.put(&path, &renamed).await.expect("put").status(),
+        rival
+            .api
+            .status_of(Method::PUT, &path, Some(&renamed))
+            .await,
         StatusCode::OK
     );
     let missing = format!("/theaters/{}", uuid::Uuid::new_v4());
     assert_eq!(
         app.admin
-            .put(&missing, &renamed)
-            .await
-            .expect("put")
-            .status(),
+            .status_of(Method::PUT, &missing, Some(&renamed))
+            .await,
         StatusCode::NOT_FOUND
     );
 }
@@ -162,10 +169,8 @@ async fn a_screen_keeps_its_layout_while_shows_are_to_run_and_sold_maps_never_ch
     assert_eq!(
         owner
             .api
-            .delete(&screen_path)
-            .await
-            .expect("delete")
-            .status(),
+            .status_of(Method::DELETE, &screen_path, None)
+            .await,
         StatusCode::CONFLICT
     );
     assert_eq!(
@@ -189,7 +194,7 @@ async fn a_screen_keeps_its_layout_while_shows_are_to_run_and_sold_maps_never_ch
         fixture.screen_id
     );
     assert_eq!(
-        owner.api.delete(&wrong).await.expect("delete").status(),
+        owner.api.status_of(Method::DELETE, &wrong, None).await,
         StatusCode::NOT_FOUND
     );
     // Invalid layouts list every problem and change nothing.
@@ -283,19 +288,15 @@ async fn a_screen_keeps_its_layout_while_shows_are_to_run_and_sold_maps_never_ch
     assert_eq!(
         owner
             .api
-            .delete(&screen_path)
-            .await
-            .expect("delete")
-            .status(),
+            .status_of(Method::DELETE, &screen_path, None)
+            .await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
         owner
             .api
-            .delete(&screen_path)
-            .await
-            .expect("delete")
-            .status(),
+            .status_of(Method::DELETE, &screen_path, None)
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
@@ -353,11 +354,11 @@ async fn a_theater_closes_only_when_no_show_is_left_to_run() {
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["error"]["details"]["upcoming_shows"], 1);
     assert_eq!(
-        rival.api.delete(&path).await.expect("delete").status(),
+        rival.api.status_of(Method::DELETE, &path, None).await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        app.api.delete(&path).await.expect("delete").status(),
+        app.api.status_of(Method::DELETE, &path, None).await,
         StatusCode::UNAUTHORIZED
     );
     let found: Value = app
@@ -369,7 +370,7 @@ async fn a_theater_closes_only_when_no_show_is_left_to_run() {
     // A theater that moves takes its shows with it in every search.
     let moved = json!({"name": "Test Cinema", "city": "Mysuru", "timezone": "Asia/Kolkata"});
     assert_eq!(
-        owner.api.put(&path, &moved).await.expect("put").status(),
+        owner.api.status_of(Method::PUT, &path, Some(&moved)).await,
         StatusCode::OK
     );
     for (city, count) in [("mysuru", 1), ("bengaluru", 0)] {
@@ -395,15 +396,15 @@ async fn a_theater_closes_only_when_no_show_is_left_to_run() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        owner.api.delete(&path).await.expect("delete").status(),
+        owner.api.status_of(Method::DELETE, &path, None).await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.api.get(&path).await.expect("get").status(),
+        app.api.status_of(Method::GET, &path, None).await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        owner.api.delete(&path).await.expect("delete").status(),
+        owner.api.status_of(Method::DELETE, &path, None).await,
         StatusCode::NOT_FOUND
     );
     let found: Value = app

@@ -7,6 +7,17 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// The `rating_count` and `rating_average` columns of a reviewed subject (movie or theater),
+/// computed the same way everywhere.
+macro_rules! rating_columns {
+    () => {
+        "rating_count,
+         case when rating_count > 0 then round(rating_sum::numeric / rating_count, 2)::float8 end
+             as rating_average"
+    };
+}
+pub(crate) use rating_columns;
+
 /// A new theater.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -61,10 +72,10 @@ pub struct Theater {
 }
 
 /// The columns of a [`Theater`], in every query that returns one.
-pub(crate) const THEATER_COLUMNS: &str = "theater_id, name, city, address, pincode, latitude,
-    longitude, partner_id, timezone, rating_count,
-    case when rating_count > 0 then round(rating_sum::numeric / rating_count, 2)::float8 end
-        as rating_average";
+pub(crate) const THEATER_COLUMNS: &str = concat!(
+    "theater_id, name, city, address, pincode, latitude, longitude, partner_id, timezone, ",
+    rating_columns!()
+);
 
 /// A new screen with its seat layout.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -15,10 +15,11 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 /// The columns of a [`Movie`], in every query that returns one.
-const MOVIE_COLUMNS: &str = "movie_id, title, duration_minutes, certification, languages, genres,
-    release_date, synopsis, country, cast_members, crew, poster_url, trailer_url, rating_count,
-    case when rating_count > 0 then round(rating_sum::numeric / rating_count, 2)::float8 end
-        as rating_average";
+const MOVIE_COLUMNS: &str = concat!(
+    "movie_id, title, duration_minutes, certification, languages, genres, release_date, synopsis,
+     country, cast_members, crew, poster_url, trailer_url, ",
+    super::json::rating_columns!()
+);
 
 fn clean_list(
     field: &str,

@@ -208,12 +208,12 @@ pub async fn update_inventory(
     let mut tx = state.db.begin().await?;
     // The named seats, locked so no hold lands between the check and the change.
     let found: Vec<(String, String, String)> = sqlx::query_as(
-        "select seat_label, substring(seat_label from '^[A-Z]+'), status
-           from show_seats
-          where show_id = $1
-            and (seat_label = any($2) or substring(seat_label from '^[A-Z]+') = any($3))
-          order by seat_label
-            for update",
+        "select ss.seat_label, r.letters, ss.status
+           from show_seats ss
+          cross join lateral (select substring(ss.seat_label from '^[A-Z]+')) as r(letters)
+          where ss.show_id = $1 and (ss.seat_label = any($2) or r.letters = any($3))
+          order by ss.seat_label
+            for update of ss",
     )
     .bind(show_id)
     .bind(&seats)

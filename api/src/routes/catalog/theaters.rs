@@ -215,13 +215,7 @@ pub async fn delete_theater(
         .bind(theater_id)
         .execute(&mut *tx)
         .await?;
-    let ahead: i64 = sqlx::query_scalar(
-        "select count(*) from shows
-          where theater_id = $1 and status = 'scheduled' and busy_until > now()",
-    )
-    .bind(theater_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let ahead = shows_still_to_run(&mut tx, Venue::Theater(theater_id)).await?;
     if ahead > 0 {
         return Err(shows_ahead("this theater", ahead));
     }
@@ -252,13 +246,7 @@ pub async fn list_screens(
     State(state): State<AppState>,
     ApiPath(theater_id): ApiPath<Uuid>,
 ) -> ApiResult<ApiJson<Vec<Screen>>> {
-    let open: Option<Uuid> = sqlx::query_scalar(
-        "select theater_id from theaters where theater_id = $1 and closed_at is null",
-    )
-    .bind(theater_id)
-    .fetch_optional(&state.db)
-    .await?;
-    open.ok_or(ApiError::NotFound("theater"))?;
+    require_open(&state.db, theater_id, "").await?;
     let rows: Vec<ScreenRow> = sqlx::query_as(
         "select screen_id, theater_id, name, seat_count, layout from screens
           where theater_id = $1 and retired_at is null order by name",
@@ -323,13 +311,8 @@ pub async fn create_screen(
     manage_theater(&state.db, &user, theater_id).await?;
     let (name, seats) = validate_screen(&body)?;
     let mut tx = state.db.begin().await?;
-    let open: Option<Uuid> = sqlx::query_scalar(
-        "select theater_id from theaters where theater_id = $1 and closed_at is null for share",
-    )
-    .bind(theater_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    open.ok_or(ApiError::NotFound("theater"))?;
+    // Shared lock: closing the theater waits for the new screen, or the screen for the close.
+    require_open(&mut *tx, theater_id, "for share").await?;
     let screen_id = Uuid::new_v4();
     let layout_json = serde_json::to_value(&body.layout).map_err(anyhow::Error::from)?;
     let inserted = sqlx::query(
@@ -377,15 +360,42 @@ async fn lock_screen(
     layout.ok_or(ApiError::NotFound("screen"))
 }
 
+/// 404 unless the theater exists and is open; `lock` is a row-lock clause (`""` for none).
+async fn require_open<'e, E: sqlx::PgExecutor<'e>>(
+    db: E,
+    theater_id: Uuid,
+    lock: &'static str,
+) -> ApiResult<()> {
+    let open: Option<Uuid> = sqlx::query_scalar(&format!(
+        "select theater_id from theaters where theater_id = $1 and closed_at is null {lock}"
+    ))
+    .bind(theater_id)
+    .fetch_optional(db)
+    .await?;
+    open.map(drop).ok_or(ApiError::NotFound("theater"))
+}
+
+/// Where shows still to run are counted.
+#[derive(Clone, Copy)]
+enum Venue {
+    Theater(Uuid),
+    Screen(Uuid),
+}
+
+/// Scheduled shows at the venue that have not ended yet (cleaning buffer included).
 async fn shows_still_to_run(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    screen_id: Uuid,
+    venue: Venue,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    let (column, id) = match venue {
+        Venue::Theater(id) => ("theater_id", id),
+        Venue::Screen(id) => ("screen_id", id),
+    };
+    sqlx::query_scalar(&format!(
         "select count(*) from shows
-          where screen_id = $1 and status = 'scheduled' and busy_until > now()",
-    )
-    .bind(screen_id)
+          where {column} = $1 and status = 'scheduled' and busy_until > now()"
+    ))
+    .bind(id)
     .fetch_one(&mut **tx)
     .await
 }
@@ -414,7 +424,7 @@ pub async fn update_screen(
     let new_layout = serde_json::from_value::<SeatLayout>(current)
         .map_or(true, |current| current != body.layout);
     if new_layout {
-        let ahead = shows_still_to_run(&mut tx, screen_id).await?;
+        let ahead = shows_still_to_run(&mut tx, Venue::Screen(screen_id)).await?;
         if ahead > 0 {
             return Err(shows_ahead("this screen", ahead));
         }
@@ -465,7 +475,7 @@ pub async fn delete_screen(
     manage_theater(&state.db, &user, theater_id).await?;
     let mut tx = state.db.begin().await?;
     lock_screen(&mut tx, theater_id, screen_id).await?;
-    let ahead = shows_still_to_run(&mut tx, screen_id).await?;
+    let ahead = shows_still_to_run(&mut tx, Venue::Screen(screen_id)).await?;
     if ahead > 0 {
         return Err(shows_ahead("this screen", ahead));
     }

@@ -9,11 +9,14 @@ use crate::error::{from_sqlx, permanent};
 use chrono::{DateTime, Utc};
 use mtbp_domain::{BookingId, BookingStatus, Contact, ShowId};
 use serde::{Deserialize, Serialize};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::PgPool;
 use std::sync::Arc;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use uuid::Uuid;
+
+mod hold;
+pub use hold::{HoldRecord, RecordedHold, hold_and_record};
 
 /// Ask to hold seats of a show for a new booking.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -143,7 +146,7 @@ impl SeatActivities {
         _ctx: ActivityContext,
         req: HoldRequest,
     ) -> Result<HoldOutcome, ActivityError> {
-        hold(&self.db, &req).await.map_err(from_sqlx)
+        hold::hold(&self.db, &req).await.map_err(from_sqlx)
     }
 
     /// Extends the hold for the payment window; `false` if the hold already lapsed.
@@ -231,175 +234,6 @@ impl SeatActivities {
         .map_err(from_sqlx)?;
         Ok(u64::try_from(released).unwrap_or(0))
     }
-}
-
-type SeatRow = (String, String, i64, DateTime<Utc>, String);
-
-async fn hold(db: &PgPool, req: &HoldRequest) -> Result<HoldOutcome, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let rows: Vec<SeatRow> = sqlx::query_as(
-        "update show_seats ss
-            set status = 'held', booking_id = $1,
-                held_until = now() + make_interval(secs => $4), updated_at = now()
-           from shows s
-          where ss.show_id = $2 and ss.seat_label = any($3)
-            and s.show_id = ss.show_id and s.status = 'scheduled' and s.starts_at > now()
-            and (ss.status = 'free' or (ss.status = 'platform_reserved' and $5)
-                 or (ss.status = 'held' and ss.held_until < now() and (not ss.platform or $5)))
-      returning ss.seat_label, ss.category_code, ss.price_minor, ss.held_until, s.currency",
-    )
-    .bind(req.booking_id.as_uuid())
-    .bind(req.show_id.as_uuid())
-    .bind(&req.seats)
-    .bind(f64::from(req.hold_seconds))
-    .bind(req.platform_seats)
-    .fetch_all(&mut *tx)
-    .await?;
-
-    if rows.len() != req.seats.len() {
-        tx.rollback().await?;
-        return explain_failed_hold(db, req).await;
-    }
-    let hold = to_hold(rows);
-    insert_booking(&mut tx, req, &hold).await?;
-    tx.commit().await?;
-    Ok(HoldOutcome::Held(hold))
-}
-
-fn to_hold(mut rows: Vec<SeatRow>) -> Hold {
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let expires_at_ms = rows.first().map_or(0, |r| r.3.timestamp_millis());
-    let currency = rows.first().map(|r| r.4.clone()).unwrap_or_default();
-    let seats: Vec<HeldSeat> = rows
-        .into_iter()
-        .map(|(label, category, price_minor, _, _)| HeldSeat {
-            label,
-            category,
-            price_minor,
-        })
-        .collect();
-    Hold {
-        expires_at_ms,
-        amount_minor: seats.iter().map(|s| s.price_minor).sum(),
-        currency,
-        seats,
-    }
-}
-
-async fn insert_booking(
-    tx: &mut Transaction<'_, Postgres>,
-    req: &HoldRequest,
-    hold: &Hold,
-) -> Result<(), sqlx::Error> {
-    let labels: Vec<&str> = hold.seats.iter().map(|s| s.label.as_str()).collect();
-    let categories: Vec<&str> = hold.seats.iter().map(|s| s.category.as_str()).collect();
-    let prices: Vec<i64> = hold.seats.iter().map(|s| s.price_minor).collect();
-    sqlx::query(
-        "with b as (
-             insert into bookings (booking_id, show_id, customer_id, contact_name, contact_email,
-                                   contact_phone, status, amount_minor, currency, hold_expires_at)
-             values ($1, $2, $3, $4, $5, $6, 'PreBooking', $7, $8, to_timestamp($9::double precision / 1000))
-          returning booking_id)
-         insert into booking_seats (booking_id, seat_label, category_code, price_minor)
-         select b.booking_id, u.label, u.category, u.price
-           from b, unnest($10::text[], $11::text[], $12::bigint[]) as u(label, category, price)",
-    )
-    .bind(req.booking_id.as_uuid())
-    .bind(req.show_id.as_uuid())
-    .bind(req.customer_id)
-    .bind(&req.contact.name)
-    .bind(&req.contact.email)
-    .bind(&req.contact.phone)
-    .bind(hold.amount_minor)
-    .bind(&hold.currency)
-    .bind(hold.expires_at_ms as f64)
-    .bind(&labels)
-    .bind(&categories)
-    .bind(&prices)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// After a hold that did not get every seat: either this very booking already holds them (a
-/// retried activity), or say which seats are taken, or why the show is not bookable.
-async fn explain_failed_hold(db: &PgPool, req: &HoldRequest) -> Result<HoldOutcome, sqlx::Error> {
-    if let Some(hold) = existing_hold(db, req.booking_id).await? {
-        return Ok(HoldOutcome::Held(hold));
-    }
-    let show: Option<(String, bool)> =
-        sqlx::query_as("select status, starts_at > now() from shows where show_id = $1")
-            .bind(req.show_id.as_uuid())
-            .fetch_optional(db)
-            .await?;
-    match show {
-        None => {
-            return Ok(HoldOutcome::ShowNotBookable {
-                reason: "no such show".into(),
-            });
-        }
-        Some((status, _)) if status != "scheduled" => {
-            return Ok(HoldOutcome::ShowNotBookable {
-                reason: format!("the show is {status}"),
-            });
-        }
-        Some((_, false)) => {
-            return Ok(HoldOutcome::ShowNotBookable {
-                reason: "the show has already started".into(),
-            });
-        }
-        Some(_) => {}
-    }
-    let available: Vec<String> = sqlx::query_scalar(
-        "select seat_label from show_seats
-          where show_id = $1 and seat_label = any($2)
-            and (status = 'free' or (status = 'platform_reserved' and $3)
-                 or (status = 'held' and held_until < now() and (not platform or $3)))",
-    )
-    .bind(req.show_id.as_uuid())
-    .bind(&req.seats)
-    .bind(req.platform_seats)
-    .fetch_all(db)
-    .await?;
-    let seats = req
-        .seats
-        .iter()
-        .filter(|s| !available.contains(s))
-        .cloned()
-        .collect();
-    Ok(HoldOutcome::SeatsUnavailable { seats })
-}
-
-async fn existing_hold(db: &PgPool, booking_id: BookingId) -> Result<Option<Hold>, sqlx::Error> {
-    let booking: Option<(i64, String, DateTime<Utc>)> = sqlx::query_as(
-        "select amount_minor, currency, hold_expires_at from bookings where booking_id = $1",
-    )
-    .bind(booking_id.as_uuid())
-    .fetch_optional(db)
-    .await?;
-    let Some((amount_minor, currency, expires)) = booking else {
-        return Ok(None);
-    };
-    let seats: Vec<(String, String, i64)> = sqlx::query_as(
-        "select seat_label, category_code, price_minor from booking_seats
-          where booking_id = $1 order by seat_label",
-    )
-    .bind(booking_id.as_uuid())
-    .fetch_all(db)
-    .await?;
-    Ok(Some(Hold {
-        expires_at_ms: expires.timestamp_millis(),
-        amount_minor,
-        currency,
-        seats: seats
-            .into_iter()
-            .map(|(label, category, price_minor)| HeldSeat {
-                label,
-                category,
-                price_minor,
-            })
-            .collect(),
-    }))
 }
 
 async fn extend(db: &PgPool, req: &ExtendHoldRequest) -> Result<Option<i64>, sqlx::Error> {

@@ -25,6 +25,9 @@ pub struct ApiConfig {
     pub hold_cap_seconds: u32,
     /// Cleaning buffer between shows on one screen, minutes (`MTBP_CLEANING_MINUTES`).
     pub cleaning_minutes: u32,
+    /// Booking workflows this process starts at once after holds; more wait their turn
+    /// (`MTBP_SAGA_STARTS_IN_FLIGHT`).
+    pub saga_starts_in_flight: usize,
     /// Base URL of the Temporal UI, for links in responses (`TEMPORAL_UI_URL`).
     pub temporal_ui_url: String,
     /// Token settings (`MTBP_JWT_*`, `MTBP_*_TTL_SECONDS`, `MTBP_LOGIN_ATTEMPTS_PER_MINUTE`).
@@ -69,6 +72,7 @@ impl ApiConfig {
             max_hold_extensions: parse_or("MTBP_MAX_HOLD_EXTENSIONS", 2u32)?,
             hold_cap_seconds: parse_or("MTBP_HOLD_CAP_SECONDS", 1200u32)?,
             cleaning_minutes: parse_or("MTBP_CLEANING_MINUTES", 15u32)?,
+            saga_starts_in_flight: parse_or("MTBP_SAGA_STARTS_IN_FLIGHT", 32usize)?,
             temporal_ui_url: var_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
             auth: auth_from_env()?,
             operator: operator_from_env()?,
@@ -76,6 +80,18 @@ impl ApiConfig {
                 .ok()
                 .filter(|k| !k.is_empty()),
         })
+    }
+}
+
+impl ApiConfig {
+    /// The payment window and extension rules every new booking runs with.
+    pub fn hold_policy(&self) -> mtbp_workflows::HoldPolicy {
+        mtbp_workflows::HoldPolicy {
+            payment_window_seconds: self.payment_window_seconds,
+            hold_extension_seconds: self.hold_extension_seconds,
+            max_hold_extensions: self.max_hold_extensions,
+            hold_cap_seconds: self.hold_cap_seconds,
+        }
     }
 }
 

@@ -163,6 +163,7 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
             auth::seal::Sealer::random()?
         }
     };
+    let saga_starts_in_flight = config.saga_starts_in_flight.max(1);
     let oidc = match &config.auth.oidc {
         Some(c) => Some(Arc::new(auth::oidc::OidcVerifier::new(c.clone())?)),
         None => None,
@@ -175,17 +176,22 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         login_limiter,
         sealer,
         oidc,
+        saga_starts: Arc::new(tokio::sync::Semaphore::new(saga_starts_in_flight)),
     })
 }
 
-/// Serves the API on `listener` until `shutdown` resolves.
+/// Serves the API on `listener` until `shutdown` resolves, with the relay that starts booking
+/// sagas left unstarted.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
-    Ok(())
+    // One task for both, so that stopping the server (or aborting its task) stops the relay.
+    let relay = routes::bookings::saga::run_relay(state.clone());
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown);
+    tokio::select! {
+        served = server => Ok(served?),
+        () = relay => Ok(()),
+    }
 }

@@ -146,6 +146,7 @@ impl TestApp {
             max_hold_extensions: options.max_hold_extensions,
             hold_cap_seconds: options.hold_cap_seconds,
             cleaning_minutes: 15,
+            saga_starts_in_flight: 32,
             temporal_ui_url: "http://127.0.0.1:8233".into(),
             auth: AuthConfig {
                 secret: TEST_JWT_SECRET.to_vec(),
@@ -204,6 +205,11 @@ impl TestApp {
             worker_shutdown,
             server,
         })
+    }
+
+    /// Stops this app's API (and its saga relay); the database stays.
+    pub fn stop_api(&self) {
+        self.server.abort();
     }
 
     /// A show (theater, screen, movie) created by the operator: a venue the platform runs.
@@ -284,9 +290,18 @@ impl TestApp {
     }
 }
 
-/// Runs a worker on a thread of its own (the SDK's worker future is not `Send`); returns a
-/// function that asks it to shut down.
+/// Runs the mtbp worker on a thread of its own; returns a function that asks it to shut down.
 fn start_worker_thread(config: WorkerConfig) -> anyhow::Result<Box<dyn Fn() + Send + Sync>> {
+    spawn_worker_thread(move || async move { mtbp_workers::build_worker(&config).await })
+}
+
+/// Runs the worker `build` makes on a thread of its own (the SDK's worker future is not
+/// `Send`); returns a function that asks it to shut down.
+pub fn spawn_worker_thread<F, Fut>(build: F) -> anyhow::Result<Box<dyn Fn() + Send + Sync>>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<temporalio_sdk::Worker>>,
+{
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("test-worker".into())
@@ -303,7 +318,7 @@ fn start_worker_thread(config: WorkerConfig) -> anyhow::Result<Box<dyn Fn() + Se
                 }
             };
             runtime.block_on(async move {
-                match mtbp_workers::build_worker(&config).await {
+                match build().await {
                     Ok(mut worker) => {
                         let _ = tx.send(Ok(
                             Box::new(worker.shutdown_handle()) as Box<dyn Fn() + Send + Sync>

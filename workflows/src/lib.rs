@@ -7,7 +7,9 @@
 pub mod booking;
 pub mod replay;
 
-pub use booking::{BookingInput, BookingView, BookingWorkflow, PayRequest};
+pub use booking::{
+    BookingInput, BookingView, BookingWorkflow, HoldPolicy, PayRequest, start_options,
+};
 
 /// The default task queue of booking workflows and their activities.
 pub const DEFAULT_TASK_QUEUE: &str = "bookings";

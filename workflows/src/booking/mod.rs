@@ -2,9 +2,11 @@
 //! after another has succeeded.
 
 pub mod options;
+pub mod start;
 pub mod state;
 pub mod types;
 mod workflow;
 
-pub use types::{BookingInput, BookingView, PayRequest};
+pub use start::start_options;
+pub use types::{BookingInput, BookingView, HoldPolicy, PayRequest};
 pub use workflow::BookingWorkflow;

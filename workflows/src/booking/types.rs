@@ -1,6 +1,6 @@
 //! Inputs, messages and query results of the booking workflow, and its search attributes.
 
-use mtbp_activities::seats::HoldOutcome;
+use mtbp_activities::seats::{Hold, HoldOutcome, HoldRequest};
 use mtbp_domain::{BookingId, BookingStatus, Contact, ShowId, TheaterId};
 use serde::{Deserialize, Serialize};
 use temporalio_common::search_attributes::SearchAttributeKey;
@@ -37,6 +37,49 @@ pub struct BookingInput {
     /// No hold outlives its start by more than this, extensions included.
     #[serde(default)]
     pub hold_cap_seconds: u32,
+    /// The hold the API already made in its own transaction. `None` in histories written
+    /// while the workflow made the hold itself (its first local activity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<Hold>,
+}
+
+/// How long a booking may wait for payment and keep its seats (the API's configuration).
+#[derive(Clone, Copy, Debug)]
+pub struct HoldPolicy {
+    /// How long seats stay held while the gateway answers a payment.
+    pub payment_window_seconds: u32,
+    /// Seconds one `extend_hold` adds.
+    pub hold_extension_seconds: u32,
+    /// How many times the hold may be extended.
+    pub max_hold_extensions: u32,
+    /// No hold outlives its start by more than this, extensions included.
+    pub hold_cap_seconds: u32,
+}
+
+impl BookingInput {
+    /// The saga's input once `request` is held: the workflow starts from the seats held.
+    pub fn after_hold(
+        request: &HoldRequest,
+        hold: &Hold,
+        theater_id: Uuid,
+        policy: HoldPolicy,
+    ) -> Self {
+        Self {
+            booking_id: request.booking_id,
+            show_id: request.show_id,
+            theater_id: TheaterId::from_uuid(theater_id),
+            seats: request.seats.clone(),
+            contact: request.contact.clone(),
+            customer_id: request.customer_id,
+            platform_seats: request.platform_seats,
+            hold_seconds: request.hold_seconds,
+            payment_window_seconds: policy.payment_window_seconds,
+            hold_extension_seconds: policy.hold_extension_seconds,
+            max_hold_extensions: policy.max_hold_extensions,
+            hold_cap_seconds: policy.hold_cap_seconds,
+            hold: Some(hold.clone()),
+        }
+    }
 }
 
 /// The `pay` update: pay with a payment method tokenised at the gateway.

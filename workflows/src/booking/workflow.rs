@@ -89,18 +89,11 @@ impl BookingWorkflow {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<BookingView> {
         let input = ctx.state(|s| s.input.clone());
-        let request = HoldRequest {
-            booking_id: input.booking_id,
-            show_id: input.show_id,
-            seats: input.seats.clone(),
-            hold_seconds: input.hold_seconds,
-            contact: input.contact.clone(),
-            customer_id: input.customer_id,
-            platform_seats: input.platform_seats,
+        let outcome = match input.hold.clone() {
+            // The API already holds the seats: the saga starts from there.
+            Some(hold) => Ok(HoldOutcome::Held(hold)),
+            None => Self::hold_seats(ctx, &input).await,
         };
-        let outcome = ctx
-            .execute_local_activity(SeatActivities::hold_seats, request, options::db_step())
-            .await;
         let hold = match outcome {
             Ok(HoldOutcome::Held(hold)) => hold,
             Ok(refused) => {
@@ -256,6 +249,24 @@ impl BookingWorkflow {
 }
 
 impl BookingWorkflow {
+    /// The hold as a local activity: how bookings were held before the API held seats itself.
+    async fn hold_seats(
+        ctx: &mut WorkflowContext<Self>,
+        input: &BookingInput,
+    ) -> Result<HoldOutcome, ActivityExecutionError> {
+        let request = HoldRequest {
+            booking_id: input.booking_id,
+            show_id: input.show_id,
+            seats: input.seats.clone(),
+            hold_seconds: input.hold_seconds,
+            contact: input.contact.clone(),
+            customer_id: input.customer_id,
+            platform_seats: input.platform_seats,
+        };
+        ctx.execute_local_activity(SeatActivities::hold_seats, request, options::db_step())
+            .await
+    }
+
     fn view(&self) -> BookingView {
         BookingView {
             booking_id: Some(self.input.booking_id),

@@ -1,10 +1,10 @@
-//! `POST /bookings`: hold seats by starting the booking saga with Update-with-Start, answered in
-//! one round trip with the hold (201) or the seats that are taken (409).
+//! `POST /bookings`: hold seats in one database transaction and answer at once with the hold
+//! (201) or the seats that are taken (409); the booking's saga starts right after (`saga.rs`).
 
 use super::access::guest_token;
-use super::json::{Booking, NewBooking};
+use super::json::{Booking, BookingSeat, NewBooking};
 use super::read::load;
-use super::temporal_error;
+use super::saga;
 use crate::auth::access::forbidden;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
@@ -12,20 +12,14 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mtbp_activities::seats::HoldOutcome;
+use chrono::{DateTime, Utc};
+use mtbp_activities::seats::{
+    Hold, HoldOutcome, HoldRecord, HoldRequest, RecordedHold, hold_and_record,
+};
 use mtbp_domain::seats::{FieldError, MAX_SEATS_PER_BOOKING, MAX_SEATS_PER_GROUP_BOOKING};
-use mtbp_domain::{BookingId, Contact, SeatSelection, ShowId, TheaterId};
-use mtbp_workflows::booking::types::{
-    SA_CUSTOMER_ID, SA_SHOW_ID, SA_THEATER_ID, customer_attribute,
-};
-use mtbp_workflows::{BookingInput, BookingWorkflow};
+use mtbp_domain::{BookingId, BookingStatus, Contact, SeatSelection, ShowId};
+use mtbp_workflows::BookingInput;
 use serde_json::json;
-use temporalio_client::errors::{WorkflowStartError, WorkflowUpdateWithStartError};
-use temporalio_client::{
-    WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowQueryOptions,
-    WorkflowUpdateWithStartOptions,
-};
-use temporalio_common::search_attributes::SearchAttributes;
 use uuid::Uuid;
 
 /// Header a client sends so that a retried POST names the same booking.
@@ -71,36 +65,103 @@ pub async fn create_booking(
                              "contact": contact, "account": customer_id})
     .to_string();
     // A retry is answered with its booking before anything else is checked (the show may have
-    // started since); a new key is bound to the request only once the request is valid.
-    if let Some(key) = &key
+    // started since).
+    let mut idempotency = key.map(|k| (k, fingerprint.clone()));
+    if let Some((key, _)) = &idempotency
         && let Some(stored) = key_fingerprint(&state, key).await?
     {
         same_request(&stored, &fingerprint)?;
-        if let Some(existing) = load(&state.db, booking_id.as_uuid()).await? {
-            return Ok(created(&state, existing, true));
+        match load(&state.db, booking_id.as_uuid()).await? {
+            Some(existing) => return Ok(created(&state, existing, true)),
+            // Bound by an older API before its hold failed: hold now, the key stays as it is.
+            None => idempotency = None,
         }
     }
-    let theater_id = check_show(&state, body.show_id, &seats).await?;
-    if let Some(key) = &key {
-        claim_key(&state, key, &fingerprint, booking_id).await?;
-    }
-
-    let input = BookingInput {
+    let request = HoldRequest {
         booking_id,
         show_id: ShowId::from_uuid(body.show_id),
-        theater_id: TheaterId::from_uuid(theater_id),
         seats: seats.to_strings(),
-        contact,
+        hold_seconds: state.config.hold_seconds,
+        contact: contact.clone(),
         customer_id,
         platform_seats: matches!(user.map(|u| u.role), Some(Role::Broker)),
-        hold_seconds: state.config.hold_seconds,
-        payment_window_seconds: state.config.payment_window_seconds,
-        hold_extension_seconds: state.config.hold_extension_seconds,
-        max_hold_extensions: state.config.max_hold_extensions,
-        hold_cap_seconds: state.config.hold_cap_seconds,
     };
-    let outcome = start_saga(&state, input).await?;
-    respond(&state, booking_id, outcome, false).await
+    let saga_input = |hold: &Hold, theater_id: Uuid| saga_input(&state, &request, hold, theater_id);
+    let record = HoldRecord {
+        idempotency: idempotency.clone(),
+        saga_input,
+    };
+    match hold_and_record(&state.db, &request, record).await? {
+        RecordedHold::Held {
+            hold,
+            created_at,
+            saga_input,
+            ..
+        } => {
+            saga::start_soon(&state, booking_id.as_uuid(), saga_input);
+            let booking = held_booking(&request, hold, created_at);
+            Ok(created(&state, booking, false))
+        }
+        // Another request with this key got there first: answer as it was answered.
+        RecordedHold::KeyTaken => {
+            let key = idempotency.map(|(k, _)| k).unwrap_or_default();
+            let stored = key_fingerprint(&state, &key)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("idempotency key vanished"))?;
+            same_request(&stored, &fingerprint)?;
+            let existing = load(&state.db, booking_id.as_uuid())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("booking {booking_id} of a bound key is missing"))?;
+            Ok(created(&state, existing, true))
+        }
+        // Say precisely what is wrong with the request (404, 422) before saying the seats
+        // are taken (409).
+        RecordedHold::Refused(outcome) => {
+            check_show(&state, body.show_id, &seats).await?;
+            Err(refusal(outcome))
+        }
+    }
+}
+
+/// The saga's input, recorded with the hold: the workflow starts from the seats already held.
+fn saga_input(
+    state: &AppState,
+    request: &HoldRequest,
+    hold: &Hold,
+    theater_id: Uuid,
+) -> serde_json::Value {
+    let input = BookingInput::after_hold(request, hold, theater_id, state.config.hold_policy());
+    serde_json::to_value(&input).expect("a booking input is plain data and always serializes")
+}
+
+/// The booking as the hold's transaction wrote it, without reading it back.
+fn held_booking(request: &HoldRequest, hold: Hold, created_at: DateTime<Utc>) -> Booking {
+    let booking_id = request.booking_id;
+    Booking {
+        booking_id: booking_id.as_uuid(),
+        show_id: request.show_id.as_uuid(),
+        status: BookingStatus::PreBooking,
+        status_reason: None,
+        seats: hold
+            .seats
+            .into_iter()
+            .map(|s| BookingSeat {
+                label: s.label,
+                category: s.category,
+                price_minor: s.price_minor,
+            })
+            .collect(),
+        amount_minor: hold.amount_minor,
+        currency: hold.currency,
+        hold_expires_at: DateTime::from_timestamp_millis(hold.expires_at_ms).unwrap_or(created_at),
+        ticket_code: None,
+        contact_name: Some(request.contact.name.clone()),
+        customer_id: request.customer_id,
+        workflow_id: booking_id.workflow_id(),
+        guest_token: None,
+        created_at,
+        updated_at: created_at,
+    }
 }
 
 fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(SeatSelection, Contact)> {
@@ -191,104 +252,18 @@ fn same_request(stored: &str, fingerprint: &str) -> ApiResult<()> {
     })
 }
 
-/// Binds the key to this request; the same key with a different request is refused.
-async fn claim_key(state: &AppState, key: &str, fingerprint: &str, id: BookingId) -> ApiResult<()> {
-    let inserted: Option<String> = sqlx::query_scalar(
-        "insert into idempotency_keys (idempotency_key, request_fingerprint, booking_id)
-         values ($1, $2, $3) on conflict (idempotency_key) do nothing
-         returning request_fingerprint",
-    )
-    .bind(key)
-    .bind(fingerprint)
-    .bind(id.as_uuid())
-    .fetch_optional(&state.db)
-    .await?;
-    // On conflict, read the winner in a statement of its own: the insert's snapshot may
-    // predate a concurrent request's commit and not see its row.
-    let stored = match inserted {
-        Some(f) => f,
-        None => key_fingerprint(state, key)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("idempotency key vanished"))?,
-    };
-    same_request(&stored, fingerprint)
-}
-
-async fn start_saga(state: &AppState, input: BookingInput) -> ApiResult<HoldOutcome> {
-    let workflow_id = input.booking_id.workflow_id();
-    let attributes = SearchAttributes::new([
-        SA_SHOW_ID.value_set(input.show_id.to_string()),
-        SA_THEATER_ID.value_set(input.theater_id.to_string()),
-        SA_CUSTOMER_ID.value_set(customer_attribute(input.customer_id)),
-    ]);
-    let summary = format!("{} seat(s) of show {}", input.seats.len(), input.show_id);
-    let options = WorkflowUpdateWithStartOptions::new(
-        state.config.settings.task_queue.clone(),
-        workflow_id.clone(),
-        WorkflowIdConflictPolicy::UseExisting,
-    )
-    .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
-    .search_attributes(attributes)
-    .static_summary(summary)
-    .update_id("hold".to_owned())
-    .build();
-    let result = state
-        .temporal
-        .execute_update_with_start_workflow(
-            BookingWorkflow::run,
-            input,
-            BookingWorkflow::hold,
-            (),
-            options,
-        )
-        .await;
-    match result {
-        Ok(outcome) => Ok(outcome),
-        // The workflow already ran to its end (a retry long after the first request): read its
-        // answer instead of starting again.
-        Err(WorkflowUpdateWithStartError::Start(WorkflowStartError::AlreadyStarted { .. })) => {
-            let view = state
-                .temporal
-                .get_workflow_handle::<BookingWorkflow>(workflow_id)
-                .query(BookingWorkflow::status, (), WorkflowQueryOptions::default())
-                .await
-                .map_err(|e| ApiError::Unavailable(format!("reading the booking: {e}")))?;
-            view.hold
-                .ok_or_else(|| ApiError::Unavailable("the booking's hold has no outcome".into()))
-        }
-        Err(WorkflowUpdateWithStartError::Update(e)) => Err(temporal_error::update(e)),
-        Err(WorkflowUpdateWithStartError::Rpc(status)) => Err(temporal_error::rpc(&status)),
-        Err(WorkflowUpdateWithStartError::Start(WorkflowStartError::Rpc(status))) => {
-            Err(temporal_error::rpc(&status))
-        }
-        Err(other) => Err(ApiError::Internal(anyhow::Error::new(other))),
-    }
-}
-
-async fn respond(
-    state: &AppState,
-    booking_id: BookingId,
-    outcome: HoldOutcome,
-    replayed: bool,
-) -> ApiResult<Response> {
+/// A refused hold as the API error that explains it.
+fn refusal(outcome: HoldOutcome) -> ApiError {
     match outcome {
-        HoldOutcome::Held(_) => {
-            let booking = load(&state.db, booking_id.as_uuid())
-                .await?
-                .ok_or_else(|| {
-                    anyhow::anyhow!("held booking {booking_id} is not in the database")
-                })?;
-            Ok(created(state, booking, replayed))
-        }
-        HoldOutcome::SeatsUnavailable { seats } => Err(ApiError::Refused {
+        HoldOutcome::SeatsUnavailable { seats } => ApiError::Refused {
             status: StatusCode::CONFLICT,
             code: "seats_unavailable",
             message: format!("these seats are not available: {}", seats.join(", ")),
             details: Some(json!({ "seats": seats })),
-        }),
-        HoldOutcome::ShowNotBookable { reason } => {
-            Err(ApiError::conflict("show_not_bookable", reason))
-        }
+        },
+        HoldOutcome::ShowNotBookable { reason } => ApiError::conflict("show_not_bookable", reason),
+        // Only a retried activity finds its own hold; the API's hold never does.
+        HoldOutcome::Held(_) => ApiError::Internal(anyhow::anyhow!("a refused hold that held")),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod json;
 mod list;
 mod pay;
 pub mod read;
+pub mod saga;
 mod temporal_error;
 
 use crate::state::AppState;

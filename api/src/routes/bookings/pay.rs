@@ -173,6 +173,7 @@ where
     U::Input: Send,
     U::Output: 'static,
 {
+    super::saga::ensure_started(state, booking_id).await?;
     let options = WorkflowExecuteUpdateOptions::builder()
         .update_id(update_id)
         .build();

@@ -1,0 +1,276 @@
+//! The hold transaction: every requested seat for the booking, or none of them.
+//!
+//! Two callers share it. The API holds seats itself ([`hold_and_record`]): in the same
+//! transaction it binds the client's Idempotency-Key and records the saga's input in
+//! `saga_starts`, so a hold is never left without the workflow that will expire, pay or release
+//! it. The `hold_seats` local activity ([`hold`]) serves bookings whose workflow was started by
+//! an older API, which held seats from inside the saga.
+
+use super::{HeldSeat, Hold, HoldOutcome, HoldRequest};
+use chrono::{DateTime, Utc};
+use mtbp_domain::BookingId;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+/// What the API records in the hold's own transaction, beside the seats and the booking.
+#[derive(Debug)]
+pub struct HoldRecord<F> {
+    /// The client's Idempotency-Key and the request's fingerprint, bound to the booking only
+    /// if the hold succeeds.
+    pub idempotency: Option<(String, String)>,
+    /// Builds the saga's input from the hold and the show's theater; stored in `saga_starts`.
+    pub saga_input: F,
+}
+
+/// What [`hold_and_record`] did.
+#[derive(Debug)]
+pub enum RecordedHold {
+    /// The seats are held, the booking written and its saga recorded as to be started.
+    Held {
+        /// The hold.
+        hold: Hold,
+        /// The show's theater.
+        theater_id: Uuid,
+        /// When the booking row was written (database clock).
+        created_at: DateTime<Utc>,
+        /// The saga's input, as recorded.
+        saga_input: serde_json::Value,
+    },
+    /// Nothing was held; why.
+    Refused(HoldOutcome),
+    /// The Idempotency-Key is already bound (to this booking by an earlier request, or to
+    /// another request): nothing was done; the caller compares fingerprints.
+    KeyTaken,
+}
+
+/// One row the hold's `UPDATE` returns: label, category, price, held until, currency, theater.
+type SeatRow = (String, String, i64, DateTime<Utc>, String, Uuid);
+
+/// Holds the seats, writes the booking, binds the idempotency key and records the saga's
+/// input, all in one transaction.
+pub async fn hold_and_record<F>(
+    db: &PgPool,
+    req: &HoldRequest,
+    record: HoldRecord<F>,
+) -> Result<RecordedHold, sqlx::Error>
+where
+    F: FnOnce(&Hold, Uuid) -> serde_json::Value,
+{
+    let mut tx = db.begin().await?;
+    // The key first: a concurrent request with the same key waits here for this one's outcome
+    // instead of racing it for the seats.
+    if let Some((key, fingerprint)) = &record.idempotency {
+        let bound: Option<i32> = sqlx::query_scalar(
+            "insert into idempotency_keys (idempotency_key, request_fingerprint, booking_id)
+             values ($1, $2, $3) on conflict (idempotency_key) do nothing returning 1",
+        )
+        .bind(key)
+        .bind(fingerprint)
+        .bind(req.booking_id.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if bound.is_none() {
+            tx.rollback().await?;
+            return Ok(RecordedHold::KeyTaken);
+        }
+    }
+    let rows = take_seats(&mut tx, req).await?;
+    if rows.len() != req.seats.len() {
+        tx.rollback().await?;
+        return explain_failed_hold(db, req).await.map(RecordedHold::Refused);
+    }
+    let theater_id = rows.first().map(|r| r.5).unwrap_or_default();
+    let hold = to_hold(rows);
+    let saga_input = (record.saga_input)(&hold, theater_id);
+    let created_at = insert_booking(&mut tx, req, &hold, Some(&saga_input)).await?;
+    tx.commit().await?;
+    Ok(RecordedHold::Held {
+        hold,
+        theater_id,
+        created_at,
+        saga_input,
+    })
+}
+
+/// The hold as the `hold_seats` local activity runs it: a retry finds its own hold.
+pub async fn hold(db: &PgPool, req: &HoldRequest) -> Result<HoldOutcome, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let rows = take_seats(&mut tx, req).await?;
+    if rows.len() != req.seats.len() {
+        tx.rollback().await?;
+        return explain_failed_hold(db, req).await;
+    }
+    let hold = to_hold(rows);
+    insert_booking(&mut tx, req, &hold, None).await?;
+    tx.commit().await?;
+    Ok(HoldOutcome::Held(hold))
+}
+
+/// The one conditional `UPDATE` that takes free seats (or seats whose hold lapsed).
+async fn take_seats(
+    tx: &mut Transaction<'_, Postgres>,
+    req: &HoldRequest,
+) -> Result<Vec<SeatRow>, sqlx::Error> {
+    sqlx::query_as(
+        "update show_seats ss
+            set status = 'held', booking_id = $1,
+                held_until = now() + make_interval(secs => $4), updated_at = now()
+           from shows s
+          where ss.show_id = $2 and ss.seat_label = any($3)
+            and s.show_id = ss.show_id and s.status = 'scheduled' and s.starts_at > now()
+            and (ss.status = 'free' or (ss.status = 'platform_reserved' and $5)
+                 or (ss.status = 'held' and ss.held_until < now() and (not ss.platform or $5)))
+      returning ss.seat_label, ss.category_code, ss.price_minor, ss.held_until, s.currency,
+                s.theater_id",
+    )
+    .bind(req.booking_id.as_uuid())
+    .bind(req.show_id.as_uuid())
+    .bind(&req.seats)
+    .bind(f64::from(req.hold_seconds))
+    .bind(req.platform_seats)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+fn to_hold(mut rows: Vec<SeatRow>) -> Hold {
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let expires_at_ms = rows.first().map_or(0, |r| r.3.timestamp_millis());
+    let currency = rows.first().map(|r| r.4.clone()).unwrap_or_default();
+    let seats: Vec<HeldSeat> = rows
+        .into_iter()
+        .map(|(label, category, price_minor, ..)| HeldSeat {
+            label,
+            category,
+            price_minor,
+        })
+        .collect();
+    Hold {
+        expires_at_ms,
+        amount_minor: seats.iter().map(|s| s.price_minor).sum(),
+        currency,
+        seats,
+    }
+}
+
+/// Writes the booking, its seats and (from the API) the saga to start; returns `created_at`.
+async fn insert_booking(
+    tx: &mut Transaction<'_, Postgres>,
+    req: &HoldRequest,
+    hold: &Hold,
+    saga_input: Option<&serde_json::Value>,
+) -> Result<DateTime<Utc>, sqlx::Error> {
+    let labels: Vec<&str> = hold.seats.iter().map(|s| s.label.as_str()).collect();
+    let categories: Vec<&str> = hold.seats.iter().map(|s| s.category.as_str()).collect();
+    let prices: Vec<i64> = hold.seats.iter().map(|s| s.price_minor).collect();
+    sqlx::query_scalar(
+        "with b as (
+             insert into bookings (booking_id, show_id, customer_id, contact_name, contact_email,
+                                   contact_phone, status, amount_minor, currency, hold_expires_at)
+             values ($1, $2, $3, $4, $5, $6, 'PreBooking', $7, $8, to_timestamp($9::double precision / 1000))
+          returning booking_id, created_at),
+         saga as (
+             insert into saga_starts (booking_id, input)
+             select b.booking_id, $13 from b where $13::jsonb is not null),
+         seats as (
+             insert into booking_seats (booking_id, seat_label, category_code, price_minor)
+             select b.booking_id, u.label, u.category, u.price
+               from b, unnest($10::text[], $11::text[], $12::bigint[]) as u(label, category, price))
+         select created_at from b",
+    )
+    .bind(req.booking_id.as_uuid())
+    .bind(req.show_id.as_uuid())
+    .bind(req.customer_id)
+    .bind(&req.contact.name)
+    .bind(&req.contact.email)
+    .bind(&req.contact.phone)
+    .bind(hold.amount_minor)
+    .bind(&hold.currency)
+    .bind(hold.expires_at_ms as f64)
+    .bind(&labels)
+    .bind(&categories)
+    .bind(&prices)
+    .bind(saga_input)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// After a hold that did not get every seat: either this very booking already holds them (a
+/// retried activity), or say which seats are taken, or why the show is not bookable.
+async fn explain_failed_hold(db: &PgPool, req: &HoldRequest) -> Result<HoldOutcome, sqlx::Error> {
+    if let Some(hold) = existing_hold(db, req.booking_id).await? {
+        return Ok(HoldOutcome::Held(hold));
+    }
+    let show: Option<(String, bool)> =
+        sqlx::query_as("select status, starts_at > now() from shows where show_id = $1")
+            .bind(req.show_id.as_uuid())
+            .fetch_optional(db)
+            .await?;
+    match show {
+        None => {
+            return Ok(HoldOutcome::ShowNotBookable {
+                reason: "no such show".into(),
+            });
+        }
+        Some((status, _)) if status != "scheduled" => {
+            return Ok(HoldOutcome::ShowNotBookable {
+                reason: format!("the show is {status}"),
+            });
+        }
+        Some((_, false)) => {
+            return Ok(HoldOutcome::ShowNotBookable {
+                reason: "the show has already started".into(),
+            });
+        }
+        Some(_) => {}
+    }
+    let available: Vec<String> = sqlx::query_scalar(
+        "select seat_label from show_seats
+          where show_id = $1 and seat_label = any($2)
+            and (status = 'free' or (status = 'platform_reserved' and $3)
+                 or (status = 'held' and held_until < now() and (not platform or $3)))",
+    )
+    .bind(req.show_id.as_uuid())
+    .bind(&req.seats)
+    .bind(req.platform_seats)
+    .fetch_all(db)
+    .await?;
+    let seats = req
+        .seats
+        .iter()
+        .filter(|s| !available.contains(s))
+        .cloned()
+        .collect();
+    Ok(HoldOutcome::SeatsUnavailable { seats })
+}
+
+async fn existing_hold(db: &PgPool, booking_id: BookingId) -> Result<Option<Hold>, sqlx::Error> {
+    let booking: Option<(i64, String, DateTime<Utc>)> = sqlx::query_as(
+        "select amount_minor, currency, hold_expires_at from bookings where booking_id = $1",
+    )
+    .bind(booking_id.as_uuid())
+    .fetch_optional(db)
+    .await?;
+    let Some((amount_minor, currency, expires)) = booking else {
+        return Ok(None);
+    };
+    let seats: Vec<(String, String, i64)> = sqlx::query_as(
+        "select seat_label, category_code, price_minor from booking_seats
+          where booking_id = $1 order by seat_label",
+    )
+    .bind(booking_id.as_uuid())
+    .fetch_all(db)
+    .await?;
+    Ok(Some(Hold {
+        expires_at_ms: expires.timestamp_millis(),
+        amount_minor,
+        currency,
+        seats: seats
+            .into_iter()
+            .map(|(label, category, price_minor)| HeldSeat {
+                label,
+                category,
+                price_minor,
+            })
+            .collect(),
+    }))
+}

@@ -5,6 +5,7 @@
 pub mod api_client;
 pub mod app;
 pub mod catalog;
+pub mod flash;
 pub mod stripe;
 
 pub use api_client::{ApiClient, ShowFixture};

@@ -64,7 +64,8 @@ impl StripeClient {
             .with_context(|| format!("no payment method id in {body}"))
     }
 
-    async fn list(&self, what: &str) -> anyhow::Result<Vec<Value>> {
+    /// Every object of a kind the gateway holds (`payment_intents`, `refunds`, …).
+    pub async fn list(&self, what: &str) -> anyhow::Result<Vec<Value>> {
         let body: Value = self
             .http
             .get(format!("{}/v1/{what}?limit=100000", self.base))

@@ -9,6 +9,7 @@ mod catalog;
 mod concurrency;
 mod crash;
 mod discovery;
+mod flash_sale;
 mod idempotency;
 mod movies;
 mod oidc;

@@ -70,17 +70,24 @@ enum Decision {
 impl BookingWorkflow {
     #[init]
     pub fn new(_ctx: &WorkflowContextView, input: BookingInput) -> Self {
+        // Seats the API already holds make the booking payable from the very first task: a
+        // `pay` that arrives with the start is accepted, not refused as "not held".
+        let held = input.hold.clone();
         Self {
             input,
-            hold: None,
+            status: held.as_ref().map(|_| BookingStatus::PreBooking),
+            hold_expires_at_ms: held.as_ref().map(|h| h.expires_at_ms),
+            step: if held.is_some() {
+                "waiting for payment"
+            } else {
+                "holding seats"
+            },
+            hold: held.map(HoldOutcome::Held),
             hold_error: None,
-            status: None,
-            hold_expires_at_ms: None,
             pay: None,
             cancel_requested: false,
             ticket_code: None,
             reason: None,
-            step: "holding seats",
             extensions: 0,
             extending: false,
         }

@@ -1,0 +1,280 @@
+//! What the machine allows, measured in the same run as the sale.
+//!
+//! * The database limit: the API's very hold transaction (`hold_and_record`: idempotency key,
+//!   conditional seat update, booking, saga record) driven straight at PostgreSQL by as many
+//!   clients as the sale had customers, on a copy of the sale's shows in a database of its own
+//!   (so no saga relay ever sees these holds). Clients take disjoint seats: no conflicts, no
+//!   HTTP, no JSON: an upper bound.
+//! * The orchestration limit: [`BaselineWorkflow`], the booking's shape with no work in it, on
+//!   the same Temporal server, started and paid the way the API starts and pays a booking.
+
+use super::baseline::{BaselineWorkflow, NoopActivities};
+use super::stats::{Latency, peak_rate};
+use super::{Params, Target};
+use crate::{TestApp, TestOptions};
+use mtbp_activities::config::Settings;
+use mtbp_activities::seats::{HoldRecord, HoldRequest, hold_and_record};
+use mtbp_domain::{BookingId, Contact, ShowId};
+use mtbp_workflows::{BookingInput, HoldPolicy};
+use rand::{Rng, SeedableRng};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use temporalio_client::{
+    WorkflowExecuteUpdateOptions, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
+    WorkflowStartOptions,
+};
+use uuid::Uuid;
+
+/// The hold transaction straight at PostgreSQL.
+#[derive(Debug, Serialize)]
+pub struct DatabaseLimit {
+    /// Concurrent clients.
+    pub clients: usize,
+    /// Connections in their pool (as many as the API's).
+    pub pool: u32,
+    /// Holds made (every seat, once).
+    pub holds: usize,
+    /// Seconds it took.
+    pub seconds: f64,
+    /// holds ÷ seconds.
+    pub holds_per_second: f64,
+    /// Most holds in any one second.
+    pub peak_holds_per_second: f64,
+    /// One hold transaction, from the pool's checkout to commit.
+    pub hold_latency: Latency,
+}
+
+/// An empty booking-shaped workflow on the same Temporal server.
+#[derive(Debug, Serialize)]
+pub struct OrchestrationLimit {
+    /// Concurrent clients.
+    pub clients: usize,
+    /// Workflows started and paid.
+    pub workflows: usize,
+    /// Seconds it took.
+    pub seconds: f64,
+    /// workflows ÷ seconds.
+    pub workflows_per_second: f64,
+    /// Most workflows completed in any five seconds, per second.
+    pub peak_workflows_per_second: f64,
+    /// `pay` sent → answered, as the booking's `pay_latency`.
+    pub latency: Latency,
+}
+
+/// Seats to hold, a booking at a time: runs of 1..=max seats along each row, shuffled.
+fn bookings_of(show: Uuid, seats: &[String], per_row: usize, max: usize, rng: &mut StdRng) -> Vec<(Uuid, Vec<String>)> {
+    let mut out = Vec::new();
+    for row in seats.chunks(per_row.max(1)) {
+        let mut i = 0;
+        while i < row.len() {
+            let n = rng.random_range(1..=max.max(1)).min(row.len() - i);
+            out.push((show, row[i..i + n].to_vec()));
+            i += n;
+        }
+    }
+    out
+}
+
+/// Holds every seat of a copy of the sale's shows, straight at PostgreSQL.
+pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
+    let app = TestApp::spawn_with(TestOptions {
+        in_process_worker: false,
+        hold_seconds: params.hold_seconds,
+        ..TestOptions::default()
+    })
+    .await;
+    let mut rng = StdRng::seed_from_u64(params.seed);
+    let mut work = Vec::new();
+    for _ in 0..params.shows {
+        let show = app.create_show(params.rows, params.per_row).await?;
+        let per_row = usize::from(params.per_row);
+        work.extend(bookings_of(show.show_id, &show.seats, per_row, params.max_seats, &mut rng));
+    }
+    // No API, no relay: nothing but these clients touches this database from here on.
+    app.stop_api();
+    work.shuffle(&mut rng);
+    let holds = work.len();
+    let pool_size = Settings::from_env()?.db_pool;
+    let pool = mtbp_activities::db::connect(&app.settings.database_url, pool_size).await?;
+    let queue = Arc::new(Mutex::new(work));
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(holds)));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let policy = HoldPolicy {
+        payment_window_seconds: 120,
+        hold_extension_seconds: 300,
+        max_hold_extensions: 2,
+        hold_cap_seconds: 1200,
+    };
+    let contact = Contact::parse("Test Customer", "customer@example.com", None)
+        .map_err(|e| anyhow::anyhow!("contact: {e:?}"))?;
+    let started = Instant::now();
+    let clients: Vec<_> = (0..params.customers)
+        .map(|_| {
+            let (queue, latencies, failures) = (queue.clone(), latencies.clone(), failures.clone());
+            let (pool, contact, hold_seconds) = (pool.clone(), contact.clone(), params.hold_seconds);
+            tokio::spawn(async move {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.pop());
+                    let Some((show, seats)) = next else { break };
+                    let key = Uuid::new_v4().to_string();
+                    let request = HoldRequest {
+                        booking_id: BookingId::from_idempotency_key(&key),
+                        show_id: ShowId::from_uuid(show),
+                        seats,
+                        hold_seconds,
+                        contact: contact.clone(),
+                        customer_id: None,
+                        platform_seats: false,
+                    };
+                    let fingerprint = serde_json::json!({"show_id": show, "seats": request.seats,
+                        "contact": request.contact, "account": null})
+                    .to_string();
+                    let record = HoldRecord {
+                        idempotency: Some((key, fingerprint)),
+                        saga_input: |hold: &_, theater| {
+                            let input = BookingInput::after_hold(&request, hold, theater, policy);
+                            serde_json::to_value(&input).unwrap_or_default()
+                        },
+                    };
+                    let t = Instant::now();
+                    let held = hold_and_record(&pool, &request, record).await;
+                    let ms = t.elapsed().as_secs_f64() * 1000.0;
+                    match held {
+                        Ok(mtbp_activities::seats::RecordedHold::Held { .. }) => {
+                            let at = started.elapsed().as_secs_f64();
+                            if let Ok(mut l) = latencies.lock() {
+                                l.push((at, ms));
+                            }
+                        }
+                        _ => {
+                            failures.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.await?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    pool.close().await;
+    anyhow::ensure!(
+        failures.load(Ordering::Relaxed) == 0,
+        "{} of {holds} holds on disjoint seats failed in the database-limit run",
+        failures.load(Ordering::Relaxed)
+    );
+    let samples: Vec<(f64, f64)> = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    drop(app);
+    Ok(DatabaseLimit {
+        clients: params.customers,
+        pool: pool_size,
+        holds,
+        seconds,
+        holds_per_second: holds as f64 / seconds.max(1e-3),
+        peak_holds_per_second: peak_rate(&samples.iter().map(|s| s.0).collect::<Vec<_>>(), 1.0),
+        hold_latency: Latency::of(samples.iter().map(|s| s.1).collect()),
+    })
+}
+
+/// Starts and pays `count` empty booking-shaped workflows from as many clients as the sale had.
+pub async fn orchestration_limit(
+    params: &Params,
+    target: &Target,
+    count: usize,
+) -> anyhow::Result<OrchestrationLimit> {
+    let count = count.max(20);
+    let settings = Settings::from_env()?;
+    let task_queue = format!("baseline-{}", Uuid::new_v4().simple());
+    let queue = task_queue.clone();
+    let stop = crate::app::spawn_worker_thread(move || async move {
+        let client = mtbp_activities::temporal::connect(
+            &settings.temporal_address,
+            &settings.temporal_namespace,
+            "mtbp-baseline-worker",
+        )
+        .await?;
+        let runtime = temporalio_sdk::Runtime::from_current_tokio(Default::default())?;
+        let options = temporalio_sdk::WorkerOptions::new(queue)
+            .max_cached_workflows(2_000)
+            .register_workflow::<BaselineWorkflow>()?
+            .register_activities(NoopActivities)
+            .build();
+        Ok(temporalio_sdk::Worker::new(&runtime, client, options)?)
+    })?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(count)));
+    let started = Instant::now();
+    let clients: Vec<_> = (0..params.customers)
+        .map(|i| {
+            let (next, latencies) = (next.clone(), latencies.clone());
+            let (temporal, task_queue) = (target.temporal.clone(), task_queue.clone());
+            let (hold_seconds, think_ms) = (params.hold_seconds, params.think_ms);
+            let mut rng = StdRng::seed_from_u64(params.seed.wrapping_add(i as u64));
+            tokio::spawn(async move {
+                // Arrivals start workflows; each is paid on a task of its own after the same
+                // think time as a customer's, as the sale does.
+                let mut payments = Vec::new();
+                while next.fetch_add(1, Ordering::Relaxed) < count {
+                    let options = WorkflowStartOptions::new(
+                        task_queue.clone(),
+                        format!("baseline-{}", Uuid::new_v4()),
+                    )
+                    .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+                    .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
+                    .build();
+                    let handle = temporal
+                        .start_workflow(BaselineWorkflow::run, hold_seconds, options)
+                        .await?;
+                    let think = Duration::from_millis(rng.random_range(0..=think_ms));
+                    let latencies = latencies.clone();
+                    payments.push(tokio::spawn(async move {
+                        tokio::time::sleep(think).await;
+                        let t = Instant::now();
+                        handle
+                            .execute_update(
+                                BaselineWorkflow::pay,
+                                (),
+                                WorkflowExecuteUpdateOptions::default(),
+                            )
+                            .await?;
+                        let done = (started.elapsed().as_secs_f64(), t.elapsed().as_secs_f64() * 1000.0);
+                        if let Ok(mut l) = latencies.lock() {
+                            l.push(done);
+                        }
+                        anyhow::Ok(())
+                    }));
+                }
+                for p in payments {
+                    p.await??;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    let mut outcome = Ok(());
+    for c in clients {
+        if let Err(e) = c.await? {
+            outcome = Err(e);
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    stop();
+    outcome?;
+    let samples: Vec<(f64, f64)> = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    Ok(OrchestrationLimit {
+        clients: params.customers,
+        workflows: count,
+        seconds,
+        workflows_per_second: count as f64 / seconds.max(1e-3),
+        peak_workflows_per_second: peak_rate(
+            &samples.iter().map(|s| s.0).collect::<Vec<_>>(),
+            5.0,
+        ),
+        latency: Latency::of(samples.iter().map(|s| s.1).collect()),
+    })
+}

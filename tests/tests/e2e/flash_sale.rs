@@ -1,0 +1,128 @@
+//! The flash-sale load generator at a small size: every seat sold once, the books balance, and
+//! the reconciliation notices when they do not.
+
+use mtbp_tests::flash::{self, Params, Target};
+use mtbp_tests::{TestApp, TestOptions};
+use std::time::Duration;
+use uuid::Uuid;
+
+fn small_sale() -> Params {
+    Params {
+        shows: 1,
+        rows: 4,
+        per_row: 10,
+        customers: 12,
+        max_seats: 3,
+        best_share: 0.5,
+        abandon_share: 0.3,
+        decline_share: 0.1,
+        think_ms: 200,
+        hold_seconds: 3,
+        sale_limit: Duration::from_secs(90),
+        max_attempts: 5_000,
+        limits: true,
+        seed: 7,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_small_flash_sale_sells_every_seat_once_and_the_books_balance() {
+    let app = TestApp::spawn_with(TestOptions {
+        hold_seconds: 3,
+        ..TestOptions::default()
+    })
+    .await;
+    let target = Target {
+        api: app.api.clone(),
+        operator: app.admin.clone(),
+        db: app.db.clone(),
+        temporal: app.temporal.clone(),
+        stripe: app.stripe.clone(),
+    };
+    let report = flash::run(small_sale(), &target).await.expect("run");
+    let sale = &report.sale;
+    assert!(report.reconciliation.ok, "{}", flash::summary(&report));
+    assert!(sale.sold_out_after_seconds.is_some(), "{}", flash::summary(&report));
+    assert_eq!(sale.errors, 0, "{}", flash::summary(&report));
+    // Every hold ended one way; abandoned holds were expired by their saga's timer.
+    assert_eq!(
+        sale.holds,
+        sale.bookings_completed + sale.abandoned + sale.declined + sale.pay_refused
+    );
+    assert!(sale.abandoned > 0 && sale.declined > 0, "{}", flash::summary(&report));
+    assert_eq!(sale.expired, sale.abandoned as i64);
+    let booked: i64 = sqlx::query_scalar(
+        "select count(*) from show_seats where show_id = any($1) and status = 'booked'",
+    )
+    .bind(&report.show_ids)
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(booked, 40, "every seat sold");
+    let db = report.database_limit.as_ref().expect("database limit");
+    assert_eq!(db.holds, db.hold_latency.count);
+    assert!(db.holds_per_second > 0.0);
+    let orchestration = report.orchestration_limit.as_ref().expect("orchestration");
+    assert_eq!(orchestration.workflows, orchestration.latency.count);
+    assert!(report.ratios.is_some());
+    assert!(!sale.timeline.is_empty());
+
+    // The reconciliation is not a formality: a booking quietly marked refunded, and a seat
+    // given to a second live booking, are both caught.
+    let again = flash::reconcile(&target, &report.show_ids, &report.outcomes)
+        .await
+        .expect("reconcile");
+    assert!(again.ok);
+    let victim: Uuid = sqlx::query_scalar(
+        "select booking_id from bookings where show_id = $1 and status = 'BookingCompleted' limit 1",
+    )
+    .bind(report.show_ids[0])
+    .fetch_one(&app.db)
+    .await
+    .expect("a completed booking");
+    let double = Uuid::new_v4();
+    sqlx::query(
+        "insert into bookings (booking_id, show_id, contact_name, contact_email, status,
+                               amount_minor, currency, hold_expires_at)
+         select $2, show_id, 'Double', 'double@example.com', 'PreBooking', 1, currency, now()
+           from bookings where booking_id = $1",
+    )
+    .bind(victim)
+    .bind(double)
+    .execute(&app.db)
+    .await
+    .expect("second booking");
+    sqlx::query(
+        "insert into booking_seats (booking_id, seat_label, category_code, price_minor)
+         select $2, seat_label, category_code, price_minor from booking_seats
+          where booking_id = $1 limit 1",
+    )
+    .bind(victim)
+    .bind(double)
+    .execute(&app.db)
+    .await
+    .expect("doubled seat");
+    let oversold = flash::reconcile(&target, &report.show_ids, &report.outcomes)
+        .await
+        .expect("reconcile");
+    assert!(!oversold.ok);
+    assert!(oversold.oversold_seats >= 1, "{oversold:?}");
+
+    sqlx::query("update bookings set status = 'Refunded' where booking_id = $1")
+        .bind(victim)
+        .execute(&app.db)
+        .await
+        .expect("tamper");
+    let tampered = flash::reconcile(&target, &report.show_ids, &report.outcomes)
+        .await
+        .expect("reconcile");
+    let failed: Vec<&str> = tampered
+        .checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| c.name)
+        .collect();
+    assert!(failed.contains(&"seats booked = seats of completed bookings"), "{failed:?}");
+    assert!(failed.contains(&"bookings completed = charges at the gateway - refunds"), "{failed:?}");
+    assert!(tampered.lost_bookings >= 1, "the customer was told it is booked");
+}

@@ -3,7 +3,9 @@
 //!
 //! Keep old histories when adding new ones: they prove that runs recorded by earlier code still
 //! replay. Record new ones with
-//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories`.
+//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories`
+//! (it writes the `held_by_api_*` files: the `booking_*` ones were recorded when the workflow
+//! still held the seats itself, and must keep replaying).
 
 async fn replay(file: &str) {
     let path = format!("{}/tests/histories/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -31,4 +33,24 @@ async fn an_expired_booking_replays_deterministically() {
 #[tokio::test]
 async fn an_extended_then_paid_booking_replays_deterministically() {
     replay("booking_extended.json").await;
+}
+
+#[tokio::test]
+async fn a_booking_held_by_the_api_then_paid_replays_deterministically() {
+    replay("held_by_api_completed.json").await;
+}
+
+#[tokio::test]
+async fn a_booking_held_by_the_api_then_declined_replays_deterministically() {
+    replay("held_by_api_declined.json").await;
+}
+
+#[tokio::test]
+async fn a_booking_held_by_the_api_that_expired_replays_deterministically() {
+    replay("held_by_api_expired.json").await;
+}
+
+#[tokio::test]
+async fn a_booking_held_by_the_api_extended_then_paid_replays_deterministically() {
+    replay("held_by_api_extended.json").await;
 }

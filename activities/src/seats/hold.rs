@@ -77,7 +77,9 @@ where
     let rows = take_seats(&mut tx, req).await?;
     if rows.len() != req.seats.len() {
         tx.rollback().await?;
-        return explain_failed_hold(db, req).await.map(RecordedHold::Refused);
+        return explain_failed_hold(db, req)
+            .await
+            .map(RecordedHold::Refused);
     }
     let theater_id = rows.first().map(|r| r.5).unwrap_or_default();
     let hold = to_hold(rows);

@@ -22,11 +22,11 @@ fn args() -> anyhow::Result<(Params, PathBuf)> {
         customers: 64,
         max_seats: 4,
         best_share: 0.5,
-        abandon_share: 0.1,
+        abandon_share: 0.05,
         decline_share: 0.05,
-        think_ms: 1000,
-        hold_seconds: 10,
-        sale_limit: Duration::from_secs(180),
+        think_ms: 2000,
+        hold_seconds: 120,
+        sale_limit: Duration::from_secs(300),
         max_attempts: 50_000,
         limits: true,
         seed: 42,
@@ -59,15 +59,23 @@ fn args() -> anyhow::Result<(Params, PathBuf)> {
         }
     }
     anyhow::ensure!((1..=20).contains(&p.shows), "1-20 shows");
-    anyhow::ensure!((1..=26).contains(&p.rows) && (1..=40).contains(&p.per_row), "1-26 rows of 1-40 seats");
+    anyhow::ensure!(
+        (1..=26).contains(&p.rows) && (1..=40).contains(&p.per_row),
+        "1-26 rows of 1-40 seats"
+    );
     anyhow::ensure!((1..=512).contains(&p.customers), "1-512 customers");
     anyhow::ensure!((1..=10).contains(&p.max_seats), "1-10 seats a booking");
     anyhow::ensure!(
-        [p.best_share, p.abandon_share, p.decline_share].iter().all(|s| (0.0..=1.0).contains(s))
+        [p.best_share, p.abandon_share, p.decline_share]
+            .iter()
+            .all(|s| (0.0..=1.0).contains(s))
             && p.abandon_share + p.decline_share <= 1.0,
         "shares between 0 and 1; abandon + decline at most 1"
     );
-    anyhow::ensure!(p.sale_limit <= Duration::from_secs(1800), "a sale of at most 30 minutes");
+    anyhow::ensure!(
+        p.sale_limit <= Duration::from_secs(1800),
+        "a sale of at most 30 minutes"
+    );
     anyhow::ensure!(
         p.think_ms < u64::from(p.hold_seconds) * 1000,
         "customers must be able to pay before their hold lapses: --think-ms below the hold"
@@ -101,7 +109,11 @@ async fn main() -> anyhow::Result<()> {
         params.rows * usize::from(params.per_row),
         params.customers,
         params.hold_seconds,
-        if params.limits { ", then the limits" } else { "" }
+        if params.limits {
+            ", then the limits"
+        } else {
+            ""
+        }
     );
     let report = flash::run(params, &target).await?;
     std::fs::create_dir_all(&out)?;
@@ -114,7 +126,11 @@ async fn main() -> anyhow::Result<()> {
     );
     flash::write_svg(&svg_path, &title, &report.sale.timeline)?;
     print!("{}", flash::summary(&report));
-    println!("written: {} and {}", json_path.display(), svg_path.display());
+    println!(
+        "written: {} and {}",
+        json_path.display(),
+        svg_path.display()
+    );
     anyhow::ensure!(report.reconciliation.ok, "the reconciliation failed");
     Ok(())
 }

@@ -6,13 +6,13 @@
 //! Its activities return at once, so what it measures is the Temporal server and the SDK alone.
 
 use std::time::Duration;
+use temporalio_common::search_attributes::SearchAttributeKey;
 use temporalio_macros::{activities, workflow, workflow_methods};
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::{
     ActivityOptions, LocalActivityOptions, TimerResult, WorkflowContext, WorkflowContextView,
     WorkflowResult,
 };
-use temporalio_common::search_attributes::SearchAttributeKey;
 
 type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -74,7 +74,9 @@ impl BaselineWorkflow {
         ctx.state_mut(|s| s.done = true);
         // Let the `pay` handler answer before the workflow closes, as the booking saga does.
         let probe = ctx.clone();
-        let _ = ctx.wait_condition(move |_| probe.all_handlers_finished()).await;
+        let _ = ctx
+            .wait_condition(move |_| probe.all_handlers_finished())
+            .await;
         Ok(paid)
     }
 

@@ -22,7 +22,11 @@ pub fn write_svg(path: &Path, title: &str, timeline: &[TimelineBucket]) -> anyho
     let latency: Vec<Series> = vec![
         ("hold p50 ms", BLUE, Box::new(|b| b.hold_p50_ms)),
         ("hold p95 ms", MAGENTA, Box::new(|b| b.hold_p95_ms)),
-        ("hold to completed p95 ms", GREEN, Box::new(|b| b.completed_p95_ms)),
+        (
+            "hold to completed p95 ms",
+            GREEN,
+            Box::new(|b| b.completed_p95_ms),
+        ),
     ];
     panel(&bottom, "milliseconds", timeline, &latency)?;
     root.present().map_err(err)?;

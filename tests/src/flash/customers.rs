@@ -149,11 +149,22 @@ pub async fn run_sale(params: &Params, target: &Target) -> anyhow::Result<Sale> 
     .bind(&show_ids)
     .fetch_one(&target.db)
     .await?;
-    let outcomes = shared.outcomes.lock().map(|o| o.clone()).unwrap_or_default();
-    let timeline = shared.timeline.lock().map(|t| t.clone()).unwrap_or_default();
+    let outcomes = shared
+        .outcomes
+        .lock()
+        .map(|o| o.clone())
+        .unwrap_or_default();
+    let timeline = shared
+        .timeline
+        .lock()
+        .map(|t| t.clone())
+        .unwrap_or_default();
     let duration = sold_out_at.unwrap_or(stopped).as_secs_f64().max(1e-3);
     let count = |end: End| outcomes.iter().filter(|o| o.end == end).count();
-    let attempts = shared.attempts.load(Ordering::Relaxed).min(params.max_attempts);
+    let attempts = shared
+        .attempts
+        .load(Ordering::Relaxed)
+        .min(params.max_attempts);
     let figures = SaleFigures {
         seats_on_sale: params.seats(),
         attempts,
@@ -310,7 +321,11 @@ async fn choose_seats(
 
 fn labels(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -349,7 +364,11 @@ fn pick_on_map(map: &Value, count: usize, rng: &mut StdRng) -> Vec<String> {
     if !runs.is_empty() {
         let run = runs[rng.random_range(0..runs.len())];
         let start = rng.random_range(0..=run.len() - count);
-        return run[start..start + count].iter().flatten().cloned().collect();
+        return run[start..start + count]
+            .iter()
+            .flatten()
+            .cloned()
+            .collect();
     }
     let free: Vec<String> = rows.into_iter().flatten().flatten().collect();
     if free.is_empty() {
@@ -362,10 +381,7 @@ fn pick_on_map(map: &Value, count: usize, rng: &mut StdRng) -> Vec<String> {
 
 /// Polls the seats every 200 ms; returns when every seat is booked (then the sale is over) or
 /// when the customers have stopped.
-async fn watch_sell_out(
-    shared: Arc<Shared>,
-    db: sqlx::PgPool,
-) -> anyhow::Result<Option<Duration>> {
+async fn watch_sell_out(shared: Arc<Shared>, db: sqlx::PgPool) -> anyhow::Result<Option<Duration>> {
     let total = shared.params.seats() as i64;
     loop {
         let booked: i64 = sqlx::query_scalar(

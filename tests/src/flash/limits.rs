@@ -16,9 +16,9 @@ use mtbp_activities::config::Settings;
 use mtbp_activities::seats::{HoldRecord, HoldRequest, hold_and_record};
 use mtbp_domain::{BookingId, Contact, ShowId};
 use mtbp_workflows::{BookingInput, HoldPolicy};
-use rand::{Rng, SeedableRng};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,7 +66,13 @@ pub struct OrchestrationLimit {
 }
 
 /// Seats to hold, a booking at a time: runs of 1..=max seats along each row, shuffled.
-fn bookings_of(show: Uuid, seats: &[String], per_row: usize, max: usize, rng: &mut StdRng) -> Vec<(Uuid, Vec<String>)> {
+fn bookings_of(
+    show: Uuid,
+    seats: &[String],
+    per_row: usize,
+    max: usize,
+    rng: &mut StdRng,
+) -> Vec<(Uuid, Vec<String>)> {
     let mut out = Vec::new();
     for row in seats.chunks(per_row.max(1)) {
         let mut i = 0;
@@ -92,7 +98,13 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
     for _ in 0..params.shows {
         let show = app.create_show(params.rows, params.per_row).await?;
         let per_row = usize::from(params.per_row);
-        work.extend(bookings_of(show.show_id, &show.seats, per_row, params.max_seats, &mut rng));
+        work.extend(bookings_of(
+            show.show_id,
+            &show.seats,
+            per_row,
+            params.max_seats,
+            &mut rng,
+        ));
     }
     // No API, no relay: nothing but these clients touches this database from here on.
     app.stop_api();
@@ -115,7 +127,8 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
     let clients: Vec<_> = (0..params.customers)
         .map(|_| {
             let (queue, latencies, failures) = (queue.clone(), latencies.clone(), failures.clone());
-            let (pool, contact, hold_seconds) = (pool.clone(), contact.clone(), params.hold_seconds);
+            let (pool, contact, hold_seconds) =
+                (pool.clone(), contact.clone(), params.hold_seconds);
             tokio::spawn(async move {
                 loop {
                     let next = queue.lock().ok().and_then(|mut q| q.pop());
@@ -242,7 +255,10 @@ pub async fn orchestration_limit(
                                 WorkflowExecuteUpdateOptions::default(),
                             )
                             .await?;
-                        let done = (started.elapsed().as_secs_f64(), t.elapsed().as_secs_f64() * 1000.0);
+                        let done = (
+                            started.elapsed().as_secs_f64(),
+                            t.elapsed().as_secs_f64() * 1000.0,
+                        );
                         if let Ok(mut l) = latencies.lock() {
                             l.push(done);
                         }
@@ -271,10 +287,7 @@ pub async fn orchestration_limit(
         workflows: count,
         seconds,
         workflows_per_second: count as f64 / seconds.max(1e-3),
-        peak_workflows_per_second: peak_rate(
-            &samples.iter().map(|s| s.0).collect::<Vec<_>>(),
-            5.0,
-        ),
+        peak_workflows_per_second: peak_rate(&samples.iter().map(|s| s.0).collect::<Vec<_>>(), 5.0),
         latency: Latency::of(samples.iter().map(|s| s.1).collect()),
     })
 }

@@ -65,7 +65,10 @@ impl Params {
 }
 
 mod secs {
-    pub fn serialize<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: serde::Serializer>(
+        d: &std::time::Duration,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         s.serialize_f64(d.as_secs_f64())
     }
 }
@@ -131,10 +134,7 @@ pub async fn run(params: Params, target: &Target) -> anyhow::Result<Report> {
     };
     let ratios = match (&database_limit, &orchestration_limit) {
         (Some(d), Some(o)) => Some(Ratios {
-            holds_vs_database: ratio(
-                sale.figures.peak_holds_per_second,
-                d.peak_holds_per_second,
-            ),
+            holds_vs_database: ratio(sale.figures.peak_holds_per_second, d.peak_holds_per_second),
             completed_vs_orchestration: ratio(
                 sale.figures.peak_completed_per_second,
                 o.peak_workflows_per_second,
@@ -209,9 +209,10 @@ pub fn summary(r: &Report) -> String {
         s.pay_refused,
         s.expired
     );
-    let sold = s
-        .sold_out_after_seconds
-        .map_or_else(|| "not sold out".to_owned(), |t| format!("sold out in {t:.1} s"));
+    let sold = s.sold_out_after_seconds.map_or_else(
+        || "not sold out".to_owned(),
+        |t| format!("sold out in {t:.1} s"),
+    );
     let _ = writeln!(out, "      {sold} ({:.1} s measured)", s.duration_seconds);
     let lat = |name: &str, l: &Latency| {
         format!(
@@ -220,7 +221,11 @@ pub fn summary(r: &Report) -> String {
         )
     };
     let _ = writeln!(out, "      {}", lat("hold", &s.hold_latency));
-    let _ = writeln!(out, "      {}", lat("hold to completed", &s.hold_to_completed_latency));
+    let _ = writeln!(
+        out,
+        "      {}",
+        lat("hold to completed", &s.hold_to_completed_latency)
+    );
     let _ = writeln!(out, "      {}", lat("pay to completed", &s.pay_latency));
     if let Some(d) = &r.database_limit {
         let _ = writeln!(
@@ -258,7 +263,11 @@ pub fn summary(r: &Report) -> String {
         r.reconciliation.lost_bookings
     );
     for c in r.reconciliation.checks.iter().filter(|c| !c.ok) {
-        let _ = writeln!(out, "  failed: {}: expected {}, found {}", c.name, c.expected, c.actual);
+        let _ = writeln!(
+            out,
+            "  failed: {}: expected {}, found {}",
+            c.name, c.expected, c.actual
+        );
     }
     out
 }

@@ -71,19 +71,31 @@ pub async fn reconcile(
     let told_booked = outcomes.iter().filter(|o| o.end == End::Completed).count() as i64;
     let (charges, charged_amount) = gateway_net(target, shows).await?;
     let checks = vec![
-        check("seats booked = seats of completed bookings", seats_of_completed, seats_booked),
+        check(
+            "seats booked = seats of completed bookings",
+            seats_of_completed,
+            seats_booked,
+        ),
         check(
             "bookings completed = bookings customers were told are booked",
             told_booked,
             completed,
         ),
-        check("bookings completed = charges at the gateway - refunds", completed, charges),
+        check(
+            "bookings completed = charges at the gateway - refunds",
+            completed,
+            charges,
+        ),
         check(
             "amount of completed bookings = amount charged - refunded",
             completed_amount,
             charged_amount,
         ),
-        check("seats in two live bookings or booked without a booking", 0, oversold),
+        check(
+            "seats in two live bookings or booked without a booking",
+            0,
+            oversold,
+        ),
         check("lost bookings", 0, lost),
     ];
     Ok(Reconciliation {
@@ -139,7 +151,12 @@ async fn lost_bookings(
         .count();
     let open = status
         .values()
-        .filter(|s| matches!(s.as_str(), "PreBooking" | "PaymentInitiated" | "PaymentCompleted"))
+        .filter(|s| {
+            matches!(
+                s.as_str(),
+                "PreBooking" | "PaymentInitiated" | "PaymentCompleted"
+            )
+        })
         .count();
     let unstarted: i64 = sqlx::query_scalar(
         "select count(*) from saga_starts s join bookings b using (booking_id)
@@ -193,7 +210,10 @@ async fn gateway_net(target: &Target, shows: &[Uuid]) -> anyhow::Result<(i64, i6
             refunded_amount += r["amount"].as_i64().unwrap_or(0);
         }
     }
-    let charged: i64 = intents.iter().map(|pi| pi["amount"].as_i64().unwrap_or(0)).sum();
+    let charged: i64 = intents
+        .iter()
+        .map(|pi| pi["amount"].as_i64().unwrap_or(0))
+        .sum();
     Ok((
         intents.len() as i64 - refunded_intents.len() as i64,
         charged - refunded_amount,

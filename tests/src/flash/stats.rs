@@ -128,7 +128,10 @@ impl Timeline {
 
     /// Most bookings completed in any five seconds, per second.
     pub fn peak_completed_per_second(&self) -> f64 {
-        peak_rate(&self.completions.iter().map(|c| c.0).collect::<Vec<_>>(), 5.0)
+        peak_rate(
+            &self.completions.iter().map(|c| c.0).collect::<Vec<_>>(),
+            5.0,
+        )
     }
 
     /// The run cut into seconds.
@@ -192,7 +195,10 @@ mod tests {
     #[test]
     fn percentiles_are_nearest_rank() {
         let l = Latency::of((1..=100).map(f64::from).collect());
-        assert_eq!((l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms), (50.0, 95.0, 99.0, 100.0));
+        assert_eq!(
+            (l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms),
+            (50.0, 95.0, 99.0, 100.0)
+        );
         assert_eq!(Latency::of(vec![]).count, 0);
     }
 
@@ -206,8 +212,14 @@ mod tests {
         t.booked(1.0, 2);
         let b = t.buckets();
         assert_eq!(b.len(), 3);
-        assert_eq!((b[0].holds, b[1].holds, b[1].completed, b[2].conflicts), (1, 1, 1, 1));
-        assert_eq!((b[0].seats_booked, b[1].seats_booked, b[2].seats_booked), (0, 2, 2));
+        assert_eq!(
+            (b[0].holds, b[1].holds, b[1].completed, b[2].conflicts),
+            (1, 1, 1, 1)
+        );
+        assert_eq!(
+            (b[0].seats_booked, b[1].seats_booked, b[2].seats_booked),
+            (0, 2, 2)
+        );
     }
 }
 
@@ -236,7 +248,10 @@ mod peak_tests {
 
     #[test]
     fn the_busiest_window_sets_the_peak() {
-        let times: Vec<f64> = (0..10).map(|i| f64::from(i) * 0.1).chain([5.0, 9.0]).collect();
+        let times: Vec<f64> = (0..10)
+            .map(|i| f64::from(i) * 0.1)
+            .chain([5.0, 9.0])
+            .collect();
         assert!((peak_rate(&times, 1.0) - 10.0).abs() < 1e-9);
         assert_eq!(peak_rate(&[], 1.0), 0.0);
     }

@@ -262,11 +262,12 @@ async fn a_customer_can_cancel_a_hold_and_not_pay_it_afterwards() {
 #[tokio::test]
 async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
     let app = TestApp::spawn_with(TestOptions {
-        // Long enough for `pay` to arrive on a loaded machine; the payment window decides.
-        hold_seconds: 2,
+        // Long enough for `pay` to arrive on a loaded machine (the rival's too); the payment
+        // window decides.
+        hold_seconds: 4,
         payment_window_seconds: 1,
         faults: PaymentFaults {
-            pause_after_charge: Duration::from_secs(4),
+            pause_after_charge: Duration::from_secs(7),
         },
         ..TestOptions::default()
     })
@@ -282,7 +283,7 @@ async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
     let paying = tokio::spawn(async move { api.pay(slow, &card).await });
 
     // While the charge is paused, the payment window lapses and someone else takes A2.
-    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    tokio::time::sleep(Duration::from_millis(5_000)).await;
     let other = app
         .api
         .hold_ok(show.show_id, &["A2", "A3"])
@@ -309,7 +310,13 @@ async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
     assert_eq!(refunds.len(), 1, "refunded exactly once");
     assert_eq!(refunds[0]["amount"], 40000);
     let rival = rival.await.expect("join").expect("pay");
-    assert_eq!(rival.status(), StatusCode::OK, "the rival keeps A2");
+    let status = rival.status();
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the rival keeps A2: {}",
+        rival.text().await.unwrap_or_default()
+    );
     let seats: Vec<(String, String, Option<uuid::Uuid>)> = sqlx::query_as(
         "select seat_label, status, booking_id from show_seats
           where show_id = $1 and seat_label in ('A1', 'A2') order by seat_label",

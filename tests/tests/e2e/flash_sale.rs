@@ -17,7 +17,7 @@ fn small_sale() -> Params {
         abandon_share: 0.3,
         decline_share: 0.1,
         think_ms: 200,
-        hold_seconds: 3,
+        hold_seconds: 5,
         sale_limit: Duration::from_secs(90),
         max_attempts: 5_000,
         limits: true,
@@ -28,7 +28,7 @@ fn small_sale() -> Params {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_small_flash_sale_sells_every_seat_once_and_the_books_balance() {
     let app = TestApp::spawn_with(TestOptions {
-        hold_seconds: 3,
+        hold_seconds: 5,
         ..TestOptions::default()
     })
     .await;
@@ -42,15 +42,29 @@ async fn a_small_flash_sale_sells_every_seat_once_and_the_books_balance() {
     let report = flash::run(small_sale(), &target).await.expect("run");
     let sale = &report.sale;
     assert!(report.reconciliation.ok, "{}", flash::summary(&report));
-    assert!(sale.sold_out_after_seconds.is_some(), "{}", flash::summary(&report));
+    assert!(
+        sale.sold_out_after_seconds.is_some(),
+        "{}",
+        flash::summary(&report)
+    );
     assert_eq!(sale.errors, 0, "{}", flash::summary(&report));
     // Every hold ended one way; abandoned holds were expired by their saga's timer.
     assert_eq!(
         sale.holds,
         sale.bookings_completed + sale.abandoned + sale.declined + sale.pay_refused
     );
-    assert!(sale.abandoned > 0 && sale.declined > 0, "{}", flash::summary(&report));
-    assert_eq!(sale.expired, sale.abandoned as i64);
+    assert!(
+        sale.abandoned > 0 && sale.declined > 0,
+        "{}",
+        flash::summary(&report)
+    );
+    // Abandoned holds were expired by their saga's timer (a payment slower than its hold also
+    // ends expired, so at least as many).
+    assert!(
+        sale.expired >= sale.abandoned as i64,
+        "{}",
+        flash::summary(&report)
+    );
     let booked: i64 = sqlx::query_scalar(
         "select count(*) from show_seats where show_id = any($1) and status = 'booked'",
     )
@@ -122,7 +136,16 @@ async fn a_small_flash_sale_sells_every_seat_once_and_the_books_balance() {
         .filter(|c| !c.ok)
         .map(|c| c.name)
         .collect();
-    assert!(failed.contains(&"seats booked = seats of completed bookings"), "{failed:?}");
-    assert!(failed.contains(&"bookings completed = charges at the gateway - refunds"), "{failed:?}");
-    assert!(tampered.lost_bookings >= 1, "the customer was told it is booked");
+    assert!(
+        failed.contains(&"seats booked = seats of completed bookings"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.contains(&"bookings completed = charges at the gateway - refunds"),
+        "{failed:?}"
+    );
+    assert!(
+        tampered.lost_bookings >= 1,
+        "the customer was told it is booked"
+    );
 }

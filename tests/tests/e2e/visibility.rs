@@ -112,7 +112,7 @@ async fn replay_closed(app: &TestApp, booking: uuid::Uuid, name: &str) {
 #[tokio::test]
 async fn booking_histories_replay_against_the_current_workflow_code() {
     let app = TestApp::spawn_with(mtbp_tests::TestOptions {
-        hold_seconds: 2,
+        hold_seconds: 4,
         ..mtbp_tests::TestOptions::default()
     })
     .await;
@@ -133,7 +133,13 @@ async fn booking_histories_replay_against_the_current_workflow_code() {
         )
         .await
         .expect("extend");
-    assert_eq!(resp.status(), StatusCode::OK);
+    let status = resp.status();
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
     let ok = app.stripe.card(CARD_OK).await.expect("card");
     let bad = app.stripe.card(CARD_DECLINED).await.expect("card");
     assert_eq!(

@@ -4,9 +4,7 @@
 //! Starting is idempotent: the workflow id is the booking's, a running workflow is reused, and a
 //! closed one is never started again, so any number of starters may race for one booking.
 
-use super::types::{
-    BookingInput, SA_CUSTOMER_ID, SA_SHOW_ID, SA_THEATER_ID, customer_attribute,
-};
+use super::types::{BookingInput, SA_CUSTOMER_ID, SA_SHOW_ID, SA_THEATER_ID, customer_attribute};
 use temporalio_client::{WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowStartOptions};
 use temporalio_common::search_attributes::SearchAttributes;
 

@@ -1,5 +1,5 @@
-//! `POST /bookings`: hold seats in one database transaction and answer at once with the hold
-//! (201) or the seats that are taken (409); the booking's saga starts right after (`saga.rs`).
+//! `POST /bookings`: hold seats in one database transaction, start the booking's saga
+//! (`saga.rs`), and answer with the hold (201) or the seats that are taken (409).
 
 use super::access::guest_token;
 use super::json::{Booking, BookingSeat, NewBooking};
@@ -98,7 +98,7 @@ pub async fn create_booking(
             saga_input,
             ..
         } => {
-            saga::start_soon(&state, booking_id.as_uuid(), saga_input);
+            saga::start_now(&state, booking_id.as_uuid(), saga_input).await;
             let booking = held_booking(&request, hold, created_at);
             Ok(created(&state, booking, false))
         }

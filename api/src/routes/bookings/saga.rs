@@ -1,10 +1,10 @@
 //! Starting booking sagas after the API's own hold (a transactional outbox of workflow starts).
 //!
 //! `POST /bookings` holds seats in one PostgreSQL transaction that also records the saga's input
-//! in `saga_starts`, and answers as soon as it commits: the hold is bounded by the database,
-//! not by a workflow round trip. The workflow is then started three ways, all idempotent (see
+//! in `saga_starts`; the hold is bounded by the database, not by a workflow task. The workflow
+//! is then started three ways, all idempotent (see
 //! `mtbp_workflows::booking::start`):
-//! 1. right away, in the background, by the API that held the seats;
+//! 1. right away, by the API that held the seats, before it answers (see [`start_now`]);
 //! 2. on demand, by [`ensure_started`], before any update is sent to the booking's workflow;
 //! 3. by [`run_relay`], which starts whatever is left (an API that died between commit and
 //!    start, a Temporal outage), so no hold is ever without the saga that expires or sells it.
@@ -53,23 +53,35 @@ fn parse_input(booking_id: Uuid, input: serde_json::Value) -> Result<BookingInpu
     })
 }
 
-/// Starts the saga in the background, right after its hold committed. At most
-/// `MTBP_SAGA_STARTS_IN_FLIGHT` run at once; a start that fails is left to the relay.
-pub fn start_soon(state: &AppState, booking_id: Uuid, input: serde_json::Value) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let Ok(_permit) = state.saga_starts.acquire().await else {
-            return;
-        };
-        let started = match parse_input(booking_id, input) {
-            Ok(input) => start(&state, booking_id, input).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = started {
+/// Starts the saga right after its hold committed, before the customer is answered, so that
+/// whoever acts on the booking next (the customer, an operator in the Temporal UI) finds its
+/// workflow. At most `MTBP_SAGA_STARTS_IN_FLIGHT` starts run at once and the rest wait: when the
+/// orchestrator slows down, holds slow down with it instead of piling up sagas it cannot run
+/// within their hold. A start that fails or takes longer than [`START_WAIT`] is left to the
+/// relay (and to [`ensure_started`]); the hold stands either way.
+pub async fn start_now(state: &AppState, booking_id: Uuid, input: serde_json::Value) {
+    let started = tokio::time::timeout(START_WAIT, async {
+        let _permit = state
+            .saga_starts
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
+        start(state, booking_id, parse_input(booking_id, input)?).await
+    })
+    .await;
+    match started {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
             tracing::warn!(booking.id = %booking_id, error = %e, "saga start deferred to the relay");
         }
-    });
+        Err(_) => {
+            tracing::warn!(booking.id = %booking_id, "saga start slow; deferred to the relay")
+        }
+    }
 }
+
+/// How long `POST /bookings` waits to start the saga before answering without it.
+const START_WAIT: Duration = Duration::from_secs(5);
 
 /// Makes sure the booking's workflow runs before an update is sent to it.
 pub async fn ensure_started(state: &AppState, booking_id: Uuid) -> Result<(), ApiError> {

@@ -25,9 +25,12 @@ pub struct ApiConfig {
     pub hold_cap_seconds: u32,
     /// Cleaning buffer between shows on one screen, minutes (`MTBP_CLEANING_MINUTES`).
     pub cleaning_minutes: u32,
-    /// Booking workflows this process starts at once after holds; more wait their turn
-    /// (`MTBP_SAGA_STARTS_IN_FLIGHT`).
-    pub saga_starts_in_flight: usize,
+    /// How old an unstarted saga must be before the relay starts it; younger ones are
+    /// usually started by their customer's payment (`MTBP_SAGA_RELAY_GRACE_MS`).
+    pub saga_relay_grace: Duration,
+    /// How long `POST /bookings/{id}/pay` waits for the saga before answering 202
+    /// (`MTBP_PAY_WAIT_SECONDS`).
+    pub pay_wait: Duration,
     /// Base URL of the Temporal UI, for links in responses (`TEMPORAL_UI_URL`).
     pub temporal_ui_url: String,
     /// Token settings (`MTBP_JWT_*`, `MTBP_*_TTL_SECONDS`, `MTBP_LOGIN_ATTEMPTS_PER_MINUTE`).
@@ -63,16 +66,24 @@ impl ApiConfig {
             (1..=3600).contains(&hold_seconds),
             "MTBP_HOLD_SECONDS must be between 1 and 3600"
         );
+        let policy = mtbp_workflows::HoldPolicy::default();
         Ok(Self {
             settings: Settings::from_env()?,
             bind: parse_or("MTBP_API_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             hold_seconds,
-            payment_window_seconds: parse_or("MTBP_PAYMENT_WINDOW_SECONDS", 120u32)?,
-            hold_extension_seconds: parse_or("MTBP_HOLD_EXTENSION_SECONDS", 300u32)?,
-            max_hold_extensions: parse_or("MTBP_MAX_HOLD_EXTENSIONS", 2u32)?,
-            hold_cap_seconds: parse_or("MTBP_HOLD_CAP_SECONDS", 1200u32)?,
+            payment_window_seconds: parse_or(
+                "MTBP_PAYMENT_WINDOW_SECONDS",
+                policy.payment_window_seconds,
+            )?,
+            hold_extension_seconds: parse_or(
+                "MTBP_HOLD_EXTENSION_SECONDS",
+                policy.hold_extension_seconds,
+            )?,
+            max_hold_extensions: parse_or("MTBP_MAX_HOLD_EXTENSIONS", policy.max_hold_extensions)?,
+            hold_cap_seconds: parse_or("MTBP_HOLD_CAP_SECONDS", policy.hold_cap_seconds)?,
             cleaning_minutes: parse_or("MTBP_CLEANING_MINUTES", 15u32)?,
-            saga_starts_in_flight: parse_or("MTBP_SAGA_STARTS_IN_FLIGHT", 32usize)?,
+            saga_relay_grace: Duration::from_millis(parse_or("MTBP_SAGA_RELAY_GRACE_MS", 1000u64)?),
+            pay_wait: Duration::from_secs(parse_or("MTBP_PAY_WAIT_SECONDS", 20u64)?.clamp(1, 50)),
             temporal_ui_url: var_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
             auth: auth_from_env()?,
             operator: operator_from_env()?,

@@ -163,7 +163,6 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
             auth::seal::Sealer::random()?
         }
     };
-    let saga_starts_in_flight = config.saga_starts_in_flight.max(1);
     let oidc = match &config.auth.oidc {
         Some(c) => Some(Arc::new(auth::oidc::OidcVerifier::new(c.clone())?)),
         None => None,
@@ -176,7 +175,6 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         login_limiter,
         sealer,
         oidc,
-        saga_starts: Arc::new(tokio::sync::Semaphore::new(saga_starts_in_flight)),
     })
 }
 

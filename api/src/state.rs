@@ -25,6 +25,4 @@ pub struct AppState {
     pub sealer: Sealer,
     /// Verifier of an external identity provider's tokens, when configured.
     pub oidc: Option<Arc<OidcVerifier>>,
-    /// Bounds the booking workflows this process starts at once (`saga.rs`).
-    pub saga_starts: Arc<tokio::sync::Semaphore>,
 }

@@ -114,13 +114,15 @@ impl ApiClient {
         req
     }
 
-    /// Sends `req`; remembers the guest token of a booking in the answer.
+    /// Sends `req`; remembers the guest token of a booking in the answer (only answers that
+    /// mention one are parsed here: seat maps are large).
     pub async fn send(&self, req: RequestBuilder) -> anyhow::Result<Response> {
         let resp = req.send().await?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await?;
-        if let Ok(body) = serde_json::from_slice::<Value>(&bytes)
+        if bytes.windows(GUEST_TOKEN.len()).any(|w| w == GUEST_TOKEN)
+            && let Ok(body) = serde_json::from_slice::<Value>(&bytes)
             && let (Some(token), Ok(booking)) =
                 (body["guest_token"].as_str(), id(&body, "booking_id"))
             && let Ok(mut tokens) = self.guest_tokens.lock()
@@ -350,6 +352,8 @@ impl ApiClient {
         }
     }
 }
+
+const GUEST_TOKEN: &[u8] = b"\"guest_token\"";
 
 fn plain_response(
     status: StatusCode,

@@ -47,6 +47,8 @@ pub struct TestOptions {
     pub operator: Option<(String, String)>,
     /// An external identity provider to accept tokens from.
     pub oidc: Option<mtbp_api::auth::oidc::OidcConfig>,
+    /// How long `pay` waits for the saga before answering 202.
+    pub pay_wait: Duration,
 }
 
 impl Default for TestOptions {
@@ -63,6 +65,7 @@ impl Default for TestOptions {
             login_attempts_per_minute: 5,
             operator: None,
             oidc: None,
+            pay_wait: Duration::from_secs(20),
         }
     }
 }
@@ -146,7 +149,8 @@ impl TestApp {
             max_hold_extensions: options.max_hold_extensions,
             hold_cap_seconds: options.hold_cap_seconds,
             cleaning_minutes: 15,
-            saga_starts_in_flight: 32,
+            saga_relay_grace: Duration::from_secs(1),
+            pay_wait: options.pay_wait,
             temporal_ui_url: "http://127.0.0.1:8233".into(),
             auth: AuthConfig {
                 secret: TEST_JWT_SECRET.to_vec(),

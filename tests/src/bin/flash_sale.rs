@@ -6,7 +6,7 @@
 //!
 //! Usage: `flash-sale [--shows N] [--rows N] [--per-row N] [--customers N] [--max-seats N]
 //! [--best F] [--abandon F] [--decline F] [--think-ms N] [--hold-seconds N] [--sale-seconds N]
-//! [--max-attempts N] [--seed N] [--no-limits] [--out DIR]`
+//! [--max-attempts N] [--limit-seats N] [--seed N] [--no-limits] [--out DIR]`
 
 use anyhow::{Context, bail};
 use mtbp_tests::flash::{self, Params, Target};
@@ -29,6 +29,7 @@ fn args() -> anyhow::Result<(Params, PathBuf)> {
         sale_limit: Duration::from_secs(300),
         max_attempts: 50_000,
         limits: true,
+        limit_seats: 12_000,
         seed: 42,
     };
     let mut out = PathBuf::from(".local/bench");
@@ -53,6 +54,7 @@ fn args() -> anyhow::Result<(Params, PathBuf)> {
             "--hold-seconds" => p.hold_seconds = v.parse().with_context(bad)?,
             "--sale-seconds" => p.sale_limit = Duration::from_secs(v.parse().with_context(bad)?),
             "--max-attempts" => p.max_attempts = v.parse().with_context(bad)?,
+            "--limit-seats" => p.limit_seats = v.parse().with_context(bad)?,
             "--seed" => p.seed = v.parse().with_context(bad)?,
             "--out" => out = v.into(),
             other => bail!("unknown flag {other}; see the usage at the top of flash_sale.rs"),

@@ -9,7 +9,7 @@ use anyhow::Context;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -91,6 +91,11 @@ struct Shared {
 impl Shared {
     fn going(&self) -> bool {
         !self.sold_out.load(Ordering::Relaxed) && Instant::now() < self.deadline
+    }
+
+    /// A customer gives up following a payment by then.
+    fn deadline_to_settle(&self) -> Instant {
+        self.deadline + Duration::from_secs(120)
     }
 
     fn record(&self, f: impl FnOnce(&mut Timeline, f64)) {
@@ -207,8 +212,9 @@ async fn customer(i: usize, shared: Arc<Shared>, api: ApiClient) {
         let seats = match choose_seats(&api, show, count, best, &mut rng).await {
             Ok(seats) if !seats.is_empty() => seats,
             Ok(_) => {
-                // Nothing free on this show right now: look again shortly.
-                tokio::time::sleep(Duration::from_millis(rng.random_range(50..200))).await;
+                // Nothing free on this show right now (held seats may come back): the customer
+                // looks again in a while, as a person refreshing the page would.
+                tokio::time::sleep(Duration::from_millis(rng.random_range(1_000..3_000))).await;
                 continue;
             }
             Err(_) => {
@@ -283,19 +289,54 @@ async fn settle_hold(shared: &Shared, api: &ApiClient, booking_id: Uuid, rng: &m
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..=p.think_ms))).await;
     }
     let paid_at = Instant::now();
-    match api.pay(booking_id, card).await.map(|r| r.status()) {
-        Ok(StatusCode::OK) => {
+    let answer = match api.pay(booking_id, card).await.map(|r| r.status()) {
+        // Still running after the API's wait: follow the booking until it settles.
+        Ok(StatusCode::ACCEPTED) => follow(api, booking_id, shared.deadline_to_settle()).await,
+        Ok(status) => Paid::Answered(status),
+        Err(_) => Paid::Lost,
+    };
+    match answer {
+        Paid::Answered(StatusCode::OK) => {
             let (whole, pay) = (held_at.elapsed(), paid_at.elapsed());
             shared.record(|t, at| t.completed(at, whole, pay));
             End::Completed
         }
-        Ok(StatusCode::PAYMENT_REQUIRED) => End::Declined,
-        Ok(_) => End::PayRefused,
-        Err(_) => {
+        Paid::Answered(StatusCode::PAYMENT_REQUIRED) => End::Declined,
+        Paid::Answered(_) => End::PayRefused,
+        Paid::Lost => {
             shared.errors.fetch_add(1, Ordering::Relaxed);
             End::PayRefused
         }
     }
+}
+
+/// How a payment ended, as the customer saw it.
+enum Paid {
+    /// As the API would have answered `pay` once settled.
+    Answered(StatusCode),
+    /// No answer (transport error, or never settled in time).
+    Lost,
+}
+
+/// Polls `GET /bookings/{id}` every second (the API's `Retry-After`) until the booking settles.
+async fn follow(api: &ApiClient, booking_id: Uuid, until: Instant) -> Paid {
+    while Instant::now() < until {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let Ok(booking) = api.booking(booking_id).await else {
+            continue;
+        };
+        match booking["status"].as_str() {
+            Some("BookingCompleted" | "Invoiced" | "SettlementDone") => {
+                return Paid::Answered(StatusCode::OK);
+            }
+            Some("PaymentFailed") => return Paid::Answered(StatusCode::PAYMENT_REQUIRED),
+            Some("Expired" | "Refunded" | "Cancelled") => {
+                return Paid::Answered(StatusCode::CONFLICT);
+            }
+            _ => {}
+        }
+    }
+    Paid::Lost
 }
 
 /// Seats to try: the best-available suggestion, or a run of free seats picked on the map.
@@ -310,50 +351,58 @@ async fn choose_seats(
         let resp = api
             .get(&format!("/shows/{show}/seats/best?count={count}"))
             .await?;
-        if resp.status() == StatusCode::OK {
-            let body: Value = resp.json().await?;
-            return Ok(labels(&body["seats"]));
-        }
+        return match resp.status() {
+            StatusCode::OK => Ok(resp.json::<Suggestion>().await?.seats),
+            // No run of free seats that long: nothing to hold right now.
+            s if s.is_client_error() => Ok(Vec::new()),
+            s => anyhow::bail!("best seats answered {s}"),
+        };
     }
-    let map = api.get_json(&format!("/shows/{show}/seats")).await?;
+    let map: SeatMap = api
+        .get(&format!("/shows/{show}/seats"))
+        .await?
+        .json()
+        .await?;
     Ok(pick_on_map(&map, count, rng))
 }
 
-fn labels(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+/// The parts of `GET /shows/{id}/seats/best` a customer reads.
+#[derive(Deserialize)]
+struct Suggestion {
+    seats: Vec<String>,
+}
+
+/// The parts of `GET /shows/{id}/seats` a customer reads.
+#[derive(Deserialize)]
+struct SeatMap {
+    rows: Vec<MapRow>,
+}
+
+#[derive(Deserialize)]
+struct MapRow {
+    seats: Vec<MapSeat>,
+}
+
+#[derive(Deserialize)]
+struct MapSeat {
+    label: String,
+    status: String,
 }
 
 /// A random run of `count` available seats side by side in one row; failing that, any
 /// `count` available seats of a random row, or of the whole map.
-fn pick_on_map(map: &Value, count: usize, rng: &mut StdRng) -> Vec<String> {
-    let rows: Vec<Vec<Option<String>>> = map["rows"]
-        .as_array()
-        .map(|rows| {
-            rows.iter()
-                .map(|r| {
-                    r["seats"]
-                        .as_array()
-                        .map(|seats| {
-                            seats
-                                .iter()
-                                .map(|s| {
-                                    (s["status"] == "available")
-                                        .then(|| s["label"].as_str().unwrap_or_default().to_owned())
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                })
+fn pick_on_map(map: &SeatMap, count: usize, rng: &mut StdRng) -> Vec<String> {
+    let rows: Vec<Vec<Option<&str>>> = map
+        .rows
+        .iter()
+        .map(|r| {
+            r.seats
+                .iter()
+                .map(|s| (s.status == "available").then_some(s.label.as_str()))
                 .collect()
         })
-        .unwrap_or_default();
-    let mut runs: Vec<&[Option<String>]> = Vec::new();
+        .collect();
+    let mut runs: Vec<&[Option<&str>]> = Vec::new();
     for row in &rows {
         for run in row.split(Option::is_none) {
             if run.len() >= count {
@@ -367,10 +416,15 @@ fn pick_on_map(map: &Value, count: usize, rng: &mut StdRng) -> Vec<String> {
         return run[start..start + count]
             .iter()
             .flatten()
-            .cloned()
+            .map(|s| (*s).to_owned())
             .collect();
     }
-    let free: Vec<String> = rows.into_iter().flatten().flatten().collect();
+    let free: Vec<String> = rows
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(str::to_owned)
+        .collect();
     if free.is_empty() {
         return free;
     }

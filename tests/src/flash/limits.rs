@@ -14,6 +14,7 @@ use super::{Params, Target};
 use crate::{TestApp, TestOptions};
 use mtbp_activities::config::Settings;
 use mtbp_activities::seats::{HoldRecord, HoldRequest, hold_and_record};
+use mtbp_api::routes::bookings::request_fingerprint;
 use mtbp_domain::{BookingId, Contact, ShowId};
 use mtbp_workflows::{BookingInput, HoldPolicy};
 use rand::rngs::StdRng;
@@ -85,7 +86,8 @@ fn bookings_of(
     out
 }
 
-/// Holds every seat of a copy of the sale's shows, straight at PostgreSQL.
+/// Holds every seat of a copy of the sale's shows (more shows of the same size when the sale
+/// has fewer than `limit_seats` seats), straight at PostgreSQL.
 pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
     let app = TestApp::spawn_with(TestOptions {
         in_process_worker: false,
@@ -95,7 +97,11 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
     .await;
     let mut rng = StdRng::seed_from_u64(params.seed);
     let mut work = Vec::new();
-    for _ in 0..params.shows {
+    let per_show = params.rows * usize::from(params.per_row);
+    let shows = params
+        .shows
+        .max(params.limit_seats.div_ceil(per_show.max(1)));
+    for _ in 0..shows {
         let show = app.create_show(params.rows, params.per_row).await?;
         let per_row = usize::from(params.per_row);
         work.extend(bookings_of(
@@ -115,12 +121,7 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
     let queue = Arc::new(Mutex::new(work));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(holds)));
     let failures = Arc::new(AtomicUsize::new(0));
-    let policy = HoldPolicy {
-        payment_window_seconds: 120,
-        hold_extension_seconds: 300,
-        max_hold_extensions: 2,
-        hold_cap_seconds: 1200,
-    };
+    let policy = HoldPolicy::default();
     let contact = Contact::parse("Test Customer", "customer@example.com", None)
         .map_err(|e| anyhow::anyhow!("contact: {e:?}"))?;
     let started = Instant::now();
@@ -143,9 +144,8 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                         customer_id: None,
                         platform_seats: false,
                     };
-                    let fingerprint = serde_json::json!({"show_id": show, "seats": request.seats,
-                        "contact": request.contact, "account": null})
-                    .to_string();
+                    let fingerprint =
+                        request_fingerprint(show, &request.seats, &request.contact, None);
                     let record = HoldRecord {
                         idempotency: Some((key, fingerprint)),
                         saga_input: |hold: &_, theater| {

@@ -53,6 +53,9 @@ pub struct Params {
     pub max_attempts: usize,
     /// Also measure the database and orchestration limits.
     pub limits: bool,
+    /// The database-limit run holds at least this many seats (more shows than the sale if
+    /// need be), so that it lasts long enough for a fair busiest second.
+    pub limit_seats: usize,
     /// Seed of the customers' choices.
     pub seed: u64,
 }

@@ -334,3 +334,58 @@ async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
     let owner = seats[1].2.expect("A2 is booked");
     assert_eq!(owner, other);
 }
+
+/// A payment slower than the API's wait is answered 202 with where to follow it; the saga goes
+/// on, a repeated `pay` joins it, and the customer is charged once.
+#[tokio::test]
+async fn a_payment_slower_than_the_wait_answers_202_and_completes_behind_it() {
+    let app = TestApp::spawn_with(TestOptions {
+        pay_wait: Duration::from_secs(1),
+        faults: PaymentFaults {
+            pause_after_charge: Duration::from_secs(4),
+        },
+        ..TestOptions::default()
+    })
+    .await;
+    let show = app.create_show(1, 4).await.expect("show");
+    let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+
+    let resp = app.api.pay(booking, &card).await.expect("pay");
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        resp.headers()["location"],
+        format!("/bookings/{booking}").as_str()
+    );
+    assert_eq!(resp.headers()["retry-after"], "1");
+    let running: Value = resp.json().await.expect("json");
+    assert_eq!(running["booking_id"], booking.to_string());
+    assert!(
+        matches!(
+            running["status"].as_str(),
+            Some("PreBooking" | "PaymentInitiated" | "PaymentCompleted")
+        ),
+        "{running}"
+    );
+    let again = app.api.pay(booking, &card).await.expect("pay again");
+    assert!(
+        matches!(again.status(), StatusCode::ACCEPTED | StatusCode::OK),
+        "a repeated pay joins the payment under way: {}",
+        again.status()
+    );
+
+    let done = app
+        .api
+        .wait_for_status(booking, "BookingCompleted", 30)
+        .await
+        .expect("booked behind the 202");
+    assert_eq!(done["ticket_code"].as_str().map(str::len), Some(10));
+    let settled = app.api.pay(booking, &card).await.expect("pay once settled");
+    assert_eq!(settled.status(), StatusCode::OK);
+    let charges = app
+        .stripe
+        .succeeded_charges_of(&booking.to_string())
+        .await
+        .expect("gateway");
+    assert_eq!(charges.len(), 1, "charged once");
+}

@@ -21,6 +21,7 @@ fn small_sale() -> Params {
         sale_limit: Duration::from_secs(90),
         max_attempts: 5_000,
         limits: true,
+        limit_seats: 0,
         seed: 7,
     }
 }

@@ -5,12 +5,28 @@ use mtbp_domain::BookingId;
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{TestApp, TestOptions};
 use mtbp_workflows::BookingWorkflow;
-use std::time::Duration;
-use temporalio_client::WorkflowCancelOptions;
+use std::time::{Duration, Instant};
+use temporalio_client::{WorkflowCancelOptions, WorkflowDescribeOptions};
 
+/// Cancels the booking's workflow as an operator would in the Temporal UI: once it shows there
+/// (the saga starts on payment or by the API's relay, a moment after the hold).
 async fn cancel_workflow(app: &TestApp, booking: uuid::Uuid) {
-    app.temporal
-        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking).workflow_id())
+    let handle = app
+        .temporal
+        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking).workflow_id());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while handle
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "booking {booking} never showed in Temporal"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    handle
         .cancel(
             WorkflowCancelOptions::builder()
                 .reason("ops test".to_owned())

@@ -56,6 +56,18 @@ pub struct HoldPolicy {
     pub hold_cap_seconds: u32,
 }
 
+impl Default for HoldPolicy {
+    /// Two minutes to pay, two extensions of five minutes, twenty minutes at most.
+    fn default() -> Self {
+        Self {
+            payment_window_seconds: 120,
+            hold_extension_seconds: 300,
+            max_hold_extensions: 2,
+            hold_cap_seconds: 1200,
+        }
+    }
+}
+
 impl BookingInput {
     /// The saga's input once `request` is held: the workflow starts from the seats held.
     pub fn after_hold(

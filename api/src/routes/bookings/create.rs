@@ -4,7 +4,6 @@
 use super::access::guest_token;
 use super::json::{Booking, BookingSeat, NewBooking};
 use super::read::load;
-use super::saga;
 use crate::auth::access::forbidden;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
@@ -61,9 +60,7 @@ pub async fn create_booking(
         BookingId::from_idempotency_key,
     );
     let customer_id = user.map(|u| u.account_id);
-    let fingerprint = json!({"show_id": body.show_id, "seats": seats.to_strings(),
-                             "contact": contact, "account": customer_id})
-    .to_string();
+    let fingerprint = request_fingerprint(body.show_id, &seats.to_strings(), &contact, customer_id);
     // A retry is answered with its booking before anything else is checked (the show may have
     // started since).
     let mut idempotency = key.map(|k| (k, fingerprint.clone()));
@@ -92,13 +89,10 @@ pub async fn create_booking(
         saga_input,
     };
     match hold_and_record(&state.db, &request, record).await? {
+        // The saga starts when the customer pays, or by the relay (`saga.rs`).
         RecordedHold::Held {
-            hold,
-            created_at,
-            saga_input,
-            ..
+            hold, created_at, ..
         } => {
-            saga::start_now(&state, booking_id.as_uuid(), saga_input).await;
             let booking = held_booking(&request, hold, created_at);
             Ok(created(&state, booking, false))
         }
@@ -121,6 +115,16 @@ pub async fn create_booking(
             Err(refusal(outcome))
         }
     }
+}
+
+/// What an `Idempotency-Key` is bound to: a retry with the key must ask for the same thing.
+pub fn request_fingerprint(
+    show_id: Uuid,
+    seats: &[String],
+    contact: &Contact,
+    account: Option<Uuid>,
+) -> String {
+    json!({"show_id": show_id, "seats": seats, "contact": contact, "account": account}).to_string()
 }
 
 /// The saga's input, recorded with the hold: the workflow starts from the seats already held.

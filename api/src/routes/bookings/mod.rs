@@ -3,6 +3,7 @@
 pub mod access;
 mod claim;
 mod create;
+pub use create::request_fingerprint;
 pub mod json;
 mod list;
 mod pay;

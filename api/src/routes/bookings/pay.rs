@@ -1,5 +1,6 @@
-//! `POST /bookings/{id}/pay` and `POST /bookings/{id}/cancel`: updates to the running saga,
-//! answered once the booking is settled.
+//! `POST /bookings/{id}/pay`, `/cancel` and `/extend`: updates to the booking's saga, answered
+//! once the booking is settled, or with 202 when a payment takes longer than
+//! `MTBP_PAY_WAIT_SECONDS` (the customer then follows the booking with `GET /bookings/{id}`).
 
 use super::access::{Action, authorize};
 use super::create::idempotency_key;
@@ -11,22 +12,28 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::routes::accounts::payment_methods::{known_payment_method, valid_payment_method_id};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use mtbp_domain::{BookingId, BookingStatus};
 use mtbp_workflows::{BookingWorkflow, PayRequest};
-use temporalio_client::WorkflowExecuteUpdateOptions;
+use temporalio_client::{RpcOptions, WorkflowStartUpdateOptions};
 use temporalio_common::{HasWorkflowDefinition, UpdateDefinition};
 use uuid::Uuid;
 
 /// Pays for held seats with a payment method tokenised at the gateway, or one the customer
 /// saved. Answers when the saga has settled: 200 when booked, 402 when the payment was refused,
-/// 409 when the hold was lost. For the booking's customer, or a guest with its token.
+/// 409 when the hold was lost; 202 when the payment is accepted but still running after
+/// `MTBP_PAY_WAIT_SECONDS` (poll `GET /bookings/{id}`, or send the same request again: it joins
+/// the payment under way). For the booking's customer, or a guest with its token.
 #[utoipa::path(post, path = "/bookings/{booking_id}/pay", tag = "bookings",
     params(("booking_id" = Uuid, Path),
            ("X-Booking-Token" = Option<String>, Header, description = "A guest booking's token")),
     request_body = PayBooking, security((), ("bearer" = [])),
     responses(
         (status = 200, body = Booking, description = "Booked; `ticket_code` is set"),
+        (status = 202, body = Booking, description = "Payment under way; follow the booking at `Location`",
+         headers(("Location" = String, description = "The booking"),
+                 ("Retry-After" = u32, description = "Seconds before asking again"))),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 402, body = ErrorEnvelope, description = "The payment was refused"),
         (status = 404, body = ErrorEnvelope),
@@ -38,7 +45,7 @@ pub async fn pay_booking(
     headers: HeaderMap,
     ApiPath(booking_id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<PayBooking>,
-) -> ApiResult<ApiJson<Booking>> {
+) -> ApiResult<Response> {
     let pm = valid_payment_method_id(&body.payment_method)?;
     let booking = load_or_404(&state.db, booking_id).await?;
     authorize(&state, user.as_ref(), &headers, &booking, Action::Pay).await?;
@@ -49,7 +56,7 @@ pub async fn pay_booking(
         | BookingStatus::PaymentInitiated
         | BookingStatus::PaymentCompleted => {}
         // Already settled: answer as the first request was answered.
-        _ => return answer(booking),
+        _ => return answer(booking).map(IntoResponse::into_response),
     }
     let method = known_payment_method(&state, pm).await?;
     // A saved card is charged only for the customer who saved it.
@@ -75,15 +82,28 @@ pub async fn pay_booking(
         payment_method: pm.to_owned(),
         gateway_customer: method.customer,
     };
-    let booking = send_update(
+    match send_update(
         &state,
         booking_id,
         BookingWorkflow::pay,
         request,
         "pay".into(),
     )
-    .await?;
-    answer(booking)
+    .await?
+    {
+        Sent::Settled(booking) => answer(booking).map(IntoResponse::into_response),
+        Sent::Running(booking) => Ok(under_way(booking)),
+    }
+}
+
+/// 202: the payment is accepted by the saga and still running.
+fn under_way(booking: Booking) -> Response {
+    let location = format!("/bookings/{}", booking.booking_id);
+    let headers = [
+        (header::LOCATION, location),
+        (header::RETRY_AFTER, "1".to_owned()),
+    ];
+    (StatusCode::ACCEPTED, headers, ApiJson(booking)).into_response()
 }
 
 /// Cancels an unpaid booking and releases its seats (its customer, a guest with its token, or
@@ -117,7 +137,7 @@ pub async fn cancel_booking(
         "cancel".into(),
     )
     .await
-    .map(ApiJson)
+    .map(Sent::booking)
 }
 
 /// Extends an unpaid hold (a bounded number of times, up to a hard cap). With an
@@ -156,34 +176,63 @@ pub async fn extend_hold(
         update_id,
     )
     .await
-    .map(ApiJson)
+    .map(Sent::booking)
 }
 
-/// Sends `update` to the booking's workflow under `update_id` (so a retry is answered once),
-/// then reads the booking as the saga left it.
+/// What an update left the booking as.
+enum Sent {
+    /// The update answered: the booking as the saga left it.
+    Settled(Booking),
+    /// Accepted, still running after `MTBP_PAY_WAIT_SECONDS`: the booking as it stands.
+    Running(Booking),
+}
+
+impl Sent {
+    fn booking(self) -> ApiJson<Booking> {
+        match self {
+            Self::Settled(b) | Self::Running(b) => ApiJson(b),
+        }
+    }
+}
+
+/// Sends `update` to the booking's workflow under `update_id` (so a retry joins the same
+/// update and is answered once), waits up to `MTBP_PAY_WAIT_SECONDS` for its answer, then reads
+/// the booking. A refusal by the update's validator comes back as the error it explains.
 async fn send_update<U>(
     state: &AppState,
     booking_id: Uuid,
     update: U,
     input: U::Input,
     update_id: String,
-) -> ApiResult<Booking>
+) -> ApiResult<Sent>
 where
     U: UpdateDefinition<Workflow = <BookingWorkflow as HasWorkflowDefinition>::Run>,
     U::Input: Send,
     U::Output: 'static,
 {
     super::saga::ensure_started(state, booking_id).await?;
-    let options = WorkflowExecuteUpdateOptions::builder()
+    let options = WorkflowStartUpdateOptions::builder()
         .update_id(update_id)
         .build();
-    state
+    let accepted = state
         .temporal
         .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
-        .execute_update(update, input, options)
+        .start_update(update, input, options)
         .await
         .map_err(temporal_error::update)?;
-    load_or_404(&state.db, booking_id).await
+    let waited = tokio::time::timeout(
+        state.config.pay_wait,
+        accepted.get_result(RpcOptions::default()),
+    )
+    .await;
+    let booking = load_or_404(&state.db, booking_id).await?;
+    match waited {
+        Ok(answered) => {
+            answered.map_err(temporal_error::update)?;
+            Ok(Sent::Settled(booking))
+        }
+        Err(_) => Ok(Sent::Running(booking)),
+    }
 }
 
 /// A settled booking as a success, or as the error that explains it.

@@ -1,15 +1,17 @@
 //! Starting booking sagas after the API's own hold (a transactional outbox of workflow starts).
 //!
 //! `POST /bookings` holds seats in one PostgreSQL transaction that also records the saga's input
-//! in `saga_starts`; the hold is bounded by the database, not by a workflow task. The workflow
-//! is then started three ways, all idempotent (see
+//! in `saga_starts`, and answers 201 without waiting for Temporal: a rush of holds is bounded by
+//! the database alone. The workflow is then started two ways, both idempotent (see
 //! `mtbp_workflows::booking::start`):
-//! 1. right away, by the API that held the seats, before it answers (see [`start_now`]);
-//! 2. on demand, by [`ensure_started`], before any update is sent to the booking's workflow;
-//! 3. by [`run_relay`], which starts whatever is left (an API that died between commit and
-//!    start, a Temporal outage), so no hold is ever without the saga that expires or sells it.
+//! 1. on demand, by [`ensure_started`], before any update (pay, cancel, extend) is sent to it;
+//! 2. by [`run_relay`], which starts every saga whose hold is older than
+//!    `MTBP_SAGA_RELAY_GRACE_MS`, oldest first, one at a time per API process (replicas share the
+//!    rows through `for update skip locked`).
 //!
-//! Until its workflow runs, a hold is still safe: its seats lapse by `held_until` on their own.
+//! Under a rush, customers who pay get their saga first and the relay drains the rest at the
+//! pace Temporal allows. Until its workflow runs, a hold is still safe: its seats lapse by
+//! `held_until` on their own, and a saga started after that expires the booking at once.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -18,15 +20,22 @@ use std::time::Duration;
 use temporalio_client::errors::WorkflowStartError;
 use uuid::Uuid;
 
-/// How old an unstarted saga must be before the relay takes it: younger ones are being started
-/// by the API that held the seats.
-const RELAY_GRACE: &str = "2 seconds";
-/// How often the relay looks, and how many sagas it starts at a time.
-const RELAY_INTERVAL: Duration = Duration::from_secs(1);
-const RELAY_BATCH: i64 = 200;
+/// How often the relay looks for unstarted sagas.
+const RELAY_INTERVAL: Duration = Duration::from_millis(250);
+/// Rows one relay transaction locks and starts.
+const RELAY_BATCH: i64 = 16;
 
-/// Starts the saga recorded for `booking_id` and forgets the record.
-async fn start(state: &AppState, booking_id: Uuid, input: BookingInput) -> Result<(), ApiError> {
+/// Starts the booking's workflow; `Ok` when it runs or already ran.
+async fn start_workflow(
+    state: &AppState,
+    booking_id: Uuid,
+    input: serde_json::Value,
+) -> Result<(), ApiError> {
+    let input: BookingInput = serde_json::from_value(input).map_err(|e| {
+        ApiError::Internal(anyhow::anyhow!(
+            "saga input of booking {booking_id} does not parse: {e}"
+        ))
+    })?;
     let options = start_options(&input, &state.config.settings.task_queue);
     match state
         .temporal
@@ -34,54 +43,11 @@ async fn start(state: &AppState, booking_id: Uuid, input: BookingInput) -> Resul
         .await
     {
         // Running (started now or by another starter) or already closed: either way started.
-        Ok(_) | Err(WorkflowStartError::AlreadyStarted { .. }) => {}
-        Err(WorkflowStartError::Rpc(status)) => return Err(super::temporal_error::rpc(&status)),
-        Err(other) => return Err(ApiError::Internal(anyhow::Error::new(other))),
-    }
-    sqlx::query("delete from saga_starts where booking_id = $1")
-        .bind(booking_id)
-        .execute(&state.db)
-        .await?;
-    Ok(())
-}
-
-fn parse_input(booking_id: Uuid, input: serde_json::Value) -> Result<BookingInput, ApiError> {
-    serde_json::from_value(input).map_err(|e| {
-        ApiError::Internal(anyhow::anyhow!(
-            "saga input of booking {booking_id} does not parse: {e}"
-        ))
-    })
-}
-
-/// Starts the saga right after its hold committed, before the customer is answered, so that
-/// whoever acts on the booking next (the customer, an operator in the Temporal UI) finds its
-/// workflow. At most `MTBP_SAGA_STARTS_IN_FLIGHT` starts run at once and the rest wait: when the
-/// orchestrator slows down, holds slow down with it instead of piling up sagas it cannot run
-/// within their hold. A start that fails or takes longer than [`START_WAIT`] is left to the
-/// relay (and to [`ensure_started`]); the hold stands either way.
-pub async fn start_now(state: &AppState, booking_id: Uuid, input: serde_json::Value) {
-    let started = tokio::time::timeout(START_WAIT, async {
-        let _permit = state
-            .saga_starts
-            .acquire()
-            .await
-            .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
-        start(state, booking_id, parse_input(booking_id, input)?).await
-    })
-    .await;
-    match started {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            tracing::warn!(booking.id = %booking_id, error = %e, "saga start deferred to the relay");
-        }
-        Err(_) => {
-            tracing::warn!(booking.id = %booking_id, "saga start slow; deferred to the relay")
-        }
+        Ok(_) | Err(WorkflowStartError::AlreadyStarted { .. }) => Ok(()),
+        Err(WorkflowStartError::Rpc(status)) => Err(super::temporal_error::rpc(&status)),
+        Err(other) => Err(ApiError::Internal(anyhow::Error::new(other))),
     }
 }
-
-/// How long `POST /bookings` waits to start the saga before answering without it.
-const START_WAIT: Duration = Duration::from_secs(5);
 
 /// Makes sure the booking's workflow runs before an update is sent to it.
 pub async fn ensure_started(state: &AppState, booking_id: Uuid) -> Result<(), ApiError> {
@@ -90,45 +56,68 @@ pub async fn ensure_started(state: &AppState, booking_id: Uuid) -> Result<(), Ap
             .bind(booking_id)
             .fetch_optional(&state.db)
             .await?;
-    match pending {
-        Some(input) => start(state, booking_id, parse_input(booking_id, input)?).await,
-        None => Ok(()),
+    if let Some(input) = pending {
+        start_workflow(state, booking_id, input).await?;
+        sqlx::query("delete from saga_starts where booking_id = $1")
+            .bind(booking_id)
+            .execute(&state.db)
+            .await?;
     }
+    Ok(())
 }
 
-/// Starts, once a second, every saga whose hold committed more than two seconds ago and whose
-/// workflow no one started. Runs until the task is aborted.
+/// Starts, every 250 ms, the sagas no one has started yet. Runs until the task is aborted.
 pub async fn run_relay(state: AppState) {
     let mut tick = tokio::time::interval(RELAY_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match relay_once(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sagas = n, "relay started sagas left unstarted"),
-            Err(e) => tracing::warn!(error = %e, "saga relay failed; retrying"),
+        loop {
+            match relay_once(&state).await {
+                Ok(0) => break,
+                Ok(n) => tracing::debug!(sagas = n, "relay started sagas"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "saga relay failed; retrying");
+                    break;
+                }
+            }
         }
     }
 }
 
-/// One pass of the relay; how many sagas it started.
+/// One batch of the relay, in one transaction that locks its rows (another API process skips
+/// them); how many sagas it started. A failure rolls back: the rows stay for the next pass,
+/// and sagas already started are found running then.
 pub async fn relay_once(state: &AppState) -> Result<usize, ApiError> {
+    let grace_ms = i64::try_from(state.config.saga_relay_grace.as_millis()).unwrap_or(i64::MAX);
+    let mut tx = state.db.begin().await?;
     let rows: Vec<(Uuid, serde_json::Value)> = sqlx::query_as(
         "select booking_id, input from saga_starts
-          where created_at < now() - $1::interval
-          order by created_at limit $2",
+          where created_at < now() - make_interval(secs => $1::float8 / 1000)
+          order by created_at limit $2
+          for update skip locked",
     )
-    .bind(RELAY_GRACE)
+    .bind(grace_ms)
     .bind(RELAY_BATCH)
-    .fetch_all(&state.db)
+    .fetch_all(&mut *tx)
     .await?;
-    let n = rows.len();
+    let mut started = 0;
     for (booking_id, input) in rows {
-        match parse_input(booking_id, input) {
-            Ok(input) => start(state, booking_id, input).await?,
-            // Logged, not retried in a loop: an operator must look at it.
-            Err(e) => tracing::error!(booking.id = %booking_id, error = %e, "unstartable saga"),
+        match start_workflow(state, booking_id, input).await {
+            Ok(()) => started += 1,
+            // Left in place and logged, not retried in a loop: an operator must look at it.
+            // Its seats lapse by `held_until` meanwhile.
+            Err(ApiError::Internal(e)) => {
+                tracing::error!(booking.id = %booking_id, error = %e, "unstartable saga");
+                continue;
+            }
+            Err(e) => return Err(e),
         }
+        sqlx::query("delete from saga_starts where booking_id = $1")
+            .bind(booking_id)
+            .execute(&mut *tx)
+            .await?;
     }
-    Ok(n)
+    tx.commit().await?;
+    Ok(started)
 }

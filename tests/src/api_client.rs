@@ -272,6 +272,23 @@ impl ApiClient {
         self.send(req).await
     }
 
+    /// `POST /bookings` for the best `count` seats side by side, chosen by the API as it holds.
+    pub async fn hold_best(
+        &self,
+        show_id: Uuid,
+        count: usize,
+        idempotency_key: Option<&str>,
+    ) -> anyhow::Result<Response> {
+        let mut req = self
+            .request(Method::POST, "/bookings")
+            .json(&json!({"show_id": show_id, "best": {"count": count},
+                          "contact": {"name": "Test Customer", "email": "customer@example.com"}}));
+        if let Some(key) = idempotency_key {
+            req = req.header("Idempotency-Key", key);
+        }
+        self.send(req).await
+    }
+
     /// Holds and expects 201; returns the booking id.
     pub async fn hold_ok(&self, show_id: Uuid, seats: &[&str]) -> anyhow::Result<Uuid> {
         let resp = self.hold(show_id, seats, None).await?;

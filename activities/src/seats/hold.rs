@@ -9,6 +9,7 @@
 use super::{HeldSeat, Hold, HoldOutcome, HoldRequest};
 use chrono::{DateTime, Utc};
 use mtbp_domain::BookingId;
+use mtbp_domain::best_seats::{SeatSpot, best_block};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
@@ -18,8 +19,21 @@ pub struct HoldRecord<F> {
     /// The client's Idempotency-Key and the request's fingerprint, bound to the booking only
     /// if the hold succeeds.
     pub idempotency: Option<(String, String)>,
-    /// Builds the saga's input from the hold and the show's theater; stored in `saga_starts`.
+    /// Pick the seats in the transaction (the request's `seats` are ignored): the best block
+    /// the show has free at that moment.
+    pub best: Option<BestPick>,
+    /// Builds the saga's input from the request (with the seats held), the hold and the show's
+    /// theater; stored in `saga_starts`.
     pub saga_input: F,
+}
+
+/// "The best `count` seats side by side", optionally of one category.
+#[derive(Clone, Debug)]
+pub struct BestPick {
+    /// How many seats.
+    pub count: usize,
+    /// Only this seat category (its code).
+    pub category: Option<String>,
 }
 
 /// What [`hold_and_record`] did.
@@ -38,6 +52,8 @@ pub enum RecordedHold {
     },
     /// Nothing was held; why.
     Refused(HoldOutcome),
+    /// A best-seats hold found no row with that many free seats side by side.
+    NoBlock,
     /// The Idempotency-Key is already bound (to this booking by an earlier request, or to
     /// another request): nothing was done; the caller compares fingerprints.
     KeyTaken,
@@ -54,7 +70,7 @@ pub async fn hold_and_record<F>(
     record: HoldRecord<F>,
 ) -> Result<RecordedHold, sqlx::Error>
 where
-    F: FnOnce(&Hold, Uuid) -> serde_json::Value,
+    F: FnOnce(&HoldRequest, &Hold, Uuid) -> serde_json::Value,
 {
     let mut tx = db.begin().await?;
     // The key first: a concurrent request with the same key waits here for this one's outcome
@@ -74,6 +90,23 @@ where
             return Ok(RecordedHold::KeyTaken);
         }
     }
+    let picked;
+    let req = match &record.best {
+        None => req,
+        Some(best) => match pick_best(&mut tx, req, best).await? {
+            Some(seats) => {
+                picked = HoldRequest {
+                    seats,
+                    ..req.clone()
+                };
+                &picked
+            }
+            None => {
+                tx.rollback().await?;
+                return Ok(RecordedHold::NoBlock);
+            }
+        },
+    };
     let rows = take_seats(&mut tx, req).await?;
     if rows.len() != req.seats.len() {
         tx.rollback().await?;
@@ -83,7 +116,7 @@ where
     }
     let theater_id = rows.first().map(|r| r.5).unwrap_or_default();
     let hold = to_hold(rows);
-    let saga_input = (record.saga_input)(&hold, theater_id);
+    let saga_input = (record.saga_input)(req, &hold, theater_id);
     let created_at = insert_booking(&mut tx, req, &hold, Some(&saga_input)).await?;
     tx.commit().await?;
     Ok(RecordedHold::Held {
@@ -92,6 +125,44 @@ where
         created_at,
         saga_input,
     })
+}
+
+/// The best block of free seats of the show, chosen under a per-show advisory lock held to the
+/// end of the transaction: concurrent best-seat holds on one show queue for a millisecond or two
+/// instead of all choosing the same block and all but one failing. (A hold of named seats does
+/// not take the lock; if one takes a chosen seat meanwhile, the hold fails and the caller picks
+/// again.)
+async fn pick_best(
+    tx: &mut Transaction<'_, Postgres>,
+    req: &HoldRequest,
+    best: &BestPick,
+) -> Result<Option<Vec<String>>, sqlx::Error> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1::text, 7))")
+        .bind(req.show_id.as_uuid().to_string())
+        .execute(&mut **tx)
+        .await?;
+    let rows: Vec<(String, i32, i32, bool)> = sqlx::query_as(
+        "select seat_label, row_index, col_index,
+                status = 'free' or (status = 'platform_reserved' and $3)
+                or (status = 'held' and held_until < now() and (not platform or $3))
+           from show_seats
+          where show_id = $1 and ($2::text is null or category_code = $2)",
+    )
+    .bind(req.show_id.as_uuid())
+    .bind(best.category.as_deref())
+    .bind(req.platform_seats)
+    .fetch_all(&mut **tx)
+    .await?;
+    let spots: Vec<SeatSpot> = rows
+        .into_iter()
+        .map(|(label, row, column, free)| SeatSpot {
+            label,
+            row: u32::try_from(row).unwrap_or(0),
+            column: u32::try_from(column).unwrap_or(0),
+            free,
+        })
+        .collect();
+    Ok(best_block(&spots, best.count))
 }
 
 /// The hold as the `hold_seats` local activity runs it: a retry finds its own hold.

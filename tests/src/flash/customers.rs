@@ -209,32 +209,54 @@ async fn customer(i: usize, shared: Arc<Shared>, api: ApiClient) {
         let show = shared.shows[rng.random_range(0..shared.shows.len())];
         let count = rng.random_range(1..=shared.params.max_seats.max(1));
         let best = rng.random::<f64>() < shared.params.best_share;
-        let seats = match choose_seats(&api, show, count, best, &mut rng).await {
-            Ok(seats) if !seats.is_empty() => seats,
-            Ok(_) => {
-                // Nothing free on this show right now (held seats may come back): the customer
-                // looks again in a while, as a person refreshing the page would.
-                tokio::time::sleep(Duration::from_millis(rng.random_range(1_000..3_000))).await;
-                continue;
-            }
-            Err(_) => {
-                shared.errors.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
+        // Half the customers pick on the map; the others ask the API for the best seats, which
+        // it chooses and holds in one step.
+        let labels = if best {
+            Vec::new()
+        } else {
+            match pick_seats(&api, show, count, &mut rng).await {
+                Ok(seats) if !seats.is_empty() => seats,
+                Ok(_) => {
+                    idle(&mut rng).await;
+                    continue;
+                }
+                Err(_) => {
+                    shared.errors.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
             }
         };
         if shared.attempts.fetch_add(1, Ordering::Relaxed) >= shared.params.max_attempts {
             break;
         }
-        let labels: Vec<&str> = seats.iter().map(String::as_str).collect();
         let key = Uuid::new_v4().to_string();
         let sent = Instant::now();
-        let answer = api.hold(show, &labels, Some(&key)).await;
+        let answer = if best {
+            api.hold_best(show, count, Some(&key)).await
+        } else {
+            let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+            api.hold(show, &labels, Some(&key)).await
+        };
         let latency = sent.elapsed();
-        match answer.as_ref().map(reqwest::Response::status) {
-            Ok(StatusCode::CREATED) => {}
-            Ok(StatusCode::CONFLICT) => {
+        let (status, body) = match answer {
+            Ok(resp) => (
+                resp.status(),
+                resp.json::<Value>().await.unwrap_or_default(),
+            ),
+            Err(_) => {
+                shared.errors.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+        };
+        match status {
+            StatusCode::CREATED => {}
+            StatusCode::CONFLICT => {
                 shared.record(|t, at| t.conflict(at));
+                // No block that long is free: as with an empty map, look again in a while.
+                if body["error"]["code"] == "not_enough_seats_together" {
+                    idle(&mut rng).await;
+                }
                 continue;
             }
             _ => {
@@ -242,20 +264,16 @@ async fn customer(i: usize, shared: Arc<Shared>, api: ApiClient) {
                 continue;
             }
         }
-        let body: Value = match answer {
-            Ok(resp) => resp.json().await.unwrap_or_default(),
-            Err(_) => Value::Null,
-        };
         let Some(booking_id) = body["booking_id"].as_str().and_then(|s| s.parse().ok()) else {
             shared.errors.fetch_add(1, Ordering::Relaxed);
             continue;
         };
+        let seats = body["seats"].as_array().map_or(0, Vec::len);
         shared.record(|t, at| t.held(at, latency));
         // The customer now types in card details while the next customer arrives: paying
         // never holds up the next hold.
         let (shared, api) = (shared.clone(), api.clone());
         let mut rng = StdRng::seed_from_u64(rng.random());
-        let seats = seats.len();
         payments.push(tokio::spawn(async move {
             let end = settle_hold(&shared, &api, booking_id, &mut rng).await;
             if let Ok(mut outcomes) = shared.outcomes.lock() {
@@ -339,37 +357,25 @@ async fn follow(api: &ApiClient, booking_id: Uuid, until: Instant) -> Paid {
     Paid::Lost
 }
 
-/// Seats to try: the best-available suggestion, or a run of free seats picked on the map.
-async fn choose_seats(
+/// Nothing free right now (held seats may come back): the customer looks again in a while, as
+/// a person refreshing the page would.
+async fn idle(rng: &mut StdRng) {
+    tokio::time::sleep(Duration::from_millis(rng.random_range(1_000..3_000))).await;
+}
+
+/// A run of free seats picked on the seat map.
+async fn pick_seats(
     api: &ApiClient,
     show: Uuid,
     count: usize,
-    best: bool,
     rng: &mut StdRng,
 ) -> anyhow::Result<Vec<String>> {
-    if best {
-        let resp = api
-            .get(&format!("/shows/{show}/seats/best?count={count}"))
-            .await?;
-        return match resp.status() {
-            StatusCode::OK => Ok(resp.json::<Suggestion>().await?.seats),
-            // No run of free seats that long: nothing to hold right now.
-            s if s.is_client_error() => Ok(Vec::new()),
-            s => anyhow::bail!("best seats answered {s}"),
-        };
-    }
     let map: SeatMap = api
         .get(&format!("/shows/{show}/seats"))
         .await?
         .json()
         .await?;
     Ok(pick_on_map(&map, count, rng))
-}
-
-/// The parts of `GET /shows/{id}/seats/best` a customer reads.
-#[derive(Deserialize)]
-struct Suggestion {
-    seats: Vec<String>,
 }
 
 /// The parts of `GET /shows/{id}/seats` a customer reads.

@@ -145,11 +145,12 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                         platform_seats: false,
                     };
                     let fingerprint =
-                        request_fingerprint(show, &request.seats, &request.contact, None);
+                        request_fingerprint(show, &request.seats, None, &request.contact, None);
                     let record = HoldRecord {
                         idempotency: Some((key, fingerprint)),
-                        saga_input: |hold: &_, theater| {
-                            let input = BookingInput::after_hold(&request, hold, theater, policy);
+                        best: None,
+                        saga_input: |request: &HoldRequest, hold: &_, theater| {
+                            let input = BookingInput::after_hold(request, hold, theater, policy);
                             serde_json::to_value(&input).unwrap_or_default()
                         },
                     };

@@ -86,3 +86,119 @@ async fn fifty_racing_bookings_never_share_a_seat_and_losers_get_409() {
     .expect("check");
     assert_eq!(doubled, 0, "no seat in two live bookings");
 }
+
+/// Customers asking for the best seats all at once each get a different block, chosen and held
+/// in one step: no 409 until no block of that size is left, and then a clear one.
+#[tokio::test]
+async fn racing_best_seat_holds_get_disjoint_blocks_without_conflicts() {
+    let app = TestApp::spawn().await;
+    let show = app.create_show(4, 6).await.expect("show");
+    let holds = (0..12).map(|_| {
+        let api = app.api.anonymous();
+        let show_id = show.show_id;
+        tokio::spawn(async move {
+            let resp = api.hold_best(show_id, 2, None).await.expect("send");
+            let status = resp.status();
+            (status, resp.json::<Value>().await.expect("json"))
+        })
+    });
+    let mut taken: HashMap<String, String> = HashMap::new();
+    for hold in holds {
+        let (status, body) = hold.await.expect("join");
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let seats: Vec<String> = body["seats"]
+            .as_array()
+            .expect("seats")
+            .iter()
+            .map(|s| s["label"].as_str().expect("label").to_owned())
+            .collect();
+        assert_eq!(seats.len(), 2, "{body}");
+        let (a, b) = (&seats[0], &seats[1]);
+        assert_eq!(a[..1], b[..1], "one row: {seats:?}");
+        for seat in &seats {
+            let booking = body["booking_id"].as_str().expect("id").to_owned();
+            assert!(
+                taken.insert(seat.clone(), booking).is_none(),
+                "{seat} held twice"
+            );
+        }
+    }
+    // 24 seats, 12 pairs: the show is full, and the next best-seats hold says why.
+    let resp = app
+        .api
+        .hold_best(show.show_id, 1, None)
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "not_enough_seats_together");
+    let held: i64 = sqlx::query_scalar(
+        "select count(*) from show_seats where show_id = $1 and status = 'held'",
+    )
+    .bind(show.show_id)
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(held, 24);
+}
+
+/// A best-seats request is checked like any other: both forms at once, a count out of range,
+/// an empty category or an unknown show get a clear 4xx and hold nothing.
+#[tokio::test]
+async fn best_seat_holds_refuse_bad_requests_and_hold_nothing() {
+    let app = TestApp::spawn().await;
+    let show = app.create_show(2, 4).await.expect("show");
+    let contact = serde_json::json!({"name": "Test Customer", "email": "customer@example.com"});
+    let cases = [
+        (
+            serde_json::json!({"show_id": show.show_id, "seats": ["A1"], "best": {"count": 1}, "contact": contact}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "best",
+        ),
+        (
+            serde_json::json!({"show_id": show.show_id, "best": {"count": 0}, "contact": contact}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "best.count",
+        ),
+        (
+            serde_json::json!({"show_id": show.show_id, "best": {"count": 11}, "contact": contact}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "best.count",
+        ),
+        (
+            serde_json::json!({"show_id": show.show_id, "best": {"count": 2, "category": " "}, "contact": contact}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "best.category",
+        ),
+    ];
+    for (body, want, field) in cases {
+        let resp = app.api.post("/bookings", &body).await.expect("send");
+        assert_eq!(resp.status(), want, "{body}");
+        let err: Value = resp.json().await.expect("json");
+        assert_eq!(err["error"]["fields"][0]["field"], field, "{err}");
+    }
+    let resp = app
+        .api
+        .hold_best(uuid::Uuid::new_v4(), 2, None)
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    // A category with no seat: nothing that long together, 409.
+    let resp = app
+        .api
+        .post(
+            "/bookings",
+            &serde_json::json!({"show_id": show.show_id, "best": {"count": 2, "category": "NOPE"}, "contact": contact}),
+        )
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let held: i64 = sqlx::query_scalar(
+        "select count(*) from show_seats where show_id = $1 and status <> 'free'",
+    )
+    .bind(show.show_id)
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(held, 0);
+}

@@ -2,7 +2,7 @@
 //! (`saga.rs`), and answer with the hold (201) or the seats that are taken (409).
 
 use super::access::guest_token;
-use super::json::{Booking, BookingSeat, NewBooking};
+use super::json::{BestSeatsJson, Booking, BookingSeat, NewBooking};
 use super::read::load;
 use crate::auth::access::forbidden;
 use crate::auth::{AuthUser, Role};
@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use mtbp_activities::seats::{
-    Hold, HoldOutcome, HoldRecord, HoldRequest, RecordedHold, hold_and_record,
+    BestPick, Hold, HoldOutcome, HoldRecord, HoldRequest, RecordedHold, hold_and_record,
 };
 use mtbp_domain::seats::{FieldError, MAX_SEATS_PER_BOOKING, MAX_SEATS_PER_GROUP_BOOKING};
 use mtbp_domain::{BookingId, BookingStatus, Contact, SeatSelection, ShowId};
@@ -53,14 +53,19 @@ pub async fn create_booking(
             ));
         }
     };
-    let (seats, contact) = validate(&body, max_seats)?;
+    let (choice, contact) = validate(&body, max_seats)?;
+    let (named, best) = match &choice {
+        Choice::Named(seats) => (seats.to_strings(), None),
+        Choice::Best(best) => (Vec::new(), Some(best.clone())),
+    };
     let key = idempotency_key(&headers)?;
     let booking_id = key.as_deref().map_or_else(
         || BookingId::from_uuid(Uuid::new_v4()),
         BookingId::from_idempotency_key,
     );
     let customer_id = user.map(|u| u.account_id);
-    let fingerprint = request_fingerprint(body.show_id, &seats.to_strings(), &contact, customer_id);
+    let fingerprint =
+        request_fingerprint(body.show_id, &named, best.as_ref(), &contact, customer_id);
     // A retry is answered with its booking before anything else is checked (the show may have
     // started since).
     let mut idempotency = key.map(|k| (k, fingerprint.clone()));
@@ -77,18 +82,33 @@ pub async fn create_booking(
     let request = HoldRequest {
         booking_id,
         show_id: ShowId::from_uuid(body.show_id),
-        seats: seats.to_strings(),
+        seats: named.clone(),
         hold_seconds: state.config.hold_seconds,
         contact: contact.clone(),
         customer_id,
         platform_seats: matches!(user.map(|u| u.role), Some(Role::Broker)),
     };
-    let saga_input = |hold: &Hold, theater_id: Uuid| saga_input(&state, &request, hold, theater_id);
-    let record = HoldRecord {
-        idempotency: idempotency.clone(),
-        saga_input,
-    };
-    match hold_and_record(&state.db, &request, record).await? {
+    // Best seats are chosen inside the hold's transaction; should a customer naming seats take
+    // one of them in the meantime, choose again (a couple of times) rather than answer 409.
+    let tries = if best.is_some() { BEST_TRIES } else { 1 };
+    let mut outcome = RecordedHold::NoBlock;
+    for _ in 0..tries {
+        let record = HoldRecord {
+            idempotency: idempotency.clone(),
+            best: best.clone(),
+            saga_input: |req: &HoldRequest, hold: &Hold, theater_id: Uuid| {
+                saga_input(&state, req, hold, theater_id)
+            },
+        };
+        outcome = hold_and_record(&state.db, &request, record).await?;
+        if !matches!(
+            outcome,
+            RecordedHold::Refused(HoldOutcome::SeatsUnavailable { .. })
+        ) {
+            break;
+        }
+    }
+    match outcome {
         // The saga starts when the customer pays, or by the relay (`saga.rs`).
         RecordedHold::Held {
             hold, created_at, ..
@@ -111,20 +131,45 @@ pub async fn create_booking(
         // Say precisely what is wrong with the request (404, 422) before saying the seats
         // are taken (409).
         RecordedHold::Refused(outcome) => {
-            check_show(&state, body.show_id, &seats).await?;
+            check_show(&state, body.show_id, &named).await?;
             Err(refusal(outcome))
         }
+        RecordedHold::NoBlock => {
+            check_show(&state, body.show_id, &named).await?;
+            let count = best.map_or(0, |b| b.count);
+            Err(ApiError::conflict(
+                "not_enough_seats_together",
+                format!("no row has {count} free seats side by side"),
+            ))
+        }
     }
+}
+
+/// How many times a best-seats hold chooses again after losing a seat to a concurrent hold.
+const BEST_TRIES: usize = 3;
+
+/// The seats a request asks for.
+enum Choice {
+    /// These seats.
+    Named(SeatSelection),
+    /// The best block free when the hold runs.
+    Best(BestPick),
 }
 
 /// What an `Idempotency-Key` is bound to: a retry with the key must ask for the same thing.
 pub fn request_fingerprint(
     show_id: Uuid,
     seats: &[String],
+    best: Option<&BestPick>,
     contact: &Contact,
     account: Option<Uuid>,
 ) -> String {
-    json!({"show_id": show_id, "seats": seats, "contact": contact, "account": account}).to_string()
+    let mut request =
+        json!({"show_id": show_id, "seats": seats, "contact": contact, "account": account});
+    if let Some(best) = best {
+        request["best"] = json!({"count": best.count, "category": best.category});
+    }
+    request.to_string()
 }
 
 /// The saga's input, recorded with the hold: the workflow starts from the seats already held.
@@ -168,20 +213,61 @@ fn held_booking(request: &HoldRequest, hold: Hold, created_at: DateTime<Utc>) ->
     }
 }
 
-fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(SeatSelection, Contact)> {
+fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(Choice, Contact)> {
     let mut errors: Vec<FieldError> = Vec::new();
-    let seats = SeatSelection::parse_up_to(&body.seats, max_seats)
-        .map_err(|e| errors.push(e))
-        .ok();
+    let choice = match &body.best {
+        Some(_) if !body.seats.is_empty() => {
+            errors.push(FieldError::new(
+                "best",
+                "name the seats or ask for the best ones, not both",
+            ));
+            None
+        }
+        Some(best) => best_pick(best, max_seats)
+            .map_err(|e| errors.push(e))
+            .ok()
+            .map(Choice::Best),
+        None => SeatSelection::parse_up_to(&body.seats, max_seats)
+            .map_err(|e| errors.push(e))
+            .ok()
+            .map(Choice::Named),
+    };
     let c = &body.contact;
     let contact = Contact::parse(&c.name, &c.email, c.phone.as_deref())
         .map_err(|mut e| errors.append(&mut e))
         .ok();
-    match (seats, contact) {
+    match (choice, contact) {
         (Some(s), Some(c)) if errors.is_empty() => Ok((s, c)),
         _ => Err(ApiError::Validation(errors)),
     }
 }
+
+/// A valid best-seats request: 1 to 10 seats (fewer if the caller may book fewer), a category
+/// code of up to 32 characters.
+fn best_pick(best: &BestSeatsJson, max_seats: usize) -> Result<BestPick, FieldError> {
+    let most = max_seats.min(BEST_MAX);
+    let count = usize::try_from(best.count).unwrap_or(usize::MAX);
+    if !(1..=most).contains(&count) {
+        return Err(FieldError::new(
+            "best.count",
+            format!("between 1 and {most}"),
+        ));
+    }
+    let category = match best.category.as_deref().map(str::trim) {
+        None => None,
+        Some(c) if c.is_empty() || c.chars().count() > 32 => {
+            return Err(FieldError::new(
+                "best.category",
+                "a seat category code of 1 to 32 characters",
+            ));
+        }
+        Some(c) => Some(c.to_uppercase()),
+    };
+    Ok(BestPick { count, category })
+}
+
+/// Most seats a best-seats hold takes (a block side by side in one row).
+const BEST_MAX: usize = 10;
 
 pub(super) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(raw) = headers.get(IDEMPOTENCY_KEY) else {
@@ -197,7 +283,7 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> 
 }
 
 /// Checks the show exists, is bookable, and has every seat asked for; returns its theater.
-async fn check_show(state: &AppState, show_id: Uuid, seats: &SeatSelection) -> ApiResult<Uuid> {
+async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiResult<Uuid> {
     let row: Option<(Uuid, String, bool, Vec<String>)> = sqlx::query_as(
         "select s.theater_id, s.status, s.starts_at > now(),
                 array(select seat_label from show_seats
@@ -205,7 +291,7 @@ async fn check_show(state: &AppState, show_id: Uuid, seats: &SeatSelection) -> A
            from shows s where s.show_id = $1",
     )
     .bind(show_id)
-    .bind(seats.to_strings())
+    .bind(seats)
     .fetch_optional(&state.db)
     .await?;
     let (theater_id, status, upcoming, known) = row.ok_or(ApiError::NotFound("show"))?;
@@ -222,9 +308,9 @@ async fn check_show(state: &AppState, show_id: Uuid, seats: &SeatSelection) -> A
         ));
     }
     let unknown: Vec<String> = seats
-        .to_strings()
-        .into_iter()
+        .iter()
         .filter(|s| !known.contains(s))
+        .cloned()
         .collect();
     if !unknown.is_empty() {
         return Err(ApiError::field(

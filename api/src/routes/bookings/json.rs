@@ -18,16 +18,32 @@ pub struct ContactJson {
     pub phone: Option<String>,
 }
 
-/// Hold seats of a show for a new booking.
+/// Hold seats of a show for a new booking: name them (`seats`), or ask for the best ones free
+/// at this moment (`best`), never both.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewBooking {
     /// The show.
     pub show_id: Uuid,
     /// Seat labels, e.g. `["H12", "H13"]`: 1 to 10 (brokers: 100), no repeats.
+    #[serde(default)]
     pub seats: Vec<String>,
+    /// Hold the best block of seats side by side that is free when the request arrives (as
+    /// `GET /shows/{id}/seats/best` would suggest), chosen and held in one step: no race with
+    /// other customers between suggestion and hold.
+    pub best: Option<BestSeatsJson>,
     /// Who to reach about the booking.
     pub contact: ContactJson,
+}
+
+/// "The best `count` seats side by side".
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BestSeatsJson {
+    /// How many seats, 1 to 10.
+    pub count: u32,
+    /// Only this seat category (its code, e.g. `PREMIUM`).
+    pub category: Option<String>,
 }
 
 /// Pay for a held booking.

@@ -89,15 +89,15 @@ pub async fn run_relay(state: AppState) {
 /// them); how many sagas it started. A failure rolls back: the rows stay for the next pass,
 /// and sagas already started are found running then.
 pub async fn relay_once(state: &AppState) -> Result<usize, ApiError> {
-    let grace_ms = i64::try_from(state.config.saga_relay_grace.as_millis()).unwrap_or(i64::MAX);
+    let grace = state.config.saga_relay_grace.as_secs_f64();
     let mut tx = state.db.begin().await?;
     let rows: Vec<(Uuid, serde_json::Value)> = sqlx::query_as(
         "select booking_id, input from saga_starts
-          where created_at < now() - make_interval(secs => $1::float8 / 1000)
+          where created_at < now() - make_interval(secs => $1)
           order by created_at limit $2
           for update skip locked",
     )
-    .bind(grace_ms)
+    .bind(grace)
     .bind(RELAY_BATCH)
     .fetch_all(&mut *tx)
     .await?;

@@ -105,7 +105,8 @@ impl StripeClient {
                 std::time::Instant::now() < deadline,
                 "no charge for {booking_id} reached the gateway in {secs}s"
             );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            // Each look lists every intent the gateway holds: do not keep it busy.
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         }
         Ok(())
     }

@@ -110,9 +110,8 @@ where
     let rows = take_seats(&mut tx, req).await?;
     if rows.len() != req.seats.len() {
         tx.rollback().await?;
-        return explain_failed_hold(db, req)
-            .await
-            .map(RecordedHold::Refused);
+        // The booking id is new (or its key was bound just now): no earlier hold of its own.
+        return why_refused(db, req).await.map(RecordedHold::Refused);
     }
     let theater_id = rows.first().map(|r| r.5).unwrap_or_default();
     let hold = to_hold(rows);
@@ -273,6 +272,11 @@ async fn explain_failed_hold(db: &PgPool, req: &HoldRequest) -> Result<HoldOutco
     if let Some(hold) = existing_hold(db, req.booking_id).await? {
         return Ok(HoldOutcome::Held(hold));
     }
+    why_refused(db, req).await
+}
+
+/// Which seats are taken, or why the show is not bookable.
+async fn why_refused(db: &PgPool, req: &HoldRequest) -> Result<HoldOutcome, sqlx::Error> {
     let show: Option<(String, bool)> =
         sqlx::query_as("select status, starts_at > now() from shows where show_id = $1")
             .bind(req.show_id.as_uuid())

@@ -363,80 +363,69 @@ async fn idle(rng: &mut StdRng) {
     tokio::time::sleep(Duration::from_millis(rng.random_range(1_000..3_000))).await;
 }
 
-/// A run of free seats picked on the seat map.
+/// A run of free seats picked on the map: the customer's screen shows the layout (fetched once,
+/// it does not change) and polls which seats are free (`…/seats/availability`).
 async fn pick_seats(
     api: &ApiClient,
     show: Uuid,
     count: usize,
     rng: &mut StdRng,
 ) -> anyhow::Result<Vec<String>> {
-    let map: SeatMap = api
-        .get(&format!("/shows/{show}/seats"))
+    let free: Availability = api
+        .get(&format!("/shows/{show}/seats/availability"))
         .await?
         .json()
         .await?;
-    Ok(pick_on_map(&map, count, rng))
+    Ok(pick_on_map(&free, count, rng))
 }
 
-/// The parts of `GET /shows/{id}/seats` a customer reads.
+/// The parts of `GET /shows/{id}/seats/availability` a customer reads.
 #[derive(Deserialize)]
-struct SeatMap {
-    rows: Vec<MapRow>,
-}
-
-#[derive(Deserialize)]
-struct MapRow {
-    seats: Vec<MapSeat>,
+struct Availability {
+    rows: Vec<AvailableRow>,
 }
 
 #[derive(Deserialize)]
-struct MapSeat {
-    label: String,
-    status: String,
+struct AvailableRow {
+    row: String,
+    seats: Vec<i32>,
 }
 
-/// A random run of `count` available seats side by side in one row; failing that, any
-/// `count` available seats of a random row, or of the whole map.
-fn pick_on_map(map: &SeatMap, count: usize, rng: &mut StdRng) -> Vec<String> {
-    let rows: Vec<Vec<Option<&str>>> = map
-        .rows
-        .iter()
-        .map(|r| {
-            r.seats
-                .iter()
-                .map(|s| (s.status == "available").then_some(s.label.as_str()))
-                .collect()
-        })
-        .collect();
-    let mut runs: Vec<&[Option<&str>]> = Vec::new();
-    for row in &rows {
-        for run in row.split(Option::is_none) {
-            if run.len() >= count {
-                runs.push(run);
+/// A random run of `count` free seats side by side (consecutive numbers) in one row; failing
+/// that, any `count` free seats of the map.
+fn pick_on_map(free: &Availability, count: usize, rng: &mut StdRng) -> Vec<String> {
+    let mut runs: Vec<(&str, &[i32])> = Vec::new();
+    for row in &free.rows {
+        let mut start = 0;
+        for i in 1..=row.seats.len() {
+            if i == row.seats.len() || row.seats[i] != row.seats[i - 1] + 1 {
+                if i - start >= count {
+                    runs.push((&row.row, &row.seats[start..i]));
+                }
+                start = i;
             }
         }
     }
+    let label = |row: &str, n: &i32| format!("{row}{n}");
     if !runs.is_empty() {
-        let run = runs[rng.random_range(0..runs.len())];
+        let (row, run) = runs[rng.random_range(0..runs.len())];
         let start = rng.random_range(0..=run.len() - count);
         return run[start..start + count]
             .iter()
-            .flatten()
-            .map(|s| (*s).to_owned())
+            .map(|n| label(row, n))
             .collect();
     }
-    let free: Vec<String> = rows
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(str::to_owned)
+    let all: Vec<String> = free
+        .rows
+        .iter()
+        .flat_map(|r| r.seats.iter().map(|n| label(&r.row, n)))
         .collect();
-    if free.is_empty() {
-        return free;
+    if all.is_empty() {
+        return all;
     }
-    let start = rng.random_range(0..free.len());
-    let n = count.min(free.len());
-    free.into_iter().cycle().skip(start).take(n).collect()
+    let start = rng.random_range(0..all.len());
+    let n = count.min(all.len());
+    all.into_iter().cycle().skip(start).take(n).collect()
 }
 
 /// Polls the seats every 200 ms; returns when every seat is booked (then the sale is over) or

@@ -202,3 +202,40 @@ async fn best_seat_holds_refuse_bad_requests_and_hold_nothing() {
     .expect("count");
     assert_eq!(held, 0);
 }
+
+/// The availability a customer polls in a rush matches the seat map: held seats drop out, an
+/// unknown show is a 404.
+#[tokio::test]
+async fn seat_availability_lists_exactly_the_bookable_seats() {
+    let app = TestApp::spawn().await;
+    let show = app.create_show(2, 4).await.expect("show");
+    app.api
+        .hold_ok(show.show_id, &["A2", "B1", "B2", "B3", "B4"])
+        .await
+        .expect("hold");
+    let free = app
+        .api
+        .get_json(&format!("/shows/{}/seats/availability", show.show_id))
+        .await
+        .expect("availability");
+    assert_eq!(free["available"], 3, "{free}");
+    assert_eq!(
+        free["rows"],
+        serde_json::json!([{"row": "A", "seats": [1, 3, 4]}])
+    );
+    let map = app
+        .api
+        .get_json(&format!("/shows/{}/seats", show.show_id))
+        .await
+        .expect("map");
+    assert_eq!(map["available"], free["available"]);
+    let missing = app
+        .api
+        .get(&format!(
+            "/shows/{}/seats/availability",
+            uuid::Uuid::new_v4()
+        ))
+        .await
+        .expect("send");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

@@ -66,19 +66,6 @@ pub async fn create_booking(
     let customer_id = user.map(|u| u.account_id);
     let fingerprint =
         request_fingerprint(body.show_id, &named, best.as_ref(), &contact, customer_id);
-    // A retry is answered with its booking before anything else is checked (the show may have
-    // started since).
-    let mut idempotency = key.map(|k| (k, fingerprint.clone()));
-    if let Some((key, _)) = &idempotency
-        && let Some(stored) = key_fingerprint(&state, key).await?
-    {
-        same_request(&stored, &fingerprint)?;
-        match load(&state.db, booking_id.as_uuid()).await? {
-            Some(existing) => return Ok(created(&state, existing, true)),
-            // Bound by an older API before its hold failed: hold now, the key stays as it is.
-            None => idempotency = None,
-        }
-    }
     let request = HoldRequest {
         booking_id,
         show_id: ShowId::from_uuid(body.show_id),
@@ -88,26 +75,25 @@ pub async fn create_booking(
         customer_id,
         platform_seats: matches!(user.map(|u| u.role), Some(Role::Broker)),
     };
-    // Best seats are chosen inside the hold's transaction; should a customer naming seats take
-    // one of them in the meantime, choose again (a couple of times) rather than answer 409.
-    let tries = if best.is_some() { BEST_TRIES } else { 1 };
-    let mut outcome = RecordedHold::NoBlock;
-    for _ in 0..tries {
-        let record = HoldRecord {
-            idempotency: idempotency.clone(),
-            best: best.clone(),
-            saga_input: |req: &HoldRequest, hold: &Hold, theater_id: Uuid| {
-                saga_input(&state, req, hold, theater_id)
-            },
+    // The key is bound first thing in the hold's transaction: a retry learns there that it is
+    // one, and is answered with its booking before anything else is checked (the show may have
+    // started since).
+    let mut idempotency = key.map(|k| (k, fingerprint.clone()));
+    let outcome = loop {
+        let outcome = hold(&state, &request, idempotency.clone(), best.clone()).await?;
+        let (RecordedHold::KeyTaken, Some((key, _))) = (&outcome, &idempotency) else {
+            break outcome;
         };
-        outcome = hold_and_record(&state.db, &request, record).await?;
-        if !matches!(
-            outcome,
-            RecordedHold::Refused(HoldOutcome::SeatsUnavailable { .. })
-        ) {
-            break;
+        let stored = key_fingerprint(&state, key)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("idempotency key vanished"))?;
+        same_request(&stored, &fingerprint)?;
+        match load(&state.db, booking_id.as_uuid()).await? {
+            Some(existing) => return Ok(created(&state, existing, true)),
+            // Bound by an older API before its hold failed: hold now, the key stays as it is.
+            None => idempotency = None,
         }
-    }
+    };
     match outcome {
         // The saga starts when the customer pays, or by the relay (`saga.rs`).
         RecordedHold::Held {
@@ -116,18 +102,9 @@ pub async fn create_booking(
             let booking = held_booking(&request, hold, created_at);
             Ok(created(&state, booking, false))
         }
-        // Another request with this key got there first: answer as it was answered.
-        RecordedHold::KeyTaken => {
-            let key = idempotency.map(|(k, _)| k).unwrap_or_default();
-            let stored = key_fingerprint(&state, &key)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("idempotency key vanished"))?;
-            same_request(&stored, &fingerprint)?;
-            let existing = load(&state.db, booking_id.as_uuid())
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("booking {booking_id} of a bound key is missing"))?;
-            Ok(created(&state, existing, true))
-        }
+        RecordedHold::KeyTaken => Err(ApiError::Internal(anyhow::anyhow!(
+            "a hold without a key found its key taken"
+        ))),
         // Say precisely what is wrong with the request (404, 422) before saying the seats
         // are taken (409).
         RecordedHold::Refused(outcome) => {
@@ -143,6 +120,36 @@ pub async fn create_booking(
             ))
         }
     }
+}
+
+/// Holds the request's seats. Best seats are chosen inside the hold's transaction; should a
+/// customer naming seats take one of them in the meantime, choose again (a couple of times)
+/// rather than answer 409.
+async fn hold(
+    state: &AppState,
+    request: &HoldRequest,
+    idempotency: Option<(String, String)>,
+    best: Option<BestPick>,
+) -> ApiResult<RecordedHold> {
+    let tries = if best.is_some() { BEST_TRIES } else { 1 };
+    let mut outcome = RecordedHold::NoBlock;
+    for _ in 0..tries {
+        let record = HoldRecord {
+            idempotency: idempotency.clone(),
+            best: best.clone(),
+            saga_input: |req: &HoldRequest, hold: &Hold, theater_id: Uuid| {
+                saga_input(state, req, hold, theater_id)
+            },
+        };
+        outcome = hold_and_record(&state.db, request, record).await?;
+        if !matches!(
+            outcome,
+            RecordedHold::Refused(HoldOutcome::SeatsUnavailable { .. })
+        ) {
+            break;
+        }
+    }
+    Ok(outcome)
 }
 
 /// How many times a best-seats hold chooses again after losing a seat to a concurrent hold.

@@ -50,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(seat_map::get_seat_map))
         .routes(routes!(seat_map::best_seats))
+        .routes(routes!(seat_map::get_availability))
         .routes(routes!(seat_map::update_inventory))
         .routes(routes!(reviews::post_review, reviews::list_reviews))
         .routes(routes!(reviews::delete_review))

@@ -69,6 +69,75 @@ pub async fn get_seat_map(
     }))
 }
 
+/// Which seats of a show can be booked now, and nothing else: the part of the seat map that
+/// changes from second to second, small enough to poll in a rush (the layout and prices of
+/// `GET /shows/{id}/seats` do not change during a sale).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Availability {
+    /// The show.
+    pub show_id: Uuid,
+    /// Seats that can be booked now.
+    pub available: usize,
+    /// Rows with at least one bookable seat, nearest the screen first.
+    pub rows: Vec<AvailableRow>,
+}
+
+/// The bookable seats of one row.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AvailableRow {
+    /// Row letters, e.g. `H`.
+    pub row: String,
+    /// Seat numbers in map order (`H12` is 12); neighbours in this list with consecutive
+    /// numbers sit side by side unless an aisle is between them (see the seat map's columns).
+    pub seats: Vec<i32>,
+}
+
+/// The seats that can be booked now, row by row (`available` as on the seat map).
+#[utoipa::path(get, path = "/shows/{show_id}/seats/availability", tag = "catalog",
+    params(("show_id" = Uuid, Path)),
+    responses((status = 200, body = Availability), (status = 404, body = ErrorEnvelope)))]
+pub async fn get_availability(
+    State(state): State<AppState>,
+    ApiPath(show_id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<Availability>> {
+    let labels: Vec<String> = sqlx::query_scalar(
+        "select seat_label from show_seats
+          where show_id = $1
+            and (status = 'free' or (status = 'held' and held_until < now() and not platform))
+          order by row_index, col_index",
+    )
+    .bind(show_id)
+    .fetch_all(&state.db)
+    .await?;
+    if labels.is_empty() {
+        let exists: bool =
+            sqlx::query_scalar("select exists(select 1 from shows where show_id = $1)")
+                .bind(show_id)
+                .fetch_one(&state.db)
+                .await?;
+        if !exists {
+            return Err(ApiError::NotFound("show"));
+        }
+    }
+    let available = labels.len();
+    let mut rows: Vec<AvailableRow> = Vec::new();
+    for label in &labels {
+        let (row, number) = mtbp_domain::seats::split_label(label);
+        match rows.last_mut() {
+            Some(r) if r.row == row => r.seats.push(i32::from(number)),
+            _ => rows.push(AvailableRow {
+                row: row.to_owned(),
+                seats: vec![i32::from(number)],
+            }),
+        }
+    }
+    Ok(ApiJson(Availability {
+        show_id,
+        available,
+        rows,
+    }))
+}
+
 /// What to suggest.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -94,16 +94,22 @@ where
     let req = match &record.best {
         None => req,
         Some(best) => match pick_best(&mut tx, req, best).await? {
-            Some(seats) => {
+            Picked::Block(seats) => {
                 picked = HoldRequest {
                     seats,
                     ..req.clone()
                 };
                 &picked
             }
-            None => {
+            Picked::NoBlock => {
                 tx.rollback().await?;
                 return Ok(RecordedHold::NoBlock);
+            }
+            Picked::Contended => {
+                tx.rollback().await?;
+                return Ok(RecordedHold::Refused(HoldOutcome::SeatsUnavailable {
+                    seats: Vec::new(),
+                }));
             }
         },
     };
@@ -126,20 +132,18 @@ where
     })
 }
 
-/// The best block of free seats of the show, chosen under a per-show advisory lock held to the
-/// end of the transaction: concurrent best-seat holds on one show queue for a millisecond or two
-/// instead of all choosing the same block and all but one failing. (A hold of named seats does
-/// not take the lock; if one takes a chosen seat meanwhile, the hold fails and the caller picks
-/// again.)
+/// How many blocks one best-seats hold tries within its transaction before it gives up.
+const PICK_ROUNDS: usize = 8;
+
+/// The best block of free seats of the show, locked for this transaction. Concurrent holds on
+/// one show compute the same block from the same snapshot, so the block is claimed with
+/// `for update skip locked`: whoever gets every seat of it has them; the others mark the seats
+/// they could not lock as taken and choose again, at once, without waiting for each other.
 async fn pick_best(
     tx: &mut Transaction<'_, Postgres>,
     req: &HoldRequest,
     best: &BestPick,
-) -> Result<Option<Vec<String>>, sqlx::Error> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1::text, 7))")
-        .bind(req.show_id.as_uuid().to_string())
-        .execute(&mut **tx)
-        .await?;
+) -> Result<Picked, sqlx::Error> {
     let rows: Vec<(String, i32, i32, bool)> = sqlx::query_as(
         "select seat_label, row_index, col_index,
                 status = 'free' or (status = 'platform_reserved' and $3)
@@ -152,7 +156,7 @@ async fn pick_best(
     .bind(req.platform_seats)
     .fetch_all(&mut **tx)
     .await?;
-    let spots: Vec<SeatSpot> = rows
+    let mut spots: Vec<SeatSpot> = rows
         .into_iter()
         .map(|(label, row, column, free)| SeatSpot {
             label,
@@ -161,7 +165,42 @@ async fn pick_best(
             free,
         })
         .collect();
-    Ok(best_block(&spots, best.count))
+    for _ in 0..PICK_ROUNDS {
+        let Some(block) = best_block(&spots, best.count) else {
+            return Ok(Picked::NoBlock);
+        };
+        let mine: Vec<String> = sqlx::query_scalar(
+            "select seat_label from show_seats
+              where show_id = $1 and seat_label = any($2)
+                and (status = 'free' or (status = 'platform_reserved' and $3)
+                     or (status = 'held' and held_until < now() and (not platform or $3)))
+                for update skip locked",
+        )
+        .bind(req.show_id.as_uuid())
+        .bind(&block)
+        .bind(req.platform_seats)
+        .fetch_all(&mut **tx)
+        .await?;
+        if mine.len() == block.len() {
+            return Ok(Picked::Block(block));
+        }
+        for spot in &mut spots {
+            if block.contains(&spot.label) && !mine.contains(&spot.label) {
+                spot.free = false;
+            }
+        }
+    }
+    Ok(Picked::Contended)
+}
+
+/// What [`pick_best`] found.
+enum Picked {
+    /// These seats, locked by this transaction.
+    Block(Vec<String>),
+    /// No row has that many free seats side by side.
+    NoBlock,
+    /// Every block it tried was being taken by someone else.
+    Contended,
 }
 
 /// The hold as the `hold_seats` local activity runs it: a retry finds its own hold.

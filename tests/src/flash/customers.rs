@@ -21,8 +21,12 @@ use uuid::Uuid;
 pub struct SaleFigures {
     /// Seats on sale.
     pub seats_on_sale: usize,
-    /// Hold attempts (`POST /bookings`).
+    /// Hold attempts (`POST /bookings`), not counting best-seat requests answered "no block
+    /// that long is free".
     pub attempts: usize,
+    /// Times a customer found nothing free (an empty availability, or no block of the size
+    /// asked for) and looked again 1-3 s later.
+    pub nothing_free: usize,
     /// Holds granted (201).
     pub holds: usize,
     /// Holds refused because a seat was taken (409).
@@ -83,6 +87,7 @@ struct Shared {
     deadline: Instant,
     sold_out: AtomicBool,
     attempts: AtomicUsize,
+    nothing_free: AtomicUsize,
     timeline: Mutex<Timeline>,
     outcomes: Mutex<Vec<Outcome>>,
     errors: AtomicUsize,
@@ -129,6 +134,7 @@ pub async fn run_sale(params: &Params, target: &Target) -> anyhow::Result<Sale> 
         deadline: started + params.sale_limit,
         sold_out: AtomicBool::new(false),
         attempts: AtomicUsize::new(0),
+        nothing_free: AtomicUsize::new(0),
         timeline: Mutex::new(Timeline::default()),
         outcomes: Mutex::new(Vec::new()),
         errors: AtomicUsize::new(0),
@@ -173,6 +179,7 @@ pub async fn run_sale(params: &Params, target: &Target) -> anyhow::Result<Sale> 
     let figures = SaleFigures {
         seats_on_sale: params.seats(),
         attempts,
+        nothing_free: shared.nothing_free.load(Ordering::Relaxed),
         holds: timeline.holds(),
         conflicts: timeline.conflicts(),
         conflict_rate: timeline.conflicts() as f64 / attempts.max(1) as f64,
@@ -217,6 +224,7 @@ async fn customer(i: usize, shared: Arc<Shared>, api: ApiClient) {
             match pick_seats(&api, show, count, &mut rng).await {
                 Ok(seats) if !seats.is_empty() => seats,
                 Ok(_) => {
+                    shared.nothing_free.fetch_add(1, Ordering::Relaxed);
                     idle(&mut rng).await;
                     continue;
                 }
@@ -251,12 +259,16 @@ async fn customer(i: usize, shared: Arc<Shared>, api: ApiClient) {
         };
         match status {
             StatusCode::CREATED => {}
+            // No block that long is free: as with an empty map, not a race lost; look again
+            // in a while.
+            StatusCode::CONFLICT if body["error"]["code"] == "not_enough_seats_together" => {
+                shared.attempts.fetch_sub(1, Ordering::Relaxed);
+                shared.nothing_free.fetch_add(1, Ordering::Relaxed);
+                idle(&mut rng).await;
+                continue;
+            }
             StatusCode::CONFLICT => {
                 shared.record(|t, at| t.conflict(at));
-                // No block that long is free: as with an empty map, look again in a while.
-                if body["error"]["code"] == "not_enough_seats_together" {
-                    idle(&mut rng).await;
-                }
                 continue;
             }
             _ => {

@@ -123,17 +123,21 @@ pub struct Ratios {
     pub completed_vs_orchestration: f64,
 }
 
-/// Runs the sale, reconciles, then (with `params.limits`) measures both limits.
+/// With `params.limits`, measures the database limit (first, on a quiet machine: the highest
+/// it gets), then runs the sale and reconciles, then measures the orchestration limit with as
+/// many workflows as the sale completed.
 pub async fn run(params: Params, target: &Target) -> anyhow::Result<Report> {
+    let database_limit = match params.limits {
+        true => Some(limits::database_limit(&params).await?),
+        false => None,
+    };
     let sale = customers::run_sale(&params, target).await?;
     let reconciliation = reconcile(target, &sale.show_ids, &sale.outcomes).await?;
-    let (database_limit, orchestration_limit) = if params.limits {
-        let db = limits::database_limit(&params).await?;
-        let orchestration =
-            limits::orchestration_limit(&params, target, sale.figures.bookings_completed).await?;
-        (Some(db), Some(orchestration))
-    } else {
-        (None, None)
+    let orchestration_limit = match params.limits {
+        true => Some(
+            limits::orchestration_limit(&params, target, sale.figures.bookings_completed).await?,
+        ),
+        false => None,
     };
     let ratios = match (&database_limit, &orchestration_limit) {
         (Some(d), Some(o)) => Some(Ratios {
@@ -192,14 +196,16 @@ pub fn summary(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "sale: {} attempts, {} holds ({:.1}/s, peak {:.0}/s), {} conflicts ({:.1}%), {} errors",
+        "sale: {} attempts, {} holds ({:.1}/s, peak {:.0}/s), {} conflicts ({:.1}%), {} errors, \
+         {} times nothing free",
         s.attempts,
         s.holds,
         s.holds_per_second,
         s.peak_holds_per_second,
         s.conflicts,
         s.conflict_rate * 100.0,
-        s.errors
+        s.errors,
+        s.nothing_free
     );
     let _ = writeln!(
         out,

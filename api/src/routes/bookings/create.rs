@@ -352,6 +352,10 @@ fn same_request(stored: &str, fingerprint: &str) -> ApiResult<()> {
 /// A refused hold as the API error that explains it.
 fn refusal(outcome: HoldOutcome) -> ApiError {
     match outcome {
+        HoldOutcome::SeatsUnavailable { seats } if seats.is_empty() => ApiError::conflict(
+            "seats_unavailable",
+            "other customers took every block that fitted while this one was chosen; try again",
+        ),
         HoldOutcome::SeatsUnavailable { seats } => ApiError::Refused {
             status: StatusCode::CONFLICT,
             code: "seats_unavailable",

@@ -11,7 +11,8 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        .min_connections(1)
+        // Half the pool stays open: a rush does not start by opening connections.
+        .min_connections(max_connections.div_ceil(2))
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await?;

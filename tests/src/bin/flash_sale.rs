@@ -5,7 +5,7 @@
 //! only. Exits non-zero when the reconciliation fails.
 //!
 //! Usage: `flash-sale [--shows N] [--rows N] [--per-row N] [--customers N] [--max-seats N]
-//! [--best F] [--abandon F] [--decline F] [--think-ms N] [--hold-seconds N] [--sale-seconds N]
+//! [--best F] [--abandon F] [--decline F] [--think-from-ms N] [--think-ms N] [--hold-seconds N] [--sale-seconds N]
 //! [--max-attempts N] [--limit-seats N] [--seed N] [--no-limits] [--out DIR]`
 
 use anyhow::{Context, bail};
@@ -24,7 +24,8 @@ fn args() -> anyhow::Result<(Params, PathBuf)> {
         best_share: 0.5,
         abandon_share: 0.05,
         decline_share: 0.05,
-        think_ms: 2000,
+        think_from_ms: 5_000,
+        think_ms: 20_000,
         hold_seconds: 120,
         sale_limit: Duration::from_secs(300),
         max_attempts: 50_000,
@@ -50,6 +51,7 @@ fn args() -> anyhow::Result<(Params, PathBuf)> {
             "--best" => p.best_share = v.parse().with_context(bad)?,
             "--abandon" => p.abandon_share = v.parse().with_context(bad)?,
             "--decline" => p.decline_share = v.parse().with_context(bad)?,
+            "--think-from-ms" => p.think_from_ms = v.parse().with_context(bad)?,
             "--think-ms" => p.think_ms = v.parse().with_context(bad)?,
             "--hold-seconds" => p.hold_seconds = v.parse().with_context(bad)?,
             "--sale-seconds" => p.sale_limit = Duration::from_secs(v.parse().with_context(bad)?),

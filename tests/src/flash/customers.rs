@@ -316,7 +316,7 @@ async fn settle_hold(shared: &Shared, api: &ApiClient, booking_id: Uuid, rng: &m
     };
     let held_at = Instant::now();
     if p.think_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(rng.random_range(0..=p.think_ms))).await;
+        tokio::time::sleep(p.think(rng)).await;
     }
     let paid_at = Instant::now();
     let answer = match api.pay(booking_id, card).await.map(|r| r.status()) {

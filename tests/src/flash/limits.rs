@@ -23,7 +23,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use temporalio_client::{
     WorkflowExecuteUpdateOptions, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
     WorkflowStartOptions,
@@ -227,7 +227,8 @@ pub async fn orchestration_limit(
         .map(|i| {
             let (next, latencies) = (next.clone(), latencies.clone());
             let (temporal, task_queue) = (target.temporal.clone(), task_queue.clone());
-            let (hold_seconds, think_ms) = (params.hold_seconds, params.think_ms);
+            let params = params.clone();
+            let hold_seconds = params.hold_seconds;
             let mut rng = StdRng::seed_from_u64(params.seed.wrapping_add(i as u64));
             tokio::spawn(async move {
                 // Arrivals start workflows; each is paid on a task of its own after the same
@@ -244,7 +245,7 @@ pub async fn orchestration_limit(
                     let handle = temporal
                         .start_workflow(BaselineWorkflow::run, hold_seconds, options)
                         .await?;
-                    let think = Duration::from_millis(rng.random_range(0..=think_ms));
+                    let think = params.think(&mut rng);
                     let latencies = latencies.clone();
                     payments.push(tokio::spawn(async move {
                         tokio::time::sleep(think).await;

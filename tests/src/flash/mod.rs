@@ -42,7 +42,9 @@ pub struct Params {
     pub abandon_share: f64,
     /// Share of holds paid with a card the gateway declines.
     pub decline_share: f64,
-    /// A customer pays up to this many milliseconds after the hold (uniformly drawn).
+    /// A customer pays at least this many milliseconds after the hold…
+    pub think_from_ms: u64,
+    /// …and at most this many (uniformly drawn).
     pub think_ms: u64,
     /// The API's hold length, seconds (abandoned seats come back after it).
     pub hold_seconds: u32,
@@ -61,6 +63,12 @@ pub struct Params {
 }
 
 impl Params {
+    /// How long a customer takes to pay, drawn from the think time.
+    pub fn think(&self, rng: &mut impl rand::Rng) -> std::time::Duration {
+        let from = self.think_from_ms.min(self.think_ms);
+        std::time::Duration::from_millis(rng.random_range(from..=self.think_ms))
+    }
+
     /// Seats on sale.
     pub fn seats(&self) -> usize {
         self.shows * self.rows * usize::from(self.per_row)

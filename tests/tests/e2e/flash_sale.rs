@@ -16,6 +16,7 @@ fn small_sale() -> Params {
         best_share: 0.5,
         abandon_share: 0.3,
         decline_share: 0.1,
+        think_from_ms: 0,
         think_ms: 200,
         hold_seconds: 5,
         sale_limit: Duration::from_secs(90),

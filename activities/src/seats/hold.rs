@@ -13,6 +13,15 @@ use mtbp_domain::best_seats::{SeatSpot, best_block};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
+/// SQL: whether a `show_seats` row can be held now (free, or its hold lapsed); `$3` says whether
+/// seats set aside for the platform may be.
+macro_rules! holdable {
+    () => {
+        "(status = 'free' or (status = 'platform_reserved' and $3)
+          or (status = 'held' and held_until < now() and (not platform or $3)))"
+    };
+}
+
 /// What the API records in the hold's own transaction, beside the seats and the booking.
 #[derive(Debug)]
 pub struct HoldRecord<F> {
@@ -144,13 +153,11 @@ async fn pick_best(
     req: &HoldRequest,
     best: &BestPick,
 ) -> Result<Picked, sqlx::Error> {
-    let rows: Vec<(String, i32, i32, bool)> = sqlx::query_as(
-        "select seat_label, row_index, col_index,
-                status = 'free' or (status = 'platform_reserved' and $3)
-                or (status = 'held' and held_until < now() and (not platform or $3))
-           from show_seats
-          where show_id = $1 and ($2::text is null or category_code = $2)",
-    )
+    let rows: Vec<(String, i32, i32, bool)> = sqlx::query_as(concat!(
+        "select seat_label, row_index, col_index, ",
+        holdable!(),
+        " from show_seats where show_id = $1 and ($2::text is null or category_code = $2)"
+    ))
     .bind(req.show_id.as_uuid())
     .bind(best.category.as_deref())
     .bind(req.platform_seats)
@@ -169,13 +176,11 @@ async fn pick_best(
         let Some(block) = best_block(&spots, best.count) else {
             return Ok(Picked::NoBlock);
         };
-        let mine: Vec<String> = sqlx::query_scalar(
-            "select seat_label from show_seats
-              where show_id = $1 and seat_label = any($2)
-                and (status = 'free' or (status = 'platform_reserved' and $3)
-                     or (status = 'held' and held_until < now() and (not platform or $3)))
-                for update skip locked",
-        )
+        let mine: Vec<String> = sqlx::query_scalar(concat!(
+            "select seat_label from show_seats where show_id = $1 and seat_label = any($2) and ",
+            holdable!(),
+            " for update skip locked"
+        ))
         .bind(req.show_id.as_uuid())
         .bind(&block)
         .bind(req.platform_seats)
@@ -339,12 +344,10 @@ async fn why_refused(db: &PgPool, req: &HoldRequest) -> Result<HoldOutcome, sqlx
         }
         Some(_) => {}
     }
-    let available: Vec<String> = sqlx::query_scalar(
-        "select seat_label from show_seats
-          where show_id = $1 and seat_label = any($2)
-            and (status = 'free' or (status = 'platform_reserved' and $3)
-                 or (status = 'held' and held_until < now() and (not platform or $3)))",
-    )
+    let available: Vec<String> = sqlx::query_scalar(concat!(
+        "select seat_label from show_seats where show_id = $1 and seat_label = any($2) and ",
+        holdable!()
+    ))
     .bind(req.show_id.as_uuid())
     .bind(&req.seats)
     .bind(req.platform_seats)

@@ -85,6 +85,7 @@ const RULES: &[(&str, &str, &str)] = &[
     ("GET", "/shows/{show_id}", "ACcBPpO"),
     ("GET", "/shows/{show_id}/seats", "ACcBPpO"),
     ("GET", "/shows/{show_id}/seats/best", "ACcBPpO"),
+    ("GET", "/shows/{show_id}/seats/availability", "ACcBPpO"),
     ("PUT", "/shows/{show_id}/inventory", "PO"),
     ("POST", "/reviews", "C"),
     ("GET", "/reviews", "ACcBPpO"),

@@ -1,5 +1,6 @@
-//! `POST /bookings`: hold seats in one database transaction, start the booking's saga
-//! (`saga.rs`), and answer with the hold (201) or the seats that are taken (409).
+//! `POST /bookings`: hold the named seats, or the best ones free, in one database transaction
+//! that also records the booking's saga for `saga.rs` to start, and answer with the hold (201)
+//! or why nothing was held (409).
 
 use super::access::guest_token;
 use super::json::{BestSeatsJson, Booking, BookingSeat, NewBooking};

@@ -16,7 +16,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use uuid::Uuid;
 
 mod hold;
-pub use hold::{BestPick, HoldRecord, RecordedHold, hold_and_record};
+pub use hold::{BestPick, HoldRecord, RecordedHold, hold_and_record, seat_spots};
 
 /// Ask to hold seats of a show for a new booking.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -141,6 +141,41 @@ where
     })
 }
 
+/// A show's seats (of one category, when given) as the best-seats chooser sees them, with their
+/// prices: the one reading behind both the suggestion (`GET /shows/{id}/seats/best`) and a
+/// best-seats hold, so the two never disagree about which seats are free. `platform`: whether
+/// seats set aside for the platform count as free (brokers).
+pub async fn seat_spots<'e, E: sqlx::PgExecutor<'e>>(
+    db: E,
+    show_id: Uuid,
+    category: Option<&str>,
+    platform: bool,
+) -> Result<Vec<(SeatSpot, i64)>, sqlx::Error> {
+    let rows: Vec<(String, i32, i32, bool, i64)> = sqlx::query_as(concat!(
+        "select seat_label, row_index, col_index, ",
+        holdable!(),
+        ", price_minor from show_seats
+          where show_id = $1 and ($2::text is null or category_code = upper($2))"
+    ))
+    .bind(show_id)
+    .bind(category)
+    .bind(platform)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(label, row, column, free, price)| {
+            let spot = SeatSpot {
+                label,
+                row: u32::try_from(row).unwrap_or(0),
+                column: u32::try_from(column).unwrap_or(0),
+                free,
+            };
+            (spot, price)
+        })
+        .collect())
+}
+
 /// How many blocks one best-seats hold tries within its transaction before it gives up.
 const PICK_ROUNDS: usize = 8;
 
@@ -153,25 +188,16 @@ async fn pick_best(
     req: &HoldRequest,
     best: &BestPick,
 ) -> Result<Picked, sqlx::Error> {
-    let rows: Vec<(String, i32, i32, bool)> = sqlx::query_as(concat!(
-        "select seat_label, row_index, col_index, ",
-        holdable!(),
-        " from show_seats where show_id = $1 and ($2::text is null or category_code = $2)"
-    ))
-    .bind(req.show_id.as_uuid())
-    .bind(best.category.as_deref())
-    .bind(req.platform_seats)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut spots: Vec<SeatSpot> = rows
-        .into_iter()
-        .map(|(label, row, column, free)| SeatSpot {
-            label,
-            row: u32::try_from(row).unwrap_or(0),
-            column: u32::try_from(column).unwrap_or(0),
-            free,
-        })
-        .collect();
+    let mut spots: Vec<SeatSpot> = seat_spots(
+        &mut **tx,
+        req.show_id.as_uuid(),
+        best.category.as_deref(),
+        req.platform_seats,
+    )
+    .await?
+    .into_iter()
+    .map(|(spot, _)| spot)
+    .collect();
     for _ in 0..PICK_ROUNDS {
         let Some(block) = best_block(&spots, best.count) else {
             return Ok(Picked::NoBlock);

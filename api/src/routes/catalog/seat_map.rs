@@ -184,28 +184,12 @@ pub async fn best_seats(
             .fetch_optional(&state.db)
             .await?;
     let currency = currency.ok_or(ApiError::NotFound("show"))?;
-    let rows: Vec<(String, i32, i32, bool, i64)> = sqlx::query_as(
-        "select seat_label, row_index, col_index,
-                status = 'free' or (status = 'held' and held_until < now() and not platform),
-                price_minor
-           from show_seats
-          where show_id = $1 and ($2::text is null or category_code = upper($2))",
-    )
-    .bind(show_id)
-    .bind(q.category.as_deref().map(str::trim))
-    .fetch_all(&state.db)
-    .await?;
-    let spots: Vec<mtbp_domain::best_seats::SeatSpot> = rows
-        .iter()
-        .map(
-            |(label, row, col, free, _)| mtbp_domain::best_seats::SeatSpot {
-                label: label.clone(),
-                row: u32::try_from(*row).unwrap_or(0),
-                column: u32::try_from(*col).unwrap_or(0),
-                free: *free,
-            },
-        )
-        .collect();
+    let category = q.category.as_deref().map(str::trim);
+    let (spots, prices): (Vec<_>, Vec<_>) =
+        mtbp_activities::seats::seat_spots(&state.db, show_id, category, false)
+            .await?
+            .into_iter()
+            .unzip();
     let count = usize::try_from(q.count).unwrap_or(1);
     let seats = mtbp_domain::best_seats::best_block(&spots, count).ok_or_else(|| {
         ApiError::conflict(
@@ -213,10 +197,11 @@ pub async fn best_seats(
             format!("no row has {count} free seats side by side"),
         )
     })?;
-    let amount_minor = rows
+    let amount_minor = spots
         .iter()
-        .filter(|r| seats.contains(&r.0))
-        .map(|r| r.4)
+        .zip(&prices)
+        .filter(|(spot, _)| seats.contains(&spot.label))
+        .map(|(_, price)| price)
         .sum();
     Ok(ApiJson(BestSeats {
         show_id,

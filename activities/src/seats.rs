@@ -11,11 +11,14 @@ use mtbp_domain::{BookingId, BookingStatus, Contact, ShowId};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::sync::Arc;
+use std::time::Duration;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use uuid::Uuid;
 
+mod close;
 mod hold;
+pub use close::{CloseOutcome, CloseRequest, FlagRequest};
 pub use hold::{BestPick, HoldRecord, RecordedHold, hold_and_record, seat_spots};
 
 /// Ask to hold seats of a show for a new booking.
@@ -123,17 +126,31 @@ pub enum ConfirmOutcome {
         /// Seats no longer ours.
         seats: Vec<String>,
     },
+    /// The booking was closed (its seats released) before the confirm could decide: nothing
+    /// was booked.
+    Closed,
 }
 
 /// Seat activities over the database.
 pub struct SeatActivities {
     db: PgPool,
+    /// Fault injection for race tests: a pause inside the confirm's transaction. Zero in
+    /// production.
+    pause_in_confirm: Duration,
 }
 
 impl SeatActivities {
     /// Builds the activities over a pool.
     pub fn new(db: PgPool) -> Self {
-        Self { db }
+        Self::with_confirm_pause(db, Duration::ZERO)
+    }
+
+    /// Builds the activities with a pause inside each confirm, after the booking row is locked.
+    pub fn with_confirm_pause(db: PgPool, pause_in_confirm: Duration) -> Self {
+        Self {
+            db,
+            pause_in_confirm,
+        }
     }
 }
 
@@ -203,7 +220,31 @@ impl SeatActivities {
         _ctx: ActivityContext,
         booking_id: BookingId,
     ) -> Result<ConfirmOutcome, ActivityError> {
-        confirm(&self.db, booking_id).await.map_err(from_sqlx)
+        confirm(&self.db, booking_id, self.pause_in_confirm)
+            .await
+            .map_err(from_sqlx)
+    }
+
+    /// Closes an unsuccessful booking: records its final status and frees the seats it still
+    /// holds, in one transaction, unless the confirm won first (then nothing changes).
+    #[activity]
+    pub async fn close_booking(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        req: CloseRequest,
+    ) -> Result<CloseOutcome, ActivityError> {
+        close::close(&self.db, &req).await
+    }
+
+    /// Flags the booking for an operator (with why), or clears the flag (with the operator's
+    /// note). Logged either way: this is the line ops search for.
+    #[activity]
+    pub async fn flag_for_operator(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        req: FlagRequest,
+    ) -> Result<(), ActivityError> {
+        close::flag(&self.db, &req).await.map_err(from_sqlx)
     }
 
     /// Frees the seats this booking still holds and records how the booking ended.
@@ -223,6 +264,7 @@ impl SeatActivities {
              upd as (
                  update bookings set status = $2, status_reason = $3
                   where booking_id = $1
+                    and status not in ('BookingCompleted', 'Invoiced', 'SettlementDone')
               returning 1)
              select count(*) from rel",
         )
@@ -270,8 +312,34 @@ async fn extend(db: &PgPool, req: &ExtendHoldRequest) -> Result<Option<i64>, sql
     Ok(Some(until.timestamp_millis()))
 }
 
-async fn confirm(db: &PgPool, booking_id: BookingId) -> Result<ConfirmOutcome, sqlx::Error> {
+/// Books the seats. The booking row decides first (a conditional transition that locks it), so
+/// a confirm and a close ([`close::close`]) can never both win; the seats follow in the same
+/// transaction.
+async fn confirm(
+    db: &PgPool,
+    booking_id: BookingId,
+    pause: Duration,
+) -> Result<ConfirmOutcome, sqlx::Error> {
     let mut tx = db.begin().await?;
+    let ticket_code: Option<String> = sqlx::query_scalar(
+        "update bookings
+            set status = 'BookingCompleted', ticket_code = coalesce(ticket_code, $2),
+                status_reason = null
+          where booking_id = $1
+            and status in ('PaymentInitiated', 'PaymentCompleted', 'BookingCompleted')
+      returning ticket_code",
+    )
+    .bind(booking_id.as_uuid())
+    .bind(new_ticket_code())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(ticket_code) = ticket_code else {
+        tx.rollback().await?;
+        return Ok(ConfirmOutcome::Closed);
+    };
+    if !pause.is_zero() {
+        tokio::time::sleep(pause).await;
+    }
     let (ours, wanted, missing): (i64, i64, Vec<String>) = sqlx::query_as(
         "with booked as (
              update show_seats set status = 'booked', held_until = null, updated_at = now()
@@ -294,17 +362,6 @@ async fn confirm(db: &PgPool, booking_id: BookingId) -> Result<ConfirmOutcome, s
         tx.rollback().await?;
         return Ok(ConfirmOutcome::HoldLost { seats: missing });
     }
-    let ticket_code: String = sqlx::query_scalar(
-        "update bookings
-            set status = 'BookingCompleted', ticket_code = coalesce(ticket_code, $2),
-                status_reason = null
-          where booking_id = $1
-      returning ticket_code",
-    )
-    .bind(booking_id.as_uuid())
-    .bind(new_ticket_code())
-    .fetch_one(&mut *tx)
-    .await?;
     tx.commit().await?;
     Ok(ConfirmOutcome::Confirmed { ticket_code })
 }

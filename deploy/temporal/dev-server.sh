@@ -20,5 +20,6 @@ exec "$temporal_bin" server start-dev \
   --search-attribute TheaterId=Keyword \
   --search-attribute CustomerId=Keyword \
   --search-attribute HoldExpiresAt=Datetime \
+  --search-attribute NeedsOperator=Bool \
   --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
   --dynamic-config-value frontend.enableExecuteMultiOperation=true

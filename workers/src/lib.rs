@@ -32,6 +32,10 @@ impl WorkerConfig {
                     "MTBP_FAULT_PAUSE_AFTER_CHARGE_MS",
                     0u64,
                 )?),
+                pause_in_confirm: Duration::from_millis(parse_or(
+                    "MTBP_FAULT_PAUSE_IN_CONFIRM_MS",
+                    0u64,
+                )?),
             },
             max_cached_workflows: parse_or("MTBP_MAX_CACHED_WORKFLOWS", 2_000usize)?,
         })
@@ -53,7 +57,10 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
         .max_cached_workflows(config.max_cached_workflows)
         .graceful_shutdown_period(Duration::from_secs(10))
         .register_workflow::<BookingWorkflow>()?
-        .register_activities(SeatActivities::new(pool.clone()))
+        .register_activities(SeatActivities::with_confirm_pause(
+            pool.clone(),
+            config.faults.pause_in_confirm,
+        ))
         .register_activities(PaymentActivities::new(pool, gateway, config.faults))
         .build();
     Ok(Worker::new(&runtime, client, options)?)

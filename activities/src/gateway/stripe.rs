@@ -349,7 +349,29 @@ impl StripeGateway {
     }
 }
 
+/// Error codes that mean "another request is working on this object right now": the same
+/// request, retried a moment later, is answered (Stripe's `idempotency_key_in_use` on a
+/// concurrent request with the same key, `lock_timeout` on a busy object).
+const IN_FLIGHT_CODES: &[&str] = &["idempotency_key_in_use", "lock_timeout"];
+
 fn classify(status: u16, err: Option<ErrorBody>) -> GatewayError {
+    // A 409 without a body we can read is a conflict with a request in flight: retry it.
+    if status == 409
+        && err.as_ref().is_none_or(|e| {
+            e.code
+                .as_deref()
+                .is_none_or(|c| IN_FLIGHT_CODES.contains(&c))
+        })
+    {
+        return GatewayError::Unavailable("another request for this payment is in flight".into());
+    }
+    if err
+        .as_ref()
+        .and_then(|e| e.code.as_deref())
+        .is_some_and(|c| IN_FLIGHT_CODES.contains(&c))
+    {
+        return GatewayError::Unavailable("the gateway is busy with this payment".into());
+    }
     let Some(err) = err else {
         return GatewayError::Rejected {
             status,
@@ -403,6 +425,24 @@ mod tests {
         assert!(matches!(
             classify(404, None),
             GatewayError::Rejected { status: 404, .. }
+        ));
+    }
+
+    #[test]
+    fn a_request_in_flight_with_the_same_key_is_retried_not_refused() {
+        assert!(matches!(
+            classify(409, body("idempotency_error", "idempotency_key_in_use")),
+            GatewayError::Unavailable(_)
+        ));
+        assert!(matches!(classify(409, None), GatewayError::Unavailable(_)));
+        assert!(matches!(
+            classify(400, body("invalid_request_error", "lock_timeout")),
+            GatewayError::Unavailable(_)
+        ));
+        // The same key reused with other parameters is a bug, not a race: refused.
+        assert!(matches!(
+            classify(400, body("idempotency_error", "idempotency_key_reused")),
+            GatewayError::Rejected { status: 400, .. }
         ));
     }
 }

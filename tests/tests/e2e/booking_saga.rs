@@ -268,6 +268,7 @@ async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
         payment_window_seconds: 1,
         faults: PaymentFaults {
             pause_after_charge: Duration::from_secs(7),
+            ..PaymentFaults::default()
         },
         ..TestOptions::default()
     })
@@ -343,6 +344,7 @@ async fn a_payment_slower_than_the_wait_answers_202_and_completes_behind_it() {
         pay_wait: Duration::from_secs(1),
         faults: PaymentFaults {
             pause_after_charge: Duration::from_secs(4),
+            ..PaymentFaults::default()
         },
         ..TestOptions::default()
     })

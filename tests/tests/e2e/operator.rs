@@ -10,7 +10,7 @@ use temporalio_client::{WorkflowCancelOptions, WorkflowDescribeOptions};
 
 /// Cancels the booking's workflow as an operator would in the Temporal UI: once it shows there
 /// (the saga starts on payment or by the API's relay, a moment after the hold).
-async fn cancel_workflow(app: &TestApp, booking: uuid::Uuid) {
+pub(crate) async fn cancel_workflow(app: &TestApp, booking: uuid::Uuid) {
     let handle = app
         .temporal
         .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking).workflow_id());
@@ -68,6 +68,7 @@ async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
     let app = TestApp::spawn_with(TestOptions {
         faults: PaymentFaults {
             pause_after_charge: Duration::from_secs(3),
+            ..PaymentFaults::default()
         },
         ..TestOptions::default()
     })

@@ -1,0 +1,146 @@
+//! Charging and refunding a booking at the payment gateway.
+//!
+//! Never lean on the gateway's idempotency key alone (Stripe keeps keys for 24 hours and
+//! localstripe ignores them): the payment intent's id is recorded *before* it is confirmed, so a
+//! retried activity finds it, reads its state, and confirms it at most once.
+//!
+//! Both activities heartbeat while they wait on the gateway and stop when Temporal cancels them
+//! (an operator's cancel, or an attempt that outlived its timeout), so no attempt keeps charging
+//! behind the workflow's back. What an abandoned HTTP call may still do at the gateway is settled
+//! by the refund, which reads the intent's real state there ([`refund`]).
+
+mod charge;
+mod heartbeat;
+mod refund;
+
+use crate::error::permanent;
+use crate::gateway::{GatewayError, StripeGateway};
+use heartbeat::heartbeating;
+use mtbp_domain::BookingId;
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+/// Name of the gateway in the `payments` table.
+const GATEWAY: &str = "stripe";
+
+/// Ask to charge a booking.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChargeRequest {
+    /// The booking.
+    pub booking_id: BookingId,
+    /// Amount in minor units.
+    pub amount_minor: i64,
+    /// ISO currency code.
+    pub currency: String,
+    /// Gateway payment method id (`pm_…`), tokenised by the client.
+    pub payment_method: String,
+    /// Gateway customer of a saved payment method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_customer: Option<String>,
+}
+
+/// What the gateway did with a charge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChargeOutcome {
+    /// The money is taken.
+    Charged {
+        /// Gateway payment intent id.
+        payment_intent_id: String,
+    },
+    /// The card or payment method was refused.
+    Declined {
+        /// Gateway decline code.
+        code: String,
+        /// Gateway message.
+        message: String,
+    },
+}
+
+/// Ask to give a booking's money back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RefundRequest {
+    /// The booking.
+    pub booking_id: BookingId,
+    /// Why, for the record.
+    pub reason: String,
+}
+
+/// What a refund did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RefundOutcome {
+    /// The money went back.
+    Refunded {
+        /// Gateway refund id.
+        refund_id: String,
+        /// Amount in minor units.
+        amount_minor: i64,
+    },
+    /// No money had been taken (no intent, or one never confirmed, now cancelled).
+    NothingToRefund,
+}
+
+/// Fault injection for crash and race tests. Zero in production.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PaymentFaults {
+    /// Pause after a successful confirm, before recording it: the most dangerous place for a
+    /// worker to die.
+    pub pause_after_charge: Duration,
+    /// Pause inside the seat confirmation's transaction, after the booking row is locked: the
+    /// window where an operator's cancel meets a confirm.
+    pub pause_in_confirm: Duration,
+}
+
+/// Payment activities over the gateway and the database.
+pub struct PaymentActivities {
+    db: PgPool,
+    gateway: StripeGateway,
+    faults: PaymentFaults,
+}
+
+impl PaymentActivities {
+    /// Builds the activities.
+    pub fn new(db: PgPool, gateway: StripeGateway, faults: PaymentFaults) -> Self {
+        Self {
+            db,
+            gateway,
+            faults,
+        }
+    }
+}
+
+/// A gateway failure as an activity failure: retry what may pass, refuse what never will.
+fn gateway_error(err: GatewayError) -> ActivityError {
+    match err {
+        GatewayError::Unavailable(_) => ActivityError::from(anyhow::Error::new(err)),
+        other => permanent(other.to_string()),
+    }
+}
+
+#[activities]
+impl PaymentActivities {
+    /// Charges the booking once, whatever the number of attempts.
+    #[activity]
+    pub async fn charge_payment(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        req: ChargeRequest,
+    ) -> Result<ChargeOutcome, ActivityError> {
+        heartbeating(&ctx, self.charge(&req)).await
+    }
+
+    /// Gives back whatever the gateway really took for the booking, once: cancels an intent
+    /// that can still be cancelled, refunds one that succeeded, and re-checks one that is still
+    /// settling. A refund the gateway refuses fails for good, for an operator to look at.
+    #[activity]
+    pub async fn refund_payment(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        req: RefundRequest,
+    ) -> Result<RefundOutcome, ActivityError> {
+        heartbeating(&ctx, self.refund(&req)).await
+    }
+}

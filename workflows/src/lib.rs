@@ -8,7 +8,8 @@ pub mod booking;
 pub mod replay;
 
 pub use booking::{
-    BookingInput, BookingView, BookingWorkflow, HoldPolicy, PayRequest, start_options,
+    BookingInput, BookingView, BookingWorkflow, HoldPolicy, OperatorAction, OperatorStep,
+    PayRequest, start_options,
 };
 
 /// The default task queue of booking workflows and their activities.

@@ -1,6 +1,8 @@
 //! The booking saga: hold → pay → confirm, with a compensation for every step that can fail
 //! after another has succeeded.
 
+mod charge;
+mod compensate;
 pub mod options;
 pub mod start;
 pub mod state;
@@ -8,5 +10,5 @@ pub mod types;
 mod workflow;
 
 pub use start::start_options;
-pub use types::{BookingInput, BookingView, HoldPolicy, PayRequest};
+pub use types::{BookingInput, BookingView, HoldPolicy, OperatorAction, OperatorStep, PayRequest};
 pub use workflow::BookingWorkflow;

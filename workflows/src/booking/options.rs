@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 use temporalio_common::RetryPolicy;
-use temporalio_sdk::{ActivityOptions, LocalActivityOptions, WorkflowCancellationToken};
+use temporalio_sdk::{
+    ActivityCancellationType, ActivityCloseTimeouts, ActivityOptions, LocalActivityOptions,
+    WaitConditionOptions, WorkflowCancellationToken,
+};
 
 /// A short database step run as a local activity on the workflow's worker: no server round
 /// trip, retried quickly, bounded so a stuck database surfaces within a minute.
@@ -60,6 +63,78 @@ pub fn compensation_db_step() -> LocalActivityOptions {
 pub fn compensation_gateway_call() -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(10))
         .retry_policy(forever())
+        .cancellation_token(WorkflowCancellationToken::new())
+        .build()
+}
+
+/// How long one charge or refund attempt may take: longer than every gateway call it can make
+/// in a row (at most four, 8 s each with the client's own timeout), so an attempt never times
+/// out while a call it made is still on the wire.
+const GATEWAY_ATTEMPT: Duration = Duration::from_secs(45);
+/// A gateway attempt heartbeats every 2 s; one silent for this long is lost (its worker died)
+/// and retried elsewhere, without waiting for the whole attempt's timeout.
+const GATEWAY_HEARTBEAT: Duration = Duration::from_secs(10);
+
+/// The charge: attempts that heartbeat and stop when cancelled, and a workflow that waits for
+/// that stop (`WaitCancellationCompleted`) before it compensates, so no attempt keeps charging
+/// behind the compensation's back.
+pub fn charge_call() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(GATEWAY_ATTEMPT)
+        .heartbeat_timeout(GATEWAY_HEARTBEAT)
+        .schedule_to_start_timeout(Duration::from_secs(60))
+        .cancellation_type(ActivityCancellationType::WaitCancellationCompleted)
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(500))
+                .backoff_coefficient(2.0)
+                .maximum_interval(Duration::from_secs(10))
+                .maximum_attempts(8)
+                .build(),
+        )
+        .build()
+}
+
+/// The refund compensation: detached from workflow cancellation, retried with backoff for up
+/// to half an hour; after that (or at once, for a refusal) the booking waits for an operator.
+pub fn refund_call() -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
+        schedule_to_close: Duration::from_secs(30 * 60),
+        start_to_close: GATEWAY_ATTEMPT,
+    })
+    .heartbeat_timeout(GATEWAY_HEARTBEAT)
+    .retry_policy(
+        RetryPolicy::builder()
+            .initial_interval(Duration::from_millis(500))
+            .backoff_coefficient(2.0)
+            .maximum_interval(Duration::from_secs(60))
+            .build(),
+    )
+    .cancellation_token(WorkflowCancellationToken::new())
+    .build()
+}
+
+/// The seat confirmation: detached from workflow cancellation, so a cancel that arrives while
+/// the seats are being booked waits for the confirm's real outcome instead of abandoning it.
+pub fn confirm_step() -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(Duration::from_secs(5))
+        .schedule_to_close_timeout(Duration::from_secs(60))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(50))
+                .backoff_coefficient(2.0)
+                .maximum_interval(Duration::from_secs(2))
+                .build(),
+        )
+        .cancellation_token(WorkflowCancellationToken::new())
+        .build()
+}
+
+/// A wait that outlives workflow cancellation: an update handler that answers with the
+/// booking's real final state once the compensations ran (not "wait cancelled"), and a
+/// compensation that still waits for its operator after a cancel from the Temporal UI.
+pub fn detached_wait() -> WaitConditionOptions {
+    WaitConditionOptions::builder()
         .cancellation_token(WorkflowCancellationToken::new())
         .build()
 }

@@ -17,8 +17,11 @@ pub struct BookingInput {
     pub theater_id: TheaterId,
     /// Seat labels, validated and sorted.
     pub seats: Vec<String>,
-    /// Who to reach about the booking.
-    pub contact: Contact,
+    /// Who to reach about the booking: only in histories written before contacts were kept out
+    /// of workflows. Personal data lives in the database, where erasure reaches it; activities
+    /// read it there by the booking's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
     /// The signed-in customer, if any.
     pub customer_id: Option<Uuid>,
     /// How long the hold lasts before payment.
@@ -81,7 +84,7 @@ impl BookingInput {
             show_id: request.show_id,
             theater_id: TheaterId::from_uuid(theater_id),
             seats: request.seats.clone(),
-            contact: request.contact.clone(),
+            contact: None,
             customer_id: request.customer_id,
             platform_seats: request.platform_seats,
             hold_seconds: request.hold_seconds,
@@ -126,6 +129,30 @@ pub struct BookingView {
     /// How many times the hold was extended.
     #[serde(default)]
     pub hold_extensions: u32,
+    /// Why an operator must look at the booking (a compensation could not finish), if so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs_operator: Option<String>,
+}
+
+/// What an operator does with a booking flagged for them: the `resolve` update.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorAction {
+    /// Retry the step that could not finish, or accept the booking as it is.
+    pub action: OperatorStep,
+    /// The operator's account.
+    pub operator_id: Uuid,
+    /// Why, for the record (kept on the booking). Ids and facts only, never customer details.
+    pub note: String,
+}
+
+/// The operator's choice for a flagged booking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperatorStep {
+    /// Run the failed step again (the refund, say, once the gateway accepts it).
+    Retry,
+    /// The operator settled it outside the saga (a manual refund, say): clear the flag.
+    MarkResolved,
 }
 
 /// `BookingStatus` search attribute (Keyword): the booking status, or `HoldRejected`.
@@ -140,6 +167,9 @@ pub const SA_CUSTOMER_ID: SearchAttributeKey<String> = SearchAttributeKey::keywo
 /// `HoldExpiresAt` search attribute (Datetime).
 pub const SA_HOLD_EXPIRES_AT: SearchAttributeKey<temporalio_common::search_attributes::Timestamp> =
     SearchAttributeKey::datetime("HoldExpiresAt");
+
+/// `NeedsOperator` search attribute (Bool): true while a compensation waits for an operator.
+pub const SA_NEEDS_OPERATOR: SearchAttributeKey<bool> = SearchAttributeKey::bool("NeedsOperator");
 
 /// The value of `BookingStatus` for a workflow whose hold was refused.
 pub const HOLD_REJECTED: &str = "HoldRejected";

@@ -1,17 +1,11 @@
 //! `BookingWorkflow`: sequencing only. Decisions live in `state.rs`, options in `options.rs`.
 
 use super::options;
-use super::state::{
-    Compensation, Ending, Saga, hold_remaining, refuse_cancel, refuse_extend, refuse_pay,
-};
+use super::state::{Ending, Saga, hold_remaining, refuse_cancel, refuse_extend, refuse_pay};
 use super::types::*;
-use mtbp_activities::payments::{ChargeOutcome, ChargeRequest, RefundOutcome, RefundRequest};
-use mtbp_activities::seats::{
-    BeginPaymentRequest, ConfirmOutcome, ExtendHoldRequest, HoldOutcome, HoldRequest,
-    ReleaseRequest,
-};
-use mtbp_activities::{PaymentActivities, SeatActivities};
-use mtbp_domain::BookingStatus;
+use mtbp_activities::SeatActivities;
+use mtbp_activities::seats::{ExtendHoldRequest, HoldOutcome, HoldRequest};
+use mtbp_domain::{BookingStatus, Contact};
 use std::time::UNIX_EPOCH;
 use temporalio_common::search_attributes::Timestamp;
 use temporalio_macros::{workflow, workflow_methods};
@@ -22,7 +16,7 @@ use temporalio_sdk::{
 type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The innermost message of an activity failure: the activity's own words, not the wrapper's.
-fn why(err: &ActivityExecutionError) -> String {
+pub(super) fn why(err: &ActivityExecutionError) -> String {
     let mut failure = err.failure();
     while let Some(cause) = failure.and_then(|f| f.cause.as_deref()) {
         failure = Some(cause);
@@ -31,7 +25,11 @@ fn why(err: &ActivityExecutionError) -> String {
 }
 
 /// How a failed step ends the booking: a cancelled step means the workflow is being cancelled.
-fn step_failed(status: BookingStatus, what: &str, err: &ActivityExecutionError) -> Ending {
+pub(super) fn step_failed(
+    status: BookingStatus,
+    what: &str,
+    err: &ActivityExecutionError,
+) -> Ending {
     if matches!(err, ActivityExecutionError::Cancelled(_)) {
         Ending::new(BookingStatus::Cancelled, OPERATOR_CANCEL)
     } else {
@@ -39,23 +37,39 @@ fn step_failed(status: BookingStatus, what: &str, err: &ActivityExecutionError) 
     }
 }
 
-const OPERATOR_CANCEL: &str = "cancelled by an operator";
+pub(super) const OPERATOR_CANCEL: &str = "cancelled by an operator";
+
+/// The `patched` marker of the money-safety shape: a charge that honours cancellation, a
+/// confirm that is waited for, a close before the refund, and an operator on call when a
+/// compensation cannot finish.
+const PATCH_MONEY_SAFETY: &str = "money-safety-1";
 
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {
-    input: BookingInput,
-    hold: Option<HoldOutcome>,
+    pub(super) input: BookingInput,
+    pub(super) hold: Option<HoldOutcome>,
     hold_error: Option<String>,
-    status: Option<BookingStatus>,
-    hold_expires_at_ms: Option<i64>,
+    pub(super) status: Option<BookingStatus>,
+    pub(super) hold_expires_at_ms: Option<i64>,
     pay: Option<PayRequest>,
     cancel_requested: bool,
-    ticket_code: Option<String>,
-    reason: Option<String>,
-    step: &'static str,
+    pub(super) ticket_code: Option<String>,
+    pub(super) reason: Option<String>,
+    pub(super) step: &'static str,
     extensions: u32,
     extending: bool,
+    /// Histories written since the money-safety changes (`patched`): the charge honours
+    /// cancellation, the confirm is waited for, compensations never stop half-way.
+    pub(super) money_safety: bool,
+    /// Why an operator must look at the booking, while a compensation waits for one.
+    pub(super) needs_operator: Option<String>,
+    /// The operator's latest `resolve`, until the saga takes it.
+    pub(super) operator_action: Option<OperatorAction>,
+    /// How many operator actions the saga has carried out (answers `resolve`).
+    pub(super) operator_actions_done: u32,
+    /// The note of an operator's retry under way, kept on the booking once it goes through.
+    pub(super) operator_note: Option<String>,
 }
 
 /// What the customer decided while the seats were held.
@@ -90,11 +104,18 @@ impl BookingWorkflow {
             reason: None,
             extensions: 0,
             extending: false,
+            money_safety: false,
+            needs_operator: None,
+            operator_action: None,
+            operator_actions_done: 0,
+            operator_note: None,
         }
     }
 
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<BookingView> {
+        let money_safety = ctx.patched(PATCH_MONEY_SAFETY);
+        ctx.state_mut(|s| s.money_safety = money_safety);
         let input = ctx.state(|s| s.input.clone());
         let outcome = match input.hold.clone() {
             // The API already holds the seats: the saga starts from there.
@@ -128,9 +149,13 @@ impl BookingWorkflow {
         Self::set_status(ctx, BookingStatus::PreBooking, "waiting for payment");
 
         let mut saga = Saga::default();
-        saga.register(Compensation::ReleaseSeats);
+        saga.register(super::state::Compensation::ReleaseSeats);
         if let Err(ending) = Self::sell(ctx, &mut saga).await {
-            Self::compensate(ctx, &mut saga, ending).await?;
+            if money_safety {
+                Self::compensate(ctx, &mut saga, ending).await;
+            } else {
+                Self::compensate_legacy(ctx, &mut saga, ending).await?;
+            }
         }
         Ok(Self::finish(ctx).await)
     }
@@ -160,6 +185,9 @@ impl BookingWorkflow {
         if req.payment_method.trim().is_empty() {
             return Err("invalid_payment_method: empty payment method".into());
         }
+        if self.extending {
+            return Err("payment_in_progress: the hold is being extended; pay in a moment".into());
+        }
         match refuse_pay(self.status, self.pay.is_some(), self.cancel_requested) {
             Some(why) => Err(why.into()),
             None => Ok(()),
@@ -173,8 +201,11 @@ impl BookingWorkflow {
         req: PayRequest,
     ) -> Result<BookingView, HandlerError> {
         ctx.state_mut(|s| s.pay = Some(req));
-        ctx.wait_condition(|s| s.status.is_some_and(BookingStatus::is_settled))
-            .await?;
+        ctx.wait_condition_with_options(
+            |s| s.status.is_some_and(BookingStatus::is_settled),
+            options::detached_wait(),
+        )
+        .await?;
         Ok(ctx.state(Self::view))
     }
 
@@ -193,8 +224,11 @@ impl BookingWorkflow {
         _req: (),
     ) -> Result<BookingView, HandlerError> {
         ctx.state_mut(|s| s.cancel_requested = true);
-        ctx.wait_condition(|s| s.status.is_some_and(BookingStatus::is_settled))
-            .await?;
+        ctx.wait_condition_with_options(
+            |s| s.status.is_some_and(BookingStatus::is_settled),
+            options::detached_wait(),
+        )
+        .await?;
         Ok(ctx.state(Self::view))
     }
 
@@ -240,12 +274,52 @@ impl BookingWorkflow {
         match extended {
             Ok(Some(expires_at_ms)) => {
                 ctx.state_mut(|s| s.hold_expires_at_ms = Some(expires_at_ms));
-                Self::set_status(ctx, BookingStatus::PreBooking, "waiting for payment");
+                // A payment or cancel that came in meanwhile owns the status now.
+                if ctx.state(|s| s.pay.is_none() && !s.cancel_requested) {
+                    Self::set_status(ctx, BookingStatus::PreBooking, "waiting for payment");
+                }
                 Ok(ctx.state(Self::view))
             }
             Ok(None) => Err("hold_expired: the hold lapsed before it could be extended".into()),
             Err(e) => Err(format!("extend_failed: {}", why(&e)).into()),
         }
+    }
+
+    #[update_validator(resolve)]
+    fn validate_resolve(
+        &self,
+        _ctx: &WorkflowContextView,
+        req: &OperatorAction,
+    ) -> Result<(), HandlerError> {
+        if self.needs_operator.is_none() {
+            return Err("not_flagged: this booking does not need an operator".into());
+        }
+        if self.operator_action.is_some() {
+            return Err("operator_action_in_progress: another operator action is under way".into());
+        }
+        if req.note.trim().is_empty() {
+            return Err("invalid_note: say why, for the record".into());
+        }
+        Ok(())
+    }
+
+    /// An operator retries the step that could not finish, or marks the booking resolved;
+    /// answers once the saga has carried it out (flagged again if the retry failed too).
+    #[update]
+    pub async fn resolve(
+        ctx: &mut WorkflowContext<Self>,
+        req: OperatorAction,
+    ) -> Result<BookingView, HandlerError> {
+        let done = ctx.state_mut(|s| {
+            s.operator_action = Some(req);
+            s.operator_actions_done
+        });
+        ctx.wait_condition_with_options(
+            move |s| s.operator_actions_done > done,
+            options::detached_wait(),
+        )
+        .await?;
+        Ok(ctx.state(Self::view))
     }
 
     /// Where the booking is, and why.
@@ -266,7 +340,11 @@ impl BookingWorkflow {
             show_id: input.show_id,
             seats: input.seats.clone(),
             hold_seconds: input.hold_seconds,
-            contact: input.contact.clone(),
+            contact: input.contact.clone().unwrap_or_else(|| Contact {
+                name: String::new(),
+                email: String::new(),
+                phone: None,
+            }),
             customer_id: input.customer_id,
             platform_seats: input.platform_seats,
         };
@@ -284,10 +362,15 @@ impl BookingWorkflow {
             reason: self.reason.clone().or_else(|| self.hold_error.clone()),
             step: self.step.to_owned(),
             hold_extensions: self.extensions,
+            needs_operator: self.needs_operator.clone(),
         }
     }
 
-    fn set_status(ctx: &WorkflowContext<Self>, status: BookingStatus, step: &'static str) {
+    pub(super) fn set_status(
+        ctx: &WorkflowContext<Self>,
+        status: BookingStatus,
+        step: &'static str,
+    ) {
         ctx.state_mut(|s| {
             s.status = Some(status);
             s.step = step;
@@ -306,10 +389,13 @@ impl BookingWorkflow {
     /// Waits for every update handler to answer, then returns the final view.
     async fn finish(ctx: &mut WorkflowContext<Self>) -> BookingView {
         let probe = ctx.clone();
-        // Cancellation cannot interrupt this wait in a way that matters: handlers are done or
-        // will be answered by the server when the workflow closes.
+        // Detached from cancellation: after a cancel from the Temporal UI the handlers still
+        // answer (pay with the final state, resolve with the retried step's outcome).
         let _ = ctx
-            .wait_condition(move |_| probe.all_handlers_finished())
+            .wait_condition_with_options(
+                move |_| probe.all_handlers_finished(),
+                options::detached_wait(),
+            )
             .await;
         ctx.state(Self::view)
     }
@@ -368,147 +454,5 @@ impl BookingWorkflow {
             }
         };
         Self::charge_and_confirm(ctx, saga, pay).await
-    }
-
-    async fn charge_and_confirm(
-        ctx: &mut WorkflowContext<Self>,
-        saga: &mut Saga,
-        pay: PayRequest,
-    ) -> Result<(), Ending> {
-        let (amount_minor, currency) = ctx.state(|s| match &s.hold {
-            Some(HoldOutcome::Held(h)) => (h.amount_minor, h.currency.clone()),
-            _ => (0, String::new()),
-        });
-        let input = ctx.state(|s| s.input.clone());
-        let booking_id = input.booking_id;
-        Self::set_status(
-            ctx,
-            BookingStatus::PaymentInitiated,
-            "extending the hold for payment",
-        );
-        let begin = BeginPaymentRequest {
-            booking_id,
-            payment_window_seconds: input.payment_window_seconds,
-        };
-        let still_held = ctx
-            .execute_local_activity(SeatActivities::begin_payment, begin, options::db_step())
-            .await
-            .map_err(|e| {
-                step_failed(BookingStatus::PaymentFailed, "could not start payment", &e)
-            })?;
-        if !still_held {
-            return Err(Ending::new(
-                BookingStatus::Expired,
-                "the hold expired before payment",
-            ));
-        }
-
-        // The charge's outcome may be unknown (timeout, crash): register the refund first.
-        saga.register(Compensation::RefundPayment);
-        ctx.state_mut(|s| s.step = "charging the payment");
-        let charge = ChargeRequest {
-            booking_id,
-            amount_minor,
-            currency,
-            payment_method: pay.payment_method,
-            gateway_customer: pay.gateway_customer,
-        };
-        let outcome = ctx
-            .execute_activity(
-                PaymentActivities::charge_payment,
-                charge,
-                options::gateway_call(),
-            )
-            .await
-            .map_err(|e| {
-                step_failed(
-                    BookingStatus::PaymentFailed,
-                    "the payment could not be made",
-                    &e,
-                )
-            })?;
-        if let ChargeOutcome::Declined { code, message } = outcome {
-            saga.forget(Compensation::RefundPayment);
-            return Err(Ending::new(
-                BookingStatus::PaymentFailed,
-                format!("{code}: {message}"),
-            ));
-        }
-        Self::set_status(ctx, BookingStatus::PaymentCompleted, "confirming the seats");
-
-        let confirmed = ctx
-            .execute_local_activity(
-                SeatActivities::confirm_seats,
-                booking_id,
-                options::db_step(),
-            )
-            .await
-            .map_err(|e| {
-                step_failed(
-                    BookingStatus::PaymentFailed,
-                    "could not confirm the seats",
-                    &e,
-                )
-            })?;
-        match confirmed {
-            ConfirmOutcome::Confirmed { ticket_code } => {
-                saga.complete();
-                ctx.state_mut(|s| s.ticket_code = Some(ticket_code));
-                Self::set_status(ctx, BookingStatus::BookingCompleted, "booked");
-                Ok(())
-            }
-            ConfirmOutcome::HoldLost { seats } => Err(Ending::new(
-                BookingStatus::Refunded,
-                format!(
-                    "the hold lapsed and these seats went to another booking: {}",
-                    seats.join(", ")
-                ),
-            )),
-        }
-    }
-
-    /// Runs the registered compensations newest first, then records the final status.
-    async fn compensate(
-        ctx: &mut WorkflowContext<Self>,
-        saga: &mut Saga,
-        ending: Ending,
-    ) -> WorkflowResult<()> {
-        let booking_id = ctx.state(|s| s.input.booking_id);
-        ctx.state_mut(|s| s.step = "compensating");
-        let mut refunded = false;
-        for step in saga.unwind() {
-            match step {
-                Compensation::RefundPayment => {
-                    let req = RefundRequest {
-                        booking_id,
-                        reason: ending.reason.clone(),
-                    };
-                    let out = ctx
-                        .execute_activity(
-                            PaymentActivities::refund_payment,
-                            req,
-                            options::compensation_gateway_call(),
-                        )
-                        .await?;
-                    refunded = matches!(out, RefundOutcome::Refunded { .. });
-                }
-                Compensation::ReleaseSeats => {
-                    let req = ReleaseRequest {
-                        booking_id,
-                        final_status: ending.final_status(refunded),
-                        reason: ending.reason.clone(),
-                    };
-                    ctx.execute_local_activity(
-                        SeatActivities::release_seats,
-                        req,
-                        options::compensation_db_step(),
-                    )
-                    .await?;
-                }
-            }
-        }
-        ctx.state_mut(|s| s.reason = Some(ending.reason.clone()));
-        Self::set_status(ctx, ending.final_status(refunded), "ended");
-        Ok(())
     }
 }

@@ -54,6 +54,26 @@ pub struct PayBooking {
     pub payment_method: String,
 }
 
+/// An operator's action on a booking flagged `needs_operator`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveBooking {
+    /// `retry` the step that could not finish, or `mark_resolved` when settled another way.
+    pub action: ResolveStep,
+    /// Why, for the record: 1 to 500 characters; ids and facts, never customer details.
+    pub note: String,
+}
+
+/// What the operator does.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolveStep {
+    /// Run the failed step again.
+    Retry,
+    /// Clear the flag: settled outside the saga.
+    MarkResolved,
+}
+
 /// A booked or held seat.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BookingSeat {
@@ -92,6 +112,13 @@ pub struct Booking {
     pub customer_id: Option<Uuid>,
     /// Temporal workflow id of the booking's saga, for support.
     pub workflow_id: String,
+    /// Why an operator must look at this booking (a refund the gateway refused, say), while
+    /// it waits for one; the seats are released meanwhile. See `POST /bookings/{id}/resolve`.
+    pub needs_operator: Option<String>,
+    /// Since when it waits for an operator.
+    pub needs_operator_since: Option<DateTime<Utc>>,
+    /// The last operator's note (who and why) on this booking.
+    pub operator_note: Option<String>,
     /// Only in the answer to `POST /bookings` for a guest: send it as `X-Booking-Token` to
     /// read, pay, extend or cancel this booking without an account.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,7 @@ pub mod json;
 mod list;
 mod pay;
 pub mod read;
+mod resolve;
 pub mod saga;
 mod temporal_error;
 
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pay::pay_booking))
         .routes(routes!(pay::cancel_booking))
         .routes(routes!(pay::extend_hold))
+        .routes(routes!(resolve::resolve_booking))
 }
 
 /// A gateway failure outside the saga (checking or saving a payment method), as an API error.

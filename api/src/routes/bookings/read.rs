@@ -12,44 +12,37 @@ use mtbp_domain::{BookingId, BookingStatus};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-type BookingRow = (
-    Uuid,
-    Option<Uuid>,
-    String,
-    Option<String>,
-    i64,
-    String,
-    DateTime<Utc>,
-    Option<String>,
-    Option<String>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
+/// A booking's own row.
+#[derive(sqlx::FromRow)]
+struct BookingRow {
+    show_id: Uuid,
+    customer_id: Option<Uuid>,
+    status: String,
+    status_reason: Option<String>,
+    amount_minor: i64,
+    currency: String,
+    hold_expires_at: DateTime<Utc>,
+    ticket_code: Option<String>,
+    contact_name: Option<String>,
+    needs_operator: Option<String>,
+    needs_operator_since: Option<DateTime<Utc>>,
+    operator_note: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
 
 /// Loads a booking with its seats, if it exists.
 pub async fn load(db: &PgPool, booking_id: Uuid) -> Result<Option<Booking>, ApiError> {
     let row: Option<BookingRow> = sqlx::query_as(
         "select show_id, customer_id, status, status_reason, amount_minor, currency, hold_expires_at,
-                ticket_code, contact_name, created_at, updated_at
+                ticket_code, contact_name, needs_operator, needs_operator_since, operator_note,
+                created_at, updated_at
            from bookings where booking_id = $1",
     )
     .bind(booking_id)
     .fetch_optional(db)
     .await?;
-    let Some((
-        show_id,
-        customer_id,
-        status,
-        reason,
-        amount,
-        currency,
-        expires,
-        ticket,
-        name,
-        created,
-        updated,
-    )) = row
-    else {
+    let Some(row) = row else {
         return Ok(None);
     };
     let seats: Vec<(String, String, i64)> = sqlx::query_as(
@@ -59,13 +52,14 @@ pub async fn load(db: &PgPool, booking_id: Uuid) -> Result<Option<Booking>, ApiE
     .bind(booking_id)
     .fetch_all(db)
     .await?;
-    let status = BookingStatus::parse(&status)
-        .ok_or_else(|| anyhow::anyhow!("unknown booking status {status:?} in the database"))?;
+    let status = BookingStatus::parse(&row.status).ok_or_else(|| {
+        anyhow::anyhow!("unknown booking status {:?} in the database", row.status)
+    })?;
     Ok(Some(Booking {
         booking_id,
-        show_id,
+        show_id: row.show_id,
         status,
-        status_reason: reason,
+        status_reason: row.status_reason,
         seats: seats
             .into_iter()
             .map(|(label, category, price_minor)| BookingSeat {
@@ -74,16 +68,19 @@ pub async fn load(db: &PgPool, booking_id: Uuid) -> Result<Option<Booking>, ApiE
                 price_minor,
             })
             .collect(),
-        amount_minor: amount,
-        currency,
-        hold_expires_at: expires,
-        ticket_code: ticket,
-        contact_name: name,
-        customer_id,
+        amount_minor: row.amount_minor,
+        currency: row.currency,
+        hold_expires_at: row.hold_expires_at,
+        ticket_code: row.ticket_code,
+        contact_name: row.contact_name,
+        customer_id: row.customer_id,
         workflow_id: BookingId::from_uuid(booking_id).workflow_id(),
+        needs_operator: row.needs_operator,
+        needs_operator_since: row.needs_operator_since,
+        operator_note: row.operator_note,
         guest_token: None,
-        created_at: created,
-        updated_at: updated,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     }))
 }
 

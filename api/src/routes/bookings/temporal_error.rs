@@ -42,6 +42,11 @@ fn from_message(message: &str) -> ApiError {
         "not_held" => Some(("not_held", StatusCode::CONFLICT)),
         "extension_limit" => Some(("extension_limit", StatusCode::CONFLICT)),
         "hold_expired" => Some(("hold_expired", StatusCode::CONFLICT)),
+        "not_flagged" => Some(("not_flagged", StatusCode::CONFLICT)),
+        "operator_action_in_progress" => {
+            Some(("operator_action_in_progress", StatusCode::CONFLICT))
+        }
+        "invalid_note" => Some(("invalid_note", StatusCode::UNPROCESSABLE_ENTITY)),
         "invalid_payment_method" => {
             Some(("invalid_payment_method", StatusCode::UNPROCESSABLE_ENTITY))
         }

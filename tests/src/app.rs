@@ -49,6 +49,11 @@ pub struct TestOptions {
     pub oidc: Option<mtbp_api::auth::oidc::OidcConfig>,
     /// How long `pay` waits for the saga before answering 202.
     pub pay_wait: Duration,
+    /// The payment gateway the API and the worker use, if not the stack's (a [`SlowGateway`]
+    /// in front of it, say).
+    ///
+    /// [`SlowGateway`]: crate::SlowGateway
+    pub stripe_api_base: Option<String>,
 }
 
 impl Default for TestOptions {
@@ -66,6 +71,7 @@ impl Default for TestOptions {
             operator: None,
             oidc: None,
             pay_wait: Duration::from_secs(20),
+            stripe_api_base: None,
         }
     }
 }
@@ -139,6 +145,9 @@ impl TestApp {
         settings.database_url = with_database(&base.database_url, &db_name);
         settings.task_queue = format!("test-{}", Uuid::new_v4().simple());
         settings.db_pool = 8;
+        if let Some(base) = &options.stripe_api_base {
+            settings.stripe_api_base = base.clone();
+        }
 
         let config = ApiConfig {
             settings: settings.clone(),
@@ -382,25 +391,55 @@ fn with_database(url: &str, db: &str) -> String {
     }
 }
 
-/// Creates `name` from the migrated template, building the template once per test run.
+/// The template's name for this checkout's migrations: checkouts (or branches) with other
+/// migrations get templates of their own, and test runs of the same migrations share one.
+fn template_name() -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for m in db::MIGRATOR.iter() {
+        hash.update(m.version.to_le_bytes());
+        hash.update(&m.checksum);
+    }
+    format!("{TEMPLATE_DB}_{}", &hex::encode(hash.finalize())[..12])
+}
+
+/// Creates `name` from the migrated template. The template is built once, under an advisory
+/// lock, and renamed into place only when fully migrated, so a concurrent test run never clones
+/// a half-built one.
 async fn create_database(base_url: &str, name: &str) -> anyhow::Result<()> {
     let mut ready = TEMPLATE_READY.lock().await;
+    let template = template_name();
     let mut admin = PgConnection::connect(base_url).await?;
     if !*ready {
-        sqlx::query(&format!(
-            "drop database if exists {TEMPLATE_DB} with (force)"
-        ))
-        .execute(&mut admin)
-        .await?;
-        sqlx::query(&format!("create database {TEMPLATE_DB}"))
+        sqlx::query("select pg_advisory_lock(727274)")
             .execute(&mut admin)
             .await?;
-        let pool = db::connect(&with_database(base_url, TEMPLATE_DB), 1).await?;
-        db::MIGRATOR.run(&pool).await?;
-        pool.close().await;
+        let exists: Option<i32> =
+            sqlx::query_scalar("select 1 from pg_database where datname = $1")
+                .bind(&template)
+                .fetch_optional(&mut admin)
+                .await?;
+        if exists.is_none() {
+            let building = format!("{template}_building");
+            sqlx::query(&format!("drop database if exists {building} with (force)"))
+                .execute(&mut admin)
+                .await?;
+            sqlx::query(&format!("create database {building}"))
+                .execute(&mut admin)
+                .await?;
+            let pool = db::connect(&with_database(base_url, &building), 1).await?;
+            db::MIGRATOR.run(&pool).await?;
+            pool.close().await;
+            sqlx::query(&format!("alter database {building} rename to {template}"))
+                .execute(&mut admin)
+                .await?;
+        }
+        sqlx::query("select pg_advisory_unlock(727274)")
+            .execute(&mut admin)
+            .await?;
         *ready = true;
     }
-    sqlx::query(&format!("create database {name} template {TEMPLATE_DB}"))
+    sqlx::query(&format!("create database {name} template {template}"))
         .execute(&mut admin)
         .await?;
     Ok(())

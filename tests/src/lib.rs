@@ -6,8 +6,10 @@ pub mod api_client;
 pub mod app;
 pub mod catalog;
 pub mod flash;
+pub mod slow_gateway;
 pub mod stripe;
 
 pub use api_client::{ApiClient, ShowFixture};
 pub use app::{Principal, TEST_JWT_SECRET, TestApp, TestOptions};
+pub use slow_gateway::{Delay, GatewayFaults, SlowGateway};
 pub use stripe::StripeClient;

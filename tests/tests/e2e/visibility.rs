@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowListOptions};
 
-async fn find(app: &TestApp, query: &str) -> Vec<String> {
+pub(crate) async fn find(app: &TestApp, query: &str) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let mut ids = Vec::new();
@@ -72,7 +72,7 @@ async fn bookings_can_be_found_in_temporal_by_status_show_customer_and_expiry() 
 
 /// Waits for the booking's workflow to close, replays its history against the current code,
 /// and (with `MTBP_RECORD_HISTORY_DIR` set) saves it for the committed replay tests.
-async fn replay_closed(app: &TestApp, booking: uuid::Uuid, name: &str) {
+pub(crate) async fn replay_closed(app: &TestApp, booking: uuid::Uuid, name: &str) {
     use temporalio_common::protos::temporal::api::enums::v1::EventType;
     let handle = app
         .temporal

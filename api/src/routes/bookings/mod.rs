@@ -9,6 +9,7 @@ mod list;
 mod pay;
 pub mod read;
 pub mod saga;
+mod saga_rows;
 mod temporal_error;
 
 use crate::state::AppState;

@@ -16,6 +16,7 @@ mod oidc;
 mod operator;
 mod reviews;
 mod role_matrix;
+mod saga_relay;
 mod shows;
 mod venues;
 mod visibility;

@@ -170,3 +170,15 @@ fn backoff(attempts: i32) -> Duration {
         .min(5);
     (Duration::from_secs(1) * 2u32.pow(doublings)).min(MAX_BACKOFF)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_row_backs_off_from_one_second_doubling_up_to_thirty() {
+        let secs: Vec<u64> = (1..=8).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(backoff(0), Duration::from_secs(1));
+    }
+}

@@ -113,3 +113,28 @@ fn from_message(message: &str) -> ApiError {
         None => ApiError::Internal(anyhow::anyhow!("workflow update failed: {message}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use temporalio_common::protos::temporal::api::failure::v1::ApplicationFailureInfo;
+
+    fn failed(message: &str) -> WorkflowUpdateError {
+        WorkflowUpdateError::Failed(Box::new(Failure {
+            message: message.to_owned(),
+            failure_info: Some(FailureInfo::ApplicationFailureInfo(
+                ApplicationFailureInfo::default(),
+            )),
+            ..Failure::default()
+        }))
+    }
+
+    #[test]
+    fn an_update_cut_short_by_a_workflow_cancellation_is_told_apart_on_one_line() {
+        let reason = ended_by_workflow(&failed("Workflow wait cancelled\n  at somewhere"));
+        assert_eq!(reason.as_deref(), Some("Workflow wait cancelled"));
+        // An update's own refusals keep their meaning, even when they mention a cancellation.
+        assert!(ended_by_workflow(&failed("booking_closed: the booking was cancelled")).is_none());
+        assert!(ended_by_workflow(&failed("payment_in_progress: paying")).is_none());
+    }
+}

@@ -47,9 +47,27 @@ temporal_up() {
   say "temporal started on $TEMPORAL_PORT (UI $TEMPORAL_UI_PORT)"
 }
 
+# Is the gateway fit for use: does it answer a list within MTBP_STRIPE_PROBE_SECONDS (1 s), holding
+# at most MTBP_STRIPE_MAX_INTENTS (2000) payment intents? localstripe keeps every object in
+# memory and scans or exports them all on a list, so after thousands of payments it is too slow.
+stripe_fit() {
+  local listed count
+  listed=$(curl -fs --max-time "${MTBP_STRIPE_PROBE_SECONDS:-1}" -u "$STRIPE_SECRET_KEY:" \
+    "http://127.0.0.1:$STRIPE_PORT/v1/payment_intents?limit=1") || return 1
+  # The list's own count is its last `total_count` (an intent's charges have one too).
+  count=$(printf '%s' "$listed" | sed -n 's/.*"total_count": *\([0-9]*\).*/\1/p' | tail -n 1)
+  [ "${count:-0}" -le "${MTBP_STRIPE_MAX_INTENTS:-2000}" ]
+}
+
 stripe_up() {
+  local i
   if pid_alive stripe && port_open "$STRIPE_PORT"; then
-    say "localstripe already running on $STRIPE_PORT"; return
+    if stripe_fit; then
+      say "localstripe already running on $STRIPE_PORT"; return
+    fi
+    say "localstripe on $STRIPE_PORT is slow, full or not answering (it keeps every object in memory): restarting it empty"
+    stop stripe
+    for ((i = 0; i < 25; i++)); do port_open "$STRIPE_PORT" || break; sleep 0.2; done
   fi
   port_open "$STRIPE_PORT" && die "port $STRIPE_PORT is taken by another process (set MTBP_STRIPE_PORT)"
   spawn stripe "$VENV/bin/python" "$ROOT/deploy/local/localstripe_loopback.py" --port "$STRIPE_PORT"

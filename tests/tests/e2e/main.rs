@@ -18,6 +18,7 @@ mod oidc;
 mod operator;
 mod reviews;
 mod role_matrix;
+mod saga_relay;
 mod shows;
 mod venues;
 mod visibility;

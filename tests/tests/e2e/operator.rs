@@ -114,3 +114,40 @@ async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
         "Refunded"
     );
 }
+
+/// The customer's `pay` is in flight when an operator cancels the workflow: it answers 409 with
+/// the booking as the workflow left it (refunded), not a 500.
+#[tokio::test]
+async fn a_pay_in_flight_when_an_operator_cancels_answers_409_with_the_final_booking() {
+    let app = TestApp::spawn_with(TestOptions {
+        faults: PaymentFaults {
+            pause_after_charge: Duration::from_secs(3),
+        },
+        ..TestOptions::default()
+    })
+    .await;
+    let show = app.create_show(1, 4).await.expect("show");
+    let booking = app.api.hold_ok(show.show_id, &["A2"]).await.expect("hold");
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+    let api = app.api.clone();
+    let paying = tokio::spawn(async move { api.pay(booking, &card).await });
+    app.stripe
+        .wait_for_charge(&booking.to_string(), 30)
+        .await
+        .expect("the charge reached the gateway");
+    cancel_workflow(&app, booking).await;
+
+    let resp = tokio::time::timeout(Duration::from_secs(40), paying)
+        .await
+        .expect("pay answered in time")
+        .expect("join")
+        .expect("pay");
+    assert_eq!(resp.status(), reqwest::StatusCode::CONFLICT);
+    let body: serde_json::Value = resp.json().await.expect("json body");
+    assert_eq!(body["error"]["code"], "refunded", "{body}");
+    assert_eq!(body["error"]["details"]["booking"]["status"], "Refunded");
+    assert_eq!(
+        body["error"]["details"]["booking"]["booking_id"],
+        booking.to_string()
+    );
+}

@@ -10,6 +10,7 @@ mod pay;
 pub mod read;
 mod resolve;
 pub mod saga;
+mod saga_rows;
 mod temporal_error;
 
 use crate::state::AppState;

@@ -16,7 +16,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mtbp_domain::{BookingId, BookingStatus};
 use mtbp_workflows::{BookingWorkflow, PayRequest};
-use temporalio_client::{RpcOptions, WorkflowStartUpdateOptions};
+use std::time::Duration;
+use temporalio_client::errors::WorkflowUpdateError;
+use temporalio_client::{
+    RpcOptions, WorkflowDescribeOptions, WorkflowExecutionStatus, WorkflowStartUpdateOptions,
+};
 use temporalio_common::{HasWorkflowDefinition, UpdateDefinition};
 use uuid::Uuid;
 
@@ -93,6 +97,12 @@ pub async fn pay_booking(
     {
         Sent::Settled(booking) => answer(booking).map(IntoResponse::into_response),
         Sent::Running(booking) => Ok(under_way(booking)),
+        Sent::Ended(booking) => match booking.status {
+            BookingStatus::PreBooking
+            | BookingStatus::PaymentInitiated
+            | BookingStatus::PaymentCompleted => Err(ended(booking)),
+            _ => answer(booking).map(IntoResponse::into_response),
+        },
     }
 }
 
@@ -129,15 +139,18 @@ pub async fn cancel_booking(
     if booking.status != BookingStatus::PreBooking {
         return Err(not_payable(booking));
     }
-    send_update(
+    match send_update(
         &state,
         booking_id,
         BookingWorkflow::cancel,
         (),
         "cancel".into(),
     )
-    .await
-    .map(Sent::booking)
+    .await?
+    {
+        Sent::Ended(booking) if booking.status != BookingStatus::Cancelled => Err(ended(booking)),
+        sent => Ok(sent.booking()),
+    }
 }
 
 /// Extends an unpaid hold (a bounded number of times, up to a hard cap). With an
@@ -168,15 +181,18 @@ pub async fn extend_hold(
         Some(key) => format!("extend-{key}"),
         None => format!("extend-{}", Uuid::new_v4()),
     };
-    send_update(
+    match send_update(
         &state,
         booking_id,
         BookingWorkflow::extend_hold,
         (),
         update_id,
     )
-    .await
-    .map(Sent::booking)
+    .await?
+    {
+        Sent::Ended(booking) => Err(ended(booking)),
+        sent => Ok(sent.booking()),
+    }
 }
 
 /// What an update left the booking as.
@@ -185,12 +201,15 @@ enum Sent {
     Settled(Booking),
     /// Accepted, still running after `MTBP_PAY_WAIT_SECONDS`: the booking as it stands.
     Running(Booking),
+    /// The workflow ended under the update (cancelled by an operator, say): the booking as
+    /// the workflow left it.
+    Ended(Booking),
 }
 
 impl Sent {
     fn booking(self) -> ApiJson<Booking> {
         match self {
-            Self::Settled(b) | Self::Running(b) => ApiJson(b),
+            Self::Settled(b) | Self::Running(b) | Self::Ended(b) => ApiJson(b),
         }
     }
 }
@@ -214,24 +233,74 @@ where
     let options = WorkflowStartUpdateOptions::builder()
         .update_id(update_id)
         .build();
-    let accepted = state
+    let accepted = match state
         .temporal
         .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
         .start_update(update, input, options)
         .await
-        .map_err(temporal_error::update)?;
+    {
+        Ok(accepted) => accepted,
+        Err(e) => return update_failed(state, booking_id, e).await,
+    };
     let waited = tokio::time::timeout(
         state.config.pay_wait,
         accepted.get_result(RpcOptions::default()),
     )
     .await;
-    let booking = load_or_404(&state.db, booking_id).await?;
     match waited {
-        Ok(answered) => {
-            answered.map_err(temporal_error::update)?;
-            Ok(Sent::Settled(booking))
+        Ok(Ok(_)) => Ok(Sent::Settled(load_or_404(&state.db, booking_id).await?)),
+        Ok(Err(e)) => update_failed(state, booking_id, e).await,
+        Err(_) => Ok(Sent::Running(load_or_404(&state.db, booking_id).await?)),
+    }
+}
+
+/// An update that failed: when its workflow ended under it (an operator cancelled it from the
+/// Temporal UI), the booking once the workflow has wound down (up to 10 s), logged on one line;
+/// otherwise the error the failure explains.
+async fn update_failed(
+    state: &AppState,
+    booking_id: Uuid,
+    err: WorkflowUpdateError,
+) -> ApiResult<Sent> {
+    let Some(reason) = temporal_error::ended_by_workflow(&err) else {
+        return Err(temporal_error::update(err));
+    };
+    let handle = state
+        .temporal
+        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id());
+    let deadline = tokio::time::Instant::now() + state.config.pay_wait.min(CLOSE_WAIT);
+    while tokio::time::Instant::now() < deadline {
+        match handle.describe(WorkflowDescribeOptions::default()).await {
+            Ok(d) if d.status() == WorkflowExecutionStatus::Running => {}
+            // Closed, or gone: the booking row is final.
+            _ => break,
         }
-        Err(_) => Ok(Sent::Running(booking)),
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let booking = load_or_404(&state.db, booking_id).await?;
+    tracing::warn!(booking.id = %booking_id, status = ?booking.status, %reason,
+        "update ended by the booking's workflow");
+    Ok(Sent::Ended(booking))
+}
+
+/// How long an update whose workflow was cancelled waits for the workflow to wind down.
+const CLOSE_WAIT: Duration = Duration::from_secs(10);
+
+/// The booking's workflow ended under an update: the booking's state, as a 409 (or 402 for a
+/// refused payment) with the booking attached.
+fn ended(booking: Booking) -> ApiError {
+    match booking.status {
+        BookingStatus::PreBooking
+        | BookingStatus::PaymentInitiated
+        | BookingStatus::PaymentCompleted => ApiError::Refused {
+            status: StatusCode::CONFLICT,
+            code: "booking_closed",
+            message: "the booking's workflow was stopped; it cannot change any more".into(),
+            details: serde_json::to_value(&booking)
+                .ok()
+                .map(|b| serde_json::json!({ "booking": b })),
+        },
+        _ => not_payable(booking),
     }
 }
 

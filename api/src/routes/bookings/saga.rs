@@ -6,36 +6,48 @@
 //! `mtbp_workflows::booking::start`):
 //! 1. on demand, by [`ensure_started`], before any update (pay, cancel, extend) is sent to it;
 //! 2. by [`run_relay`], which starts every saga whose hold is older than
-//!    `MTBP_SAGA_RELAY_GRACE_MS`, oldest first, one at a time per API process (replicas share the
-//!    rows through `for update skip locked`).
+//!    `MTBP_SAGA_RELAY_GRACE_MS`, oldest first, one at a time per API process.
 //!
-//! Under a rush, customers who pay get their saga first and the relay drains the rest at the
-//! pace Temporal allows. Until its workflow runs, a hold is still safe: its seats lapse by
-//! `held_until` on their own, and a saga started after that expires the booking at once.
+//! The relay holds no lock while it calls Temporal: it claims rows with a lease
+//! (`saga_rows::claim`; replicas skip claimed rows) and deletes each once started, so a
+//! customer's `pay` never waits behind it. A row Temporal cannot take now (unavailable, busy)
+//! keeps its place and is backed off; a row that can never start (its input does not parse,
+//! Temporal refuses it as invalid) moves to `saga_starts_failed` with its error, counted by
+//! `GET /health`, so it never holds newer rows back.
+//!
+//! Until its workflow runs, a hold is still safe: its seats lapse by `held_until` on their own,
+//! and a saga started after that expires the booking at once.
 
+use super::saga_rows::{self, Claimed};
 use crate::error::ApiError;
 use crate::state::AppState;
 use mtbp_workflows::{BookingInput, BookingWorkflow, start_options};
 use std::time::Duration;
 use temporalio_client::errors::WorkflowStartError;
+use temporalio_client::tonic::Code;
 use uuid::Uuid;
 
 /// How often the relay looks for unstarted sagas.
 const RELAY_INTERVAL: Duration = Duration::from_millis(250);
-/// Rows one relay transaction locks and starts.
+/// Rows one relay pass claims.
 const RELAY_BATCH: i64 = 16;
+/// How long a claim keeps other relays off a row: far more than a pass takes.
+const LEASE: Duration = Duration::from_secs(60);
+/// The longest a row, or the relay, waits before trying Temporal again.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Why a saga did not start.
+enum StartFailure {
+    /// Temporal could not take it now (unavailable, overloaded): try again later.
+    Transient(String),
+    /// It never will (its input does not parse, Temporal refuses it as invalid).
+    Permanent(String),
+}
 
 /// Starts the booking's workflow; `Ok` when it runs or already ran.
-async fn start_workflow(
-    state: &AppState,
-    booking_id: Uuid,
-    input: serde_json::Value,
-) -> Result<(), ApiError> {
-    let input: BookingInput = serde_json::from_value(input).map_err(|e| {
-        ApiError::Internal(anyhow::anyhow!(
-            "saga input of booking {booking_id} does not parse: {e}"
-        ))
-    })?;
+async fn start_workflow(state: &AppState, input: serde_json::Value) -> Result<(), StartFailure> {
+    let input: BookingInput = serde_json::from_value(input)
+        .map_err(|e| StartFailure::Permanent(format!("the saga input does not parse: {e}")))?;
     let options = start_options(&input, &state.config.settings.task_queue);
     match state
         .temporal
@@ -44,8 +56,23 @@ async fn start_workflow(
     {
         // Running (started now or by another starter) or already closed: either way started.
         Ok(_) | Err(WorkflowStartError::AlreadyStarted { .. }) => Ok(()),
-        Err(WorkflowStartError::Rpc(status)) => Err(super::temporal_error::rpc(&status)),
-        Err(other) => Err(ApiError::Internal(anyhow::Error::new(other))),
+        Err(WorkflowStartError::Rpc(status))
+            if matches!(status.code(), Code::InvalidArgument | Code::OutOfRange) =>
+        {
+            Err(StartFailure::Permanent(format!(
+                "temporal refused the start as invalid: {}",
+                status.message()
+            )))
+        }
+        Err(WorkflowStartError::Rpc(status)) => Err(StartFailure::Transient(format!(
+            "the workflow service did not take the start: {:?}: {}",
+            status.code(),
+            status.message()
+        ))),
+        Err(WorkflowStartError::PayloadConversion(e)) => Err(StartFailure::Permanent(format!(
+            "the saga input does not serialize: {e}"
+        ))),
+        Err(other) => Err(StartFailure::Transient(other.to_string())),
     }
 }
 
@@ -56,28 +83,46 @@ pub async fn ensure_started(state: &AppState, booking_id: Uuid) -> Result<(), Ap
             .bind(booking_id)
             .fetch_optional(&state.db)
             .await?;
-    if let Some(input) = pending {
-        start_workflow(state, booking_id, input).await?;
-        sqlx::query("delete from saga_starts where booking_id = $1")
-            .bind(booking_id)
-            .execute(&state.db)
-            .await?;
+    let Some(input) = pending else {
+        return Ok(());
+    };
+    match start_workflow(state, input).await {
+        Ok(()) => Ok(saga_rows::started(&state.db, booking_id).await?),
+        Err(StartFailure::Transient(e)) => Err(ApiError::Unavailable(e)),
+        Err(StartFailure::Permanent(e)) => {
+            saga_rows::set_aside(&state.db, booking_id, &e).await?;
+            tracing::error!(booking.id = %booking_id, "unstartable saga set aside");
+            Err(ApiError::Internal(anyhow::anyhow!(
+                "the saga of booking {booking_id} cannot start"
+            )))
+        }
     }
-    Ok(())
 }
 
-/// Starts, every 250 ms, the sagas no one has started yet. Runs until the task is aborted.
+/// How many sagas were set aside as unstartable (`saga_starts_failed`).
+pub async fn unstartable_count(state: &AppState) -> Result<i64, ApiError> {
+    Ok(saga_rows::failed_count(&state.db).await?)
+}
+
+/// Starts, every 250 ms, the sagas no one has started yet; while Temporal or the database
+/// fail, it waits longer between passes (up to 30 s). Runs until the task is aborted.
 pub async fn run_relay(state: AppState) {
     let mut tick = tokio::time::interval(RELAY_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut pause = RELAY_INTERVAL;
     loop {
         tick.tick().await;
         loop {
             match relay_once(&state).await {
                 Ok(0) => break,
-                Ok(n) => tracing::debug!(sagas = n, "relay started sagas"),
+                Ok(n) => {
+                    pause = RELAY_INTERVAL;
+                    tracing::debug!(sagas = n, "relay handled sagas");
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "saga relay failed; retrying");
+                    tracing::warn!(error = %e, retry_in_ms = pause.as_millis(), "saga relay failed");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(MAX_BACKOFF);
                     break;
                 }
             }
@@ -85,39 +130,55 @@ pub async fn run_relay(state: AppState) {
     }
 }
 
-/// One batch of the relay, in one transaction that locks its rows (another API process skips
-/// them); how many sagas it started. A failure rolls back: the rows stay for the next pass,
-/// and sagas already started are found running then.
+/// One pass of the relay: claims a batch and starts it, oldest first; how many rows it handled
+/// (started, or set aside as unstartable). A transient failure backs its row off, gives the
+/// rest of the batch back and ends the pass with the error.
 pub async fn relay_once(state: &AppState) -> Result<usize, ApiError> {
-    let grace = state.config.saga_relay_grace.as_secs_f64();
-    let mut tx = state.db.begin().await?;
-    let rows: Vec<(Uuid, serde_json::Value)> = sqlx::query_as(
-        "select booking_id, input from saga_starts
-          where created_at < now() - make_interval(secs => $1)
-          order by created_at limit $2
-          for update skip locked",
-    )
-    .bind(grace)
-    .bind(RELAY_BATCH)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut started = 0;
-    for (booking_id, input) in rows {
-        match start_workflow(state, booking_id, input).await {
-            Ok(()) => started += 1,
-            // Left in place and logged, not retried in a loop: an operator must look at it.
-            // Its seats lapse by `held_until` meanwhile.
-            Err(ApiError::Internal(e)) => {
-                tracing::error!(booking.id = %booking_id, error = %e, "unstartable saga");
-                continue;
+    let batch =
+        saga_rows::claim(&state.db, state.config.saga_relay_grace, LEASE, RELAY_BATCH).await?;
+    let mut handled = 0;
+    let mut rows = batch.into_iter();
+    while let Some(Claimed {
+        booking_id,
+        input,
+        attempts,
+        ..
+    }) = rows.next()
+    {
+        match start_workflow(state, input).await {
+            Ok(()) => saga_rows::started(&state.db, booking_id).await?,
+            Err(StartFailure::Permanent(e)) => {
+                saga_rows::set_aside(&state.db, booking_id, &e).await?;
+                tracing::error!(booking.id = %booking_id, "unstartable saga set aside");
             }
-            Err(e) => return Err(e),
+            Err(StartFailure::Transient(e)) => {
+                saga_rows::back_off(&state.db, booking_id, backoff(attempts), &e).await?;
+                let rest: Vec<Uuid> = rows.map(|c| c.booking_id).collect();
+                saga_rows::release(&state.db, &rest).await?;
+                return Err(ApiError::Unavailable(e));
+            }
         }
-        sqlx::query("delete from saga_starts where booking_id = $1")
-            .bind(booking_id)
-            .execute(&mut *tx)
-            .await?;
+        handled += 1;
     }
-    tx.commit().await?;
-    Ok(started)
+    Ok(handled)
+}
+
+/// How long a row waits after its `attempts`-th failed start: 1 s, doubling, up to 30 s.
+fn backoff(attempts: i32) -> Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(5);
+    (Duration::from_secs(1) * 2u32.pow(doublings)).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_row_backs_off_from_one_second_doubling_up_to_thirty() {
+        let secs: Vec<u64> = (1..=8).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(backoff(0), Duration::from_secs(1));
+    }
 }

@@ -4,6 +4,7 @@ use crate::error::ApiError;
 use axum::http::StatusCode;
 use temporalio_client::errors::WorkflowUpdateError;
 use temporalio_client::tonic::{Code, Status};
+use temporalio_common::protos::temporal::api::failure::v1::{Failure, failure::FailureInfo};
 
 /// A gRPC error from the Temporal frontend.
 pub fn rpc(status: &Status) -> ApiError {
@@ -32,6 +33,58 @@ pub fn update(err: WorkflowUpdateError) -> ApiError {
         other => ApiError::Internal(anyhow::Error::new(other)),
     }
 }
+
+/// Whether an update ended because its workflow did (an operator cancelled or terminated it,
+/// say from the Temporal UI) rather than by the update's own answer: the caller then reports
+/// the booking's state instead of an error. A short, one-line reason when so.
+pub fn ended_by_workflow(err: &WorkflowUpdateError) -> Option<String> {
+    match err {
+        WorkflowUpdateError::NotFound(_) => Some("the workflow is closed".to_owned()),
+        WorkflowUpdateError::Failed(failure) if cancelled(failure) => {
+            Some(one_line(&failure.message))
+        }
+        _ => None,
+    }
+}
+
+/// A cancellation anywhere in the failure's chain.
+fn cancelled(failure: &Failure) -> bool {
+    let mut next = Some(failure);
+    while let Some(f) = next {
+        let code = f.message.split_once(": ").map_or("", |(code, _)| code);
+        if matches!(f.failure_info, Some(FailureInfo::CanceledFailureInfo(_)))
+            || (KNOWN_CODES.iter().all(|known| *known != code)
+                && f.message.to_ascii_lowercase().contains("cancel"))
+        {
+            return true;
+        }
+        next = f.cause.as_deref();
+    }
+    false
+}
+
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// The codes update messages start with (see [`from_message`]).
+const KNOWN_CODES: [&str; 9] = [
+    "payment_in_progress",
+    "already_paid",
+    "booking_closed",
+    "not_held",
+    "extension_limit",
+    "hold_expired",
+    "invalid_payment_method",
+    "hold_failed",
+    "extend_failed",
+];
 
 fn from_message(message: &str) -> ApiError {
     let (code, text) = message.split_once(": ").unwrap_or(("", message));
@@ -63,5 +116,30 @@ fn from_message(message: &str) -> ApiError {
             ApiError::Unavailable(format!("the seats could not be changed right now: {text}"))
         }
         None => ApiError::Internal(anyhow::anyhow!("workflow update failed: {message}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use temporalio_common::protos::temporal::api::failure::v1::ApplicationFailureInfo;
+
+    fn failed(message: &str) -> WorkflowUpdateError {
+        WorkflowUpdateError::Failed(Box::new(Failure {
+            message: message.to_owned(),
+            failure_info: Some(FailureInfo::ApplicationFailureInfo(
+                ApplicationFailureInfo::default(),
+            )),
+            ..Failure::default()
+        }))
+    }
+
+    #[test]
+    fn an_update_cut_short_by_a_workflow_cancellation_is_told_apart_on_one_line() {
+        let reason = ended_by_workflow(&failed("Workflow wait cancelled\n  at somewhere"));
+        assert_eq!(reason.as_deref(), Some("Workflow wait cancelled"));
+        // An update's own refusals keep their meaning, even when they mention a cancellation.
+        assert!(ended_by_workflow(&failed("booking_closed: the booking was cancelled")).is_none());
+        assert!(ended_by_workflow(&failed("payment_in_progress: paying")).is_none());
     }
 }

@@ -15,7 +15,9 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use uuid::Uuid;
 
+mod guards;
 mod hold;
+pub use guards::{HoldLimits, LimitScope, TooManyHolds};
 pub use hold::{BestPick, HoldRecord, RecordedHold, hold_and_record, seat_spots};
 
 /// Ask to hold seats of a show for a new booking.

@@ -49,6 +49,9 @@ pub struct TestOptions {
     pub oidc: Option<mtbp_api::auth::oidc::OidcConfig>,
     /// How long `pay` waits for the saga before answering 202.
     pub pay_wait: Duration,
+    /// Show horizon, hold limits, minimum charges: the production defaults, except that one
+    /// email may hold 1,000 times per show (tests book as one test customer).
+    pub limits: mtbp_api::limits::InputLimits,
 }
 
 impl Default for TestOptions {
@@ -66,6 +69,10 @@ impl Default for TestOptions {
             operator: None,
             oidc: None,
             pay_wait: Duration::from_secs(20),
+            limits: mtbp_api::limits::InputLimits {
+                holds_per_email: 1000,
+                ..Default::default()
+            },
         }
     }
 }
@@ -166,6 +173,7 @@ impl TestApp {
                 .clone()
                 .map(|(email, password)| OperatorSeed { email, password }),
             data_key: Some("5a".repeat(32)),
+            limits: options.limits.clone(),
         };
         let auth = config.auth.clone();
         let state = mtbp_api::build_state(config).await?;

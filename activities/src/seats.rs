@@ -17,8 +17,10 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use uuid::Uuid;
 
 mod close;
+mod guards;
 mod hold;
 pub use close::{CloseOutcome, CloseRequest, FlagRequest};
+pub use guards::{HoldLimits, LimitScope, TooManyHolds};
 pub use hold::{BestPick, HoldRecord, RecordedHold, hold_and_record, seat_spots};
 
 /// Ask to hold seats of a show for a new booking.

@@ -39,6 +39,9 @@ pub struct ApiConfig {
     pub operator: Option<OperatorSeed>,
     /// Key that seals sensitive values at rest (`MTBP_DATA_KEY`, 64 hex digits); random when unset.
     pub data_key: Option<String>,
+    /// How far ahead shows are scheduled, hold limits, minimum charges (`MTBP_SHOW_HORIZON_DAYS`,
+    /// `MTBP_HOLDS_PER_*`, `MTBP_HOLD_LIMIT_EXEMPT`, `MTBP_MIN_CHARGE`).
+    pub limits: crate::limits::InputLimits,
 }
 
 /// An operator account from configuration: operators never sign up publicly.
@@ -90,6 +93,7 @@ impl ApiConfig {
             data_key: std::env::var("MTBP_DATA_KEY")
                 .ok()
                 .filter(|k| !k.is_empty()),
+            limits: crate::limits::InputLimits::from_env()?,
         })
     }
 }

@@ -252,3 +252,46 @@ fn path_rejection(rejection: PathRejection) -> Response {
 
 /// Result type of handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What a handler that panicked answers: a 500 in the envelope, like any other bug (for
+/// `CatchPanicLayer`). The panic's message is not logged: it may quote request data.
+pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::Internal(anyhow::anyhow!("panic")).into_response()
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use super::*;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+    use tower_http::catch_panic::CatchPanicLayer;
+
+    #[tokio::test]
+    async fn a_panic_answers_the_json_envelope() {
+        async fn boom() -> &'static str {
+            panic!("deliberately")
+        }
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .layer(CatchPanicLayer::custom(panic_response));
+        let request = Request::builder()
+            .uri("/boom")
+            .body(Body::empty())
+            .expect("a request");
+        let resp = app.oneshot(request).await.expect("an answer");
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            resp.headers().get(header::CONTENT_TYPE),
+            Some(&HeaderValue::from_static("application/json"))
+        );
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .expect("a body");
+        let body: Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["error"]["code"], "internal");
+        assert_eq!(body["error"]["message"], "something went wrong on our side");
+    }
+}

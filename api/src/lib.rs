@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod config;
+pub mod dates;
 pub mod error;
+pub mod limits;
 pub mod routes;
 pub mod state;
 
@@ -131,7 +133,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(60),
         ))
-        .layer(CatchPanicLayer::new())
+        .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -187,7 +189,9 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     // One task for both, so that stopping the server (or aborting its task) stops the relay.
     let relay = routes::bookings::saga::run_relay(state.clone());
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown);
+    // With the peer's address for the hold limits (`limits::ClientAddr`).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown);
     tokio::select! {
         served = server => Ok(served?),
         () = relay => Ok(()),

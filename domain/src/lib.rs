@@ -5,6 +5,7 @@
 
 pub mod best_seats;
 pub mod booking;
+pub mod charge;
 pub mod ids;
 pub mod money;
 pub mod seats;

@@ -262,10 +262,22 @@ impl ApiClient {
         seats: &[&str],
         idempotency_key: Option<&str>,
     ) -> anyhow::Result<Response> {
+        self.hold_for(show_id, seats, idempotency_key, "customer@example.com")
+            .await
+    }
+
+    /// [`Self::hold`] with the contact email `email`.
+    pub async fn hold_for(
+        &self,
+        show_id: Uuid,
+        seats: &[&str],
+        idempotency_key: Option<&str>,
+        email: &str,
+    ) -> anyhow::Result<Response> {
         let mut req = self
             .request(Method::POST, "/bookings")
             .json(&json!({"show_id": show_id, "seats": seats,
-                          "contact": {"name": "Test Customer", "email": "customer@example.com"}}));
+                          "contact": {"name": "Test Customer", "email": email}}));
         if let Some(key) = idempotency_key {
             req = req.header("Idempotency-Key", key);
         }
@@ -279,10 +291,22 @@ impl ApiClient {
         count: usize,
         idempotency_key: Option<&str>,
     ) -> anyhow::Result<Response> {
+        self.hold_best_for(show_id, count, idempotency_key, "customer@example.com")
+            .await
+    }
+
+    /// [`Self::hold_best`] with the contact email `email`.
+    pub async fn hold_best_for(
+        &self,
+        show_id: Uuid,
+        count: usize,
+        idempotency_key: Option<&str>,
+        email: &str,
+    ) -> anyhow::Result<Response> {
         let mut req = self
             .request(Method::POST, "/bookings")
             .json(&json!({"show_id": show_id, "best": {"count": count},
-                          "contact": {"name": "Test Customer", "email": "customer@example.com"}}));
+                          "contact": {"name": "Test Customer", "email": email}}));
         if let Some(key) = idempotency_key {
             req = req.header("Idempotency-Key", key);
         }

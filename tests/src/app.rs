@@ -54,6 +54,9 @@ pub struct TestOptions {
     ///
     /// [`SlowGateway`]: crate::SlowGateway
     pub stripe_api_base: Option<String>,
+    /// Show horizon, hold limits, minimum charges: the production defaults, except that one
+    /// email may hold 1,000 times per show (tests book as one test customer).
+    pub limits: mtbp_api::limits::InputLimits,
 }
 
 impl Default for TestOptions {
@@ -72,6 +75,10 @@ impl Default for TestOptions {
             oidc: None,
             pay_wait: Duration::from_secs(20),
             stripe_api_base: None,
+            limits: mtbp_api::limits::InputLimits {
+                holds_per_email: 1000,
+                ..Default::default()
+            },
         }
     }
 }
@@ -175,6 +182,7 @@ impl TestApp {
                 .clone()
                 .map(|(email, password)| OperatorSeed { email, password }),
             data_key: Some("5a".repeat(32)),
+            limits: options.limits.clone(),
         };
         let auth = config.auth.clone();
         let state = mtbp_api::build_state(config).await?;

@@ -6,11 +6,14 @@
 //! it. The `hold_seats` local activity ([`hold`]) serves bookings whose workflow was started by
 //! an older API, which held seats from inside the saga.
 
+use super::guards::{self, HoldLimits, TooManyHolds};
 use super::{HeldSeat, Hold, HoldOutcome, HoldRequest};
 use chrono::{DateTime, Utc};
 use mtbp_domain::BookingId;
 use mtbp_domain::best_seats::{SeatSpot, best_block};
+use mtbp_domain::charge::MinimumCharges;
 use sqlx::{PgPool, Postgres, Transaction};
+use std::net::IpAddr;
 use uuid::Uuid;
 
 /// SQL: whether a `show_seats` row can be held now (free, or its hold lapsed); `$3` says whether
@@ -22,9 +25,10 @@ macro_rules! holdable {
     };
 }
 
-/// What the API records in the hold's own transaction, beside the seats and the booking.
+/// What the API records in the hold's own transaction, beside the seats and the booking, and
+/// what it checks there.
 #[derive(Debug)]
-pub struct HoldRecord<F> {
+pub struct HoldRecord<'g, F> {
     /// The client's Idempotency-Key and the request's fingerprint, bound to the booking only
     /// if the hold succeeds.
     pub idempotency: Option<(String, String)>,
@@ -34,6 +38,12 @@ pub struct HoldRecord<F> {
     /// Builds the saga's input from the request (with the seats held), the hold and the show's
     /// theater; stored in `saga_starts`.
     pub saga_input: F,
+    /// The client's address, kept on the booking for the per-address limit.
+    pub client_addr: Option<IpAddr>,
+    /// Live unpaid holds this request's email and address may already have on the show.
+    pub limits: HoldLimits,
+    /// A total below its currency's minimum is refused: the gateway could never charge it.
+    pub min_charges: &'g MinimumCharges,
 }
 
 /// "The best `count` seats side by side", optionally of one category.
@@ -66,6 +76,19 @@ pub enum RecordedHold {
     /// The Idempotency-Key is already bound (to this booking by an earlier request, or to
     /// another request): nothing was done; the caller compares fingerprints.
     KeyTaken,
+    /// The request's email or address already has as many live unpaid holds on the show as
+    /// allowed: nothing was held.
+    TooManyHolds(TooManyHolds),
+    /// The seats' total is below the smallest charge the gateway makes in that currency:
+    /// nothing was held.
+    BelowMinimum {
+        /// The total.
+        amount_minor: i64,
+        /// The currency's minimum.
+        minimum_minor: i64,
+        /// The currency.
+        currency: String,
+    },
 }
 
 /// One row the hold's `UPDATE` returns: label, category, price, held until, currency, theater.
@@ -76,7 +99,7 @@ type SeatRow = (String, String, i64, DateTime<Utc>, String, Uuid);
 pub async fn hold_and_record<F>(
     db: &PgPool,
     req: &HoldRequest,
-    record: HoldRecord<F>,
+    record: HoldRecord<'_, F>,
 ) -> Result<RecordedHold, sqlx::Error>
 where
     F: FnOnce(&HoldRequest, &Hold, Uuid) -> serde_json::Value,
@@ -98,6 +121,15 @@ where
             tx.rollback().await?;
             return Ok(RecordedHold::KeyTaken);
         }
+    }
+    // After the key (a retry is answered with its booking, never refused) and before any seat
+    // row is locked.
+    let show_id = req.show_id.as_uuid();
+    if let Some(refused) =
+        guards::check(&mut tx, show_id, &req.contact.email, &record.limits).await?
+    {
+        tx.rollback().await?;
+        return Ok(RecordedHold::TooManyHolds(refused));
     }
     let picked;
     let req = match &record.best {
@@ -130,8 +162,21 @@ where
     }
     let theater_id = rows.first().map(|r| r.5).unwrap_or_default();
     let hold = to_hold(rows);
+    let minimum_minor = record.min_charges.minimum(&hold.currency);
+    if hold.amount_minor < minimum_minor {
+        tx.rollback().await?;
+        return Ok(RecordedHold::BelowMinimum {
+            amount_minor: hold.amount_minor,
+            minimum_minor,
+            currency: hold.currency,
+        });
+    }
     let saga_input = (record.saga_input)(req, &hold, theater_id);
-    let created_at = insert_booking(&mut tx, req, &hold, Some(&saga_input)).await?;
+    let booking = NewRow {
+        saga_input: Some(&saga_input),
+        client_addr: record.client_addr,
+    };
+    let created_at = insert_booking(&mut tx, req, &hold, booking).await?;
     tx.commit().await?;
     Ok(RecordedHold::Held {
         hold,
@@ -243,7 +288,7 @@ pub async fn hold(db: &PgPool, req: &HoldRequest) -> Result<HoldOutcome, sqlx::E
         return explain_failed_hold(db, req).await;
     }
     let hold = to_hold(rows);
-    insert_booking(&mut tx, req, &hold, None).await?;
+    insert_booking(&mut tx, req, &hold, NewRow::default()).await?;
     tx.commit().await?;
     Ok(HoldOutcome::Held(hold))
 }
@@ -294,12 +339,21 @@ fn to_hold(mut rows: Vec<SeatRow>) -> Hold {
     }
 }
 
+/// What the API adds to a booking row it writes.
+#[derive(Default)]
+struct NewRow<'a> {
+    /// The saga to start.
+    saga_input: Option<&'a serde_json::Value>,
+    /// The client's address.
+    client_addr: Option<IpAddr>,
+}
+
 /// Writes the booking, its seats and (from the API) the saga to start; returns `created_at`.
 async fn insert_booking(
     tx: &mut Transaction<'_, Postgres>,
     req: &HoldRequest,
     hold: &Hold,
-    saga_input: Option<&serde_json::Value>,
+    row: NewRow<'_>,
 ) -> Result<DateTime<Utc>, sqlx::Error> {
     let labels: Vec<&str> = hold.seats.iter().map(|s| s.label.as_str()).collect();
     let categories: Vec<&str> = hold.seats.iter().map(|s| s.category.as_str()).collect();
@@ -307,8 +361,10 @@ async fn insert_booking(
     sqlx::query_scalar(
         "with b as (
              insert into bookings (booking_id, show_id, customer_id, contact_name, contact_email,
-                                   contact_phone, status, amount_minor, currency, hold_expires_at)
-             values ($1, $2, $3, $4, $5, $6, 'PreBooking', $7, $8, to_timestamp($9::double precision / 1000))
+                                   contact_phone, status, amount_minor, currency, hold_expires_at,
+                                   client_addr)
+             values ($1, $2, $3, $4, $5, $6, 'PreBooking', $7, $8, to_timestamp($9::double precision / 1000),
+                     $14::inet)
           returning booking_id, created_at),
          saga as (
              insert into saga_starts (booking_id, input)
@@ -331,7 +387,8 @@ async fn insert_booking(
     .bind(&labels)
     .bind(&categories)
     .bind(&prices)
-    .bind(saga_input)
+    .bind(row.saga_input)
+    .bind(row.client_addr.map(|a| a.to_string()))
     .fetch_one(&mut **tx)
     .await
 }

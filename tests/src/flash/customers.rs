@@ -239,12 +239,15 @@ async fn customer(i: usize, shared: Arc<Shared>, api: ApiClient) {
             break;
         }
         let key = Uuid::new_v4().to_string();
+        // Each arrival is a customer of their own, as in a real sale: one email never has more
+        // than this one hold, well within the API's per-email limit.
+        let email = format!("fan-{key}@example.com");
         let sent = Instant::now();
         let answer = if best {
-            api.hold_best(show, count, Some(&key)).await
+            api.hold_best_for(show, count, Some(&key), &email).await
         } else {
             let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-            api.hold(show, &labels, Some(&key)).await
+            api.hold_for(show, &labels, Some(&key), &email).await
         };
         let latency = sent.elapsed();
         let (status, body) = match answer {

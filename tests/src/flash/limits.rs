@@ -13,7 +13,7 @@ use super::stats::{Latency, peak_rate};
 use super::{Params, Target};
 use crate::{TestApp, TestOptions};
 use mtbp_activities::config::Settings;
-use mtbp_activities::seats::{HoldRecord, HoldRequest, hold_and_record};
+use mtbp_activities::seats::{HoldLimits, HoldRecord, HoldRequest, hold_and_record};
 use mtbp_api::routes::bookings::request_fingerprint;
 use mtbp_domain::{BookingId, Contact, ShowId};
 use mtbp_workflows::{BookingInput, HoldPolicy};
@@ -124,10 +124,13 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
     let policy = HoldPolicy::default();
     let contact = Contact::parse("Test Customer", "customer@example.com", None)
         .map_err(|e| anyhow::anyhow!("contact: {e:?}"))?;
+    // The API's limits with their production defaults.
+    let limits = Arc::new(mtbp_api::limits::InputLimits::default());
     let started = Instant::now();
     let clients: Vec<_> = (0..params.customers)
         .map(|_| {
             let (queue, latencies, failures) = (queue.clone(), latencies.clone(), failures.clone());
+            let limits = limits.clone();
             let (pool, contact, hold_seconds) =
                 (pool.clone(), contact.clone(), params.hold_seconds);
             tokio::spawn(async move {
@@ -140,7 +143,10 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                         show_id: ShowId::from_uuid(show),
                         seats,
                         hold_seconds,
-                        contact: contact.clone(),
+                        contact: mtbp_domain::Contact {
+                            email: format!("fan-{key}@example.com"),
+                            ..contact.clone()
+                        },
                         customer_id: None,
                         platform_seats: false,
                     };
@@ -153,6 +159,15 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                             let input = BookingInput::after_hold(request, hold, theater, policy);
                             serde_json::to_value(&input).unwrap_or_default()
                         },
+                        // As the API's hold from the sale's customers: the per-email limit
+                        // checked (each a customer of their own), loopback exempt from the
+                        // per-address one.
+                        client_addr: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+                        limits: HoldLimits {
+                            per_email: limits.holds_per_email,
+                            per_address: None,
+                        },
+                        min_charges: &limits.min_charges,
                     };
                     let t = Instant::now();
                     let held = hold_and_record(&pool, &request, record).await;

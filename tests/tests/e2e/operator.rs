@@ -122,6 +122,7 @@ async fn a_pay_in_flight_when_an_operator_cancels_answers_409_with_the_final_boo
     let app = TestApp::spawn_with(TestOptions {
         faults: PaymentFaults {
             pause_after_charge: Duration::from_secs(3),
+            ..PaymentFaults::default()
         },
         ..TestOptions::default()
     })

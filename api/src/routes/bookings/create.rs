@@ -3,18 +3,20 @@
 //! or why nothing was held (409).
 
 use super::access::guest_token;
+use super::fair_use::{below_minimum, hold_limits, too_many_holds};
 use super::json::{BestSeatsJson, Booking, BookingSeat, NewBooking};
 use super::read::load;
 use crate::auth::access::forbidden;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
+use crate::limits::ClientAddr;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use mtbp_activities::seats::{
-    BestPick, Hold, HoldOutcome, HoldRecord, HoldRequest, RecordedHold, hold_and_record,
+    BestPick, Hold, HoldLimits, HoldOutcome, HoldRecord, HoldRequest, RecordedHold, hold_and_record,
 };
 use mtbp_domain::seats::{FieldError, MAX_SEATS_PER_BOOKING, MAX_SEATS_PER_GROUP_BOOKING};
 use mtbp_domain::{BookingId, BookingStatus, Contact, SeatSelection, ShowId};
@@ -27,7 +29,8 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Holds seats for a new booking, as a guest or (with a bearer token) for the signed-in customer
 /// or broker (brokers book up to 100 seats for a group). A guest gets a `guest_token` to reach
-/// the booking later. With an `Idempotency-Key`, a retry returns the same booking.
+/// the booking later. With an `Idempotency-Key`, a retry returns the same booking. One contact
+/// email and one client address may keep only a few unpaid holds on a show at once (429).
 #[utoipa::path(post, path = "/bookings", tag = "bookings", request_body = NewBooking,
     security((), ("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header,
@@ -38,10 +41,13 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
         (status = 403, body = ErrorEnvelope, description = "Partner staff and operators do not book"),
         (status = 404, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope, description = "Seats taken (listed in `details.seats`) or show not bookable"),
-        (status = 422, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
+        (status = 422, body = ErrorEnvelope, description = "Invalid fields, or `amount_below_minimum`: the total is below the gateway's smallest charge"),
+        (status = 429, body = ErrorEnvelope, description = "`too_many_holds`: this contact email or client address already has as many unpaid holds on the show as allowed; see `Retry-After`"),
+        (status = 503, body = ErrorEnvelope)))]
 pub async fn create_booking(
     State(state): State<AppState>,
     user: Option<AuthUser>,
+    client: ClientAddr,
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewBooking>,
 ) -> ApiResult<Response> {
@@ -80,8 +86,12 @@ pub async fn create_booking(
     // one, and is answered with its booking before anything else is checked (the show may have
     // started since).
     let mut idempotency = key.map(|k| (k, fingerprint.clone()));
+    let guard = Guard {
+        client,
+        limits: hold_limits(&state, user.map(|u| u.role), client),
+    };
     let outcome = loop {
-        let outcome = hold(&state, &request, idempotency.clone(), best.clone()).await?;
+        let outcome = hold(&state, &request, idempotency.clone(), best.clone(), guard).await?;
         let (RecordedHold::KeyTaken, Some((key, _))) = (&outcome, &idempotency) else {
             break outcome;
         };
@@ -106,6 +116,12 @@ pub async fn create_booking(
         RecordedHold::KeyTaken => Err(ApiError::Internal(anyhow::anyhow!(
             "a hold without a key found its key taken"
         ))),
+        RecordedHold::TooManyHolds(refused) => Ok(too_many_holds(refused)),
+        RecordedHold::BelowMinimum {
+            amount_minor,
+            minimum_minor,
+            currency,
+        } => Err(below_minimum(amount_minor, minimum_minor, &currency)),
         // Say precisely what is wrong with the request (404, 422) before saying the seats
         // are taken (409).
         RecordedHold::Refused(outcome) => {
@@ -131,6 +147,7 @@ async fn hold(
     request: &HoldRequest,
     idempotency: Option<(String, String)>,
     best: Option<BestPick>,
+    guard: Guard,
 ) -> ApiResult<RecordedHold> {
     let tries = if best.is_some() { BEST_TRIES } else { 1 };
     let mut outcome = RecordedHold::NoBlock;
@@ -141,6 +158,9 @@ async fn hold(
             saga_input: |req: &HoldRequest, hold: &Hold, theater_id: Uuid| {
                 saga_input(state, req, hold, theater_id)
             },
+            client_addr: guard.client.0,
+            limits: guard.limits,
+            min_charges: &state.config.limits.min_charges,
         };
         outcome = hold_and_record(&state.db, request, record).await?;
         if !matches!(
@@ -151,6 +171,15 @@ async fn hold(
         }
     }
     Ok(outcome)
+}
+
+/// Who asks, for the hold's limits.
+#[derive(Clone, Copy)]
+struct Guard {
+    /// The client's address.
+    client: ClientAddr,
+    /// The limits the request runs under.
+    limits: HoldLimits,
 }
 
 /// How many times a best-seats hold chooses again after losing a seat to a concurrent hold.

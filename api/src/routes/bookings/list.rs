@@ -55,6 +55,12 @@ pub async fn list_bookings(
     if !(1..=100).contains(&limit) {
         return Err(ApiError::field("limit", "between 1 and 100"));
     }
+    let mut errors = Vec::new();
+    if let Some(before) = q.before
+        && !crate::dates::check_instant("before", before, &mut errors)
+    {
+        return Err(ApiError::Validation(errors));
+    }
     let status = match q.status.as_deref() {
         Some(raw) => Some(
             BookingStatus::parse(raw)

@@ -3,6 +3,7 @@
 pub mod access;
 mod claim;
 mod create;
+mod fair_use;
 pub use create::request_fingerprint;
 pub mod json;
 mod list;

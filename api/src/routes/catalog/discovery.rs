@@ -265,6 +265,9 @@ pub async fn search_shows(
     let city = short("city", q.city.as_ref(), &mut errors);
     let language = short("language", q.language.as_ref(), &mut errors);
     let format = short("format", q.format.as_ref(), &mut errors);
+    if let Some(date) = q.date {
+        crate::dates::check_date("date", date, &mut errors);
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -356,6 +359,7 @@ pub async fn movie_showtimes(
     }
     let language = short("language", q.language.as_ref(), &mut errors);
     let format = short("format", q.format.as_ref(), &mut errors);
+    crate::dates::check_date("date", q.date, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

@@ -84,6 +84,9 @@ fn validate(body: &NewMovie) -> ApiResult<NewMovie> {
     }
     optional_url("poster_url", body.poster_url.as_ref(), &mut errors);
     optional_url("trailer_url", body.trailer_url.as_ref(), &mut errors);
+    if let Some(date) = body.release_date {
+        crate::dates::check_date("release_date", date, &mut errors);
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

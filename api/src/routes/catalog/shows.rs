@@ -4,6 +4,7 @@ use super::json::{NewShow, NewShows, Show, UpdateShow};
 use super::required_text;
 use crate::auth::access::{manage_screen, manage_theater, require};
 use crate::auth::{AuthUser, Role};
+use crate::dates::{check_instant, check_show_start};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
@@ -109,8 +110,17 @@ async fn schedule(
     if let Err(e) = Currency::parse(&body.currency) {
         errors.push(FieldError::new("currency", e.to_string()));
     }
-    if body.starts_at <= Utc::now() {
-        errors.push(FieldError::new("starts_at", "must be in the future"));
+    // Before any date arithmetic below.
+    let horizon = state.config.limits.show_horizon_days;
+    check_show_start(
+        "starts_at",
+        body.starts_at,
+        Utc::now(),
+        horizon,
+        &mut errors,
+    );
+    if let Some(ends_at) = body.ends_at {
+        check_instant("ends_at", ends_at, &mut errors);
     }
     check_prices(&body.prices, &mut errors);
     if !errors.is_empty() {
@@ -283,8 +293,12 @@ pub async fn update_show(
         .format
         .as_deref()
         .map(|f| required_text("format", f, 20, &mut errors));
-    if body.starts_at.is_some_and(|s| s <= Utc::now()) {
-        errors.push(FieldError::new("starts_at", "must be in the future"));
+    if let Some(starts_at) = body.starts_at {
+        let horizon = state.config.limits.show_horizon_days;
+        check_show_start("starts_at", starts_at, Utc::now(), horizon, &mut errors);
+    }
+    if let Some(ends_at) = body.ends_at {
+        check_instant("ends_at", ends_at, &mut errors);
     }
     check_prices(&body.prices, &mut errors);
     if !errors.is_empty() {

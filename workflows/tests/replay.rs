@@ -3,9 +3,10 @@
 //!
 //! Keep old histories when adding new ones: they prove that runs recorded by earlier code still
 //! replay. Record new ones with
-//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories`
-//! (it writes the `held_by_api_*` files: the `booking_*` ones were recorded when the workflow
-//! still held the seats itself, and must keep replaying).
+//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories compensation::a_refund`
+//! (it writes the `saga_v2_*` files of the money-safety shape. The `held_by_api_*` ones were
+//! recorded before it, when the API first held seats itself, and the `booking_*` ones when the
+//! workflow still held them; all must keep replaying).
 
 async fn replay(file: &str) {
     let path = format!("{}/tests/histories/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -53,4 +54,29 @@ async fn a_booking_held_by_the_api_that_expired_replays_deterministically() {
 #[tokio::test]
 async fn a_booking_held_by_the_api_extended_then_paid_replays_deterministically() {
     replay("held_by_api_extended.json").await;
+}
+
+#[tokio::test]
+async fn a_paid_booking_of_the_money_safety_shape_replays_deterministically() {
+    replay("saga_v2_completed.json").await;
+}
+
+#[tokio::test]
+async fn a_declined_booking_of_the_money_safety_shape_replays_deterministically() {
+    replay("saga_v2_declined.json").await;
+}
+
+#[tokio::test]
+async fn an_expired_booking_of_the_money_safety_shape_replays_deterministically() {
+    replay("saga_v2_expired.json").await;
+}
+
+#[tokio::test]
+async fn an_extended_booking_of_the_money_safety_shape_replays_deterministically() {
+    replay("saga_v2_extended.json").await;
+}
+
+#[tokio::test]
+async fn a_refund_retried_by_an_operator_replays_deterministically() {
+    replay("saga_v2_refund_retried_by_operator.json").await;
 }

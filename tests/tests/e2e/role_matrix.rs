@@ -97,6 +97,7 @@ const RULES: &[(&str, &str, &str)] = &[
     ("POST", "/bookings/{booking_id}/extend", "C"),
     ("POST", "/bookings/{booking_id}/cancel", "CO"),
     ("POST", "/bookings/{booking_id}/claim", "C"),
+    ("POST", "/bookings/{booking_id}/resolve", "O"),
 ];
 
 /// Routes that destroy what later routes need run last, in this order.
@@ -332,6 +333,9 @@ fn body(route: &str, i: usize, w: &World) -> Option<Value> {
         "POST /bookings" => json!({"show_id": w.show_id, "seats": [w.seats[10 + i]],
             "contact": {"name": "Someone", "email": "someone@example.com"}}),
         "POST /bookings/{booking_id}/pay" => json!({"payment_method": w.cards[1]}),
+        "POST /bookings/{booking_id}/resolve" => {
+            json!({"action": "mark_resolved", "note": "role matrix"})
+        }
         _ => return None,
     };
     Some(value)

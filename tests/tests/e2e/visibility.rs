@@ -155,12 +155,65 @@ async fn booking_histories_replay_against_the_current_workflow_code() {
         app.api.pay(extended, &ok).await.expect("pay").status(),
         StatusCode::OK
     );
-    // Recorded as `held_by_api_*` since the API holds seats itself; the `booking_*` histories
-    // of the workflow that held seats with a local activity stay committed and replayed too.
-    replay_closed(&app, completed, "held_by_api_completed").await;
-    replay_closed(&app, extended, "held_by_api_extended").await;
-    replay_closed(&app, declined, "held_by_api_declined").await;
-    replay_closed(&app, expired, "held_by_api_expired").await;
+    // Recorded as `saga_v2_*` since the money-safety shape (`patched`); the `held_by_api_*` and
+    // `booking_*` histories of earlier shapes stay committed and replayed too.
+    replay_closed(&app, completed, "saga_v2_completed").await;
+    replay_closed(&app, extended, "saga_v2_extended").await;
+    replay_closed(&app, declined, "saga_v2_declined").await;
+    replay_closed(&app, expired, "saga_v2_expired").await;
+}
+
+/// Personal data lives in the database, where erasure reaches it: a booking's workflow history
+/// (input, updates, activity inputs and results, search attributes, summary) carries ids only.
+#[tokio::test]
+async fn a_bookings_workflow_history_carries_no_contact_details() {
+    let app = TestApp::spawn().await;
+    let show = app.create_show(1, 4).await.expect("show");
+    let (name, email, phone) = (
+        "Zelda Quixote",
+        "zelda.quixote@example.com",
+        "+919812345678",
+    );
+    let resp = app
+        .api
+        .post(
+            "/bookings",
+            &serde_json::json!({"show_id": show.show_id, "seats": ["A1", "A2"],
+                "contact": {"name": name, "email": email, "phone": phone}}),
+        )
+        .await
+        .expect("hold");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let body: Value = resp.json().await.expect("json");
+    let booking: uuid::Uuid = body["booking_id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    let api = &app.api;
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+    assert_eq!(
+        api.pay(booking, &card).await.expect("pay").status(),
+        StatusCode::OK
+    );
+    let handle = app
+        .temporal
+        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking).workflow_id());
+    let history = handle
+        .fetch_history(WorkflowFetchHistoryOptions::default())
+        .to_json()
+        .await
+        .expect("history");
+    let history = String::from_utf8_lossy(&history).to_lowercase();
+    assert!(
+        history.contains(&booking.to_string()),
+        "not this booking's history"
+    );
+    for needle in [name, email, phone, "zelda", "quixote", "9812345678"] {
+        assert!(
+            !history.contains(&needle.to_lowercase()),
+            "the workflow history carries {needle:?}"
+        );
+    }
 }
 
 #[tokio::test]

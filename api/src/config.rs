@@ -1,6 +1,7 @@
 //! API configuration, read once from the environment.
 
 use crate::auth::AuthConfig;
+use crate::auth::limits::FloodLimits;
 use crate::auth::oidc::OidcConfig;
 use mtbp_activities::config::{Settings, parse_or, var_or};
 use std::net::SocketAddr;
@@ -39,6 +40,9 @@ pub struct ApiConfig {
     pub operator: Option<OperatorSeed>,
     /// Key that seals sensitive values at rest (`MTBP_DATA_KEY`, 64 hex digits); random when unset.
     pub data_key: Option<String>,
+    /// Bounds against sign-in and sign-up floods (`MTBP_MAX_CONCURRENT_HASHES`,
+    /// `MTBP_SIGN_UPS_PER_ADDRESS_PER_HOUR`, `MTBP_EMAIL_MAX_LENGTH`).
+    pub flood: FloodLimits,
 }
 
 /// An operator account from configuration: operators never sign up publicly.
@@ -90,6 +94,7 @@ impl ApiConfig {
             data_key: std::env::var("MTBP_DATA_KEY")
                 .ok()
                 .filter(|k| !k.is_empty()),
+            flood: flood_from_env()?,
         })
     }
 }
@@ -170,4 +175,28 @@ fn oidc_from_env() -> anyhow::Result<Option<OidcConfig>> {
             "set MTBP_OIDC_ISSUER, MTBP_OIDC_AUDIENCE and MTBP_OIDC_JWKS_URL together"
         ),
     }
+}
+
+fn flood_from_env() -> anyhow::Result<FloodLimits> {
+    let defaults = FloodLimits::default();
+    let limits = FloodLimits {
+        max_concurrent_hashes: parse_or(
+            "MTBP_MAX_CONCURRENT_HASHES",
+            defaults.max_concurrent_hashes,
+        )?,
+        sign_ups_per_address_per_hour: parse_or(
+            "MTBP_SIGN_UPS_PER_ADDRESS_PER_HOUR",
+            defaults.sign_ups_per_address_per_hour,
+        )?,
+        email_max_length: parse_or("MTBP_EMAIL_MAX_LENGTH", defaults.email_max_length)?,
+    };
+    anyhow::ensure!(
+        (1..=1024).contains(&limits.max_concurrent_hashes),
+        "MTBP_MAX_CONCURRENT_HASHES must be between 1 and 1024"
+    );
+    anyhow::ensure!(
+        (6..=254).contains(&limits.email_max_length),
+        "MTBP_EMAIL_MAX_LENGTH must be between 6 and 254"
+    );
+    Ok(limits)
 }

@@ -156,6 +156,12 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
     let login_limiter = Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
         per_minute,
     )));
+    auth::limits::sweep(&login_limiter);
+    let sign_up_limiter = auth::limits::sign_up_limiter(&config.flood);
+    if let Some(limiter) = &sign_up_limiter {
+        auth::limits::sweep(limiter);
+    }
+    let hashing = auth::password::Hashing::new(config.flood.max_concurrent_hashes);
     let sealer = match &config.data_key {
         Some(key) => auth::seal::Sealer::from_hex(key).context("MTBP_DATA_KEY")?,
         None => {
@@ -175,6 +181,8 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         login_limiter,
         sealer,
         oidc,
+        hashing,
+        sign_up_limiter,
     })
 }
 
@@ -187,7 +195,9 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     // One task for both, so that stopping the server (or aborting its task) stops the relay.
     let relay = routes::bookings::saga::run_relay(state.clone());
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown);
+    // With the peer address, which limits sign-ups per client (`auth::limits::ClientAddr`).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown);
     tokio::select! {
         served = server => Ok(served?),
         () = relay => Ok(()),

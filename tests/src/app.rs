@@ -49,6 +49,8 @@ pub struct TestOptions {
     pub oidc: Option<mtbp_api::auth::oidc::OidcConfig>,
     /// How long `pay` waits for the saga before answering 202.
     pub pay_wait: Duration,
+    /// Bounds against sign-in and sign-up floods.
+    pub flood: mtbp_api::auth::limits::FloodLimits,
 }
 
 impl Default for TestOptions {
@@ -66,6 +68,7 @@ impl Default for TestOptions {
             operator: None,
             oidc: None,
             pay_wait: Duration::from_secs(20),
+            flood: mtbp_api::auth::limits::FloodLimits::default(),
         }
     }
 }
@@ -166,6 +169,7 @@ impl TestApp {
                 .clone()
                 .map(|(email, password)| OperatorSeed { email, password }),
             data_key: Some("5a".repeat(32)),
+            flood: options.flood.clone(),
         };
         let auth = config.auth.clone();
         let state = mtbp_api::build_state(config).await?;

@@ -89,9 +89,7 @@ impl ClientAddr {
             IpAddr::V4(v4) => IpAddr::V4(v4),
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => IpAddr::V4(v4),
-                None => IpAddr::V6(Ipv6Addr::from(
-                    u128::from(v6) & (u128::MAX << 64),
-                )),
+                None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
             },
         }
     }

@@ -206,10 +206,12 @@ pub async fn revoke_family(db: impl PgExecutor<'_>, family: Uuid) -> Result<(), 
 pub async fn end_sessions(conn: &mut PgConnection, account_id: Uuid) -> Result<(), sqlx::Error> {
     // clock_timestamp(), not now(): the transaction may have started before the row lock was
     // granted, and a token signed meanwhile must count as issued before this instant.
-    sqlx::query("update accounts set sessions_revoked_at = clock_timestamp() where account_id = $1")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "update accounts set sessions_revoked_at = clock_timestamp() where account_id = $1",
+    )
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "update refresh_tokens set revoked_at = now() where account_id = $1 and revoked_at is null",
     )

@@ -10,6 +10,7 @@ mod concurrency;
 mod crash;
 mod discovery;
 mod flash_sale;
+mod flood;
 mod idempotency;
 mod movies;
 mod oidc;

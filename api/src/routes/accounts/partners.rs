@@ -92,8 +92,7 @@ async fn create_partner(
     let mut errors = Vec::new();
     let name = required_text("name", &body.name, 120, &mut errors);
     let contact = valid_email(&body.contact_email, "contact_email", &mut errors);
-    if let Err(ApiError::Validation(mut owner)) =
-        validate_new_account(&body.owner, "owner.", state)
+    if let Err(ApiError::Validation(mut owner)) = validate_new_account(&body.owner, "owner.", state)
     {
         errors.append(&mut owner);
     }

@@ -123,3 +123,34 @@ pub fn refuse_sign_up(state: &AppState, client: ClientAddr) -> Option<Response> 
     }
     Some(resp)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_and_ipv4_as_themselves() {
+        let key = |s: &str| ClientAddr(s.parse().expect("ip")).limit_key().to_string();
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+    }
+
+    #[test]
+    fn no_limiter_when_sign_ups_are_unlimited() {
+        let off = FloodLimits {
+            sign_ups_per_address_per_hour: 0,
+            ..FloodLimits::default()
+        };
+        assert!(sign_up_limiter(&off).is_none());
+        let limiter = sign_up_limiter(&FloodLimits::default()).expect("limited");
+        let ip = IpAddr::from([192, 0, 2, 1]);
+        assert!((0..20).all(|_| limiter.check_key(&ip).is_ok()));
+        assert!(
+            limiter.check_key(&ip).is_err(),
+            "the 21st in an hour is refused"
+        );
+    }
+}

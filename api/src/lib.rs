@@ -127,6 +127,7 @@ pub fn router(state: AppState) -> Router {
             (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
         })
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::map_response(retry_after_on_503))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(60),
@@ -134,6 +135,16 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every 503 tells the client when to retry (2 s unless the handler said otherwise).
+async fn retry_after_on_503(mut resp: axum::response::Response) -> axum::response::Response {
+    if resp.status() == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut()
+            .entry(axum::http::header::RETRY_AFTER)
+            .or_insert(axum::http::HeaderValue::from_static("2"));
+    }
+    resp
 }
 
 /// Connects to the database, Temporal and the gateway.

@@ -8,7 +8,7 @@
 use crate::error::ApiError;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -130,8 +130,30 @@ impl Drop for InLine<'_> {
     }
 }
 
+/// Seconds since the epoch of the last "hashing saturated" warning: at most one per minute,
+/// so a flood does not become a flood of log lines too.
+static LAST_WARNED: AtomicU64 = AtomicU64::new(0);
+
 fn busy() -> ApiError {
-    ApiError::Unavailable("too many sign-ins at once; retry in a few seconds".into())
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let last = LAST_WARNED.load(Ordering::Relaxed);
+    if now >= last + 60
+        && LAST_WARNED
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        tracing::warn!("every password-hashing slot is busy; answering 503 (logged once a minute)");
+    }
+    // A 503 of our own rather than `Unavailable`, which logs every time; the router adds
+    // `Retry-After` to every 503.
+    ApiError::Refused {
+        status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        code: "too_busy",
+        message: "too many sign-ins at once; retry in a few seconds".into(),
+        details: None,
+    }
 }
 
 impl Hashing {

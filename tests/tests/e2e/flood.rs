@@ -79,6 +79,8 @@ async fn two_thousand_concurrent_sign_ins_are_answered_401_or_503_never_left_to_
             }
             429 | 503 => {
                 assert!(retry_after, "{status} {code} without Retry-After");
+                let known = ["too_busy", "unavailable", "too_many_attempts"];
+                assert!(known.contains(&code.as_str()), "{status} {code}");
                 busy += 1;
             }
             other => panic!("unexpected {other} ({code})"),

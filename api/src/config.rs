@@ -1,6 +1,7 @@
 //! API configuration, read once from the environment.
 
 use crate::auth::AuthConfig;
+use crate::auth::limits::FloodLimits;
 use crate::auth::oidc::OidcConfig;
 use mtbp_activities::config::{Settings, parse_or, var_or};
 use std::net::SocketAddr;
@@ -42,6 +43,9 @@ pub struct ApiConfig {
     /// How far ahead shows are scheduled, hold limits, minimum charges (`MTBP_SHOW_HORIZON_DAYS`,
     /// `MTBP_HOLDS_PER_*`, `MTBP_HOLD_LIMIT_EXEMPT`, `MTBP_MIN_CHARGE`).
     pub limits: crate::limits::InputLimits,
+    /// Bounds against sign-in and sign-up floods (`MTBP_MAX_CONCURRENT_HASHES`,
+    /// `MTBP_SIGN_UPS_PER_ADDRESS_PER_HOUR`, `MTBP_EMAIL_MAX_LENGTH`).
+    pub flood: FloodLimits,
 }
 
 /// An operator account from configuration: operators never sign up publicly.
@@ -94,6 +98,7 @@ impl ApiConfig {
                 .ok()
                 .filter(|k| !k.is_empty()),
             limits: crate::limits::InputLimits::from_env()?,
+            flood: flood_from_env()?,
         })
     }
 }
@@ -174,4 +179,28 @@ fn oidc_from_env() -> anyhow::Result<Option<OidcConfig>> {
             "set MTBP_OIDC_ISSUER, MTBP_OIDC_AUDIENCE and MTBP_OIDC_JWKS_URL together"
         ),
     }
+}
+
+fn flood_from_env() -> anyhow::Result<FloodLimits> {
+    let defaults = FloodLimits::default();
+    let limits = FloodLimits {
+        max_concurrent_hashes: parse_or(
+            "MTBP_MAX_CONCURRENT_HASHES",
+            defaults.max_concurrent_hashes,
+        )?,
+        sign_ups_per_address_per_hour: parse_or(
+            "MTBP_SIGN_UPS_PER_ADDRESS_PER_HOUR",
+            defaults.sign_ups_per_address_per_hour,
+        )?,
+        email_max_length: parse_or("MTBP_EMAIL_MAX_LENGTH", defaults.email_max_length)?,
+    };
+    anyhow::ensure!(
+        (1..=1024).contains(&limits.max_concurrent_hashes),
+        "MTBP_MAX_CONCURRENT_HASHES must be between 1 and 1024"
+    );
+    anyhow::ensure!(
+        (6..=254).contains(&limits.email_max_length),
+        "MTBP_EMAIL_MAX_LENGTH must be between 6 and 254"
+    );
+    Ok(limits)
 }

@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router {
             (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
         })
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::map_response(retry_after_on_503))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(60),
@@ -136,6 +137,16 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every 503 tells the client when to retry (2 s unless the handler said otherwise).
+async fn retry_after_on_503(mut resp: axum::response::Response) -> axum::response::Response {
+    if resp.status() == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut()
+            .entry(axum::http::header::RETRY_AFTER)
+            .or_insert(axum::http::HeaderValue::from_static("2"));
+    }
+    resp
 }
 
 /// Connects to the database, Temporal and the gateway.
@@ -158,6 +169,12 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
     let login_limiter = Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
         per_minute,
     )));
+    auth::limits::sweep(&login_limiter);
+    let sign_up_limiter = auth::limits::sign_up_limiter(&config.flood);
+    if let Some(limiter) = &sign_up_limiter {
+        auth::limits::sweep(limiter);
+    }
+    let hashing = auth::password::Hashing::new(config.flood.max_concurrent_hashes);
     let sealer = match &config.data_key {
         Some(key) => auth::seal::Sealer::from_hex(key).context("MTBP_DATA_KEY")?,
         None => {
@@ -177,6 +194,8 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         login_limiter,
         sealer,
         oidc,
+        hashing,
+        sign_up_limiter,
     })
 }
 
@@ -189,7 +208,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     // One task for both, so that stopping the server (or aborting its task) stops the relay.
     let relay = routes::bookings::saga::run_relay(state.clone());
-    // With the peer's address for the hold limits (`limits::ClientAddr`).
+    // With the peer's address, for the hold limits and the sign-up limits (`ClientAddr`).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(shutdown);
     tokio::select! {

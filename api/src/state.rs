@@ -1,6 +1,8 @@
 //! Shared state of the handlers.
 
+use crate::auth::limits::SignUpLimiter;
 use crate::auth::oidc::OidcVerifier;
+use crate::auth::password::Hashing;
 use crate::auth::seal::Sealer;
 use crate::config::ApiConfig;
 use mtbp_activities::gateway::StripeGateway;
@@ -25,4 +27,8 @@ pub struct AppState {
     pub sealer: Sealer,
     /// Verifier of an external identity provider's tokens, when configured.
     pub oidc: Option<Arc<OidcVerifier>>,
+    /// The bound on concurrent password hashing.
+    pub hashing: Hashing,
+    /// Sign-ups per client address, when limited.
+    pub sign_up_limiter: Option<Arc<SignUpLimiter>>,
 }

@@ -57,6 +57,8 @@ pub struct TestOptions {
     /// Show horizon, hold limits, minimum charges: the production defaults, except that one
     /// email may hold 1,000 times per show (tests book as one test customer).
     pub limits: mtbp_api::limits::InputLimits,
+    /// Bounds against sign-in and sign-up floods.
+    pub flood: mtbp_api::auth::limits::FloodLimits,
 }
 
 impl Default for TestOptions {
@@ -78,6 +80,11 @@ impl Default for TestOptions {
             limits: mtbp_api::limits::InputLimits {
                 holds_per_email: 1000,
                 ..Default::default()
+            },
+            // Tests sign up many accounts from 127.0.0.1; `flood` tests turn the limit on.
+            flood: mtbp_api::auth::limits::FloodLimits {
+                sign_ups_per_address_per_hour: 0,
+                ..mtbp_api::auth::limits::FloodLimits::default()
             },
         }
     }
@@ -183,6 +190,7 @@ impl TestApp {
                 .map(|(email, password)| OperatorSeed { email, password }),
             data_key: Some("5a".repeat(32)),
             limits: options.limits.clone(),
+            flood: options.flood.clone(),
         };
         let auth = config.auth.clone();
         let state = mtbp_api::build_state(config).await?;

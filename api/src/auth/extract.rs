@@ -63,12 +63,17 @@ async fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser
         .unwrap_or_default();
     if let Some(claims) = tokens::verify_access(&state.config.auth, token) {
         // Revocation: a token outlives neither its account (erased, staff removed) nor its
-        // partner (deleted). One primary-key lookup.
+        // partner (deleted), nor the end of the account's sessions (`tokens::end_sessions`:
+        // issued in or before that second). One primary-key lookup.
         let live: Option<i32> = sqlx::query_scalar(
             "select 1 from accounts a left join partners p on p.partner_id = a.partner_id
-              where a.account_id = $1 and a.erased_at is null and p.deleted_at is null",
+              where a.account_id = $1 and a.erased_at is null and p.deleted_at is null
+                and (a.sessions_revoked_at is null
+                     or to_timestamp($2) >= date_trunc('second', a.sessions_revoked_at)
+                        + interval '1 second')",
         )
         .bind(claims.sub)
+        .bind(i64::try_from(claims.iat).unwrap_or(i64::MAX))
         .fetch_optional(&state.db)
         .await
         .map_err(|e| crate::error::ApiError::from(e).into_response())?;

@@ -7,6 +7,7 @@
 
 pub mod access;
 mod extract;
+pub mod limits;
 pub mod oidc;
 pub mod operators;
 pub mod password;

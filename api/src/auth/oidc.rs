@@ -4,7 +4,9 @@
 //!
 //! A verified identity maps to a local account by `issuer|subject`. The first time one is seen it
 //! is linked to the customer account with the same email if the provider vouches for that email
-//! (`email_verified`), or a new customer account is created. Roles stay local: the provider
+//! (`email_verified`), or a new customer account is created. A linked account whose email was
+//! never verified here loses its password and sessions (see `link_existing`): the provider's
+//! user owns the email, the account's creator may not. Roles stay local: the provider
 //! proves who someone is, this platform decides what they may do.
 
 use super::{AuthUser, Role};
@@ -220,6 +222,59 @@ async fn linked(db: &PgPool, subject: &str) -> Result<Option<AccountRow>, sqlx::
     .await
 }
 
+/// Links the customer account that has `email` to `subject`. If that account never proved it
+/// owns the email, whoever made it may not be the person the provider vouches for (someone can
+/// sign up with another person's email and wait): its password, every session, its phone number
+/// and its consents (given by someone else, they are no consent) are taken away before the
+/// owner of the email gets it.
+async fn link_existing(
+    db: &PgPool,
+    email: &str,
+    subject: &str,
+) -> Result<Option<AccountRow>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    // For update: a sign-in or refresh of this account in flight commits its tokens first, and
+    // they are revoked below; one that comes later finds the password gone.
+    let found: Option<(Uuid, bool)> = sqlx::query_as(
+        "select account_id, email_verified_at is not null from accounts
+          where lower(email) = $1 and erased_at is null and role = 'customer'
+            and external_subject is null
+            for update",
+    )
+    .bind(email)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((account_id, verified)) = found else {
+        return Ok(None);
+    };
+    if !verified {
+        sqlx::query(
+            "update accounts set password_hash = null, phone = null, consent_email = false,
+                    consent_sms = false, consent_push = false
+              where account_id = $1",
+        )
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        super::tokens::end_sessions(&mut tx, account_id).await?;
+        tracing::warn!(account.id = %account_id,
+            "unverified account taken over by the provider-verified owner of its email; \
+             password removed and sessions ended");
+    }
+    let row: AccountRow = sqlx::query_as(
+        "update accounts set external_subject = $2,
+                email_verified_at = coalesce(email_verified_at, now())
+          where account_id = $1
+      returning account_id, role, partner_id",
+    )
+    .bind(account_id)
+    .bind(subject)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(row))
+}
+
 async fn link_or_create(
     db: &PgPool,
     subject: &str,
@@ -232,16 +287,7 @@ async fn link_or_create(
     let Some(email) = claims.verified_email() else {
         return Ok(None);
     };
-    let existing: Option<AccountRow> = sqlx::query_as(
-        "update accounts set external_subject = $2, email_verified_at = coalesce(email_verified_at, now())
-          where lower(email) = $1 and erased_at is null and role = 'customer'
-            and external_subject is null
-      returning account_id, role, partner_id",
-    )
-    .bind(&email)
-    .bind(subject)
-    .fetch_optional(db)
-    .await?;
+    let existing = link_existing(db, &email, subject).await?;
     if let Some(row) = existing {
         tracing::info!(account.id = %row.0, "external identity linked to an existing customer");
         return Ok(user(row));

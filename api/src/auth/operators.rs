@@ -9,7 +9,10 @@ use uuid::Uuid;
 /// existing customer, partner or broker account into an operator.
 pub async fn ensure(db: &PgPool, seed: &OperatorSeed) -> anyhow::Result<()> {
     let email = seed.email.trim().to_ascii_lowercase();
-    let hash = password::hash(seed.password.clone()).await?;
+    let hash = password::Hashing::new(1)
+        .hash(seed.password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let role: Option<String> = sqlx::query_scalar(
         "select role from accounts where lower(email) = $1 and erased_at is null",
     )

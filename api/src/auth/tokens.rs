@@ -6,7 +6,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -95,13 +95,16 @@ fn new_refresh_token() -> String {
     format!("rt_{}", hex::encode(bytes))
 }
 
-/// Issues a token pair, the refresh token in `family` (a new family at login).
+/// Issues a token pair, the refresh token in `family` (a new family at login), on `conn`: a
+/// transaction that holds the account's row, so that ending the account's sessions waits for
+/// it. The access token is signed first, so its `iat` is never later than the commit.
 pub async fn issue(
-    db: &PgPool,
+    conn: &mut PgConnection,
     config: &AuthConfig,
     user: &AuthUser,
     family: Uuid,
 ) -> Result<TokenPair, ApiError> {
+    let access_token = access_token(config, user)?;
     let refresh = new_refresh_token();
     sqlx::query(
         "insert into refresh_tokens (token_hash, account_id, family_id, expires_at)
@@ -111,10 +114,10 @@ pub async fn issue(
     .bind(user.account_id)
     .bind(family)
     .bind(config.refresh_ttl.as_secs_f64())
-    .execute(db)
+    .execute(&mut *conn)
     .await?;
     Ok(TokenPair {
-        access_token: access_token(config, user)?,
+        access_token,
         token_type: "Bearer",
         expires_in: config.access_ttl.as_secs(),
         refresh_token: refresh,
@@ -126,23 +129,30 @@ pub async fn issue(
 
 /// The outcome of presenting a refresh token.
 pub enum Refresh {
-    /// Valid and now used: issue the next one in `family`.
-    Rotate {
-        /// The account.
-        user: AuthUser,
-        /// The token's family.
-        family: Uuid,
-    },
+    /// Valid, now used, and replaced by this pair in the same family.
+    Rotated(TokenPair),
     /// Unknown, expired or revoked.
     Invalid,
     /// Already used: the family is now revoked.
     Reused,
 }
 
-/// Uses a refresh token once. Marking it used is one conditional update, so two concurrent
-/// uses cannot both succeed.
-pub async fn use_refresh(db: &PgPool, token: &str) -> Result<Refresh, ApiError> {
+/// Uses a refresh token once and issues the next, or detects its reuse, in one transaction:
+/// marking it used is one conditional update, so of two concurrent uses one rotates and the
+/// other, seeing it used, revokes the family, the new token included.
+pub async fn rotate(db: &PgPool, config: &AuthConfig, token: &str) -> Result<Refresh, ApiError> {
     let hash = hash_token(token);
+    let mut tx = db.begin().await?;
+    // The account's row first, shared: ending its sessions (which locks it for update) waits
+    // for this rotation and revokes its result, or comes first and this finds the token revoked.
+    sqlx::query(
+        "select 1 from accounts
+          where account_id = (select account_id from refresh_tokens where token_hash = $1)
+            for share",
+    )
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
     let used: Option<(Uuid, Uuid, String, Option<Uuid>)> = sqlx::query_as(
         "update refresh_tokens t set used_at = now()
            from accounts a
@@ -151,42 +161,62 @@ pub async fn use_refresh(db: &PgPool, token: &str) -> Result<Refresh, ApiError> 
       returning t.account_id, t.family_id, a.role, a.partner_id",
     )
     .bind(&hash)
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?;
     if let Some((account_id, family, role, partner_id)) = used {
         let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
-        return Ok(Refresh::Rotate {
-            user: AuthUser {
-                account_id,
-                role,
-                partner_id,
-            },
-            family,
-        });
+        let user = AuthUser {
+            account_id,
+            role,
+            partner_id,
+        };
+        let pair = issue(&mut tx, config, &user, family).await?;
+        tx.commit().await?;
+        return Ok(Refresh::Rotated(pair));
     }
     let reused: Option<Uuid> = sqlx::query_scalar(
         "select family_id from refresh_tokens where token_hash = $1 and used_at is not null",
     )
     .bind(&hash)
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?;
-    match reused {
-        Some(family) => {
-            revoke_family(db, family).await?;
-            tracing::warn!(refresh.family = %family, "refresh token reused; family revoked");
-            Ok(Refresh::Reused)
-        }
-        None => Ok(Refresh::Invalid),
-    }
+    let Some(family) = reused else {
+        return Ok(Refresh::Invalid);
+    };
+    revoke_family(&mut *tx, family).await?;
+    tx.commit().await?;
+    tracing::warn!(refresh.family = %family, "refresh token reused; family revoked");
+    Ok(Refresh::Reused)
 }
 
 /// Revokes every token of a family.
-pub async fn revoke_family(db: &PgPool, family: Uuid) -> Result<(), ApiError> {
+pub async fn revoke_family(db: impl PgExecutor<'_>, family: Uuid) -> Result<(), ApiError> {
     sqlx::query(
         "update refresh_tokens set revoked_at = now() where family_id = $1 and revoked_at is null",
     )
     .bind(family)
     .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Ends every session of an account: its refresh tokens are revoked and access tokens issued
+/// until now are refused. `conn` must hold the account's row for update, taken before this
+/// call, so that a sign-in or refresh in flight has committed its tokens.
+pub async fn end_sessions(conn: &mut PgConnection, account_id: Uuid) -> Result<(), sqlx::Error> {
+    // clock_timestamp(), not now(): the transaction may have started before the row lock was
+    // granted, and a token signed meanwhile must count as issued before this instant.
+    sqlx::query(
+        "update accounts set sessions_revoked_at = clock_timestamp() where account_id = $1",
+    )
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "update refresh_tokens set revoked_at = now() where account_id = $1 and revoked_at is null",
+    )
+    .bind(account_id)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

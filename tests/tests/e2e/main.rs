@@ -12,6 +12,7 @@ mod crash;
 mod dates;
 mod discovery;
 mod flash_sale;
+mod flood;
 mod hold_limits;
 mod idempotency;
 mod money_safety;

@@ -203,3 +203,117 @@ async fn provider_tokens_are_checked_against_its_jwks_and_map_to_customers() {
     let zoya = sign(&second, &claims("user-9", "zoya@example.com", &json!({})));
     assert_eq!(me(&app, &zoya).await.1["account_id"], local["account_id"]);
 }
+
+async fn post(app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
+    let resp = app.api.post(path, body).await.expect("post");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// The pre-registration takeover: someone signs up with another person's email and a password
+/// of their own and never verifies it; the owner of the email later signs in through the
+/// identity provider. The owner gets the account; the squatter's password, sessions, phone
+/// number and consents are gone. An account whose email was verified keeps its password.
+#[tokio::test]
+async fn a_squatted_unverified_account_loses_its_password_and_sessions_to_the_owner() {
+    let key = new_key("key-1");
+    let jwks_url = serve_jwks(Arc::new(Mutex::new(vec![key.jwk.clone()]))).await;
+    let app = TestApp::spawn_with(TestOptions {
+        oidc: Some(OidcConfig {
+            issuer: ISSUER.into(),
+            audience: AUDIENCE.into(),
+            jwks_url,
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    let victim = "meera@example.com";
+    let squatter_password = "squatter's own password";
+    let account = app
+        .api
+        .create(
+            "/customers",
+            &json!({"name": "Meera", "email": victim, "password": squatter_password}),
+        )
+        .await
+        .expect("sign-up");
+    let id = account["account_id"].as_str().expect("id").to_owned();
+    let login = json!({"email": victim, "password": squatter_password});
+    let (status, pair) = post(&app, "/auth/login", &login).await;
+    assert_eq!(status, StatusCode::OK, "{pair}");
+    let squatter = app
+        .api
+        .with_token(pair["access_token"].as_str().expect("access"));
+    let update = json!({"phone": "+91 98765 43210",
+        "consents": {"email": true, "sms": true, "push": true}});
+    let resp = squatter
+        .put(&format!("/customers/{id}"), &update)
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    // The owner signs in through the provider: linked to the same account.
+    let owner = sign(&key, &claims("owner-1", victim, &json!({})));
+    let (status, who) = me(&app, &owner).await;
+    assert_eq!(status, StatusCode::OK, "{who}");
+    assert_eq!(who["account_id"], id.as_str());
+
+    // The squatter is out: password, access token and refresh token all refused.
+    let (status, body) = post(&app, "/auth/login", &login).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_credentials");
+    let resp = squatter.get("/auth/me").await.expect("me");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let refresh = json!({"refresh_token": pair["refresh_token"]});
+    let (status, body) = post(&app, "/auth/refresh", &refresh).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let revoked: i64 = sqlx::query_scalar(
+        "select count(*) from refresh_tokens
+          where account_id = $1::text::uuid and revoked_at is null",
+    )
+    .bind(&id)
+    .fetch_one(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(revoked, 0, "every refresh token of the account is revoked");
+
+    // The owner's view: verified email, nothing the squatter set about how to reach them.
+    let profile: Value = app
+        .api
+        .with_token(&owner)
+        .get_json(&format!("/customers/{id}"))
+        .await
+        .expect("profile");
+    assert_eq!(profile["email_verified"], true, "{profile}");
+    assert_eq!(profile["phone"], Value::Null, "{profile}");
+    assert_eq!(
+        profile["consents"],
+        json!({"email": false, "sms": false, "push": false})
+    );
+    assert_eq!(me(&app, &owner).await.0, StatusCode::OK);
+
+    // A verified local account is the same person: linking keeps its password.
+    let verified = "devika@example.com";
+    let password = "devika's own password";
+    app.api
+        .create(
+            "/customers",
+            &json!({"name": "Devika", "email": verified, "password": password}),
+        )
+        .await
+        .expect("sign-up");
+    sqlx::query("update accounts set email_verified_at = now() where email = $1")
+        .bind(verified)
+        .execute(&app.db)
+        .await
+        .expect("verify");
+    let token = sign(&key, &claims("owner-2", verified, &json!({})));
+    assert_eq!(me(&app, &token).await.0, StatusCode::OK);
+    let (status, body) = post(
+        &app,
+        "/auth/login",
+        &json!({"email": verified, "password": password}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -2,27 +2,46 @@
 
 use super::json::{Account, Consents, Customer, NewCustomer, UpdateCustomer};
 use crate::auth::access::forbidden;
-use crate::auth::{AuthUser, Role, password};
+use crate::auth::limits::{self, ClientAddr};
+use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::routes::catalog::required_text;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use mtbp_domain::Contact;
 use mtbp_domain::seats::FieldError;
 use uuid::Uuid;
 
-/// Validates and creates an account with a password; `partner_id` for partner staff.
-pub(super) async fn create_account(
-    db: &mut sqlx::PgConnection,
-    role: Role,
+/// A validated new account with its password hashed, ready to insert.
+pub(super) struct PreparedAccount {
+    name: String,
+    email: String,
+    hash: String,
+}
+
+/// Validates a new account and hashes its password (before any connection is held: hashing
+/// may wait for a slot).
+pub(super) async fn prepare_account(
+    state: &AppState,
     body: &NewCustomer,
     field_prefix: &str,
+) -> ApiResult<PreparedAccount> {
+    let (name, email) = validate_new_account(body, field_prefix, state)?;
+    let hash = state.hashing.hash(body.password.clone()).await?;
+    Ok(PreparedAccount { name, email, hash })
+}
+
+/// Creates an account with a password; `partner_id` for partner staff.
+pub(super) async fn insert_account(
+    db: &mut sqlx::PgConnection,
+    role: Role,
+    account: PreparedAccount,
     partner_id: Option<Uuid>,
 ) -> ApiResult<Account> {
-    let (name, email) = validate_new_account(body, field_prefix)?;
-    let hash = password::hash(body.password.clone()).await?;
+    let PreparedAccount { name, email, hash } = account;
     let account_id = Uuid::new_v4();
     let inserted = sqlx::query(
         "insert into accounts (account_id, role, email, password_hash, name, partner_id)
@@ -57,10 +76,18 @@ pub(super) async fn create_account(
 pub(super) fn validate_new_account(
     body: &NewCustomer,
     prefix: &str,
+    state: &AppState,
 ) -> ApiResult<(String, String)> {
     let mut errors = Vec::new();
     let name = required_text(&format!("{prefix}name"), &body.name, 100, &mut errors);
     let email = valid_email(&body.email, &format!("{prefix}email"), &mut errors);
+    let max = state.config.flood.email_max_length;
+    if email.len() > max {
+        errors.push(FieldError::new(
+            format!("{prefix}email"),
+            format!("at most {max} characters"),
+        ));
+    }
     let length = body.password.chars().count();
     if !(10..=200).contains(&length) {
         errors.push(FieldError::new(
@@ -90,17 +117,28 @@ pub(super) fn valid_email(raw: &str, field: &str, errors: &mut Vec<FieldError>) 
     }
 }
 
-/// Creates a customer account.
+/// Creates a customer account. Sign-ups are limited per client address.
 #[utoipa::path(post, path = "/customers", tag = "accounts", request_body = NewCustomer,
     responses((status = 201, body = Account), (status = 409, body = ErrorEnvelope),
-              (status = 422, body = ErrorEnvelope)))]
+              (status = 422, body = ErrorEnvelope),
+              (status = 429, body = ErrorEnvelope, description = "Too many sign-ups from this address; see Retry-After")))]
 pub async fn sign_up(
     State(state): State<AppState>,
+    client: ClientAddr,
     ApiJson(body): ApiJson<NewCustomer>,
-) -> ApiResult<(StatusCode, ApiJson<Account>)> {
-    let mut conn = state.db.acquire().await?;
-    let account = create_account(&mut conn, Role::Customer, &body, "", None).await?;
-    Ok((StatusCode::CREATED, ApiJson(account)))
+) -> Response {
+    if let Some(refused) = limits::refuse_sign_up(&state, client) {
+        return refused;
+    }
+    let created = async {
+        let prepared = prepare_account(&state, &body, "").await?;
+        let mut conn = state.db.acquire().await?;
+        insert_account(&mut conn, Role::Customer, prepared, None).await
+    };
+    match created.await {
+        Ok(account) => (StatusCode::CREATED, ApiJson(account)).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 fn not_yours() -> ApiError {

@@ -1,18 +1,20 @@
 //! Theater partners: sign-up (pending until an operator activates it), profile and billing
 //! (sensitive values sealed at rest), deletion, staff; and brokers, created by operators.
 
-use super::customers::{create_account, valid_email, validate_new_account};
+use super::customers::{insert_account, prepare_account, valid_email, validate_new_account};
 use super::json::{
     Account, Billing, NewCustomer, NewPartner, Partner, PartnerSignedUp, PartnerStatus,
     SettlementPeriod, UpdatePartner,
 };
 use crate::auth::access::{forbidden, manage_partner, require};
+use crate::auth::limits::{self, ClientAddr};
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::routes::catalog::required_text;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use mtbp_domain::seats::FieldError;
 use uuid::Uuid;
@@ -67,20 +69,38 @@ async fn load_partner(db: &sqlx::PgPool, partner_id: Uuid) -> ApiResult<Partner>
 /// operator activates it; meanwhile its staff can sign in and fill in billing details.
 #[utoipa::path(post, path = "/partners", tag = "partners", request_body = NewPartner,
     responses((status = 201, body = PartnerSignedUp), (status = 409, body = ErrorEnvelope),
-              (status = 422, body = ErrorEnvelope)))]
+              (status = 422, body = ErrorEnvelope),
+              (status = 429, body = ErrorEnvelope, description = "Too many sign-ups from this address; see Retry-After")))]
 pub async fn sign_up_partner(
     State(state): State<AppState>,
+    client: ClientAddr,
     ApiJson(body): ApiJson<NewPartner>,
+) -> Response {
+    if let Some(refused) = limits::refuse_sign_up(&state, client) {
+        return refused;
+    }
+    match create_partner(&state, &body).await {
+        Ok(created) => created.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn create_partner(
+    state: &AppState,
+    body: &NewPartner,
 ) -> ApiResult<(StatusCode, ApiJson<PartnerSignedUp>)> {
     let mut errors = Vec::new();
     let name = required_text("name", &body.name, 120, &mut errors);
     let contact = valid_email(&body.contact_email, "contact_email", &mut errors);
-    if let Err(ApiError::Validation(mut owner)) = validate_new_account(&body.owner, "owner.") {
+    if let Err(ApiError::Validation(mut owner)) = validate_new_account(&body.owner, "owner.", state)
+    {
         errors.append(&mut owner);
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    // Hashed before a connection is held.
+    let owner = prepare_account(state, &body.owner, "owner.").await?;
     let partner_id = Uuid::new_v4();
     let mut tx = state.db.begin().await?;
     sqlx::query("insert into partners (partner_id, name, contact_email) values ($1, $2, $3)")
@@ -89,14 +109,7 @@ pub async fn sign_up_partner(
         .bind(&contact)
         .execute(&mut *tx)
         .await?;
-    let owner = create_account(
-        &mut tx,
-        Role::Partner,
-        &body.owner,
-        "owner.",
-        Some(partner_id),
-    )
-    .await?;
+    let owner = insert_account(&mut tx, Role::Partner, owner, Some(partner_id)).await?;
     tx.commit().await?;
     tracing::info!(partner.id = %partner_id, "partner signed up; pending activation");
     let partner = load_partner(&state.db, partner_id).await?;
@@ -254,8 +267,9 @@ pub async fn add_staff(
     ApiJson(body): ApiJson<NewCustomer>,
 ) -> ApiResult<(StatusCode, ApiJson<Account>)> {
     manage_partner(&state.db, &user, partner_id).await?;
+    let prepared = prepare_account(&state, &body, "").await?;
     let mut conn = state.db.acquire().await?;
-    let account = create_account(&mut conn, Role::Partner, &body, "", Some(partner_id)).await?;
+    let account = insert_account(&mut conn, Role::Partner, prepared, Some(partner_id)).await?;
     Ok((StatusCode::CREATED, ApiJson(account)))
 }
 
@@ -335,7 +349,8 @@ pub async fn create_broker(
     ApiJson(body): ApiJson<NewCustomer>,
 ) -> ApiResult<(StatusCode, ApiJson<Account>)> {
     require(&user, &[Role::Admin], "creating brokers")?;
+    let prepared = prepare_account(&state, &body, "").await?;
     let mut conn = state.db.acquire().await?;
-    let account = create_account(&mut conn, Role::Broker, &body, "", None).await?;
+    let account = insert_account(&mut conn, Role::Broker, prepared, None).await?;
     Ok((StatusCode::CREATED, ApiJson(account)))
 }

@@ -2,7 +2,7 @@
 
 use super::json::{Login, Me, RefreshRequest};
 use crate::auth::tokens::{self, Refresh, TokenPair};
-use crate::auth::{AuthUser, Role, password};
+use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
@@ -38,10 +38,12 @@ fn too_many(wait_secs: u64) -> Response {
 /// Signs in with email and password; answers an access token and a refresh token.
 #[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = Login,
     responses((status = 200, body = TokenPair), (status = 401, body = ErrorEnvelope),
-              (status = 429, body = ErrorEnvelope, description = "Too many attempts; see Retry-After")))]
+              (status = 429, body = ErrorEnvelope, description = "Too many attempts; see Retry-After"),
+              (status = 503, body = ErrorEnvelope, description = "Too many sign-ins at once; see Retry-After")))]
 pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> Response {
     let email = body.email.trim().to_ascii_lowercase();
-    if email.chars().any(char::is_control) {
+    // No account has a longer email: refused before it becomes a limiter key or a query.
+    if email.len() > state.config.flood.email_max_length || email.chars().any(char::is_control) {
         return invalid_credentials().into_response();
     }
     if let Err(not_until) = state.login_limiter.check_key(&email) {
@@ -65,7 +67,7 @@ async fn sign_in(state: &AppState, email: &str, password: String) -> ApiResult<T
     .fetch_optional(&state.db)
     .await?;
     let stored = account.as_ref().and_then(|a| a.2.clone());
-    let matches = password::verify(password, stored).await;
+    let matches = state.hashing.verify(password, stored.clone()).await?;
     let Some((account_id, role, _, partner_id)) = account.filter(|_| matches) else {
         return Err(invalid_credentials());
     };
@@ -75,7 +77,24 @@ async fn sign_in(state: &AppState, email: &str, password: String) -> ApiResult<T
         role,
         partner_id,
     };
-    tokens::issue(&state.db, &state.config.auth, &user, Uuid::new_v4()).await
+    // The password may have been taken away while it was being checked (the owner of the
+    // email took the account over through the identity provider): hold the row while the
+    // tokens are made, and only if the password is still the one that matched.
+    let mut tx = state.db.begin().await?;
+    let unchanged: Option<i32> = sqlx::query_scalar(
+        "select 1 from accounts where account_id = $1 and password_hash = $2
+            and erased_at is null for share",
+    )
+    .bind(account_id)
+    .bind(stored)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if unchanged.is_none() {
+        return Err(invalid_credentials());
+    }
+    let pair = tokens::issue(&mut tx, &state.config.auth, &user, Uuid::new_v4()).await?;
+    tx.commit().await?;
+    Ok(pair)
 }
 
 /// Swaps a refresh token for a new pair. Each refresh token works once; reusing one revokes
@@ -92,12 +111,8 @@ pub async fn refresh(
         message: message.into(),
         details: None,
     };
-    match tokens::use_refresh(&state.db, body.refresh_token.trim()).await? {
-        Refresh::Rotate { user, family } => {
-            tokens::issue(&state.db, &state.config.auth, &user, family)
-                .await
-                .map(ApiJson)
-        }
+    match tokens::rotate(&state.db, &state.config.auth, body.refresh_token.trim()).await? {
+        Refresh::Rotated(pair) => Ok(ApiJson(pair)),
         Refresh::Invalid => Err(refused("the refresh token is invalid, expired or revoked")),
         Refresh::Reused => Err(refused(
             "the refresh token was already used; every session from that sign-in is revoked",

@@ -16,7 +16,9 @@ pub async fn heartbeating<T>(
     work: impl Future<Output = Result<T, ActivityError>>,
 ) -> Result<T, ActivityError> {
     let mut work = std::pin::pin!(work);
-    let mut tick = tokio::time::interval(EVERY);
+    // The first heartbeat after `EVERY`, not at once: a call that answers in time (nearly all
+    // of them) costs Temporal no heartbeat at all.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + EVERY, EVERY);
     loop {
         tokio::select! {
             biased;

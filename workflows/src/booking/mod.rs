@@ -7,6 +7,7 @@ pub mod options;
 pub mod start;
 pub mod state;
 pub mod types;
+mod wait;
 mod workflow;
 
 pub use start::start_options;

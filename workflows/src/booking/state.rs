@@ -83,9 +83,12 @@ pub fn refuse_pay(
     status: Option<BookingStatus>,
     paying: bool,
     cancelling: bool,
+    extending: bool,
 ) -> Option<&'static str> {
     match status {
         _ if paying => Some("payment_in_progress: this booking is already being paid"),
+        // The extension decides whether the hold lapsed; it would also reset the status.
+        _ if extending => Some("payment_in_progress: the hold is being extended; pay in a moment"),
         _ if cancelling => Some("booking_closed: this booking is being cancelled"),
         Some(BookingStatus::PreBooking) => None,
         None => Some("not_held: the seats are not held"),
@@ -165,20 +168,28 @@ mod tests {
 
     #[test]
     fn pay_is_accepted_only_while_held_and_idle() {
-        assert_eq!(refuse_pay(Some(PreBooking), false, false), None);
+        assert_eq!(refuse_pay(Some(PreBooking), false, false, false), None);
         assert!(
-            refuse_pay(Some(PreBooking), true, false)
+            refuse_pay(Some(PreBooking), true, false, false)
                 .is_some_and(|m| m.starts_with("payment_in_progress"))
         );
         assert!(
-            refuse_pay(Some(Expired), false, false)
+            refuse_pay(Some(Expired), false, false, false)
                 .is_some_and(|m| m.starts_with("booking_closed"))
         );
         assert!(
-            refuse_pay(Some(BookingCompleted), false, false)
+            refuse_pay(Some(BookingCompleted), false, false, false)
                 .is_some_and(|m| m.starts_with("already_paid"))
         );
-        assert!(refuse_pay(None, false, false).is_some());
+        assert!(refuse_pay(None, false, false, false).is_some());
+    }
+
+    #[test]
+    fn pay_waits_for_an_extension_under_way() {
+        assert!(
+            refuse_pay(Some(PreBooking), false, false, true)
+                .is_some_and(|m| m.starts_with("payment_in_progress"))
+        );
     }
 
     #[test]

@@ -1,16 +1,15 @@
 //! `BookingWorkflow`: sequencing only. Decisions live in `state.rs`, options in `options.rs`.
 
 use super::options;
-use super::state::{Ending, Saga, hold_remaining, refuse_cancel, refuse_extend, refuse_pay};
+use super::state::{Ending, Saga, refuse_cancel, refuse_extend, refuse_pay};
 use super::types::*;
 use mtbp_activities::SeatActivities;
 use mtbp_activities::seats::{ExtendHoldRequest, HoldOutcome, HoldRequest};
 use mtbp_domain::{BookingStatus, Contact};
-use std::time::UNIX_EPOCH;
 use temporalio_common::search_attributes::Timestamp;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, TimerResult, WorkflowContext, WorkflowContextView, WorkflowResult,
+    ActivityExecutionError, WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
 type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -52,13 +51,13 @@ pub struct BookingWorkflow {
     hold_error: Option<String>,
     pub(super) status: Option<BookingStatus>,
     pub(super) hold_expires_at_ms: Option<i64>,
-    pay: Option<PayRequest>,
-    cancel_requested: bool,
+    pub(super) pay: Option<PayRequest>,
+    pub(super) cancel_requested: bool,
     pub(super) ticket_code: Option<String>,
     pub(super) reason: Option<String>,
     pub(super) step: &'static str,
     extensions: u32,
-    extending: bool,
+    pub(super) extending: bool,
     /// Histories written since the money-safety changes (`patched`): the charge honours
     /// cancellation, the confirm is waited for, compensations never stop half-way.
     pub(super) money_safety: bool,
@@ -70,14 +69,6 @@ pub struct BookingWorkflow {
     pub(super) operator_actions_done: u32,
     /// The note of an operator's retry under way, kept on the booking once it goes through.
     pub(super) operator_note: Option<String>,
-}
-
-/// What the customer decided while the seats were held.
-enum Decision {
-    Pay(PayRequest),
-    Cancel,
-    Expire,
-    OperatorCancel,
 }
 
 #[workflow_methods]
@@ -185,10 +176,8 @@ impl BookingWorkflow {
         if req.payment_method.trim().is_empty() {
             return Err("invalid_payment_method: empty payment method".into());
         }
-        if self.extending {
-            return Err("payment_in_progress: the hold is being extended; pay in a moment".into());
-        }
-        match refuse_pay(self.status, self.pay.is_some(), self.cancel_requested) {
+        let (paying, cancelling) = (self.pay.is_some(), self.cancel_requested);
+        match refuse_pay(self.status, paying, cancelling, self.extending) {
             Some(why) => Err(why.into()),
             None => Ok(()),
         }
@@ -398,61 +387,5 @@ impl BookingWorkflow {
             )
             .await;
         ctx.state(Self::view)
-    }
-
-    /// Races the hold timer against the customer (re-armed when the hold is extended), then
-    /// pays and confirms.
-    async fn sell(ctx: &mut WorkflowContext<Self>, saga: &mut Saga) -> Result<(), Ending> {
-        let decision = loop {
-            let expires_at_ms = ctx.state(|s| s.hold_expires_at_ms.unwrap_or(0));
-            let now_ms = ctx
-                .workflow_time()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-            let remaining = hold_remaining(expires_at_ms, now_ms);
-            let decided = temporalio_sdk::workflows::select! {
-                fired = ctx.timer(remaining) => match fired {
-                    TimerResult::Fired => {
-                        // An extension under way decides whether the hold lapsed: wait for it.
-                        let _ = ctx.wait_condition(|s| !s.extending).await;
-                        let extended = ctx.state(|s| s.hold_expires_at_ms.unwrap_or(0)) != expires_at_ms;
-                        (!extended).then_some(Decision::Expire)
-                    }
-                    _ => Some(Decision::OperatorCancel),
-                },
-                waited = ctx.wait_condition(|s| {
-                    s.pay.is_some() || s.cancel_requested || s.hold_expires_at_ms != Some(expires_at_ms)
-                }) => match waited {
-                    Ok(()) => ctx.state(|s| match &s.pay {
-                        _ if s.cancel_requested => Some(Decision::Cancel),
-                        Some(p) => Some(Decision::Pay(p.clone())),
-                        None => None,
-                    }),
-                    Err(_) => Some(Decision::OperatorCancel),
-                },
-            };
-            if let Some(d) = decided {
-                break d;
-            }
-        };
-        let pay = match decision {
-            Decision::Pay(pay) => pay,
-            Decision::Expire => {
-                return Err(Ending::new(
-                    BookingStatus::Expired,
-                    "the hold expired before payment",
-                ));
-            }
-            Decision::Cancel => {
-                return Err(Ending::new(
-                    BookingStatus::Cancelled,
-                    "cancelled by the customer",
-                ));
-            }
-            Decision::OperatorCancel => {
-                return Err(Ending::new(BookingStatus::Cancelled, OPERATOR_CANCEL));
-            }
-        };
-        Self::charge_and_confirm(ctx, saga, pay).await
     }
 }

@@ -116,10 +116,10 @@ async fn hold_and_pay(app: &TestApp, n: usize) -> Vec<Uuid> {
     bookings
 }
 
-#[tokio::test]
-async fn a_confirm_slower_than_the_charge_attempt_leaves_one_net_charge_per_completed_booking() {
-    // Every confirm reaches the gateway 12 s late: past the client's 8 s timeout, so each
-    // attempt gives up on it while the gateway still charges the card a moment later.
+/// Twenty bookings paid at once through a gateway that sees every confirm 12 s late: past the
+/// client's 8 s timeout, so each attempt gives up on it while the gateway still charges the
+/// card a moment later.
+async fn twenty_paying_through_a_late_confirm() -> (SlowGateway, TestApp, Vec<Uuid>) {
     let gateway = slow_gateway(GatewayFaults {
         confirm: Delay {
             before: Duration::from_secs(12),
@@ -130,6 +130,12 @@ async fn a_confirm_slower_than_the_charge_attempt_leaves_one_net_charge_per_comp
     .await;
     let app = app_behind(&gateway).await;
     let bookings = hold_and_pay(&app, 20).await;
+    (gateway, app, bookings)
+}
+
+#[tokio::test]
+async fn a_confirm_slower_than_the_charge_attempt_leaves_one_net_charge_per_completed_booking() {
+    let (_gateway, app, bookings) = twenty_paying_through_a_late_confirm().await;
     for &b in &bookings {
         settled(&app, b, 180).await;
     }
@@ -140,16 +146,7 @@ async fn a_confirm_slower_than_the_charge_attempt_leaves_one_net_charge_per_comp
 
 #[tokio::test]
 async fn an_operator_cancel_during_a_slow_charge_leaves_no_charge_without_a_booking() {
-    let gateway = slow_gateway(GatewayFaults {
-        confirm: Delay {
-            before: Duration::from_secs(12),
-            after: Duration::ZERO,
-        },
-        ..GatewayFaults::default()
-    })
-    .await;
-    let app = app_behind(&gateway).await;
-    let bookings = hold_and_pay(&app, 20).await;
+    let (_gateway, app, bookings) = twenty_paying_through_a_late_confirm().await;
     // Every charge is waiting on its confirm: the operator cancels them all from Temporal.
     join_all(bookings.iter().map(|&b| cancel_workflow(&app, b))).await;
     for &b in &bookings {

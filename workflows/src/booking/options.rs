@@ -23,19 +23,12 @@ pub fn db_step() -> LocalActivityOptions {
         .build()
 }
 
-/// A call to the payment gateway: a few attempts over two minutes. `start_to_close` is short
-/// so a worker that dies mid-call is noticed quickly and the call retried elsewhere.
+/// The charge as scheduled before the money-safety patch (histories written then): a few
+/// attempts over two minutes, an attempt that neither heartbeats nor stops when cancelled.
 pub fn gateway_call() -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(10))
         .schedule_to_start_timeout(Duration::from_secs(60))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_millis(500))
-                .backoff_coefficient(2.0)
-                .maximum_interval(Duration::from_secs(10))
-                .maximum_attempts(8)
-                .build(),
-        )
+        .retry_policy(gateway_retries(Duration::from_secs(10), 8))
         .build()
 }
 
@@ -75,6 +68,17 @@ const GATEWAY_ATTEMPT: Duration = Duration::from_secs(45);
 /// and retried elsewhere, without waiting for the whole attempt's timeout.
 const GATEWAY_HEARTBEAT: Duration = Duration::from_secs(10);
 
+/// Retries of a gateway call from half a second, doubling up to `max_interval`; `attempts`
+/// of them at most (0: no limit but the activity's timeouts).
+fn gateway_retries(max_interval: Duration, attempts: u32) -> RetryPolicy {
+    RetryPolicy::builder()
+        .initial_interval(Duration::from_millis(500))
+        .backoff_coefficient(2.0)
+        .maximum_interval(max_interval)
+        .maximum_attempts(attempts)
+        .build()
+}
+
 /// The charge: attempts that heartbeat and stop when cancelled, and a workflow that waits for
 /// that stop (`WaitCancellationCompleted`) before it compensates, so no attempt keeps charging
 /// behind the compensation's back.
@@ -83,14 +87,7 @@ pub fn charge_call() -> ActivityOptions {
         .heartbeat_timeout(GATEWAY_HEARTBEAT)
         .schedule_to_start_timeout(Duration::from_secs(60))
         .cancellation_type(ActivityCancellationType::WaitCancellationCompleted)
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_millis(500))
-                .backoff_coefficient(2.0)
-                .maximum_interval(Duration::from_secs(10))
-                .maximum_attempts(8)
-                .build(),
-        )
+        .retry_policy(gateway_retries(Duration::from_secs(10), 8))
         .build()
 }
 
@@ -102,13 +99,8 @@ pub fn refund_call() -> ActivityOptions {
         start_to_close: GATEWAY_ATTEMPT,
     })
     .heartbeat_timeout(GATEWAY_HEARTBEAT)
-    .retry_policy(
-        RetryPolicy::builder()
-            .initial_interval(Duration::from_millis(500))
-            .backoff_coefficient(2.0)
-            .maximum_interval(Duration::from_secs(60))
-            .build(),
-    )
+    // Bounded by the half hour above, not by a number of attempts.
+    .retry_policy(gateway_retries(Duration::from_secs(60), 0))
     .cancellation_token(WorkflowCancellationToken::new())
     .build()
 }
@@ -116,18 +108,9 @@ pub fn refund_call() -> ActivityOptions {
 /// The seat confirmation: detached from workflow cancellation, so a cancel that arrives while
 /// the seats are being booked waits for the confirm's real outcome instead of abandoning it.
 pub fn confirm_step() -> LocalActivityOptions {
-    LocalActivityOptions::builder()
-        .start_to_close_timeout(Duration::from_secs(5))
-        .schedule_to_close_timeout(Duration::from_secs(60))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_millis(50))
-                .backoff_coefficient(2.0)
-                .maximum_interval(Duration::from_secs(2))
-                .build(),
-        )
-        .cancellation_token(WorkflowCancellationToken::new())
-        .build()
+    let mut options = db_step();
+    options.cancellation_token = Some(WorkflowCancellationToken::new());
+    options
 }
 
 /// A wait that outlives workflow cancellation: an update handler that answers with the

@@ -264,7 +264,8 @@ impl SeatActivities {
                   where booking_id = $1 and status = 'held'
               returning 1),
              upd as (
-                 update bookings set status = $2, status_reason = $3
+                 update bookings
+                    set status = $2, status_reason = $3, closed_at = coalesce(closed_at, now())
                   where booking_id = $1
                     and status not in ('BookingCompleted', 'Invoiced', 'SettlementDone')
               returning 1)
@@ -314,9 +315,9 @@ async fn extend(db: &PgPool, req: &ExtendHoldRequest) -> Result<Option<i64>, sql
     Ok(Some(until.timestamp_millis()))
 }
 
-/// Books the seats. The booking row decides first (a conditional transition that locks it), so
-/// a confirm and a close ([`close::close`]) can never both win; the seats follow in the same
-/// transaction.
+/// Books the seats. The booking row decides first (a conditional transition that locks it and
+/// requires that no compensation closed it), so a confirm and a close ([`close::close`]) can
+/// never both win; the seats follow in the same transaction.
 async fn confirm(
     db: &PgPool,
     booking_id: BookingId,
@@ -327,7 +328,7 @@ async fn confirm(
         "update bookings
             set status = 'BookingCompleted', ticket_code = coalesce(ticket_code, $2),
                 status_reason = null
-          where booking_id = $1
+          where booking_id = $1 and closed_at is null
             and status in ('PaymentInitiated', 'PaymentCompleted', 'BookingCompleted')
       returning ticket_code",
     )

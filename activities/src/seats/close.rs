@@ -2,8 +2,8 @@
 //!
 //! Close and confirm exclude each other through the booking row: each is one conditional
 //! transition of that row (which locks it), and the seat update follows in the same
-//! transaction. Whichever commits first wins; the other sees the changed status and does
-//! nothing.
+//! transaction. Whichever commits first wins; the other sees the changed row (`closed_at` set,
+//! or the status `BookingCompleted`) and does nothing.
 
 use crate::error::{from_sqlx, permanent};
 use mtbp_domain::{BookingId, BookingStatus};
@@ -16,8 +16,10 @@ use temporalio_sdk::activities::ActivityError;
 pub struct CloseRequest {
     /// The booking.
     pub booking_id: BookingId,
-    /// The status it ends in (`Expired`, `Cancelled`, `PaymentFailed`, `Refunded`).
-    pub final_status: BookingStatus,
+    /// The status it ends in (`Expired`, `Cancelled`, `PaymentFailed`, `Refunded`); `None`
+    /// while a refund is still to settle: the seats are freed and the booking is fenced off from
+    /// a late confirm, but its status keeps saying where the money is.
+    pub final_status: Option<BookingStatus>,
     /// Why, for the customer and ops.
     pub reason: String,
 }
@@ -50,23 +52,22 @@ pub struct FlagRequest {
 }
 
 /// Closes the booking unless it was confirmed first. Idempotent: a closed booking is closed
-/// again with the new status (a refund that came through turns `PaymentFailed` into `Refunded`).
+/// again, with its final status once the refund settled.
 pub async fn close(db: &PgPool, req: &CloseRequest) -> Result<CloseOutcome, ActivityError> {
-    if !req.final_status.is_unsuccessful() {
-        return Err(permanent(format!(
-            "a booking is not closed as {}",
-            req.final_status
-        )));
+    if let Some(status) = req.final_status.filter(|s| !s.is_unsuccessful()) {
+        return Err(permanent(format!("a booking is not closed as {status}")));
     }
     let mut tx = db.begin().await.map_err(from_sqlx)?;
     let closed: Option<i32> = sqlx::query_scalar(
-        "update bookings set status = $2, status_reason = $3
+        "update bookings
+            set closed_at = coalesce(closed_at, now()), status = coalesce($2, status),
+                status_reason = $3
           where booking_id = $1
             and status not in ('BookingCompleted', 'Invoiced', 'SettlementDone')
       returning 1",
     )
     .bind(req.booking_id.as_uuid())
-    .bind(req.final_status.as_str())
+    .bind(req.final_status.map(BookingStatus::as_str))
     .bind(&req.reason)
     .fetch_optional(&mut *tx)
     .await

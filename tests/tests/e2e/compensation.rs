@@ -64,7 +64,12 @@ async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries
     cancel_workflow(&app, booking).await;
 
     let flagged = until(&app, booking, 60, |b| !b["needs_operator"].is_null()).await;
-    assert_eq!(flagged["status"], "Cancelled", "{flagged}");
+    // Not closed yet: the status still says the money is with the gateway.
+    assert!(
+        ["PaymentInitiated", "PaymentCompleted"]
+            .contains(&flagged["status"].as_str().unwrap_or("")),
+        "{flagged}"
+    );
     let why = flagged["needs_operator"].as_str().unwrap_or_default();
     assert!(why.contains("refund"), "{why}");
     assert!(!flagged["needs_operator_since"].is_null());

@@ -25,26 +25,29 @@ impl BookingWorkflow {
     ) {
         ctx.state_mut(|s| s.step = "compensating");
         let refund = saga.unwind().contains(&Compensation::RefundPayment);
-        if let Some(ticket_code) = Self::close(ctx, &ending, ending.status).await {
+        // While a refund is to settle, the status keeps saying where the money is.
+        let status = (!refund).then_some(ending.status);
+        if let Some(ticket_code) = Self::close(ctx, &ending, status).await {
             // The confirm won the race: the booking stands, paid and booked.
             ctx.state_mut(|s| s.ticket_code = Some(ticket_code));
             Self::set_status(ctx, BookingStatus::BookingCompleted, "booked");
             return;
         }
         let refunded = refund && Self::refund(ctx, &ending).await;
-        if refunded {
-            Self::close(ctx, &ending, BookingStatus::Refunded).await;
+        if refund {
+            Self::close(ctx, &ending, Some(ending.final_status(refunded))).await;
         }
         Self::operator_retry_worked(ctx).await;
         ctx.state_mut(|s| s.reason = Some(ending.reason.clone()));
         Self::set_status(ctx, ending.final_status(refunded), "ended");
     }
 
-    /// Closes the booking as `status`; `Some(ticket code)` if its seats were confirmed first.
+    /// Closes the booking (as `status`, once it is final); `Some(ticket code)` if its seats were
+    /// confirmed first.
     async fn close(
         ctx: &mut WorkflowContext<Self>,
         ending: &Ending,
-        status: BookingStatus,
+        status: Option<BookingStatus>,
     ) -> Option<String> {
         let booking_id = ctx.state(|s| s.input.booking_id);
         loop {
@@ -126,8 +129,9 @@ impl BookingWorkflow {
         if !again {
             ctx.upsert_search_attributes([SA_NEEDS_OPERATOR.value_set(true)]);
         }
-        // Whoever waits on the booking (pay, cancel) is answered: it ended, pending an operator.
-        Self::set_status(ctx, ending.status, "waiting for an operator");
+        // The status stays where the money is (a payment not given back yet): `pay` keeps
+        // waiting, and answers 202 meanwhile.
+        ctx.state_mut(|s| s.step = "waiting for an operator");
         Self::flag(ctx, booking_id, Some(problem), None).await;
         // Waits through a workflow cancel too: the money is still owed.
         let waited = ctx

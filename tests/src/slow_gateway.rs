@@ -33,6 +33,8 @@ pub struct GatewayFaults {
     pub confirm: Delay,
     /// `POST /v1/refunds`.
     pub refund: Delay,
+    /// `POST /v1/payment_intents/{id}/cancel`.
+    pub cancel: Delay,
     /// Answer every refund with a 400 the gateway would give for a refund it will not make.
     pub refuse_refunds: bool,
 }
@@ -91,6 +93,7 @@ impl SlowGateway {
 enum Call {
     Create,
     Confirm,
+    Cancel,
     Refund,
     Other,
 }
@@ -103,6 +106,7 @@ fn call_of(method: &Method, path: &str) -> Call {
         "/v1/payment_intents" => Call::Create,
         "/v1/refunds" => Call::Refund,
         p if p.starts_with("/v1/payment_intents/") && p.ends_with("/confirm") => Call::Confirm,
+        p if p.starts_with("/v1/payment_intents/") && p.ends_with("/cancel") => Call::Cancel,
         _ => Call::Other,
     }
 }
@@ -119,6 +123,7 @@ async fn forward(
     let delay = match call {
         Call::Create => faults.create,
         Call::Confirm => faults.confirm,
+        Call::Cancel => faults.cancel,
         Call::Refund => faults.refund,
         Call::Other => Delay::default(),
     };

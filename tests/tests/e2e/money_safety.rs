@@ -161,3 +161,30 @@ async fn an_operator_cancel_during_a_slow_charge_leaves_no_charge_without_a_book
         .count();
     assert!(cancelled > 0, "no cancel reached a charge in flight");
 }
+
+/// The compensation meets a charge that succeeds a moment later: the operator cancels while the
+/// confirm is on its way to the gateway, and the compensation's cancel of the intent reaches the
+/// gateway only after the confirm charged the card. The money must still come back.
+#[tokio::test]
+async fn a_compensation_that_meets_a_confirm_landing_late_still_gives_the_money_back() {
+    let gateway = slow_gateway(GatewayFaults {
+        confirm: Delay {
+            before: Duration::from_secs(5),
+            after: Duration::ZERO,
+        },
+        cancel: Delay {
+            before: Duration::from_secs(6),
+            after: Duration::ZERO,
+        },
+        ..GatewayFaults::default()
+    })
+    .await;
+    let app = app_behind(&gateway).await;
+    let bookings = hold_and_pay(&app, 10).await;
+    join_all(bookings.iter().map(|&b| cancel_workflow(&app, b))).await;
+    for &b in &bookings {
+        settled(&app, b, 180).await;
+    }
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_money_matches_status(&app, &bookings).await;
+}

@@ -26,7 +26,10 @@ API_PORT="${MTBP_API_PORT:-8080}"
 
 # Build output is shared by every checkout on the machine, so a fresh clone (CI) starts warm.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/mtbp/target}"
-BIN_DIR="$CARGO_TARGET_DIR/release"
+# `up` runs the dev-profile binaries that `test` also builds (dependencies optimised, see
+# Cargo.toml); the benches run release builds of their own.
+BIN_DIR="$CARGO_TARGET_DIR/debug"
+BENCH_BIN_DIR="$CARGO_TARGET_DIR/release"
 
 export DATABASE_URL="${DATABASE_URL:-postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB}"
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-http://127.0.0.1:$TEMPORAL_PORT}"

@@ -1,0 +1,141 @@
+//! The crate map holds: each workspace crate depends only on the crates its rule allows, read
+//! from `cargo metadata`, and docs/ARCHITECTURE.md shows the same rules. A new edge that breaks
+//! the layering fails here, not in review.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// Each crate: the workspace crates it may use, and outside crates it must not use directly.
+const RULES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "mtbp-domain",
+        &[],
+        &[
+            "tokio",
+            "sqlx",
+            "reqwest",
+            "axum",
+            "temporalio-sdk",
+            "temporalio-client",
+        ],
+    ),
+    ("mtbp-activities", &["mtbp-domain"], &["axum", "tower-http"]),
+    (
+        "mtbp-workflows",
+        &["mtbp-domain", "mtbp-activities"],
+        &["tokio", "sqlx", "reqwest", "axum"],
+    ),
+    (
+        "mtbp-api",
+        &["mtbp-domain", "mtbp-activities", "mtbp-workflows"],
+        &[],
+    ),
+    (
+        "mtbp-workers",
+        &["mtbp-domain", "mtbp-activities", "mtbp-workflows"],
+        &["axum"],
+    ),
+    (
+        "mtbp-tests",
+        &[
+            "mtbp-domain",
+            "mtbp-activities",
+            "mtbp-workflows",
+            "mtbp-api",
+            "mtbp-workers",
+        ],
+        &[],
+    ),
+];
+
+/// The direct, non-dev dependencies of every workspace crate.
+fn dependencies() -> BTreeMap<String, Vec<String>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata json");
+    let mut map = BTreeMap::new();
+    for pkg in meta["packages"].as_array().into_iter().flatten() {
+        let deps = pkg["dependencies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["kind"].as_str() != Some("dev"))
+            .filter_map(|d| d["name"].as_str().map(str::to_owned))
+            .collect();
+        map.insert(pkg["name"].as_str().unwrap_or_default().to_owned(), deps);
+    }
+    map
+}
+
+#[test]
+fn every_crate_depends_only_on_what_its_rule_allows() {
+    let deps = dependencies();
+    let ruled: Vec<&str> = RULES.iter().map(|r| r.0).collect();
+    for name in deps.keys() {
+        assert!(ruled.contains(&name.as_str()), "{name} has no rule here");
+    }
+    for (name, allowed, forbidden) in RULES {
+        let Some(used) = deps.get(*name) else {
+            panic!("{name} is not a workspace crate any more");
+        };
+        for dep in used {
+            if dep.starts_with("mtbp-") {
+                assert!(
+                    allowed.contains(&dep.as_str()),
+                    "{name} must not depend on {dep}"
+                );
+            }
+            assert!(
+                !forbidden.contains(&dep.as_str()),
+                "{name} must not depend on {dep}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_architecture_document_shows_the_same_rules() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/ARCHITECTURE.md"
+    ))
+    .expect("docs/ARCHITECTURE.md");
+    let mut table = String::from("| crate | may use | must not use directly |\n|---|---|---|\n");
+    for (name, allowed, forbidden) in RULES {
+        let list = |l: &[&str]| {
+            if l.is_empty() {
+                "—".to_owned()
+            } else {
+                l.iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        table.push_str(&format!(
+            "| `{name}` | {} | {} |\n",
+            list(allowed),
+            list(forbidden)
+        ));
+    }
+    assert!(
+        doc.contains(&table),
+        "docs/ARCHITECTURE.md is out of date; its crate table must read:\n{table}"
+    );
+}

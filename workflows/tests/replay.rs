@@ -3,7 +3,7 @@
 //!
 //! Keep old histories when adding new ones: they prove that runs recorded by earlier code still
 //! replay. Record new ones with
-//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories compensation::a_refund`
+//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories compensation operator::cancelling_during`
 //! (it writes the `saga_v2_*` files of the money-safety shape. The `held_by_api_*` ones were
 //! recorded before it, when the API first held seats itself, and the `booking_*` ones when the
 //! workflow still held them; all must keep replaying).
@@ -79,4 +79,14 @@ async fn an_extended_booking_of_the_money_safety_shape_replays_deterministically
 #[tokio::test]
 async fn a_refund_retried_by_an_operator_replays_deterministically() {
     replay("saga_v2_refund_retried_by_operator.json").await;
+}
+
+#[tokio::test]
+async fn a_booking_cancelled_during_its_charge_and_refunded_replays_deterministically() {
+    replay("saga_v2_cancelled_during_charge.json").await;
+}
+
+#[tokio::test]
+async fn a_cancel_that_waited_for_the_seat_confirmation_replays_deterministically() {
+    replay("saga_v2_cancel_waited_for_the_confirm.json").await;
 }

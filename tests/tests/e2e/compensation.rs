@@ -186,8 +186,13 @@ async fn an_operator_cancel_during_the_seat_confirmation_never_books_seats_of_a_
             assert!(b["ticket_code"].is_string(), "{b}");
         }
     }
-    assert!(
-        ended.iter().any(|b| b["status"] == "BookingCompleted"),
-        "no cancel met a confirm in flight"
-    );
+    let waited = ended
+        .iter()
+        .find(|b| b["status"] == "BookingCompleted")
+        .expect("no cancel met a confirm in flight");
+    let waited: Uuid = waited["booking_id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("id");
+    replay_closed(&app, waited, "saga_v2_cancel_waited_for_the_confirm").await;
 }

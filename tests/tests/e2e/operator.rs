@@ -61,10 +61,17 @@ async fn cancelling_a_held_booking_from_temporal_releases_its_seats() {
     );
 }
 
-/// Cancelled while the card is being charged: the charge lands anyway, so the compensation
-/// refunds it, even though the workflow itself is being cancelled.
-#[tokio::test]
-async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
+/// An app whose charges pause 3 s after the gateway took the money, a booking of seat `seat`
+/// being paid, and the operator's cancel sent once the gateway has charged: the customer's
+/// `pay`, still in flight, is returned.
+async fn cancelled_while_charging(
+    seat: &str,
+) -> (
+    TestApp,
+    uuid::Uuid,
+    uuid::Uuid,
+    tokio::task::JoinHandle<anyhow::Result<reqwest::Response>>,
+) {
     let app = TestApp::spawn_with(TestOptions {
         faults: PaymentFaults {
             pause_after_charge: Duration::from_secs(3),
@@ -74,16 +81,23 @@ async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
     })
     .await;
     let show = app.create_show(1, 4).await.expect("show");
-    let booking = app.api.hold_ok(show.show_id, &["A3"]).await.expect("hold");
+    let booking = app.api.hold_ok(show.show_id, &[seat]).await.expect("hold");
     let card = app.stripe.card(CARD_OK).await.expect("card");
     let api = app.api.clone();
     let paying = tokio::spawn(async move { api.pay(booking, &card).await });
-
     app.stripe
         .wait_for_charge(&booking.to_string(), 30)
         .await
         .expect("the charge reached the gateway");
     cancel_workflow(&app, booking).await;
+    (app, show.show_id, booking, paying)
+}
+
+/// Cancelled while the card is being charged: the charge lands anyway, so the compensation
+/// refunds it, even though the workflow itself is being cancelled.
+#[tokio::test]
+async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
+    let (app, show_id, booking, paying) = cancelled_while_charging("A3").await;
     let b = app
         .api
         .wait_for_status(booking, "Refunded", 30)
@@ -101,10 +115,7 @@ async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
     let refunds = app.stripe.refunds_of(&charges[0]).await.expect("refunds");
     assert_eq!(refunds.len(), 1, "refunded exactly once");
     assert_eq!(
-        app.api
-            .seat_statuses(show.show_id, &["A3"])
-            .await
-            .expect("map"),
+        app.api.seat_statuses(show_id, &["A3"]).await.expect("map"),
         ["available"]
     );
     // The late charge activity must not flip the booking back once it wakes up.
@@ -113,30 +124,14 @@ async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
         app.api.booking(booking).await.expect("booking")["status"],
         "Refunded"
     );
+    crate::visibility::replay_closed(&app, booking, "saga_v2_cancelled_during_charge").await;
 }
 
 /// The customer's `pay` is in flight when an operator cancels the workflow: it answers 409 with
 /// the booking as the workflow left it (refunded), not a 500.
 #[tokio::test]
 async fn a_pay_in_flight_when_an_operator_cancels_answers_409_with_the_final_booking() {
-    let app = TestApp::spawn_with(TestOptions {
-        faults: PaymentFaults {
-            pause_after_charge: Duration::from_secs(3),
-            ..PaymentFaults::default()
-        },
-        ..TestOptions::default()
-    })
-    .await;
-    let show = app.create_show(1, 4).await.expect("show");
-    let booking = app.api.hold_ok(show.show_id, &["A2"]).await.expect("hold");
-    let card = app.stripe.card(CARD_OK).await.expect("card");
-    let api = app.api.clone();
-    let paying = tokio::spawn(async move { api.pay(booking, &card).await });
-    app.stripe
-        .wait_for_charge(&booking.to_string(), 30)
-        .await
-        .expect("the charge reached the gateway");
-    cancel_workflow(&app, booking).await;
+    let (_app, _show, booking, paying) = cancelled_while_charging("A2").await;
 
     let resp = tokio::time::timeout(Duration::from_secs(40), paying)
         .await

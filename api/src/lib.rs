@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod dates;
 pub mod error;
+pub mod jobs;
 pub mod limits;
 pub mod routes;
 pub mod state;
@@ -207,7 +208,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     // One task for both, so that stopping the server (or aborting its task) stops the relay.
-    let relay = routes::bookings::saga::run_relay(state.clone());
+    let relay = jobs::saga_relay::run_relay(state.clone());
     // With the peer's address, for the hold limits and the sign-up limits (`ClientAddr`).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(shutdown);

@@ -1,7 +1,7 @@
 //! `GET /health`: is the API up, and can it reach its database?
 
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
-use crate::routes::bookings::saga;
+use crate::jobs::saga_relay as saga;
 use crate::state::AppState;
 use axum::extract::State;
 use serde::Serialize;

@@ -10,8 +10,6 @@ mod list;
 mod pay;
 pub mod read;
 mod resolve;
-pub mod saga;
-mod saga_rows;
 mod temporal_error;
 
 use crate::state::AppState;

@@ -229,7 +229,7 @@ where
     U::Input: Send,
     U::Output: 'static,
 {
-    super::saga::ensure_started(state, booking_id).await?;
+    crate::jobs::saga_relay::ensure_started(state, booking_id).await?;
     let options = WorkflowStartUpdateOptions::builder()
         .update_id(update_id)
         .build();

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod dates;
 pub mod error;
+pub mod idempotency;
 pub mod jobs;
 pub mod limits;
 pub mod routes;

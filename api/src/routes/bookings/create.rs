@@ -9,6 +9,7 @@ use super::read::load;
 use crate::auth::access::forbidden;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
+use crate::idempotency::{IdempotencyKey, same_request, stored_fingerprint};
 use crate::limits::ClientAddr;
 use crate::state::AppState;
 use axum::extract::State;
@@ -23,9 +24,6 @@ use mtbp_domain::{BookingId, BookingStatus, Contact, SeatSelection, ShowId};
 use mtbp_workflows::BookingInput;
 use serde_json::json;
 use uuid::Uuid;
-
-/// Header a client sends so that a retried POST names the same booking.
-pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Holds seats for a new booking, as a guest or (with a bearer token) for the signed-in customer
 /// or broker (brokers book up to 100 seats for a group). A guest gets a `guest_token` to reach
@@ -65,7 +63,7 @@ pub async fn create_booking(
         Choice::Named(seats) => (seats.to_strings(), None),
         Choice::Best(best) => (Vec::new(), Some(best.clone())),
     };
-    let key = idempotency_key(&headers)?;
+    let key = IdempotencyKey::from_headers(&headers)?.map(IdempotencyKey::into_string);
     let booking_id = key.as_deref().map_or_else(
         || BookingId::from_uuid(Uuid::new_v4()),
         BookingId::from_idempotency_key,
@@ -95,7 +93,7 @@ pub async fn create_booking(
         let (RecordedHold::KeyTaken, Some((key, _))) = (&outcome, &idempotency) else {
             break outcome;
         };
-        let stored = key_fingerprint(&state, key)
+        let stored = stored_fingerprint(&state, key)
             .await?
             .ok_or_else(|| anyhow::anyhow!("idempotency key vanished"))?;
         same_request(&stored, &fingerprint)?;
@@ -309,19 +307,6 @@ fn best_pick(best: &BestSeatsJson, max_seats: usize) -> Result<BestPick, FieldEr
 /// Most seats a best-seats hold takes (a block side by side in one row).
 const BEST_MAX: usize = 10;
 
-pub(super) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    let Some(raw) = headers.get(IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    let key = raw.to_str().unwrap_or_default().trim();
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::BadRequest(
-            "Idempotency-Key must be 1-255 visible ASCII characters".into(),
-        ));
-    }
-    Ok(Some(key.to_owned()))
-}
-
 /// Checks the show exists, is bookable, and has every seat asked for; returns its theater.
 async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiResult<Uuid> {
     let row: Option<(Uuid, String, bool, Vec<String>)> = sqlx::query_as(
@@ -359,27 +344,6 @@ async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiRes
         ));
     }
     Ok(theater_id)
-}
-
-async fn key_fingerprint(state: &AppState, key: &str) -> ApiResult<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "select request_fingerprint from idempotency_keys where idempotency_key = $1",
-    )
-    .bind(key)
-    .fetch_optional(&state.db)
-    .await?)
-}
-
-fn same_request(stored: &str, fingerprint: &str) -> ApiResult<()> {
-    if stored == fingerprint {
-        return Ok(());
-    }
-    Err(ApiError::Refused {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: "idempotency_key_reused",
-        message: "this Idempotency-Key was used with a different request".into(),
-        details: None,
-    })
 }
 
 /// A refused hold as the API error that explains it.

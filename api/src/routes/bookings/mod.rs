@@ -16,7 +16,7 @@ use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use create::IDEMPOTENCY_KEY;
+pub use crate::idempotency::IDEMPOTENCY_KEY;
 
 /// The booking routes.
 pub fn router() -> OpenApiRouter<AppState> {

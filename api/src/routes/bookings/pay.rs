@@ -3,12 +3,12 @@
 //! `MTBP_PAY_WAIT_SECONDS` (the customer then follows the booking with `GET /bookings/{id}`).
 
 use super::access::{Action, authorize};
-use super::create::idempotency_key;
 use super::json::{Booking, PayBooking};
 use super::read::load_or_404;
 use super::temporal_error;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::idempotency::IdempotencyKey;
 use crate::routes::accounts::payment_methods::{known_payment_method, valid_payment_method_id};
 use crate::state::AppState;
 use axum::extract::State;
@@ -177,8 +177,8 @@ pub async fn extend_hold(
     if booking.status != BookingStatus::PreBooking {
         return Err(not_payable(booking));
     }
-    let update_id = match idempotency_key(&headers)? {
-        Some(key) => format!("extend-{key}"),
+    let update_id = match IdempotencyKey::from_headers(&headers)? {
+        Some(key) => format!("extend-{}", key.as_str()),
         None => format!("extend-{}", Uuid::new_v4()),
     };
     match send_update(

@@ -8,6 +8,7 @@ pub mod error;
 pub mod idempotency;
 pub mod jobs;
 pub mod limits;
+pub mod payment_gateway;
 pub mod routes;
 pub mod state;
 

@@ -5,44 +5,11 @@ use super::json::{NewPaymentMethod, SavedPaymentMethod};
 use crate::auth::AuthUser;
 use crate::auth::access::forbidden;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
-use crate::routes::bookings::gateway_error;
+use crate::payment_gateway::{gateway_error, known_payment_method, valid_payment_method_id};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use uuid::Uuid;
-
-/// Checks a client-supplied gateway payment method id.
-pub(crate) fn valid_payment_method_id(raw: &str) -> ApiResult<&str> {
-    let pm = raw.trim();
-    if pm.is_empty()
-        || pm.len() > 255
-        || !pm.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        return Err(ApiError::field(
-            "payment_method",
-            "a gateway payment method id such as pm_…",
-        ));
-    }
-    Ok(pm)
-}
-
-/// The payment method as the gateway has it; 422 if the gateway does not know it.
-pub(crate) async fn known_payment_method(
-    state: &AppState,
-    pm_id: &str,
-) -> ApiResult<mtbp_activities::gateway::PaymentMethod> {
-    state
-        .gateway
-        .payment_method(pm_id)
-        .await
-        .map_err(gateway_error)?
-        .ok_or_else(|| {
-            ApiError::field(
-                "payment_method",
-                "the gateway does not know this payment method",
-            )
-        })
-}
 
 async fn live_customer(state: &AppState, customer_id: Uuid) -> ApiResult<Option<String>> {
     let row: Option<Option<String>> = sqlx::query_scalar(

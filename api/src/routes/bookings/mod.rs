@@ -29,25 +29,3 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pay::extend_hold))
         .routes(routes!(resolve::resolve_booking))
 }
-
-/// A gateway failure outside the saga (checking or saving a payment method), as an API error.
-pub(crate) fn gateway_error(e: mtbp_activities::gateway::GatewayError) -> crate::error::ApiError {
-    use crate::error::ApiError;
-    use mtbp_activities::gateway::GatewayError;
-    match e {
-        GatewayError::Declined { code, message } => ApiError::Refused {
-            status: axum::http::StatusCode::PAYMENT_REQUIRED,
-            code: "card_declined",
-            message: format!("the gateway declined the card ({code}): {message}"),
-            details: None,
-        },
-        GatewayError::Rejected { status: 404, .. } => ApiError::field(
-            "payment_method",
-            "the gateway does not know this payment method",
-        ),
-        GatewayError::Unavailable(e) => {
-            ApiError::Unavailable(format!("the payment gateway did not answer: {e}"))
-        }
-        other @ GatewayError::Rejected { .. } => ApiError::Internal(anyhow::Error::new(other)),
-    }
-}

@@ -9,7 +9,7 @@ use super::temporal_error;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::idempotency::IdempotencyKey;
-use crate::routes::accounts::payment_methods::{known_payment_method, valid_payment_method_id};
+use crate::payment_gateway::{known_payment_method, valid_payment_method_id};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};

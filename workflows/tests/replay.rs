@@ -90,3 +90,8 @@ async fn a_booking_cancelled_during_its_charge_and_refunded_replays_deterministi
 async fn a_cancel_that_waited_for_the_seat_confirmation_replays_deterministically() {
     replay("saga_v2_cancel_waited_for_the_confirm.json").await;
 }
+
+#[tokio::test]
+async fn a_booking_an_operator_marked_resolved_replays_deterministically() {
+    replay("saga_v2_resolved_by_operator.json").await;
+}

@@ -8,7 +8,7 @@ use crate::visibility::{find, replay_closed};
 use futures::future::join_all;
 use mtbp_activities::PaymentFaults;
 use mtbp_tests::stripe::CARD_OK;
-use mtbp_tests::{GatewayFaults, TestApp, TestOptions};
+use mtbp_tests::{GatewayFaults, SlowGateway, TestApp, TestOptions};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -30,8 +30,9 @@ async fn until(app: &TestApp, booking: Uuid, secs: u64, check: impl Fn(&Value) -
     }
 }
 
-#[tokio::test]
-async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries_it() {
+/// A booking whose refund the gateway refuses: charged, cancelled by an operator during the
+/// charge, and flagged for an operator. The gateway, the app, the show, the booking as flagged.
+async fn a_flagged_refund() -> (SlowGateway, TestApp, Uuid, Uuid, Value) {
     let gateway = slow_gateway(GatewayFaults {
         refuse_refunds: true,
         ..GatewayFaults::default()
@@ -64,6 +65,12 @@ async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries
     cancel_workflow(&app, booking).await;
 
     let flagged = until(&app, booking, 60, |b| !b["needs_operator"].is_null()).await;
+    (gateway, app, show.show_id, booking, flagged)
+}
+
+#[tokio::test]
+async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries_it() {
+    let (gateway, app, show_id, booking, flagged) = a_flagged_refund().await;
     // Not closed yet: the status still says the money is with the gateway.
     assert!(
         ["PaymentInitiated", "PaymentCompleted"]
@@ -76,7 +83,7 @@ async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries
     // The seats go back on sale at once; the money is still with the gateway.
     assert_eq!(
         app.api
-            .seat_statuses(show.show_id, &["A1", "A2"])
+            .seat_statuses(show_id, &["A1", "A2"])
             .await
             .expect("map"),
         ["available", "available"]
@@ -142,6 +149,34 @@ async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries
     let workflow = format!("WorkflowId = 'booking-{booking}' AND NeedsOperator = false");
     assert_eq!(find(&app, &workflow).await.len(), 1);
     replay_closed(&app, booking, "saga_v2_refund_retried_by_operator").await;
+}
+
+#[tokio::test]
+async fn an_operator_marks_a_flagged_booking_resolved_and_it_closes_as_it_ended() {
+    let (_gateway, app, _show, booking, flagged) = a_flagged_refund().await;
+    let amount = flagged["amount_minor"].as_i64().expect("amount");
+    let path = format!("/bookings/{booking}/resolve");
+    let settled_outside = json!({"action": "mark_resolved", "note": "refunded by hand (ticket 7)"});
+    let resp = app
+        .admin
+        .post(&path, &settled_outside)
+        .await
+        .expect("resolve");
+    let status = resp.status();
+    let done: Value = resp.json().await.expect("json");
+    assert_eq!(status, StatusCode::OK, "{done}");
+    // The saga did not refund: the operator settled it; the booking ends as the cancel said.
+    assert_eq!(done["status"], "Cancelled", "{done}");
+    assert!(done["needs_operator"].is_null(), "{done}");
+    let note = done["operator_note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("ticket 7") && note.contains(&app.admin_id.to_string()),
+        "{done}"
+    );
+    assert_eq!(net_charge(&app, booking).await, amount);
+    let workflow = format!("WorkflowId = 'booking-{booking}' AND NeedsOperator = false");
+    assert_eq!(find(&app, &workflow).await.len(), 1);
+    replay_closed(&app, booking, "saga_v2_resolved_by_operator").await;
 }
 
 #[tokio::test]

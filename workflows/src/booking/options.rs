@@ -52,7 +52,8 @@ pub fn compensation_db_step() -> LocalActivityOptions {
         .build()
 }
 
-/// A compensating gateway call, also detached from workflow cancellation.
+/// The refund as scheduled before the money-safety patch (histories written then): detached
+/// from workflow cancellation, retried for ever. Newer histories use [`refund_call`].
 pub fn compensation_gateway_call() -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(10))
         .retry_policy(forever())

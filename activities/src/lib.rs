@@ -5,14 +5,9 @@
 //! is keyed by the booking id, which is derived from the workflow id, so a retry after a crash
 //! finds and reuses what the first attempt did.
 
-pub mod config;
-pub mod db;
 pub mod error;
-pub mod gateway;
 pub mod payments;
-pub mod process;
 pub mod seats;
-pub mod temporal;
 
 pub use payments::{PaymentActivities, PaymentFaults};
 pub use seats::SeatActivities;

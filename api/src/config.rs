@@ -3,7 +3,7 @@
 use crate::auth::AuthConfig;
 use crate::auth::limits::FloodLimits;
 use crate::auth::oidc::OidcConfig;
-use mtbp_activities::config::{Settings, parse_or, var_or};
+use mtbp_infra::config::{Settings, parse_or, var_or};
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! booking (`POST /bookings`) or the same update (`…/extend`), parsed once into a valid key,
 //! and the check that a key is not reused for another request.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 use axum::http::{HeaderMap, StatusCode};
 
@@ -57,7 +57,7 @@ pub fn same_request(stored: &str, fingerprint: &str) -> ApiResult<()> {
     }
     Err(ApiError::Refused {
         status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: "idempotency_key_reused",
+        code: ErrorCode::IdempotencyKeyReused,
         message: "this Idempotency-Key was used with a different request".into(),
         details: None,
     })

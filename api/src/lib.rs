@@ -16,11 +16,10 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use config::ApiConfig;
 use error::ApiError;
-use mtbp_activities::gateway::StripeGateway;
-use mtbp_activities::{db, temporal};
+use mtbp_infra::gateway::StripeGateway;
+use mtbp_infra::{db, temporal};
 use state::AppState;
 use std::sync::Arc;
 use std::time::Duration;
@@ -127,9 +126,11 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async {
-            let body = serde_json::json!({"error": {"code": "method_not_allowed",
-                "message": "this route does not accept that method"}});
-            (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+            error::envelope(
+                StatusCode::METHOD_NOT_ALLOWED,
+                error::ErrorCode::MethodNotAllowed,
+                "this route does not accept that method",
+            )
         })
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::map_response(retry_after_on_503))

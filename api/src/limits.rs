@@ -5,8 +5,8 @@
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use mtbp_activities::config::{parse_or, var_or};
 use mtbp_domain::charge::MinimumCharges;
+use mtbp_infra::config::{parse_or, var_or};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 

@@ -1,8 +1,8 @@
 //! `mtbp-api`: serves the REST API until SIGINT / SIGTERM.
 
 use anyhow::Context;
-use mtbp_activities::process;
 use mtbp_api::config::ApiConfig;
+use mtbp_infra::process;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -2,10 +2,10 @@
 //! payment method): one home shared by the booking and account routes, which import from here
 //! rather than from each other.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 use axum::http::StatusCode;
-use mtbp_activities::gateway::{GatewayError, PaymentMethod};
+use mtbp_infra::gateway::{GatewayError, PaymentMethod};
 
 /// Checks a client-supplied gateway payment method id.
 pub fn valid_payment_method_id(raw: &str) -> ApiResult<&str> {
@@ -42,7 +42,7 @@ pub fn gateway_error(e: GatewayError) -> ApiError {
     match e {
         GatewayError::Declined { code, message } => ApiError::Refused {
             status: StatusCode::PAYMENT_REQUIRED,
-            code: "card_declined",
+            code: ErrorCode::CardDeclined,
             message: format!("the gateway declined the card ({code}): {message}"),
             details: None,
         },

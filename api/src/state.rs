@@ -5,7 +5,7 @@ use crate::auth::oidc::OidcVerifier;
 use crate::auth::password::Hashing;
 use crate::auth::seal::Sealer;
 use crate::config::ApiConfig;
-use mtbp_activities::gateway::StripeGateway;
+use mtbp_infra::gateway::StripeGateway;
 use sqlx::PgPool;
 use std::sync::Arc;
 use temporalio_client::Client;

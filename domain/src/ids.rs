@@ -9,7 +9,8 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(pub Uuid);
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Uuid))]
+        pub struct $name(Uuid);
 
         impl $name {
             /// Wraps an existing UUID.
@@ -56,6 +57,18 @@ id_type!(
 id_type!(
     /// A booking; its workflow id is `booking-{id}`.
     BookingId
+);
+id_type!(
+    /// A person's account: a customer, a partner's member or an operator.
+    AccountId
+);
+id_type!(
+    /// A theater partner (the company that runs theaters).
+    PartnerId
+);
+id_type!(
+    /// A customer's review of a movie.
+    ReviewId
 );
 
 /// Namespace for UUIDv5 booking ids derived from a client's `Idempotency-Key`.

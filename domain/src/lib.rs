@@ -9,8 +9,12 @@ pub mod charge;
 pub mod ids;
 pub mod money;
 pub mod seats;
+#[cfg(feature = "sqlx")]
+mod sql;
+pub mod status;
 
 pub use booking::{BookingStatus, Contact};
-pub use ids::{BookingId, MovieId, ScreenId, ShowId, TheaterId};
+pub use ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};
+pub use status::{PartnerStatus, PaymentStatus, SeatStatus, ShowStatus};

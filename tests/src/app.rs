@@ -6,10 +6,11 @@
 
 use crate::{ApiClient, StripeClient};
 use anyhow::Context;
-use mtbp_activities::config::Settings;
-use mtbp_activities::{PaymentFaults, db};
+use mtbp_activities::PaymentFaults;
 use mtbp_api::auth::{AuthConfig, AuthUser, Role};
 use mtbp_api::config::{ApiConfig, OperatorSeed};
+use mtbp_infra::config::Settings;
+use mtbp_infra::db;
 use mtbp_workers::WorkerConfig;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::process::{Child, Command, Stdio};
@@ -412,7 +413,7 @@ fn with_database(url: &str, db: &str) -> String {
 fn template_name() -> String {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
-    for m in db::MIGRATOR.iter() {
+    for m in mtbp_store::MIGRATOR.iter() {
         hash.update(m.version.to_le_bytes());
         hash.update(&m.checksum);
     }
@@ -444,7 +445,7 @@ async fn create_database(base_url: &str, name: &str) -> anyhow::Result<()> {
                 .execute(&mut admin)
                 .await?;
             let pool = db::connect(&with_database(base_url, &building), 1).await?;
-            db::MIGRATOR.run(&pool).await?;
+            mtbp_store::MIGRATOR.run(&pool).await?;
             pool.close().await;
             sqlx::query(&format!("alter database {building} rename to {template}"))
                 .execute(&mut admin)

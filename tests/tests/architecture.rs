@@ -13,14 +13,33 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
         &[],
         &[
             "tokio",
-            "sqlx",
             "reqwest",
             "axum",
             "temporalio-sdk",
             "temporalio-client",
         ],
     ),
-    ("mtbp-activities", &["mtbp-domain"], &["axum", "tower-http"]),
+    (
+        "mtbp-store",
+        &["mtbp-domain"],
+        &[
+            "tokio",
+            "reqwest",
+            "axum",
+            "temporalio-sdk",
+            "temporalio-client",
+        ],
+    ),
+    (
+        "mtbp-infra",
+        &["mtbp-domain"],
+        &["axum", "tower-http", "temporalio-sdk"],
+    ),
+    (
+        "mtbp-activities",
+        &["mtbp-domain", "mtbp-store", "mtbp-infra"],
+        &["axum", "tower-http"],
+    ),
     (
         "mtbp-workflows",
         &["mtbp-domain", "mtbp-activities"],
@@ -28,18 +47,32 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "mtbp-api",
-        &["mtbp-domain", "mtbp-activities", "mtbp-workflows"],
+        &[
+            "mtbp-domain",
+            "mtbp-store",
+            "mtbp-infra",
+            "mtbp-activities",
+            "mtbp-workflows",
+        ],
         &[],
     ),
     (
         "mtbp-workers",
-        &["mtbp-domain", "mtbp-activities", "mtbp-workflows"],
+        &[
+            "mtbp-domain",
+            "mtbp-store",
+            "mtbp-infra",
+            "mtbp-activities",
+            "mtbp-workflows",
+        ],
         &["axum"],
     ),
     (
         "mtbp-tests",
         &[
             "mtbp-domain",
+            "mtbp-store",
+            "mtbp-infra",
             "mtbp-activities",
             "mtbp-workflows",
             "mtbp-api",
@@ -51,6 +84,14 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
 
 /// The direct, non-dev dependencies of every workspace crate.
 fn dependencies() -> BTreeMap<String, Vec<String>> {
+    dependency_records()
+        .into_iter()
+        .map(|(name, deps)| (name, deps.into_iter().map(|(dep, _)| dep).collect()))
+        .collect()
+}
+
+/// Each workspace crate's direct, non-dev dependencies, with whether each is optional.
+fn dependency_records() -> BTreeMap<String, Vec<(String, bool)>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args([
@@ -76,7 +117,10 @@ fn dependencies() -> BTreeMap<String, Vec<String>> {
             .into_iter()
             .flatten()
             .filter(|d| d["kind"].as_str() != Some("dev"))
-            .filter_map(|d| d["name"].as_str().map(str::to_owned))
+            .filter_map(|d| {
+                let name = d["name"].as_str()?.to_owned();
+                Some((name, d["optional"].as_bool().unwrap_or(false)))
+            })
             .collect();
         map.insert(pkg["name"].as_str().unwrap_or_default().to_owned(), deps);
     }
@@ -105,6 +149,17 @@ fn every_crate_depends_only_on_what_its_rule_allows() {
                 !forbidden.contains(&dep.as_str()),
                 "{name} must not depend on {dep}"
             );
+        }
+    }
+}
+
+#[test]
+fn the_domain_maps_to_sql_only_behind_its_optional_feature() {
+    let deps = dependency_records();
+    let domain = deps.get("mtbp-domain").expect("mtbp-domain");
+    for (dep, optional) in domain {
+        if dep == "sqlx" || dep == "utoipa" {
+            assert!(optional, "mtbp-domain must use {dep} only behind a feature");
         }
     }
 }

@@ -4,9 +4,10 @@
 //! the binary that production runs.
 
 use anyhow::Context;
-use mtbp_activities::config::{Settings, parse_or};
-use mtbp_activities::gateway::StripeGateway;
-use mtbp_activities::{PaymentActivities, PaymentFaults, SeatActivities, db, process, temporal};
+use mtbp_activities::{PaymentActivities, PaymentFaults, SeatActivities};
+use mtbp_infra::config::{Settings, parse_or};
+use mtbp_infra::gateway::StripeGateway;
+use mtbp_infra::{db, process, temporal};
 use mtbp_workflows::BookingWorkflow;
 use std::time::Duration;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};

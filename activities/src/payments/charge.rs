@@ -3,8 +3,8 @@
 
 use super::{ChargeOutcome, ChargeRequest, GATEWAY, PaymentActivities, gateway_error};
 use crate::error::{from_sqlx, permanent};
-use crate::gateway::{GatewayError, PaymentIntent};
 use mtbp_domain::BookingId;
+use mtbp_infra::gateway::{GatewayError, PaymentIntent};
 use temporalio_sdk::activities::ActivityError;
 
 impl PaymentActivities {

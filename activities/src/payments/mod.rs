@@ -14,9 +14,9 @@ mod heartbeat;
 mod refund;
 
 use crate::error::permanent;
-use crate::gateway::{GatewayError, StripeGateway};
 use heartbeat::heartbeating;
 use mtbp_domain::BookingId;
+use mtbp_infra::gateway::{GatewayError, StripeGateway};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::sync::Arc;

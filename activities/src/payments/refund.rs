@@ -7,7 +7,7 @@
 
 use super::{PaymentActivities, RefundOutcome, RefundRequest, gateway_error};
 use crate::error::from_sqlx;
-use crate::gateway::{GatewayError, PaymentIntent};
+use mtbp_infra::gateway::{GatewayError, PaymentIntent};
 use temporalio_sdk::activities::ActivityError;
 use uuid::Uuid;
 

@@ -3,7 +3,7 @@
 //! when the thing does not exist at all.
 
 use super::{AuthUser, Role};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use axum::http::StatusCode;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -12,7 +12,7 @@ use uuid::Uuid;
 pub fn forbidden(message: impl Into<String>) -> ApiError {
     ApiError::Refused {
         status: StatusCode::FORBIDDEN,
-        code: "forbidden",
+        code: ErrorCode::Forbidden,
         message: message.into(),
         details: None,
     }
@@ -43,7 +43,7 @@ pub async fn require_active_partner(db: &PgPool, partner_id: Uuid) -> ApiResult<
     match status.as_deref() {
         Some("active") => Ok(()),
         Some(other) => Err(ApiError::conflict(
-            "partner_not_active",
+            ErrorCode::PartnerNotActive,
             format!("the partner account is {other}; an operator must activate it first"),
         )),
         None => Err(ApiError::NotFound("partner")),

@@ -2,12 +2,12 @@
 //! this API issued, or one from the configured OIDC provider.
 
 use super::{Role, tokens};
+use crate::error::{ErrorCode, envelope};
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use uuid::Uuid;
 
 /// The caller, authenticated.
@@ -39,11 +39,7 @@ impl AuthUser {
 }
 
 pub(super) fn unauthorized(message: &str) -> Response {
-    let mut resp = (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(json!({"error": {"code": "unauthorized", "message": message}})),
-    )
-        .into_response();
+    let mut resp = envelope(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message);
     resp.headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     resp

@@ -6,10 +6,11 @@
 //! comes from the proxy, so raise `MTBP_SIGN_UPS_PER_ADDRESS_PER_HOUR` (or set it to 0 to turn
 //! the limit off) and limit sign-ups at the proxy instead.
 
+use crate::error::{ErrorCode, envelope};
 pub use crate::limits::ClientAddr;
 use crate::state::AppState;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::hash::Hash;
@@ -95,9 +96,11 @@ pub fn refuse_sign_up(state: &AppState, client: ClientAddr) -> Option<Response> 
         .wait_time_from(DefaultClock::default().now())
         .as_secs()
         .max(1);
-    let body = serde_json::json!({"error": {"code": "too_many_sign_ups",
-        "message": format!("too many accounts created from this address; retry in {wait} s")}});
-    let mut resp = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    let mut resp = envelope(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TooManySignUps,
+        format!("too many accounts created from this address; retry in {wait} s"),
+    );
     if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }

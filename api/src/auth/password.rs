@@ -5,7 +5,7 @@
 //! allocator, freed blocks stay in per-thread arenas and the process keeps growing well past
 //! slots × 19 MiB.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -150,7 +150,7 @@ fn busy() -> ApiError {
     // `Retry-After` to every 503.
     ApiError::Refused {
         status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        code: "too_busy",
+        code: ErrorCode::TooBusy,
         message: "too many sign-ins at once; retry in a few seconds".into(),
         details: None,
     }

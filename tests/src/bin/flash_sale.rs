@@ -94,10 +94,10 @@ async fn main() -> anyhow::Result<()> {
     let base = std::env::var("MTBP_API_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
     let api = ApiClient::new(base);
     let operator = mtbp_tests::api_client::operator_from_env(&api).await?;
-    let settings = mtbp_activities::config::Settings::from_env()?;
+    let settings = mtbp_infra::config::Settings::from_env()?;
     let target = Target {
-        db: mtbp_activities::db::connect(&settings.database_url, 4).await?,
-        temporal: mtbp_activities::temporal::connect(
+        db: mtbp_infra::db::connect(&settings.database_url, 4).await?,
+        temporal: mtbp_infra::temporal::connect(
             &settings.temporal_address,
             &settings.temporal_namespace,
             "flash-sale",

@@ -12,10 +12,10 @@ use super::baseline::{BaselineWorkflow, NoopActivities};
 use super::stats::{Latency, peak_rate};
 use super::{Params, Target};
 use crate::{TestApp, TestOptions};
-use mtbp_activities::config::Settings;
 use mtbp_activities::seats::{HoldLimits, HoldRecord, HoldRequest, hold_and_record};
 use mtbp_api::routes::bookings::request_fingerprint;
 use mtbp_domain::{BookingId, Contact, ShowId};
+use mtbp_infra::config::Settings;
 use mtbp_workflows::{BookingInput, HoldPolicy};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -117,7 +117,7 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
     work.shuffle(&mut rng);
     let holds = work.len();
     let pool_size = Settings::from_env()?.db_pool;
-    let pool = mtbp_activities::db::connect(&app.settings.database_url, pool_size).await?;
+    let pool = mtbp_infra::db::connect(&app.settings.database_url, pool_size).await?;
     let queue = Arc::new(Mutex::new(work));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(holds)));
     let failures = Arc::new(AtomicUsize::new(0));
@@ -221,7 +221,7 @@ pub async fn orchestration_limit(
     let task_queue = format!("baseline-{}", Uuid::new_v4().simple());
     let queue = task_queue.clone();
     let stop = crate::app::spawn_worker_thread(move || async move {
-        let client = mtbp_activities::temporal::connect(
+        let client = mtbp_infra::temporal::connect(
             &settings.temporal_address,
             &settings.temporal_namespace,
             "mtbp-baseline-worker",

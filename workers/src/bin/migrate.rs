@@ -1,17 +1,17 @@
 //! `mtbp-migrate`: applies the forward-only migrations in `migrations/` and exits.
 
 use anyhow::Context;
-use mtbp_activities::config::Settings;
-use mtbp_activities::db;
+use mtbp_infra::config::Settings;
+use mtbp_infra::db;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    mtbp_activities::process::init_tracing("info,sqlx=warn");
+    mtbp_infra::process::init_tracing("info,sqlx=warn");
     let settings = Settings::from_env()?;
     let pool = db::connect(&settings.database_url, 2)
         .await
         .context("connecting to PostgreSQL")?;
-    db::MIGRATOR
+    mtbp_store::MIGRATOR
         .run(&pool)
         .await
         .context("running migrations")?;

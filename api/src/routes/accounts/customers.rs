@@ -4,7 +4,7 @@ use super::json::{Account, Consents, Customer, NewCustomer, UpdateCustomer};
 use crate::auth::access::forbidden;
 use crate::auth::limits::{self, ClientAddr};
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::routes::catalog::required_text;
 use crate::state::AppState;
 use axum::extract::State;
@@ -59,7 +59,7 @@ pub(super) async fn insert_account(
         && e.constraint() == Some("accounts_email_key")
     {
         return Err(ApiError::conflict(
-            "email_taken",
+            ErrorCode::EmailTaken,
             "an account with this email exists; sign in instead",
         ));
     }

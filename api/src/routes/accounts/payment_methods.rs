@@ -4,7 +4,7 @@
 use super::json::{NewPaymentMethod, SavedPaymentMethod};
 use crate::auth::AuthUser;
 use crate::auth::access::forbidden;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::payment_gateway::{gateway_error, known_payment_method, valid_payment_method_id};
 use crate::state::AppState;
 use axum::extract::State;
@@ -71,7 +71,7 @@ pub async fn save(
         Some(c) if c == customer => pm,
         Some(_) => {
             return Err(ApiError::conflict(
-                "payment_method_taken",
+                ErrorCode::PaymentMethodTaken,
                 "this payment method is saved by another customer",
             ));
         }
@@ -81,7 +81,7 @@ pub async fn save(
             .await
             .map_err(gateway_error)?,
     };
-    let card = pm.card.unwrap_or(mtbp_activities::gateway::CardSummary {
+    let card = pm.card.unwrap_or(mtbp_infra::gateway::CardSummary {
         brand: None,
         last4: None,
         exp_month: None,
@@ -169,7 +169,7 @@ pub async fn delete(
     }
     match state.gateway.detach_payment_method(&pm_id).await {
         // Already gone at the gateway: forgetting it is all that is left.
-        Ok(_) | Err(mtbp_activities::gateway::GatewayError::Rejected { status: 404, .. }) => {}
+        Ok(_) | Err(mtbp_infra::gateway::GatewayError::Rejected { status: 404, .. }) => {}
         Err(e) => return Err(gateway_error(e)),
     }
     sqlx::query(

@@ -3,32 +3,31 @@
 use super::json::{Login, Me, RefreshRequest};
 use crate::auth::tokens::{self, Refresh, TokenPair};
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
+use crate::error::envelope;
+use crate::error::{ApiError, ApiJson, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
-use serde_json::json;
 use uuid::Uuid;
 
 fn invalid_credentials() -> ApiError {
     // The same answer for an unknown email and a wrong password.
     ApiError::Refused {
         status: StatusCode::UNAUTHORIZED,
-        code: "invalid_credentials",
+        code: ErrorCode::InvalidCredentials,
         message: "the email or password is wrong".into(),
         details: None,
     }
 }
 
 fn too_many(wait_secs: u64) -> Response {
-    let mut resp = (
+    let mut resp = envelope(
         StatusCode::TOO_MANY_REQUESTS,
-        axum::Json(json!({"error": {"code": "too_many_attempts",
-            "message": format!("too many sign-in attempts; retry in {wait_secs} s")}})),
-    )
-        .into_response();
+        ErrorCode::TooManyAttempts,
+        format!("too many sign-in attempts; retry in {wait_secs} s"),
+    );
     if let Ok(v) = HeaderValue::from_str(&wait_secs.to_string()) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
@@ -107,7 +106,7 @@ pub async fn refresh(
 ) -> ApiResult<ApiJson<TokenPair>> {
     let refused = |message: &str| ApiError::Refused {
         status: StatusCode::UNAUTHORIZED,
-        code: "invalid_refresh_token",
+        code: ErrorCode::InvalidRefreshToken,
         message: message.into(),
         details: None,
     };

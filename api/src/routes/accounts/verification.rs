@@ -6,7 +6,7 @@ use super::customers::load_customer;
 use super::json::{Customer, VerificationCode, VerificationSent};
 use crate::auth::AuthUser;
 use crate::auth::access::forbidden;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -46,7 +46,7 @@ pub async fn send_code(
     let customer = load_customer(&state.db, customer_id).await?;
     if customer.email_verified {
         return Err(ApiError::conflict(
-            "already_verified",
+            ErrorCode::AlreadyVerified,
             "this email is already verified",
         ));
     }
@@ -66,7 +66,7 @@ pub async fn send_code(
     if recent.is_some() {
         return Err(ApiError::Refused {
             status: StatusCode::TOO_MANY_REQUESTS,
-            code: "code_recently_sent",
+            code: ErrorCode::CodeRecentlySent,
             message: "a code was sent less than a minute ago; check your inbox".into(),
             details: None,
         });
@@ -139,7 +139,7 @@ pub async fn confirm_code(
     let Some((verification_id, hash, _email, attempts)) = live.filter(|l| l.3 < MAX_ATTEMPTS)
     else {
         return Err(ApiError::conflict(
-            "no_live_code",
+            ErrorCode::NoLiveCode,
             "no usable code: it expired, was used, or was tried too often; ask for a new one",
         ));
     };
@@ -153,7 +153,7 @@ pub async fn confirm_code(
         tx.commit().await?;
         return Err(ApiError::Refused {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "wrong_code",
+            code: ErrorCode::WrongCode,
             message: format!(
                 "the code is wrong; {} tries left",
                 MAX_ATTEMPTS - attempts - 1

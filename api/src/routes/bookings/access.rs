@@ -9,7 +9,7 @@
 use super::json::Booking;
 use crate::auth::access::forbidden;
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
@@ -78,7 +78,7 @@ pub async fn authorize(
     let Some(user) = user else {
         return Err(ApiError::Refused {
             status: StatusCode::UNAUTHORIZED,
-            code: "unauthorized",
+            code: ErrorCode::Unauthorized,
             message: if booking.customer_id.is_none() {
                 "send the booking's X-Booking-Token, or sign in".into()
             } else {

@@ -5,7 +5,7 @@ use super::json::Booking;
 use super::read::load_or_404;
 use crate::auth::access::{forbidden, require};
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use uuid::Uuid;
@@ -29,7 +29,7 @@ pub async fn claim_booking(
         Some(owner) if owner == user.account_id => return Ok(ApiJson(booking)),
         Some(_) => {
             return Err(ApiError::conflict(
-                "already_claimed",
+                ErrorCode::AlreadyClaimed,
                 "this booking belongs to an account",
             ));
         }
@@ -64,7 +64,7 @@ pub async fn claim_booking(
         }
         if now.customer_id.is_some() {
             return Err(ApiError::conflict(
-                "already_claimed",
+                ErrorCode::AlreadyClaimed,
                 "this booking belongs to an account",
             ));
         }

@@ -8,7 +8,7 @@ use super::json::{BestSeatsJson, Booking, BookingSeat, NewBooking};
 use super::read::load;
 use crate::auth::access::forbidden;
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::idempotency::{IdempotencyKey, same_request, stored_fingerprint};
 use crate::limits::ClientAddr;
 use crate::state::AppState;
@@ -130,7 +130,7 @@ pub async fn create_booking(
             check_show(&state, body.show_id, &named).await?;
             let count = best.map_or(0, |b| b.count);
             Err(ApiError::conflict(
-                "not_enough_seats_together",
+                ErrorCode::NotEnoughSeatsTogether,
                 format!("no row has {count} free seats side by side"),
             ))
         }
@@ -322,13 +322,13 @@ async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiRes
     let (theater_id, status, upcoming, known) = row.ok_or(ApiError::NotFound("show"))?;
     if status != "scheduled" {
         return Err(ApiError::conflict(
-            "show_not_bookable",
+            ErrorCode::ShowNotBookable,
             format!("the show is {status}"),
         ));
     }
     if !upcoming {
         return Err(ApiError::conflict(
-            "show_not_bookable",
+            ErrorCode::ShowNotBookable,
             "the show has already started",
         ));
     }
@@ -350,16 +350,18 @@ async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiRes
 fn refusal(outcome: HoldOutcome) -> ApiError {
     match outcome {
         HoldOutcome::SeatsUnavailable { seats } if seats.is_empty() => ApiError::conflict(
-            "seats_unavailable",
+            ErrorCode::SeatsUnavailable,
             "other customers took every block that fitted while this one was chosen; try again",
         ),
         HoldOutcome::SeatsUnavailable { seats } => ApiError::Refused {
             status: StatusCode::CONFLICT,
-            code: "seats_unavailable",
+            code: ErrorCode::SeatsUnavailable,
             message: format!("these seats are not available: {}", seats.join(", ")),
             details: Some(json!({ "seats": seats })),
         },
-        HoldOutcome::ShowNotBookable { reason } => ApiError::conflict("show_not_bookable", reason),
+        HoldOutcome::ShowNotBookable { reason } => {
+            ApiError::conflict(ErrorCode::ShowNotBookable, reason)
+        }
         // Only a retried activity finds its own hold; the API's hold never does.
         HoldOutcome::Held(_) => ApiError::Internal(anyhow::anyhow!("a refused hold that held")),
     }

@@ -2,7 +2,7 @@
 //! limits a request runs under, and the 429 or 422 when one is reached.
 
 use crate::auth::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::limits::ClientAddr;
 use crate::state::AppState;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -39,7 +39,7 @@ pub(super) fn too_many_holds(refused: TooManyHolds) -> Response {
     );
     let mut resp = ApiError::Refused {
         status: StatusCode::TOO_MANY_REQUESTS,
-        code: "too_many_holds",
+        code: ErrorCode::TooManyHolds,
         message,
         details: Some(json!({
             "scope": refused.scope.as_str(),
@@ -59,7 +59,7 @@ pub(super) fn too_many_holds(refused: TooManyHolds) -> Response {
 pub(super) fn below_minimum(amount_minor: i64, minimum_minor: i64, currency: &str) -> ApiError {
     ApiError::Refused {
         status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: "amount_below_minimum",
+        code: ErrorCode::AmountBelowMinimum,
         message: format!(
             "the seats cost {amount_minor} ({currency} minor units), below the smallest \
              payment the gateway takes: {minimum_minor}"

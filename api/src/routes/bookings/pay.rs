@@ -7,7 +7,7 @@ use super::json::{Booking, PayBooking};
 use super::read::load_or_404;
 use super::temporal_error;
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::idempotency::IdempotencyKey;
 use crate::payment_gateway::{known_payment_method, valid_payment_method_id};
 use crate::state::AppState;
@@ -294,7 +294,7 @@ fn ended(booking: Booking) -> ApiError {
         | BookingStatus::PaymentInitiated
         | BookingStatus::PaymentCompleted => ApiError::Refused {
             status: StatusCode::CONFLICT,
-            code: "booking_closed",
+            code: ErrorCode::BookingClosed,
             message: "the booking's workflow was stopped; it cannot change any more".into(),
             details: serde_json::to_value(&booking)
                 .ok()
@@ -319,28 +319,32 @@ fn not_payable(booking: Booking) -> ApiError {
     let (status, code, message) = match booking.status {
         BookingStatus::PaymentFailed => (
             StatusCode::PAYMENT_REQUIRED,
-            "payment_failed",
+            ErrorCode::PaymentFailed,
             "the payment was refused; the seats are released",
         ),
-        BookingStatus::Expired => (StatusCode::CONFLICT, "hold_expired", "the hold expired"),
+        BookingStatus::Expired => (
+            StatusCode::CONFLICT,
+            ErrorCode::HoldExpired,
+            "the hold expired",
+        ),
         BookingStatus::Refunded => (
             StatusCode::CONFLICT,
-            "refunded",
+            ErrorCode::Refunded,
             "the seats could not be kept; the payment was refunded",
         ),
         BookingStatus::Cancelled => (
             StatusCode::CONFLICT,
-            "booking_closed",
+            ErrorCode::BookingClosed,
             "the booking was cancelled",
         ),
         BookingStatus::PaymentInitiated | BookingStatus::PaymentCompleted => (
             StatusCode::CONFLICT,
-            "payment_in_progress",
+            ErrorCode::PaymentInProgress,
             "a payment for this booking is under way",
         ),
         _ => (
             StatusCode::CONFLICT,
-            "already_paid",
+            ErrorCode::AlreadyPaid,
             "this booking is already paid",
         ),
     };

@@ -5,7 +5,7 @@ use super::json::{Booking, ResolveBooking, ResolveStep};
 use super::read::load_or_404;
 use super::temporal_error;
 use crate::auth::{AuthUser, Role, access::require};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use mtbp_domain::BookingId;
@@ -44,7 +44,7 @@ pub async fn resolve_booking(
     let booking = load_or_404(&state.db, booking_id).await?;
     if booking.needs_operator.is_none() {
         return Err(ApiError::conflict(
-            "not_flagged",
+            ErrorCode::NotFlagged,
             "this booking does not need an operator",
         ));
     }

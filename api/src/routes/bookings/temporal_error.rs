@@ -1,6 +1,6 @@
 //! Maps Temporal client errors to API errors, once.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use axum::http::StatusCode;
 use temporalio_client::errors::WorkflowUpdateError;
 use temporalio_client::tonic::{Code, Status};
@@ -26,7 +26,7 @@ pub fn update(err: WorkflowUpdateError) -> ApiError {
     match err {
         WorkflowUpdateError::Failed(failure) => from_message(&failure.message),
         WorkflowUpdateError::NotFound(_) => ApiError::conflict(
-            "booking_closed",
+            ErrorCode::BookingClosed,
             "this booking has ended and cannot change any more",
         ),
         WorkflowUpdateError::Rpc(status) => rpc(&status),
@@ -88,21 +88,22 @@ const KNOWN_CODES: [&str; 9] = [
 
 fn from_message(message: &str) -> ApiError {
     let (code, text) = message.split_once(": ").unwrap_or(("", message));
-    let known: Option<(&'static str, StatusCode)> = match code {
-        "payment_in_progress" => Some(("payment_in_progress", StatusCode::CONFLICT)),
-        "already_paid" => Some(("already_paid", StatusCode::CONFLICT)),
-        "booking_closed" => Some(("booking_closed", StatusCode::CONFLICT)),
-        "not_held" => Some(("not_held", StatusCode::CONFLICT)),
-        "extension_limit" => Some(("extension_limit", StatusCode::CONFLICT)),
-        "hold_expired" => Some(("hold_expired", StatusCode::CONFLICT)),
-        "not_flagged" => Some(("not_flagged", StatusCode::CONFLICT)),
+    let known: Option<(ErrorCode, StatusCode)> = match code {
+        "payment_in_progress" => Some((ErrorCode::PaymentInProgress, StatusCode::CONFLICT)),
+        "already_paid" => Some((ErrorCode::AlreadyPaid, StatusCode::CONFLICT)),
+        "booking_closed" => Some((ErrorCode::BookingClosed, StatusCode::CONFLICT)),
+        "not_held" => Some((ErrorCode::NotHeld, StatusCode::CONFLICT)),
+        "extension_limit" => Some((ErrorCode::ExtensionLimit, StatusCode::CONFLICT)),
+        "hold_expired" => Some((ErrorCode::HoldExpired, StatusCode::CONFLICT)),
+        "not_flagged" => Some((ErrorCode::NotFlagged, StatusCode::CONFLICT)),
         "operator_action_in_progress" => {
-            Some(("operator_action_in_progress", StatusCode::CONFLICT))
+            Some((ErrorCode::OperatorActionInProgress, StatusCode::CONFLICT))
         }
-        "invalid_note" => Some(("invalid_note", StatusCode::UNPROCESSABLE_ENTITY)),
-        "invalid_payment_method" => {
-            Some(("invalid_payment_method", StatusCode::UNPROCESSABLE_ENTITY))
-        }
+        "invalid_note" => Some((ErrorCode::InvalidNote, StatusCode::UNPROCESSABLE_ENTITY)),
+        "invalid_payment_method" => Some((
+            ErrorCode::InvalidPaymentMethod,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
         _ => None,
     };
     match known {

@@ -4,7 +4,7 @@ use super::json::{Movie, MoviePage, NewMovie};
 use super::required_text;
 use crate::auth::access::require;
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -217,7 +217,7 @@ pub async fn delete_movie(
             .await?;
     match exists {
         Some(_) => Err(ApiError::conflict(
-            "movie_has_shows",
+            ErrorCode::MovieHasShows,
             "the movie has shows; cancel them instead of removing the movie",
         )),
         None => Err(ApiError::NotFound("movie")),

@@ -4,7 +4,7 @@
 
 use crate::auth::access::{forbidden, require};
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -166,7 +166,7 @@ pub async fn post_review(
         && e.constraint() == Some("reviews_one_per_customer")
     {
         return Err(ApiError::conflict(
-            "already_reviewed",
+            ErrorCode::AlreadyReviewed,
             format!("you have reviewed this {kind} already"),
         ));
     }

@@ -1,7 +1,7 @@
 //! `GET /shows/{id}/seats`: the seat map with each seat's status and price.
 
 use super::json::{SeatMap, SeatMapRow, SeatMapSeat};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use mtbp_domain::seats::FieldError;
@@ -193,7 +193,7 @@ pub async fn best_seats(
     let count = usize::try_from(q.count).unwrap_or(1);
     let seats = mtbp_domain::best_seats::best_block(&spots, count).ok_or_else(|| {
         ApiError::conflict(
-            "not_enough_seats_together",
+            ErrorCode::NotEnoughSeatsTogether,
             format!("no row has {count} free seats side by side"),
         )
     })?;
@@ -295,7 +295,7 @@ pub async fn update_inventory(
     if !taken.is_empty() {
         return Err(ApiError::Refused {
             status: axum::http::StatusCode::CONFLICT,
-            code: "seats_taken",
+            code: ErrorCode::SeatsTaken,
             message: format!("these seats are held or booked: {}", taken.join(", ")),
             details: Some(serde_json::json!({ "seats": taken })),
         });

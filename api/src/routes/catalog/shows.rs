@@ -5,7 +5,7 @@ use super::required_text;
 use crate::auth::access::{manage_screen, manage_theater, require};
 use crate::auth::{AuthUser, Role};
 use crate::dates::{check_instant, check_show_start};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -224,7 +224,7 @@ fn overlap<T>(result: Result<T, sqlx::Error>) -> ApiResult<T> {
     match result {
         Err(sqlx::Error::Database(db)) if db.constraint() == Some("shows_no_overlap") => {
             Err(ApiError::conflict(
-                "show_overlaps",
+                ErrorCode::ShowOverlaps,
                 "another show on this screen overlaps this time (cleaning buffer included)",
             ))
         }
@@ -259,7 +259,7 @@ pub(super) async fn show_theater(db: &sqlx::PgPool, show_id: Uuid) -> ApiResult<
 
 fn has_bookings(n: i64) -> ApiError {
     ApiError::conflict(
-        "show_has_bookings",
+        ErrorCode::ShowHasBookings,
         format!(
             "{n} seat(s) of this show are held or booked; the show cannot be moved or removed \
              until show cancellation (with refunds) exists"
@@ -314,7 +314,7 @@ pub async fn update_show(
     let (old_start, old_end, status) = current;
     if status != "scheduled" {
         return Err(ApiError::conflict(
-            "show_cancelled",
+            ErrorCode::ShowCancelled,
             "the show is cancelled",
         ));
     }

@@ -8,7 +8,7 @@ use super::json::{NewScreen, NewTheater, Screen, THEATER_COLUMNS, Theater};
 use super::required_text;
 use crate::auth::access::{forbidden, manage_theater, require, require_active_partner};
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -188,7 +188,7 @@ pub async fn update_theater(
 fn shows_ahead(what: &str, count: i64) -> ApiError {
     ApiError::Refused {
         status: StatusCode::CONFLICT,
-        code: "has_upcoming_shows",
+        code: ErrorCode::HasUpcomingShows,
         message: format!(
             "{what} has {count} scheduled show(s) still to run; move or cancel them first"
         ),
@@ -283,7 +283,7 @@ fn name_taken(
     match result {
         Err(sqlx::Error::Database(db)) if db.constraint() == Some("screens_theater_name_key") => {
             Err(ApiError::conflict(
-                "screen_exists",
+                ErrorCode::ScreenExists,
                 format!("this theater already has a screen named {name:?}"),
             ))
         }

@@ -1,4 +1,4 @@
-//! The PostgreSQL pool shared by activities and the API.
+//! The PostgreSQL pool shared by the API, the worker and the tools.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool};
@@ -18,6 +18,3 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
         .await?;
     Ok(pool)
 }
-
-/// The migrations in `migrations/`, embedded in the binary.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

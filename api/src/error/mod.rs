@@ -9,8 +9,13 @@ use axum::response::{IntoResponse, Response};
 use mtbp_domain::seats::FieldError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
+
+mod code;
+mod constraint;
+pub use code::ErrorCode;
+pub use constraint::OnConstraint;
 
 /// The error envelope every 4xx and 5xx carries.
 #[derive(Debug, Serialize, ToSchema)]
@@ -23,7 +28,7 @@ pub struct ErrorEnvelope {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable code, e.g. `seats_unavailable`.
-    pub code: String,
+    pub code: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
     /// Field-level problems of a request body.
@@ -62,7 +67,7 @@ pub enum ApiError {
         /// HTTP status.
         status: StatusCode,
         /// Stable code.
-        code: &'static str,
+        code: ErrorCode,
         /// For people.
         message: String,
         /// Extra data.
@@ -83,7 +88,7 @@ impl ApiError {
     }
 
     /// A 409: the request conflicts with the current state.
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Refused {
             status: StatusCode::CONFLICT,
             code,
@@ -111,9 +116,9 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-fn body(code: &str, message: String) -> ErrorBody {
+fn body(code: ErrorCode, message: String) -> ErrorBody {
     ErrorBody {
-        code: code.to_owned(),
+        code,
         message,
         fields: None,
         details: None,
@@ -123,9 +128,12 @@ fn body(code: &str, message: String) -> ErrorBody {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
-            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, body("bad_request", m)),
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, body(ErrorCode::BadRequest, m)),
             Self::Validation(errors) => {
-                let mut b = body("validation_failed", "the request has invalid fields".into());
+                let mut b = body(
+                    ErrorCode::ValidationFailed,
+                    "the request has invalid fields".into(),
+                );
                 b.fields = Some(
                     errors
                         .into_iter()
@@ -139,7 +147,7 @@ impl IntoResponse for ApiError {
             }
             Self::NotFound(what) => (
                 StatusCode::NOT_FOUND,
-                body("not_found", format!("{what} not found")),
+                body(ErrorCode::NotFound, format!("{what} not found")),
             ),
             Self::Refused {
                 status,
@@ -156,7 +164,7 @@ impl IntoResponse for ApiError {
                 let mut resp = (
                     StatusCode::SERVICE_UNAVAILABLE,
                     axum::Json(ErrorEnvelope {
-                        error: body("unavailable", m),
+                        error: body(ErrorCode::Unavailable, m),
                     }),
                 )
                     .into_response();
@@ -168,7 +176,10 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = ?e, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    body("internal", "something went wrong on our side".into()),
+                    body(
+                        ErrorCode::Internal,
+                        "something went wrong on our side".into(),
+                    ),
                 )
             }
         };
@@ -198,22 +209,20 @@ where
 
 fn json_rejection(rejection: JsonRejection) -> Response {
     let (status, code) = match &rejection {
-        JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
-        JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
-        JsonRejection::MissingJsonContentType(_) => {
-            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+        JsonRejection::JsonDataError(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBody)
         }
+        JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, ErrorCode::MalformedJson),
+        JsonRejection::MissingJsonContentType(_) => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+        ),
         _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
         }
-        _ => (StatusCode::BAD_REQUEST, "bad_request"),
+        _ => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
     };
-    let message = rejection.body_text();
-    (
-        status,
-        axum::Json(json!({"error": {"code": code, "message": message}})),
-    )
-        .into_response()
+    envelope(status, code, rejection.body_text())
 }
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
@@ -242,12 +251,18 @@ where
 }
 
 fn path_rejection(rejection: PathRejection) -> Response {
-    let message = rejection.body_text();
-    (
+    envelope(
         StatusCode::BAD_REQUEST,
-        axum::Json(json!({"error": {"code": "invalid_path", "message": message}})),
+        ErrorCode::InvalidPath,
+        rejection.body_text(),
     )
-        .into_response()
+}
+
+/// A response with the error envelope, for answers built outside [`ApiError`] (extractor
+/// rejections, fallbacks, responses that need extra headers).
+pub fn envelope(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
+    let error = body(code, message.into());
+    (status, axum::Json(ErrorEnvelope { error })).into_response()
 }
 
 /// Result type of handlers.

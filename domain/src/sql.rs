@@ -1,0 +1,74 @@
+//! How the domain's ids and statuses are stored in PostgreSQL (the `sqlx` feature, enabled by
+//! the persistence layer only): ids as `uuid`, statuses as `text` holding their stored names.
+//! With these, checked queries read and bind domain types directly (`as "status: SeatStatus"`).
+
+use crate::booking::BookingStatus;
+use crate::ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};
+use crate::status::{PartnerStatus, PaymentStatus, SeatStatus, ShowStatus};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
+use sqlx::{Decode, Encode, Postgres, Type};
+use uuid::Uuid;
+
+macro_rules! uuid_column {
+    ($($name:ident),+) => {$(
+        impl Type<Postgres> for $name {
+            fn type_info() -> PgTypeInfo {
+                <Uuid as Type<Postgres>>::type_info()
+            }
+        }
+
+        impl Encode<'_, Postgres> for $name {
+            fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+                <Uuid as Encode<Postgres>>::encode_by_ref(&self.as_uuid(), buf)
+            }
+        }
+
+        impl Decode<'_, Postgres> for $name {
+            fn decode(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
+                Ok(Self::from_uuid(<Uuid as Decode<Postgres>>::decode(value)?))
+            }
+        }
+    )+};
+}
+
+macro_rules! text_column {
+    ($($name:ident),+) => {$(
+        impl Type<Postgres> for $name {
+            fn type_info() -> PgTypeInfo {
+                <&str as Type<Postgres>>::type_info()
+            }
+
+            fn compatible(ty: &PgTypeInfo) -> bool {
+                <&str as Type<Postgres>>::compatible(ty)
+            }
+        }
+
+        impl Encode<'_, Postgres> for $name {
+            fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+                <&str as Encode<Postgres>>::encode_by_ref(&self.as_str(), buf)
+            }
+        }
+
+        impl Decode<'_, Postgres> for $name {
+            fn decode(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
+                let raw = <&str as Decode<Postgres>>::decode(value)?;
+                Self::parse(raw).ok_or_else(|| {
+                    format!("{raw:?} is not a {}", stringify!($name)).into()
+                })
+            }
+        }
+    )+};
+}
+
+uuid_column!(
+    AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId
+);
+text_column!(
+    BookingStatus,
+    SeatStatus,
+    ShowStatus,
+    PaymentStatus,
+    PartnerStatus
+);

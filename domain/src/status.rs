@@ -1,0 +1,115 @@
+//! The stored statuses of seats, shows, payments and partners, as Rust enums. Each maps to the
+//! text the database's check constraint allows, and nowhere else is that text written.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Declares a status enum with its stored names, `as_str`, `parse`, `ALL` and `Display`.
+macro_rules! stored_status {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The name stored in the database.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            /// Parses a stored name.
+            pub fn parse(raw: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|s| s.as_str() == raw)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+stored_status!(
+    /// One seat of one show (`show_seats.status`).
+    SeatStatus {
+        /// Anyone may hold it.
+        Free => "free",
+        /// A booking holds it until `held_until`; after that it is holdable again.
+        Held => "held",
+        /// Sold.
+        Booked => "booked",
+        /// Taken out of sale by the theater (broken seat, a removed show).
+        Blocked => "blocked",
+        /// Set aside for the platform's own channel (brokers).
+        PlatformReserved => "platform_reserved",
+    }
+);
+
+stored_status!(
+    /// A show (`shows.status`).
+    ShowStatus {
+        /// On sale until it starts.
+        Scheduled => "scheduled",
+        /// Called off by the theater.
+        Cancelled => "cancelled",
+    }
+);
+
+stored_status!(
+    /// A payment attempt at the gateway (`payments.status`).
+    PaymentStatus {
+        /// The intent exists; the outcome is not known yet.
+        Created => "created",
+        /// The gateway took the money.
+        Succeeded => "succeeded",
+        /// Declined or failed: nothing was taken.
+        Failed => "failed",
+        /// Cancelled before any money moved.
+        Cancelled => "cancelled",
+    }
+);
+
+stored_status!(
+    /// A theater partner's account (`partners.status`).
+    PartnerStatus {
+        /// Signed up, not yet approved.
+        Pending => "pending",
+        /// May run theaters.
+        Active => "active",
+        /// Barred by an operator.
+        Suspended => "suspended",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_parses_back_from_its_stored_name() {
+        for s in SeatStatus::ALL {
+            assert_eq!(SeatStatus::parse(s.as_str()), Some(*s));
+        }
+        for s in ShowStatus::ALL {
+            assert_eq!(ShowStatus::parse(s.as_str()), Some(*s));
+        }
+        for s in PaymentStatus::ALL {
+            assert_eq!(PaymentStatus::parse(s.as_str()), Some(*s));
+        }
+        for s in PartnerStatus::ALL {
+            assert_eq!(PartnerStatus::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(SeatStatus::parse("Free"), None);
+    }
+}

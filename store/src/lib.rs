@@ -1,0 +1,10 @@
+//! The persistence layer of mtbp: every write to a table goes through the module of its
+//! aggregate, and the rules the database enforces (which seat a customer can hold, which status
+//! may follow which) are written here once.
+//!
+//! Functions take an executor (a pool, a connection or a transaction), so a caller can compose
+//! several of them in one transaction. They return plain `sqlx` errors or a typed outcome; what
+//! an error means to a customer or to Temporal is decided by the caller.
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

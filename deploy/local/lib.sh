@@ -30,6 +30,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.ca
 # Cargo.toml); the benches run release builds of their own.
 BIN_DIR="$CARGO_TARGET_DIR/debug"
 BENCH_BIN_DIR="$CARGO_TARGET_DIR/release"
+# The checked queries compile against the committed `.sqlx/` data, never a live database (a fresh
+# machine builds before it migrates); `./mtbp test` checks that data against the migrations.
+export SQLX_OFFLINE="${SQLX_OFFLINE:-true}"
 
 export DATABASE_URL="${DATABASE_URL:-postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB}"
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-http://127.0.0.1:$TEMPORAL_PORT}"

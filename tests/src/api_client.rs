@@ -2,6 +2,9 @@
 
 use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
+use mtbp_api::error::{ErrorCode, ErrorEnvelope};
+use mtbp_api::routes::bookings::json::Booking;
+use mtbp_domain::BookingStatus;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -333,15 +336,16 @@ impl ApiClient {
         .await
     }
 
-    /// `GET /bookings/{id}` as JSON (panics on anything but 200 are the caller's to check).
-    pub async fn booking(&self, booking_id: Uuid) -> anyhow::Result<Value> {
+    /// `GET /bookings/{id}`, read into the API's own booking type (an error on anything but
+    /// 200).
+    pub async fn booking(&self, booking_id: Uuid) -> anyhow::Result<Booking> {
         let resp = self.get(&format!("/bookings/{booking_id}")).await?;
         let status = resp.status();
-        let body: Value = resp.json().await?;
         if status != StatusCode::OK {
+            let body = resp.text().await.unwrap_or_default();
             bail!("GET booking answered {status}: {body}");
         }
-        Ok(body)
+        Ok(resp.json().await?)
     }
 
     /// Statuses of `labels` in the show's seat map.
@@ -374,24 +378,33 @@ impl ApiClient {
     pub async fn wait_for_status(
         &self,
         booking_id: Uuid,
-        want: &str,
+        want: BookingStatus,
         secs: u64,
-    ) -> anyhow::Result<Value> {
+    ) -> anyhow::Result<Booking> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
         loop {
             let b = self.booking(booking_id).await?;
-            if b["status"] == want {
+            if b.status == want {
                 return Ok(b);
             }
             if std::time::Instant::now() > deadline {
                 bail!(
                     "booking {booking_id} is {} after {secs}s, not {want}",
-                    b["status"]
+                    b.status
                 );
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }
+}
+
+/// The error code of an error response, read into the API's own envelope type.
+pub async fn error_code(resp: Response) -> anyhow::Result<ErrorCode> {
+    let status = resp.status();
+    let text = resp.text().await?;
+    let envelope: ErrorEnvelope = serde_json::from_str(&text)
+        .with_context(|| format!("a {status} answer without the error envelope: {text}"))?;
+    Ok(envelope.error.code)
 }
 
 const GUEST_TOKEN: &[u8] = b"\"guest_token\"";

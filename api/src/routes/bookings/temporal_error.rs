@@ -104,9 +104,9 @@ fn from_message(message: &str) -> ApiError {
                 message: text.to_owned(),
                 details: None,
             },
-            None => ApiError::Unavailable(format!(
-                "the seats could not be changed right now: {text}"
-            )),
+            None => {
+                ApiError::Unavailable(format!("the seats could not be changed right now: {text}"))
+            }
         },
         None => ApiError::Internal(anyhow::anyhow!("workflow update failed: {message}")),
     }

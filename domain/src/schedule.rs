@@ -3,6 +3,7 @@
 //! its price per seat category. Overlap with another show on the screen is the database's
 //! exclusion constraint (`shows_no_overlap`), since only it sees concurrent schedulers.
 
+use crate::money::{Currency, Money};
 use crate::seats::FieldError;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -103,12 +104,14 @@ impl ShowTimes {
     }
 }
 
-/// A show's price per seat category: each category's default unless overridden; an override
-/// for a category the screen does not have is a field error.
+/// A show's price per seat category, in the show's currency: each category's default
+/// (minor units) unless overridden; an override for a category the screen does not have is a
+/// field error.
 pub fn category_prices(
+    currency: &Currency,
     defaults: &BTreeMap<String, i64>,
     overrides: &BTreeMap<String, i64>,
-) -> Result<BTreeMap<String, i64>, Vec<FieldError>> {
+) -> Result<BTreeMap<String, Money>, Vec<FieldError>> {
     let unknown: Vec<FieldError> = overrides
         .keys()
         .filter(|code| !defaults.contains_key(*code))
@@ -124,7 +127,14 @@ pub fn category_prices(
     }
     Ok(defaults
         .iter()
-        .map(|(code, price)| (code.clone(), *overrides.get(code).unwrap_or(price)))
+        .map(|(code, price)| {
+            let amount_minor = *overrides.get(code).unwrap_or(price);
+            let price = Money {
+                amount_minor,
+                currency: currency.clone(),
+            };
+            (code.clone(), price)
+        })
         .collect())
 }
 
@@ -206,10 +216,18 @@ mod tests {
 
     #[test]
     fn overrides_replace_defaults_and_must_name_a_category() {
+        let inr = Currency::parse("INR").expect("valid");
         let defaults = prices(&[("GOLD", 30_000), ("SILVER", 20_000)]);
-        let merged = category_prices(&defaults, &prices(&[("GOLD", 35_000)])).expect("known");
-        assert_eq!(merged, prices(&[("GOLD", 35_000), ("SILVER", 20_000)]));
-        let err = category_prices(&defaults, &prices(&[("VIP", 1)])).expect_err("unknown");
+        let merged = category_prices(&inr, &defaults, &prices(&[("GOLD", 35_000)])).expect("known");
+        let amounts: Vec<(&str, i64, &str)> = merged
+            .iter()
+            .map(|(c, m)| (c.as_str(), m.amount_minor, m.currency.as_str()))
+            .collect();
+        assert_eq!(
+            amounts,
+            [("GOLD", 35_000, "INR"), ("SILVER", 20_000, "INR")]
+        );
+        let err = category_prices(&inr, &defaults, &prices(&[("VIP", 1)])).expect_err("unknown");
         assert_eq!(err[0].field, "prices.VIP");
     }
 }

@@ -38,3 +38,24 @@ pub(crate) fn shows_ahead(what: &str, count: i64) -> ApiError {
         details: Some(serde_json::json!({ "upcoming_shows": count })),
     }
 }
+
+/// Money on the wire as today's integer minor units (`price_minor`, `amount_minor`), the
+/// currency given once beside them.
+pub(crate) mod minor_units {
+    use mtbp_domain::Money;
+    use serde::Serializer;
+    use std::collections::BTreeMap;
+
+    /// An amount as its minor units.
+    pub(crate) fn serialize<S: Serializer>(money: &Money, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(money.amount_minor)
+    }
+
+    /// Prices by code as their minor units.
+    pub(crate) fn by_code<S: Serializer>(
+        prices: &BTreeMap<String, Money>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_map(prices.iter().map(|(code, m)| (code, m.amount_minor)))
+    }
+}

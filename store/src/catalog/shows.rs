@@ -3,7 +3,7 @@
 //! constraint refuses the second. A removed show is `cancelled`, never deleted.
 
 use chrono::{DateTime, Utc};
-use mtbp_domain::{MovieId, ScreenId, ShowId, ShowStatus, TheaterId};
+use mtbp_domain::{Currency, Money, MovieId, ScreenId, ShowId, ShowStatus, TheaterId};
 use sqlx::{PgConnection, PgExecutor};
 use std::collections::BTreeMap;
 
@@ -95,21 +95,33 @@ pub async fn find(db: impl PgExecutor<'_>, show_id: ShowId) -> sqlx::Result<Opti
     .await
 }
 
+/// A stored currency code (the column's check constraint keeps it valid).
+fn currency(raw: &str) -> sqlx::Result<Currency> {
+    Currency::parse(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
 /// A show's price per seat category, by code.
 pub async fn prices(
     db: impl PgExecutor<'_>,
     show_id: ShowId,
-) -> sqlx::Result<BTreeMap<String, i64>> {
+) -> sqlx::Result<BTreeMap<String, Money>> {
     let rows = sqlx::query!(
-        "select category_code, price_minor from show_prices where show_id = $1",
+        "select p.category_code, p.price_minor, s.currency
+           from show_prices p join shows s using (show_id)
+          where p.show_id = $1",
         show_id as ShowId,
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.category_code, r.price_minor))
-        .collect())
+    rows.into_iter()
+        .map(|r| {
+            let price = Money {
+                amount_minor: r.price_minor,
+                currency: currency(&r.currency)?,
+            };
+            Ok((r.category_code, price))
+        })
+        .collect()
 }
 
 /// The theater of a show; none if there is no such show.
@@ -126,13 +138,17 @@ pub async fn theater_of(
 }
 
 /// The currency of a show's prices; none if there is no such show.
-pub async fn currency_of(db: impl PgExecutor<'_>, show_id: ShowId) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar!(
+pub async fn currency_of(
+    db: impl PgExecutor<'_>,
+    show_id: ShowId,
+) -> sqlx::Result<Option<Currency>> {
+    let raw = sqlx::query_scalar!(
         "select currency from shows where show_id = $1",
         show_id as ShowId
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    raw.as_deref().map(currency).transpose()
 }
 
 /// Whether the show exists.
@@ -205,18 +221,19 @@ pub async fn update(
     Ok(())
 }
 
-/// Sets the show's price of a category (the seats: [`crate::seats::inventory::reprice`]).
+/// Sets the show's price of a category (the seats: [`crate::seats::inventory::reprice`]); the
+/// price is in the show's currency.
 pub async fn set_price(
     tx: &mut PgConnection,
     show_id: ShowId,
     category: &str,
-    price_minor: i64,
+    price: &Money,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "update show_prices set price_minor = $3 where show_id = $1 and category_code = $2",
         show_id as ShowId,
         category,
-        price_minor,
+        price.amount_minor,
     )
     .execute(tx)
     .await?;

@@ -3,20 +3,20 @@
 //! the seat map and availability reads. Whether a customer can hold a seat is decided by the
 //! `seat_holdable` SQL function, here as in the hold itself.
 
-use mtbp_domain::{ScreenId, SeatStatus, ShowId};
+use mtbp_domain::{Money, ScreenId, SeatStatus, ShowId};
 use sqlx::{PgConnection, PgExecutor};
 use std::collections::BTreeMap;
 
 /// Creates the show's prices and one free seat per seat of the screen, each priced by its
-/// category.
+/// category. The prices are in the show's currency.
 pub async fn create(
     tx: &mut PgConnection,
     show_id: ShowId,
     screen_id: ScreenId,
-    prices: &BTreeMap<String, i64>,
+    prices: &BTreeMap<String, Money>,
 ) -> sqlx::Result<()> {
     let codes: Vec<String> = prices.keys().cloned().collect();
-    let amounts: Vec<i64> = prices.values().copied().collect();
+    let amounts: Vec<i64> = prices.values().map(|p| p.amount_minor).collect();
     sqlx::query!(
         "with p as (
              insert into show_prices (show_id, category_code, price_minor)
@@ -39,19 +39,19 @@ pub async fn create(
 }
 
 /// Reprices the category's seats that are not held or booked: those keep the price they were
-/// sold at.
+/// sold at. The price is in the show's currency.
 pub async fn reprice(
     tx: &mut PgConnection,
     show_id: ShowId,
     category: &str,
-    price_minor: i64,
+    price: &Money,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "update show_seats set price_minor = $3
           where show_id = $1 and category_code = $2 and status not in ('held', 'booked')",
         show_id as ShowId,
         category,
-        price_minor,
+        price.amount_minor,
     )
     .execute(tx)
     .await?;

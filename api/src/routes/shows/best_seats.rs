@@ -6,7 +6,7 @@ use crate::routes::common::query;
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use mtbp_domain::ShowId;
+use mtbp_domain::{Money, ShowId};
 use mtbp_store::catalog::shows;
 
 /// Suggests the best `count` seats side by side: one row, no aisle between them, leaving no
@@ -42,16 +42,17 @@ pub async fn best_seats(
             format!("no row has {count} free seats side by side"),
         )
     })?;
-    let amount_minor = spots
+    let chosen = spots
         .iter()
-        .zip(&prices)
+        .zip(prices)
         .filter(|(spot, _)| seats.contains(&spot.label))
-        .map(|(_, price)| price)
-        .sum();
+        .map(|(_, price)| price);
+    let amount = Money::sum(currency.clone(), chosen)
+        .ok_or_else(|| anyhow::anyhow!("the seats' prices overflow"))?;
     Ok(ApiJson(BestSeats {
         show_id,
         seats,
-        amount_minor,
-        currency,
+        amount,
+        currency: currency.to_string(),
     }))
 }

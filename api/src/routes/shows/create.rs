@@ -106,13 +106,12 @@ async fn authorize_screen(state: &AppState, user: &AuthUser, screen_id: ScreenId
 }
 
 /// The checks that need no database; returns the cleaned language and format.
-fn check_body(state: &AppState, body: &NewShow) -> ApiResult<(String, String)> {
+fn check_body(state: &AppState, body: &NewShow) -> ApiResult<(String, String, Currency)> {
     let mut errors = Vec::new();
     let language = required_text("language", &body.language, 40, &mut errors);
     let format = required_text("format", &body.format, 20, &mut errors);
-    if let Err(e) = Currency::parse(&body.currency) {
-        errors.push(FieldError::new("currency", e.to_string()));
-    }
+    let currency = Currency::parse(&body.currency)
+        .inspect_err(|e| errors.push(FieldError::new("currency", e.to_string())));
     // Before any date arithmetic below.
     let horizon = state.config.limits.show_horizon_days;
     check_show_start(
@@ -126,16 +125,15 @@ fn check_body(state: &AppState, body: &NewShow) -> ApiResult<(String, String)> {
         check_instant("ends_at", ends_at, &mut errors);
     }
     check_prices(&body.prices, &mut errors);
-    if errors.is_empty() {
-        Ok((language, format))
-    } else {
-        Err(ApiError::Validation(errors))
+    match currency {
+        Ok(currency) if errors.is_empty() => Ok((language, format, currency)),
+        _ => Err(ApiError::Validation(errors)),
     }
 }
 
 /// Validates and inserts one show with its inventory in `tx`.
 async fn schedule(state: &AppState, tx: &mut PgConnection, body: NewShow) -> ApiResult<Show> {
-    let (language, format) = check_body(state, &body)?;
+    let (language, format, currency) = check_body(state, &body)?;
     let runtime = movies::running_time(&mut *tx, body.movie_id).await?;
     let theater = screens::lock_open_for_share(tx, body.screen_id).await?;
     let (Some(runtime), Some(theater_id)) = (runtime, theater) else {
@@ -151,7 +149,8 @@ async fn schedule(state: &AppState, tx: &mut PgConnection, body: NewShow) -> Api
     let times = ShowTimes::for_movie(body.starts_at, body.ends_at, runtime)
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let defaults = screens::category_prices(&mut *tx, body.screen_id).await?;
-    let prices = category_prices(&defaults, &body.prices).map_err(ApiError::Validation)?;
+    let prices =
+        category_prices(&currency, &defaults, &body.prices).map_err(ApiError::Validation)?;
     let row = NewShowRow {
         show_id: ShowId::from_uuid(Uuid::new_v4()),
         movie_id: body.movie_id,

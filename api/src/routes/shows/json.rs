@@ -1,7 +1,8 @@
 //! Request and response bodies of the show endpoints and of their seat maps.
 
+use crate::routes::common::minor_units;
 use chrono::{DateTime, Utc};
-use mtbp_domain::{MovieId, ScreenId, ShowId, ShowStatus, TheaterId};
+use mtbp_domain::{Money, MovieId, ScreenId, ShowId, ShowStatus, TheaterId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -96,7 +97,9 @@ pub struct Show {
     #[schema(value_type = String)]
     pub status: ShowStatus,
     /// Price by seat category code (minor units).
-    pub prices: BTreeMap<String, i64>,
+    #[serde(serialize_with = "minor_units::by_code")]
+    #[schema(value_type = BTreeMap<String, i64>)]
+    pub prices: BTreeMap<String, Money>,
 }
 
 /// A seat as customers see it.
@@ -111,7 +114,9 @@ pub struct SeatMapSeat {
     /// Category code.
     pub category: String,
     /// Price in minor units.
-    pub price_minor: i64,
+    #[serde(rename = "price_minor", with = "minor_units")]
+    #[schema(value_type = i64)]
+    pub price: Money,
     /// `available`, `held`, `booked`, `blocked` or `platform_reserved`.
     pub status: String,
     /// Wheelchair space or step-free.
@@ -184,7 +189,9 @@ pub struct BestSeats {
     /// Seat labels side by side, to pass to `POST /bookings`.
     pub seats: Vec<String>,
     /// Their total price in minor units.
-    pub amount_minor: i64,
+    #[serde(rename = "amount_minor", with = "minor_units")]
+    #[schema(value_type = i64)]
+    pub amount: Money,
     /// ISO currency.
     pub currency: String,
 }

@@ -4,8 +4,8 @@ use super::json::{Availability, AvailableRow, SeatMap, SeatMapRow, SeatMapSeat};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
-use mtbp_domain::ShowId;
 use mtbp_domain::seats::split_label;
+use mtbp_domain::{Currency, Money, ShowId};
 use mtbp_store::catalog::shows;
 use mtbp_store::seats::inventory::{self, MapSeat};
 use sqlx::PgPool;
@@ -22,14 +22,14 @@ pub(super) async fn load(db: &PgPool, show_id: ShowId) -> ApiResult<SeatMap> {
         .count();
     Ok(SeatMap {
         show_id,
-        currency,
         available,
-        rows: by_row(seats),
+        rows: by_row(&currency, seats),
+        currency: currency.to_string(),
     })
 }
 
 /// Groups seats in map order into their rows.
-fn by_row(seats: Vec<MapSeat>) -> Vec<SeatMapRow> {
+fn by_row(currency: &Currency, seats: Vec<MapSeat>) -> Vec<SeatMapRow> {
     let mut rows: Vec<SeatMapRow> = Vec::new();
     for s in seats {
         let (row, number) = split_label(&s.seat_label);
@@ -39,7 +39,10 @@ fn by_row(seats: Vec<MapSeat>) -> Vec<SeatMapRow> {
             label: s.seat_label,
             column: s.col_index,
             category: s.category_code,
-            price_minor: s.price_minor,
+            price: Money {
+                amount_minor: s.price_minor,
+                currency: currency.clone(),
+            },
             status: s.shown_status,
             accessible: s.accessible,
         };

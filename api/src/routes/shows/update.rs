@@ -100,11 +100,19 @@ pub async fn update_show(
 
 /// Sets the show's new prices; seats already held or booked keep the price they were sold at.
 async fn reprice(tx: &mut PgConnection, show_id: ShowId, body: &UpdateShow) -> ApiResult<()> {
+    let currency = shows::currency_of(&mut *tx, show_id)
+        .await?
+        .ok_or(ApiError::NotFound("show"))?;
     let current = shows::prices(&mut *tx, show_id).await?;
-    let prices = category_prices(&current, &body.prices).map_err(ApiError::Validation)?;
+    let amounts = current
+        .into_iter()
+        .map(|(code, price)| (code, price.amount_minor))
+        .collect();
+    let prices =
+        category_prices(&currency, &amounts, &body.prices).map_err(ApiError::Validation)?;
     for (code, price) in &prices {
-        shows::set_price(tx, show_id, code, *price).await?;
-        inventory::reprice(tx, show_id, code, *price).await?;
+        shows::set_price(tx, show_id, code, price).await?;
+        inventory::reprice(tx, show_id, code, price).await?;
     }
     Ok(())
 }

@@ -105,7 +105,8 @@ async fn authorize_screen(state: &AppState, user: &AuthUser, screen_id: ScreenId
     }
 }
 
-/// The checks that need no database; returns the cleaned language and format.
+/// The checks that need no database; returns the cleaned language and format, and the
+/// currency.
 fn check_body(state: &AppState, body: &NewShow) -> ApiResult<(String, String, Currency)> {
     let mut errors = Vec::new();
     let language = required_text("language", &body.language, 40, &mut errors);

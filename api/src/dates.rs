@@ -2,7 +2,7 @@
 //! date arithmetic (which panics on overflow) or bound to PostgreSQL (which refuses years it
 //! cannot store): a value outside the range is a 422 on its field, never a 5xx.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use mtbp_domain::seats::FieldError;
 
 /// Earliest year a client may name (the first films are from the 1880s).
@@ -43,14 +43,7 @@ pub fn check_show_start(
     if !check_instant(field, starts_at, errors) {
         return;
     }
-    if starts_at <= now {
-        errors.push(FieldError::new(field, "must be in the future"));
-    } else if starts_at > now + Duration::days(i64::from(horizon_days)) {
-        errors.push(FieldError::new(
-            field,
-            format!("shows are scheduled at most {horizon_days} days ahead"),
-        ));
-    }
+    mtbp_domain::schedule::check_start(field, starts_at, now, horizon_days, errors);
 }
 
 #[cfg(test)]

@@ -8,10 +8,14 @@ pub mod booking;
 pub mod charge;
 pub mod ids;
 pub mod money;
+pub mod rating;
+pub mod schedule;
 pub mod seats;
 #[cfg(feature = "sqlx")]
 mod sql;
 pub mod status;
+pub mod text;
+pub mod theater;
 
 pub use booking::{BookingStatus, Contact};
 pub use ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};

@@ -8,3 +8,6 @@
 
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+pub mod catalog;
+pub mod seats;

@@ -4,8 +4,14 @@
 
 pub mod accounts;
 pub mod bookings;
-pub mod catalog;
+pub(crate) mod common;
+pub mod discovery;
 mod health;
+pub mod movies;
+pub mod reviews;
+pub mod screens;
+pub mod shows;
+pub mod theaters;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -16,6 +22,27 @@ pub fn all() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health::health))
         .merge(accounts::router())
-        .merge(catalog::router())
+        .merge(catalog())
         .merge(bookings::router())
+}
+
+/// The catalog: theaters, screens, movies, shows with their seats, reviews, and discovery.
+/// A path served by two groups (`/theaters`, `/shows`: create and search) is routed here once,
+/// since a router takes each path only once.
+fn catalog() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(
+            theaters::create::create_theater,
+            discovery::theaters::search_theaters
+        ))
+        .merge(theaters::router())
+        .merge(screens::router())
+        .merge(movies::router())
+        .routes(routes!(
+            shows::create::create_show,
+            discovery::shows::search_shows
+        ))
+        .merge(discovery::router())
+        .merge(shows::router())
+        .merge(reviews::router())
 }

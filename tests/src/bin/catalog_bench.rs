@@ -12,7 +12,8 @@
 use anyhow::{Context, bail};
 use chrono::{Duration, NaiveDate, Utc};
 use futures::StreamExt;
-use mtbp_api::routes::catalog::sql;
+use mtbp_store::catalog::discovery::plans;
+use mtbp_store::catalog::movies::ts_query;
 use mtbp_tests::ApiClient;
 use mtbp_tests::catalog::{CITIES, CatalogSpec};
 use rand::rngs::StdRng;
@@ -250,7 +251,7 @@ async fn plans(db: &PgPool, s: &Samples) -> anyhow::Result<String> {
     let date = s.dates[1];
     let movie = s.movies[0];
     let show = s.shows[0];
-    let word = sql::ts_query(&s.words[0]);
+    let word = ts_query(&s.words[0]);
     let explain = |q: &str| format!("explain (analyze, buffers, costs off, timing off) {q}");
     let mut out = String::new();
     let mut section = |title: &str, lines: Vec<String>| {
@@ -262,7 +263,7 @@ async fn plans(db: &PgPool, s: &Samples) -> anyhow::Result<String> {
     };
     section(
         "GET /movies?q=…&city=…&status=now_showing",
-        sqlx::query_scalar(&explain(&sql::movie_search_sql()))
+        sqlx::query_scalar(&explain(plans::MOVIE_SEARCH))
             .bind(&word)
             .bind(None::<String>)
             .bind(None::<String>)
@@ -278,7 +279,7 @@ async fn plans(db: &PgPool, s: &Samples) -> anyhow::Result<String> {
     let (lat, lng) = (12.9716_f64, 77.5946_f64);
     section(
         "GET /theaters?near=12.9716,77.5946&radius_km=5",
-        sqlx::query_scalar(&explain(&sql::theater_search_sql()))
+        sqlx::query_scalar(&explain(plans::THEATER_SEARCH))
             .bind(None::<String>)
             .bind(None::<String>)
             .bind(true)
@@ -294,7 +295,7 @@ async fn plans(db: &PgPool, s: &Samples) -> anyhow::Result<String> {
     );
     section(
         "GET /shows?city=…&date=…",
-        sqlx::query_scalar(&explain(&sql::show_search_sql()))
+        sqlx::query_scalar(&explain(plans::SHOW_SEARCH))
             .bind(city)
             .bind(date)
             .bind(None::<Uuid>)
@@ -308,7 +309,7 @@ async fn plans(db: &PgPool, s: &Samples) -> anyhow::Result<String> {
     );
     section(
         "GET /movies/{id}/showtimes?city=…&date=…",
-        sqlx::query_scalar(&explain(&sql::showtimes_sql()))
+        sqlx::query_scalar(&explain(plans::SHOWTIMES))
             .bind(city)
             .bind(date)
             .bind(movie)
@@ -320,7 +321,7 @@ async fn plans(db: &PgPool, s: &Samples) -> anyhow::Result<String> {
     );
     section(
         "GET /shows/{id}/seats",
-        sqlx::query_scalar(&explain(sql::SEAT_MAP))
+        sqlx::query_scalar(&explain(plans::SEAT_MAP))
             .bind(show)
             .fetch_all(db)
             .await?,

@@ -5,7 +5,7 @@ use crate::auth::access::forbidden;
 use crate::auth::limits::{self, ClientAddr};
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
-use crate::routes::catalog::required_text;
+use crate::routes::common::required_text;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -10,7 +10,7 @@ use crate::auth::access::{forbidden, manage_partner, require};
 use crate::auth::limits::{self, ClientAddr};
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
-use crate::routes::catalog::required_text;
+use crate::routes::common::required_text;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

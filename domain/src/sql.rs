@@ -72,3 +72,27 @@ text_column!(
     PaymentStatus,
     PartnerStatus
 );
+
+/// A currency is stored as its code (`text`); a stored code that is not one fails to decode.
+impl Type<Postgres> for crate::Currency {
+    fn type_info() -> PgTypeInfo {
+        <&str as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <&str as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Postgres> for crate::Currency {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <&str as Encode<Postgres>>::encode_by_ref(&self.as_str(), buf)
+    }
+}
+
+impl Decode<'_, Postgres> for crate::Currency {
+    fn decode(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
+        let raw = <&str as Decode<Postgres>>::decode(value)?;
+        Ok(Self::parse(raw)?)
+    }
+}

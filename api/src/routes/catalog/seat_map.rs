@@ -185,11 +185,15 @@ pub async fn best_seats(
             .await?;
     let currency = currency.ok_or(ApiError::NotFound("show"))?;
     let category = q.category.as_deref().map(str::trim);
-    let (spots, prices): (Vec<_>, Vec<_>) =
-        mtbp_activities::seats::seat_spots(&state.db, show_id, category, false)
-            .await?
-            .into_iter()
-            .unzip();
+    let (spots, prices): (Vec<_>, Vec<_>) = mtbp_store::seats::seat_spots(
+        &state.db,
+        mtbp_domain::ShowId::from_uuid(show_id),
+        category,
+        false,
+    )
+    .await?
+    .into_iter()
+    .unzip();
     let count = usize::try_from(q.count).unwrap_or(1);
     let seats = mtbp_domain::best_seats::best_block(&spots, count).ok_or_else(|| {
         ApiError::conflict(

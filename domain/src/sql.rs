@@ -1,6 +1,8 @@
-//! How the domain's ids and statuses are stored in PostgreSQL (the `sqlx` feature, enabled by
-//! the persistence layer only): ids as `uuid`, statuses as `text` holding their stored names.
-//! With these, checked queries read and bind domain types directly (`as "status: SeatStatus"`).
+//! How the domain's ids, statuses and currencies are stored in PostgreSQL (the `sqlx` feature,
+//! enabled by the persistence layer only): ids as `uuid`, statuses as `text` holding their stored
+//! names, currencies as their code. With these, checked queries read domain types directly
+//! (`as "status: SeatStatus"`); binds still pass the plain value (`id.as_uuid()`,
+//! `status.as_str()`): the macros check a bind's Rust type against the column's.
 
 use crate::booking::BookingStatus;
 use crate::ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};

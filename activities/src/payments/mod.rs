@@ -145,3 +145,29 @@ impl PaymentActivities {
         heartbeating(&ctx, self.refund(&req)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mtbp_domain::Currency;
+
+    #[test]
+    fn a_charge_request_keeps_its_wire_shape() {
+        let req = ChargeRequest {
+            booking_id: BookingId::from_uuid(uuid::Uuid::nil()),
+            amount: Money {
+                amount_minor: 25_000,
+                currency: Currency::parse("INR").expect("valid"),
+            },
+            payment_method: "pm_card_visa".into(),
+            gateway_customer: None,
+        };
+        let json = serde_json::to_string(&req).expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"booking_id":"00000000-0000-0000-0000-000000000000","amount_minor":25000,"currency":"INR","payment_method":"pm_card_visa"}"#
+        );
+        let back: ChargeRequest = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back.amount, req.amount);
+    }
+}

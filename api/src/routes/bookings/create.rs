@@ -1,5 +1,5 @@
 //! `POST /bookings`: hold the named seats, or the best ones free, in one database transaction
-//! that also records the booking's saga for `saga.rs` to start, and answer with the hold (201)
+//! that also records the booking's saga for the relay (`jobs/saga_relay.rs`) to start, and answer with the hold (201)
 //! or why nothing was held (409).
 
 use super::access::guest_token;
@@ -51,16 +51,7 @@ pub async fn create_booking(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewBooking>,
 ) -> ApiResult<Response> {
-    let max_seats = match user.map(|u| u.role) {
-        None | Some(Role::Customer) => MAX_SEATS_PER_BOOKING,
-        Some(Role::Broker) => MAX_SEATS_PER_GROUP_BOOKING,
-        Some(Role::Partner | Role::Admin) => {
-            return Err(forbidden(
-                "partner staff and operators do not book; book as a customer or a guest",
-            ));
-        }
-    };
-    let (choice, contact) = validate(&body, max_seats)?;
+    let (choice, contact) = validate(&body, max_seats(user.as_ref())?)?;
     let (named, best) = match &choice {
         Choice::Named(seats) => (seats.to_strings(), None),
         Choice::Best(best) => (Vec::new(), Some(best.clone())),
@@ -105,11 +96,34 @@ pub async fn create_booking(
             None => idempotency = None,
         }
     };
+    answer(&state, outcome, body.show_id, &named, best.as_ref()).await
+}
+
+/// Most seats the caller may book at once; partner staff and operators do not book (403).
+fn max_seats(user: Option<&AuthUser>) -> ApiResult<usize> {
+    match user.map(|u| u.role) {
+        None | Some(Role::Customer) => Ok(MAX_SEATS_PER_BOOKING),
+        Some(Role::Broker) => Ok(MAX_SEATS_PER_GROUP_BOOKING),
+        Some(Role::Partner | Role::Admin) => Err(forbidden(
+            "partner staff and operators do not book; book as a customer or a guest",
+        )),
+    }
+}
+
+/// The response to a hold's outcome: 201 with the booking once its saga is recorded, or the
+/// error that explains why nothing was held.
+async fn answer(
+    state: &AppState,
+    outcome: RecordedHold,
+    show_id: Uuid,
+    named: &[String],
+    best: Option<&BestPick>,
+) -> ApiResult<Response> {
     match outcome {
-        // The saga starts when the customer pays, or by the relay (`saga.rs`).
+        // The saga starts when the customer pays, or by the relay (`jobs/saga_relay.rs`).
         RecordedHold::Held(pending) => {
-            let booking = record(&state, *pending).await?;
-            Ok(created(&state, booking, false))
+            let booking = record(state, *pending).await?;
+            Ok(created(state, booking, false))
         }
         RecordedHold::KeyTaken => Err(ApiError::Internal(anyhow::anyhow!(
             "a hold without a key found its key taken"
@@ -123,11 +137,11 @@ pub async fn create_booking(
         // Say precisely what is wrong with the request (404, 422) before saying the seats
         // are taken (409).
         RecordedHold::Refused(outcome) => {
-            check_show(&state, body.show_id, &named).await?;
+            check_show(state, show_id, named).await?;
             Err(refusal(outcome))
         }
         RecordedHold::NoBlock => {
-            check_show(&state, body.show_id, &named).await?;
+            check_show(state, show_id, named).await?;
             let count = best.map_or(0, |b| b.count);
             Err(ApiError::conflict(
                 ErrorCode::NotEnoughSeatsTogether,

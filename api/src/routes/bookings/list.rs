@@ -40,6 +40,36 @@ pub async fn list_bookings(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<ApiJson<BookingPage>> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let filter = filter(&user, q)?;
+    let limit = filter.limit;
+    let bookings: Vec<BookingSummary> = mtbp_store::bookings::list(&state.db, &filter)
+        .await?
+        .into_iter()
+        .map(|b| BookingSummary {
+            booking_id: b.booking_id.as_uuid(),
+            show_id: b.show_id.as_uuid(),
+            customer_id: b.customer_id.map(|c| c.as_uuid()),
+            status: b.status,
+            seat_count: b.seat_count,
+            amount_minor: b.total.amount_minor,
+            currency: b.total.currency.into(),
+            ticket_code: b.ticket_code,
+            created_at: b.created_at,
+        })
+        .collect();
+    let next_before = if i64::try_from(bookings.len()).unwrap_or(0) == limit {
+        bookings.last().map(|b| b.created_at)
+    } else {
+        None
+    };
+    Ok(ApiJson(BookingPage {
+        bookings,
+        next_before,
+    }))
+}
+
+/// The query as a filter, or why it is refused (422, or 403 for another account's bookings).
+fn filter(user: &AuthUser, q: ListQuery) -> ApiResult<BookingFilter> {
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::field("limit", "between 1 and 100"));
@@ -68,36 +98,12 @@ pub async fn list_bookings(
         Role::Partner => (None, user.partner_id.or(Some(Uuid::nil()))),
         Role::Admin => (q.customer_id, None),
     };
-    let filter = BookingFilter {
+    Ok(BookingFilter {
         customer: owner.map(AccountId::from_uuid),
         partner: partner.map(PartnerId::from_uuid),
         status,
         show: q.show_id.map(ShowId::from_uuid),
         before: q.before,
         limit,
-    };
-    let bookings: Vec<BookingSummary> = mtbp_store::bookings::list(&state.db, &filter)
-        .await?
-        .into_iter()
-        .map(|b| BookingSummary {
-            booking_id: b.booking_id.as_uuid(),
-            show_id: b.show_id.as_uuid(),
-            customer_id: b.customer_id.map(|c| c.as_uuid()),
-            status: b.status,
-            seat_count: b.seat_count,
-            amount_minor: b.total.amount_minor,
-            currency: b.total.currency.into(),
-            ticket_code: b.ticket_code,
-            created_at: b.created_at,
-        })
-        .collect();
-    let next_before = if i64::try_from(bookings.len()).unwrap_or(0) == limit {
-        bookings.last().map(|b| b.created_at)
-    } else {
-        None
-    };
-    Ok(ApiJson(BookingPage {
-        bookings,
-        next_before,
-    }))
+    })
 }

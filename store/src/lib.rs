@@ -10,6 +10,8 @@
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 pub mod bookings;
+#[cfg(test)]
+mod literals;
 pub mod payments;
 pub mod saga_starts;
 pub mod seats;

@@ -2,14 +2,14 @@
 //! schema's `code` enum); clients may match on them, so a code, once published, keeps its
 //! name and meaning.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Declares [`ErrorCode`] with each variant's wire name, kept in one list.
 macro_rules! error_codes {
     ($($(#[$doc:meta])* $variant:ident => $text:literal),+ $(,)?) => {
         /// A stable, machine-readable error code.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ToSchema)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
             $($(#[$doc])* $variant),+

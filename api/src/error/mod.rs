@@ -7,8 +7,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mtbp_domain::seats::FieldError;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -18,14 +18,14 @@ pub use code::ErrorCode;
 pub use constraint::OnConstraint;
 
 /// The error envelope every 4xx and 5xx carries.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorEnvelope {
     /// The error.
     pub error: ErrorBody,
 }
 
 /// An error: a stable machine code, a message for people, and details where they help.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable code, e.g. `seats_unavailable`.
     pub code: ErrorCode,
@@ -41,7 +41,7 @@ pub struct ErrorBody {
 }
 
 /// A problem with one field.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FieldProblem {
     /// JSON path of the field.
     pub field: String,

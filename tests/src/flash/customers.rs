@@ -6,6 +6,7 @@ use super::{End, Outcome, Params, Target};
 use crate::ApiClient;
 use crate::stripe::{CARD_DECLINED, CARD_OK};
 use anyhow::Context;
+use mtbp_domain::BookingStatus;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
@@ -358,15 +359,19 @@ async fn follow(api: &ApiClient, booking_id: Uuid, until: Instant) -> Paid {
         let Ok(booking) = api.booking(booking_id).await else {
             continue;
         };
-        match booking["status"].as_str() {
-            Some("BookingCompleted" | "Invoiced" | "SettlementDone") => {
+        match booking.status {
+            BookingStatus::BookingCompleted
+            | BookingStatus::Invoiced
+            | BookingStatus::SettlementDone => {
                 return Paid::Answered(StatusCode::OK);
             }
-            Some("PaymentFailed") => return Paid::Answered(StatusCode::PAYMENT_REQUIRED),
-            Some("Expired" | "Refunded" | "Cancelled") => {
+            BookingStatus::PaymentFailed => return Paid::Answered(StatusCode::PAYMENT_REQUIRED),
+            BookingStatus::Expired | BookingStatus::Refunded | BookingStatus::Cancelled => {
                 return Paid::Answered(StatusCode::CONFLICT);
             }
-            _ => {}
+            BookingStatus::PreBooking
+            | BookingStatus::PaymentInitiated
+            | BookingStatus::PaymentCompleted => {}
         }
     }
     Paid::Lost

@@ -4,6 +4,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use mtbp_api::error::{ErrorCode, ErrorEnvelope};
+use mtbp_domain::BookingStatus;
 use mtbp_tests::{TEST_JWT_SECRET, TestApp, TestOptions};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -96,10 +98,10 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     let unknown = login(&app, "nobody@example.com", "not the password").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
-    let wrong: Value = wrong.json().await.expect("json");
-    let unknown: Value = unknown.json().await.expect("json");
+    let wrong: ErrorEnvelope = wrong.json().await.expect("json");
+    let unknown: ErrorEnvelope = unknown.json().await.expect("json");
     assert_eq!(wrong, unknown);
-    assert_eq!(wrong["error"]["code"], "invalid_credentials");
+    assert_eq!(wrong.error.code, ErrorCode::InvalidCredentials);
 }
 
 #[tokio::test]
@@ -413,9 +415,9 @@ async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payment
 
     // Kept for accounting: the booking, its amount and its payment; no personal data left.
     let kept = app.admin.booking(booking).await.expect("booking");
-    assert_eq!(kept["status"], "BookingCompleted");
-    assert_eq!(kept["amount_minor"], 20000);
-    assert!(kept["contact_name"].is_null());
+    assert_eq!(kept.status, BookingStatus::BookingCompleted);
+    assert_eq!(kept.amount_minor, 20000);
+    assert!(kept.contact_name.is_none());
     let (email, phone): (Option<String>, Option<String>) =
         sqlx::query_as("select contact_email, contact_phone from bookings where booking_id = $1")
             .bind(booking)

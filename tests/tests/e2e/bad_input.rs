@@ -1,5 +1,7 @@
 //! Bad input gets a clear 4xx JSON error and changes nothing.
 
+use mtbp_api::error::{ErrorBody, ErrorCode, ErrorEnvelope, FieldProblem};
+use mtbp_domain::BookingStatus;
 use mtbp_tests::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -24,16 +26,17 @@ async fn nothing_held(app: &TestApp) {
     );
 }
 
-async fn expect_error(resp: reqwest::Response, status: StatusCode, code: &str) -> Value {
+async fn expect_error(resp: reqwest::Response, status: StatusCode, code: ErrorCode) -> ErrorBody {
     assert_eq!(resp.status(), status);
-    let body: Value = resp.json().await.expect("a JSON error body");
-    assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty())
-    );
-    body
+    let body: ErrorEnvelope = resp.json().await.expect("a JSON error body");
+    assert_eq!(body.error.code, code, "{body:?}");
+    assert!(!body.error.message.is_empty());
+    body.error
+}
+
+/// The field problems of a validation error.
+fn fields(error: &ErrorBody) -> &[FieldProblem] {
+    error.fields.as_deref().unwrap_or_default()
 }
 
 #[tokio::test]
@@ -48,11 +51,16 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
 
     let unknown =
         post(json!({"show_id": uuid::Uuid::new_v4(), "seats": ["A1"], "contact": contact})).await;
-    expect_error(unknown, StatusCode::NOT_FOUND, "not_found").await;
+    expect_error(unknown, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
 
     let none = post(json!({"show_id": show.show_id, "seats": [], "contact": contact})).await;
-    let body = expect_error(none, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert_eq!(body["error"]["fields"][0]["field"], "seats");
+    let body = expect_error(
+        none,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(fields(&body)[0].field, "seats");
 
     let off_screen =
         post(json!({"show_id": show.show_id, "seats": ["A1", "Z9", "C1"], "contact": contact}))
@@ -60,12 +68,10 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
     let body = expect_error(
         off_screen,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
+        ErrorCode::ValidationFailed,
     )
     .await;
-    let msg = body["error"]["fields"][0]["message"]
-        .as_str()
-        .unwrap_or_default();
+    let msg = &fields(&body)[0].message;
     assert!(msg.contains("C1") && msg.contains("Z9"), "{msg}");
 
     let repeated =
@@ -73,7 +79,7 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
     expect_error(
         repeated,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
+        ErrorCode::ValidationFailed,
     )
     .await;
 
@@ -82,7 +88,7 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
     expect_error(
         bad_label,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
+        ErrorCode::ValidationFailed,
     )
     .await;
 
@@ -91,7 +97,12 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
         .chain(["A1".into()])
         .collect();
     let many = post(json!({"show_id": show.show_id, "seats": too_many, "contact": contact})).await;
-    expect_error(many, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    expect_error(
+        many,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
 
     let bad_contact = post(json!({"show_id": show.show_id, "seats": ["A1"],
                                   "contact": {"name": "", "email": "nope"}}))
@@ -99,23 +110,28 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
     let body = expect_error(
         bad_contact,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
+        ErrorCode::ValidationFailed,
     )
     .await;
-    assert_eq!(body["error"]["fields"].as_array().map(Vec::len), Some(2));
+    assert_eq!(fields(&body).len(), 2);
 
     let wrong_types = post(json!({"show_id": 42, "seats": "A1", "contact": contact})).await;
     expect_error(
         wrong_types,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
+        ErrorCode::InvalidBody,
     )
     .await;
 
     let extra =
         post(json!({"show_id": show.show_id, "seats": ["A1"], "contact": contact, "price": 1}))
             .await;
-    expect_error(extra, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    expect_error(
+        extra,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidBody,
+    )
+    .await;
 
     let malformed = app
         .api
@@ -126,7 +142,7 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
         .send()
         .await
         .expect("post");
-    expect_error(malformed, StatusCode::BAD_REQUEST, "malformed_json").await;
+    expect_error(malformed, StatusCode::BAD_REQUEST, ErrorCode::MalformedJson).await;
 
     let not_json = app
         .api
@@ -139,7 +155,7 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
     expect_error(
         not_json,
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ErrorCode::UnsupportedMediaType,
     )
     .await;
 
@@ -148,7 +164,7 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
         .hold(uuid::Uuid::new_v4(), &["A1"], Some("key-of-a-bad-request"))
         .await
         .expect("post");
-    expect_error(unknown_with_key, StatusCode::NOT_FOUND, "not_found").await;
+    expect_error(unknown_with_key, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
     let off_screen_with_key = app
         .api
         .hold(show.show_id, &["Q7"], Some("key-of-another-bad-request"))
@@ -157,7 +173,7 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
     expect_error(
         off_screen_with_key,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
+        ErrorCode::ValidationFailed,
     )
     .await;
 
@@ -170,7 +186,7 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
         .send()
         .await
         .expect("post");
-    expect_error(bad_key, StatusCode::BAD_REQUEST, "bad_request").await;
+    expect_error(bad_key, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
 
     let huge = format!(
         "{{\"show_id\": \"{}\", \"pad\": \"{}\"}}",
@@ -186,7 +202,12 @@ async fn booking_requests_with_bad_input_are_refused_and_hold_nothing() {
         .send()
         .await
         .expect("post");
-    expect_error(too_big, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    expect_error(
+        too_big,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+    )
+    .await;
 
     nothing_held(&app).await;
 }
@@ -198,12 +219,17 @@ async fn paying_with_bad_input_is_refused_and_changes_nothing() {
     let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
 
     let empty = app.api.pay(booking, "").await.expect("pay");
-    expect_error(empty, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    expect_error(
+        empty,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
     let unknown = app.api.pay(booking, "pm_doesnotexist").await.expect("pay");
     expect_error(
         unknown,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
+        ErrorCode::ValidationFailed,
     )
     .await;
     let nobody = app
@@ -211,7 +237,7 @@ async fn paying_with_bad_input_is_refused_and_changes_nothing() {
         .pay(uuid::Uuid::new_v4(), "pm_x")
         .await
         .expect("pay");
-    expect_error(nobody, StatusCode::NOT_FOUND, "not_found").await;
+    expect_error(nobody, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
     let bad_id = app
         .api
         .post(
@@ -220,10 +246,10 @@ async fn paying_with_bad_input_is_refused_and_changes_nothing() {
         )
         .await
         .expect("pay");
-    expect_error(bad_id, StatusCode::BAD_REQUEST, "invalid_path").await;
+    expect_error(bad_id, StatusCode::BAD_REQUEST, ErrorCode::InvalidPath).await;
 
     let b = app.api.booking(booking).await.expect("booking");
-    assert_eq!(b["status"], "PreBooking");
+    assert_eq!(b.status, BookingStatus::PreBooking);
     assert!(
         app.stripe
             .intents_of(&booking.to_string())
@@ -237,7 +263,7 @@ async fn paying_with_bad_input_is_refused_and_changes_nothing() {
 async fn unknown_routes_and_methods_answer_in_the_error_envelope() {
     let app = TestApp::spawn().await;
     let missing = app.api.get("/no/such/route").await.expect("get");
-    expect_error(missing, StatusCode::NOT_FOUND, "not_found").await;
+    expect_error(missing, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
     let wrong_method = app
         .api
         .http
@@ -248,7 +274,7 @@ async fn unknown_routes_and_methods_answer_in_the_error_envelope() {
     expect_error(
         wrong_method,
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
     )
     .await;
 }

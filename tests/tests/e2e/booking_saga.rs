@@ -1,10 +1,12 @@
 //! The booking saga's paths: booked, declined, expired, cancelled, and hold lost → refunded.
 
 use mtbp_activities::PaymentFaults;
+use mtbp_api::error::{ErrorCode, ErrorEnvelope};
+use mtbp_api::routes::bookings::json::Booking;
+use mtbp_domain::BookingStatus;
 use mtbp_tests::stripe::{CARD_DECLINED, CARD_OK};
 use mtbp_tests::{TestApp, TestOptions};
 use reqwest::StatusCode;
-use serde_json::Value;
 use std::time::Duration;
 
 #[tokio::test]
@@ -18,13 +20,12 @@ async fn a_held_and_paid_booking_completes_with_a_ticket_and_one_charge() {
         .expect("hold");
 
     let held = app.api.booking(booking).await.expect("booking");
-    assert_eq!(held["status"], "PreBooking");
+    assert_eq!(held.status, BookingStatus::PreBooking);
     assert_eq!(
-        held["amount_minor"],
+        held.amount_minor,
         20000 + 35000,
         "A is REGULAR, B is PREMIUM"
     );
-    assert!(held["hold_expires_at"].is_string());
     assert_eq!(
         app.api
             .seat_statuses(show.show_id, &["A1", "B2", "A2"])
@@ -36,9 +37,9 @@ async fn a_held_and_paid_booking_completes_with_a_ticket_and_one_charge() {
     let card = app.stripe.card(CARD_OK).await.expect("card");
     let resp = app.api.pay(booking, &card).await.expect("pay");
     assert_eq!(resp.status(), StatusCode::OK);
-    let paid: Value = resp.json().await.expect("json");
-    assert_eq!(paid["status"], "BookingCompleted");
-    assert_eq!(paid["ticket_code"].as_str().map(str::len), Some(10));
+    let paid: Booking = resp.json().await.expect("json");
+    assert_eq!(paid.status, BookingStatus::BookingCompleted);
+    assert_eq!(paid.ticket_code.as_deref().map(str::len), Some(10));
     assert_eq!(
         app.api
             .seat_statuses(show.show_id, &["A1", "B2"])
@@ -49,8 +50,8 @@ async fn a_held_and_paid_booking_completes_with_a_ticket_and_one_charge() {
     // A retried pay (say, after a client time-out) gets the same answer and charges nothing.
     let again = app.api.pay(booking, &card).await.expect("pay again");
     assert_eq!(again.status(), StatusCode::OK);
-    let again: Value = again.json().await.expect("json");
-    assert_eq!(again["ticket_code"], paid["ticket_code"]);
+    let again: Booking = again.json().await.expect("json");
+    assert_eq!(again.ticket_code, paid.ticket_code);
 
     let charges = app
         .stripe
@@ -82,17 +83,12 @@ async fn a_declined_card_fails_the_payment_and_frees_the_seats() {
 
     let resp = app.api.pay(booking, &card).await.expect("pay");
     assert_eq!(resp.status(), StatusCode::PAYMENT_REQUIRED);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "payment_failed");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("card_declined")
-    );
+    let body: ErrorEnvelope = resp.json().await.expect("json");
+    assert_eq!(body.error.code, ErrorCode::PaymentFailed);
+    assert!(body.error.message.contains("card_declined"));
 
     let b = app.api.booking(booking).await.expect("booking");
-    assert_eq!(b["status"], "PaymentFailed");
+    assert_eq!(b.status, BookingStatus::PaymentFailed);
     assert_eq!(
         app.api
             .seat_statuses(show.show_id, &["A3", "A4"])
@@ -125,10 +121,13 @@ async fn an_unpaid_hold_expires_and_frees_the_seats() {
     let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
     let expired = app
         .api
-        .wait_for_status(booking, "Expired", 30)
+        .wait_for_status(booking, BookingStatus::Expired, 30)
         .await
         .expect("expired");
-    assert_eq!(expired["status_reason"], "the hold expired before payment");
+    assert_eq!(
+        expired.status_reason.as_deref(),
+        Some("the hold expired before payment")
+    );
     assert_eq!(
         app.api
             .seat_statuses(show.show_id, &["A1"])
@@ -140,8 +139,8 @@ async fn an_unpaid_hold_expires_and_frees_the_seats() {
     let card = app.stripe.card(CARD_OK).await.expect("card");
     let resp = app.api.pay(booking, &card).await.expect("pay");
     assert_eq!(resp.status(), StatusCode::CONFLICT);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "hold_expired");
+    let body: ErrorEnvelope = resp.json().await.expect("json");
+    assert_eq!(body.error.code, ErrorCode::HoldExpired);
     assert!(
         app.stripe
             .intents_of(&booking.to_string())
@@ -164,13 +163,6 @@ async fn a_hold_can_be_extended_a_bounded_number_of_times_up_to_a_cap() {
     let show = app.create_show(1, 4).await.expect("show");
     let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
     let held = app.api.booking(booking).await.expect("booking");
-    let ts = |b: &Value| -> chrono::DateTime<chrono::Utc> {
-        b["hold_expires_at"]
-            .as_str()
-            .expect("ts")
-            .parse()
-            .expect("ts")
-    };
     let extend = |key: &'static str| {
         let api = app.api.clone();
         async move {
@@ -188,35 +180,35 @@ async fn a_hold_can_be_extended_a_bounded_number_of_times_up_to_a_cap() {
 
     let first = extend("one").await;
     assert_eq!(first.status(), StatusCode::OK);
-    let first: Value = first.json().await.expect("json");
-    let gained = ts(&first) - ts(&held);
+    let first: Booking = first.json().await.expect("json");
+    let gained = first.hold_expires_at - held.hold_expires_at;
     assert!(
         (2900..=3100).contains(&gained.num_milliseconds()),
         "gained {gained}"
     );
     // A retry of the same request extends once, not twice.
-    let retried: Value = extend("one").await.json().await.expect("json");
-    assert_eq!(retried["hold_expires_at"], first["hold_expires_at"]);
+    let retried: Booking = extend("one").await.json().await.expect("json");
+    assert_eq!(retried.hold_expires_at, first.hold_expires_at);
 
-    let second: Value = extend("two").await.json().await.expect("json");
-    let total = ts(&second) - ts(&held);
+    let second: Booking = extend("two").await.json().await.expect("json");
+    let total = second.hold_expires_at - held.hold_expires_at;
     assert!(
         total.num_milliseconds() <= 4_100,
         "capped at 6 s from the hold's start, not 2 + 3 + 3: {total}"
     );
     let third = extend("three").await;
     assert_eq!(third.status(), StatusCode::CONFLICT);
-    let third: Value = third.json().await.expect("json");
-    assert_eq!(third["error"]["code"], "extension_limit");
+    let third: ErrorEnvelope = third.json().await.expect("json");
+    assert_eq!(third.error.code, ErrorCode::ExtensionLimit);
 
     // Still held after the original two seconds, expired after the cap.
     tokio::time::sleep(std::time::Duration::from_millis(3_000)).await;
     assert_eq!(
-        app.api.booking(booking).await.expect("booking")["status"],
-        "PreBooking"
+        app.api.booking(booking).await.expect("booking").status,
+        BookingStatus::PreBooking
     );
     app.api
-        .wait_for_status(booking, "Expired", 20)
+        .wait_for_status(booking, BookingStatus::Expired, 20)
         .await
         .expect("expired at the cap");
     assert_eq!(
@@ -242,8 +234,8 @@ async fn a_customer_can_cancel_a_hold_and_not_pay_it_afterwards() {
         .await
         .expect("cancel");
     assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["status"], "Cancelled");
+    let body: Booking = resp.json().await.expect("json");
+    assert_eq!(body.status, BookingStatus::Cancelled);
     assert_eq!(
         app.api
             .seat_statuses(show.show_id, &["A2"])
@@ -296,10 +288,10 @@ async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
 
     let resp = paying.await.expect("join").expect("pay");
     assert_eq!(resp.status(), StatusCode::CONFLICT);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "refunded");
+    let body: ErrorEnvelope = resp.json().await.expect("json");
+    assert_eq!(body.error.code, ErrorCode::Refunded);
     let b = app.api.booking(slow).await.expect("booking");
-    assert_eq!(b["status"], "Refunded");
+    assert_eq!(b.status, BookingStatus::Refunded);
 
     let charges = app
         .stripe
@@ -360,14 +352,16 @@ async fn a_payment_slower_than_the_wait_answers_202_and_completes_behind_it() {
         format!("/bookings/{booking}").as_str()
     );
     assert_eq!(resp.headers()["retry-after"], "1");
-    let running: Value = resp.json().await.expect("json");
-    assert_eq!(running["booking_id"], booking.to_string());
+    let running: Booking = resp.json().await.expect("json");
+    assert_eq!(running.booking_id, booking);
     assert!(
         matches!(
-            running["status"].as_str(),
-            Some("PreBooking" | "PaymentInitiated" | "PaymentCompleted")
+            running.status,
+            BookingStatus::PreBooking
+                | BookingStatus::PaymentInitiated
+                | BookingStatus::PaymentCompleted
         ),
-        "{running}"
+        "{running:?}"
     );
     let again = app.api.pay(booking, &card).await.expect("pay again");
     assert!(
@@ -378,10 +372,10 @@ async fn a_payment_slower_than_the_wait_answers_202_and_completes_behind_it() {
 
     let done = app
         .api
-        .wait_for_status(booking, "BookingCompleted", 30)
+        .wait_for_status(booking, BookingStatus::BookingCompleted, 30)
         .await
         .expect("booked behind the 202");
-    assert_eq!(done["ticket_code"].as_str().map(str::len), Some(10));
+    assert_eq!(done.ticket_code.as_deref().map(str::len), Some(10));
     let settled = app.api.pay(booking, &card).await.expect("pay once settled");
     assert_eq!(settled.status(), StatusCode::OK);
     let charges = app

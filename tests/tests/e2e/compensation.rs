@@ -7,15 +7,22 @@ use crate::operator::cancel_workflow;
 use crate::visibility::{find, replay_closed};
 use futures::future::join_all;
 use mtbp_activities::PaymentFaults;
+use mtbp_api::routes::bookings::json::Booking;
+use mtbp_domain::BookingStatus;
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{GatewayFaults, SlowGateway, TestApp, TestOptions};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// Polls the booking until `check` holds, for at most `secs` seconds.
-async fn until(app: &TestApp, booking: Uuid, secs: u64, check: impl Fn(&Value) -> bool) -> Value {
+async fn until(
+    app: &TestApp,
+    booking: Uuid,
+    secs: u64,
+    check: impl Fn(&Booking) -> bool,
+) -> Booking {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let b = app.api.booking(booking).await.expect("booking");
@@ -24,7 +31,7 @@ async fn until(app: &TestApp, booking: Uuid, secs: u64, check: impl Fn(&Value) -
         }
         assert!(
             Instant::now() < deadline,
-            "booking {booking} never got there: {b}"
+            "booking {booking} never got there: {b:?}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -32,7 +39,7 @@ async fn until(app: &TestApp, booking: Uuid, secs: u64, check: impl Fn(&Value) -
 
 /// A booking whose refund the gateway refuses: charged, cancelled by an operator during the
 /// charge, and flagged for an operator. The gateway, the app, the show, the booking as flagged.
-async fn a_flagged_refund() -> (SlowGateway, TestApp, Uuid, Uuid, Value) {
+async fn a_flagged_refund() -> (SlowGateway, TestApp, Uuid, Uuid, Booking) {
     let gateway = slow_gateway(GatewayFaults {
         refuse_refunds: true,
         ..GatewayFaults::default()
@@ -64,7 +71,7 @@ async fn a_flagged_refund() -> (SlowGateway, TestApp, Uuid, Uuid, Value) {
         .expect("charged");
     cancel_workflow(&app, booking).await;
 
-    let flagged = until(&app, booking, 60, |b| !b["needs_operator"].is_null()).await;
+    let flagged = until(&app, booking, 60, |b| b.needs_operator.is_some()).await;
     (gateway, app, show.show_id, booking, flagged)
 }
 
@@ -73,13 +80,16 @@ async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries
     let (gateway, app, show_id, booking, flagged) = a_flagged_refund().await;
     // Not closed yet: the status still says the money is with the gateway.
     assert!(
-        ["PaymentInitiated", "PaymentCompleted"]
-            .contains(&flagged["status"].as_str().unwrap_or("")),
-        "{flagged}"
+        [
+            BookingStatus::PaymentInitiated,
+            BookingStatus::PaymentCompleted
+        ]
+        .contains(&flagged.status),
+        "{flagged:?}"
     );
-    let why = flagged["needs_operator"].as_str().unwrap_or_default();
+    let why = flagged.needs_operator.as_deref().unwrap_or_default();
     assert!(why.contains("refund"), "{why}");
-    assert!(!flagged["needs_operator_since"].is_null());
+    assert!(flagged.needs_operator_since.is_some());
     // The seats go back on sale at once; the money is still with the gateway.
     assert_eq!(
         app.api
@@ -88,7 +98,7 @@ async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries
             .expect("map"),
         ["available", "available"]
     );
-    let amount = flagged["amount_minor"].as_i64().expect("amount");
+    let amount = flagged.amount_minor;
     assert_eq!(net_charge(&app, booking).await, amount);
     let workflow = format!("WorkflowId = 'booking-{booking}' AND NeedsOperator = true");
     assert_eq!(
@@ -123,24 +133,24 @@ async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries
     // A retry while the gateway still refuses: flagged again, with the new failure.
     let resp = app.admin.post(&path, &retry).await.expect("retry");
     let status = resp.status();
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(!body["needs_operator"].is_null(), "{body}");
+    let body: Booking = resp.json().await.expect("json");
+    assert_eq!(status, StatusCode::OK, "{body:?}");
+    assert!(body.needs_operator.is_some(), "{body:?}");
     assert_eq!(net_charge(&app, booking).await, amount);
 
     gateway.set(GatewayFaults::default());
     let resp = app.admin.post(&path, &retry).await.expect("retry");
     let status = resp.status();
-    let done: Value = resp.json().await.expect("json");
-    assert_eq!(status, StatusCode::OK, "{done}");
-    assert_eq!(done["status"], "Refunded", "{done}");
-    assert!(done["needs_operator"].is_null(), "{done}");
+    let done: Booking = resp.json().await.expect("json");
+    assert_eq!(status, StatusCode::OK, "{done:?}");
+    assert_eq!(done.status, BookingStatus::Refunded, "{done:?}");
+    assert!(done.needs_operator.is_none(), "{done:?}");
     assert!(
-        done["operator_note"]
-            .as_str()
+        done.operator_note
+            .as_deref()
             .unwrap_or_default()
             .contains("ticket 42"),
-        "{done}"
+        "{done:?}"
     );
     assert_eq!(net_charge(&app, booking).await, 0);
     // Nothing is left to resolve.
@@ -154,7 +164,7 @@ async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries
 #[tokio::test]
 async fn an_operator_marks_a_flagged_booking_resolved_and_it_closes_as_it_ended() {
     let (_gateway, app, _show, booking, flagged) = a_flagged_refund().await;
-    let amount = flagged["amount_minor"].as_i64().expect("amount");
+    let amount = flagged.amount_minor;
     let path = format!("/bookings/{booking}/resolve");
     let settled_outside = json!({"action": "mark_resolved", "note": "refunded by hand (ticket 7)"});
     let resp = app
@@ -163,15 +173,15 @@ async fn an_operator_marks_a_flagged_booking_resolved_and_it_closes_as_it_ended(
         .await
         .expect("resolve");
     let status = resp.status();
-    let done: Value = resp.json().await.expect("json");
-    assert_eq!(status, StatusCode::OK, "{done}");
+    let done: Booking = resp.json().await.expect("json");
+    assert_eq!(status, StatusCode::OK, "{done:?}");
     // The saga did not refund: the operator settled it; the booking ends as the cancel said.
-    assert_eq!(done["status"], "Cancelled", "{done}");
-    assert!(done["needs_operator"].is_null(), "{done}");
-    let note = done["operator_note"].as_str().unwrap_or_default();
+    assert_eq!(done.status, BookingStatus::Cancelled, "{done:?}");
+    assert!(done.needs_operator.is_none(), "{done:?}");
+    let note = done.operator_note.as_deref().unwrap_or_default();
     assert!(
         note.contains("ticket 7") && note.contains(&app.admin_id.to_string()),
-        "{done}"
+        "{done:?}"
     );
     assert_eq!(net_charge(&app, booking).await, amount);
     let workflow = format!("WorkflowId = 'booking-{booking}' AND NeedsOperator = false");
@@ -206,7 +216,7 @@ async fn an_operator_cancel_during_the_seat_confirmation_never_books_seats_of_a_
             let status = app.api.pay(booking, &card).await.expect("pay").status();
             assert!(!status.is_server_error(), "pay answered {status}");
             until(app, booking, 60, |b| {
-                b["status"] != "PreBooking" && b["status"] != "PaymentInitiated"
+                b.status != BookingStatus::PreBooking && b.status != BookingStatus::PaymentInitiated
             })
             .await;
             cancel_workflow(app, booking).await;
@@ -217,17 +227,14 @@ async fn an_operator_cancel_during_the_seat_confirmation_never_books_seats_of_a_
     assert_money_matches_status(&app, &bookings).await;
     // A confirm that held the row wins over the cancel: the booking stands, never refunded.
     for b in &ended {
-        if b["status"] == "BookingCompleted" {
-            assert!(b["ticket_code"].is_string(), "{b}");
+        if b.status == BookingStatus::BookingCompleted {
+            assert!(b.ticket_code.is_some(), "{b:?}");
         }
     }
     let waited = ended
         .iter()
-        .find(|b| b["status"] == "BookingCompleted")
+        .find(|b| b.status == BookingStatus::BookingCompleted)
         .expect("no cancel met a confirm in flight");
-    let waited: Uuid = waited["booking_id"]
-        .as_str()
-        .and_then(|id| id.parse().ok())
-        .expect("id");
+    let waited: Uuid = waited.booking_id;
     replay_closed(&app, waited, "saga_v2_cancel_waited_for_the_confirm").await;
 }

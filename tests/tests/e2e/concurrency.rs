@@ -1,8 +1,10 @@
 //! Many customers racing for overlapping seats: never a seat in two live bookings.
 
+use mtbp_api::error::{ErrorCode, ErrorEnvelope};
+use mtbp_api::routes::bookings::json::Booking;
 use mtbp_tests::TestApp;
+use mtbp_tests::api_client::{Answer, answer};
 use reqwest::StatusCode;
-use serde_json::Value;
 use std::collections::HashMap;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -27,7 +29,7 @@ async fn fifty_racing_bookings_never_share_a_seat_and_losers_get_409() {
             let labels: Vec<&str> = seats.iter().map(String::as_str).collect();
             let resp = api.hold(show.show_id, &labels, None).await.expect("hold");
             let status = resp.status();
-            let body: Value = resp.json().await.expect("json");
+            let body = answer::<Booking>(resp).await.expect("json");
             (seats, status, body)
         }
     });
@@ -36,22 +38,26 @@ async fn fifty_racing_bookings_never_share_a_seat_and_losers_get_409() {
     let mut owner: HashMap<String, String> = HashMap::new();
     let (mut won, mut lost) = (0, 0);
     for (seats, status, body) in &results {
-        match *status {
-            StatusCode::CREATED => {
+        match (*status, body) {
+            (StatusCode::CREATED, Answer::Ok(_, booking)) => {
                 won += 1;
-                let id = body["booking_id"].as_str().expect("id").to_owned();
+                let id = booking.booking_id.to_string();
                 for s in seats {
                     let previous = owner.insert(s.clone(), id.clone());
                     assert!(previous.is_none(), "seat {s} was given to two bookings");
                 }
             }
-            StatusCode::CONFLICT => {
+            (StatusCode::CONFLICT, Answer::Refused(_, error)) => {
                 lost += 1;
-                assert_eq!(body["error"]["code"], "seats_unavailable");
-                let taken = body["error"]["details"]["seats"].as_array().expect("seats");
+                assert_eq!(error.code, ErrorCode::SeatsUnavailable);
+                let taken = error
+                    .details
+                    .as_ref()
+                    .and_then(|d| d["seats"].as_array())
+                    .expect("seats");
                 assert!(!taken.is_empty());
             }
-            other => panic!("unexpected {other}: {body}"),
+            (other, body) => panic!("unexpected {other}: {body:?}"),
         }
     }
     assert!(
@@ -99,24 +105,20 @@ async fn racing_best_seat_holds_get_disjoint_blocks_without_conflicts() {
         tokio::spawn(async move {
             let resp = api.hold_best(show_id, 2, None).await.expect("send");
             let status = resp.status();
-            (status, resp.json::<Value>().await.expect("json"))
+            (status, answer::<Booking>(resp).await.expect("json"))
         })
     });
     let mut taken: HashMap<String, String> = HashMap::new();
     for hold in holds {
         let (status, body) = hold.await.expect("join");
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        let seats: Vec<String> = body["seats"]
-            .as_array()
-            .expect("seats")
-            .iter()
-            .map(|s| s["label"].as_str().expect("label").to_owned())
-            .collect();
-        assert_eq!(seats.len(), 2, "{body}");
+        assert_eq!(status, StatusCode::CREATED, "{body:?}");
+        let body = body.ok().expect("a booking");
+        let seats: Vec<String> = body.seats.iter().map(|s| s.label.clone()).collect();
+        assert_eq!(seats.len(), 2, "{body:?}");
         let (a, b) = (&seats[0], &seats[1]);
         assert_eq!(a[..1], b[..1], "one row: {seats:?}");
         for seat in &seats {
-            let booking = body["booking_id"].as_str().expect("id").to_owned();
+            let booking = body.booking_id.to_string();
             assert!(
                 taken.insert(seat.clone(), booking).is_none(),
                 "{seat} held twice"
@@ -130,8 +132,8 @@ async fn racing_best_seat_holds_get_disjoint_blocks_without_conflicts() {
         .await
         .expect("send");
     assert_eq!(resp.status(), StatusCode::CONFLICT);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "not_enough_seats_together");
+    let body: ErrorEnvelope = resp.json().await.expect("json");
+    assert_eq!(body.error.code, ErrorCode::NotEnoughSeatsTogether);
     let held: i64 = sqlx::query_scalar(
         "select count(*) from show_seats where show_id = $1 and status = 'held'",
     )
@@ -173,9 +175,10 @@ async fn best_seat_holds_refuse_bad_requests_and_hold_nothing() {
     ];
     for (body, want, field) in cases {
         let resp = app.api.post("/bookings", &body).await.expect("send");
-        assert_eq!(resp.status(), want, "{body}");
-        let err: Value = resp.json().await.expect("json");
-        assert_eq!(err["error"]["fields"][0]["field"], field, "{err}");
+        assert_eq!(resp.status(), want, "{body:?}");
+        let err: ErrorEnvelope = resp.json().await.expect("json");
+        let problems = err.error.fields.as_deref().unwrap_or_default();
+        assert_eq!(problems[0].field, field, "{err:?}");
     }
     let resp = app
         .api

@@ -1,10 +1,11 @@
 //! The worker dies (SIGKILL) mid-saga, after the gateway charged the card and before the
 //! charge was recorded; a new worker finishes the booking with exactly one charge.
 
+use mtbp_api::routes::bookings::json::Booking;
+use mtbp_domain::BookingStatus;
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{TestApp, TestOptions};
 use reqwest::StatusCode;
-use serde_json::Value;
 use std::time::Duration;
 
 /// The real worker binary, built in this package (see `src/bin/test_worker.rs`).
@@ -55,8 +56,8 @@ async fn a_worker_killed_mid_saga_is_replaced_and_the_booking_completes_with_one
     let _ = replacement.wait();
 
     assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["status"], "BookingCompleted");
+    let body: Booking = resp.json().await.expect("json");
+    assert_eq!(body.status, BookingStatus::BookingCompleted);
     let intents = app
         .stripe
         .intents_of(&booking.to_string())

@@ -3,6 +3,8 @@
 //! hold is still answered with its booking. A total the gateway cannot charge is refused when
 //! the seats are held, not when the customer pays.
 
+use mtbp_api::error::{ErrorCode, ErrorEnvelope};
+use mtbp_api::routes::bookings::json::Booking;
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{ShowFixture, TestApp, TestOptions};
 use reqwest::StatusCode;
@@ -19,8 +21,8 @@ async fn hold(app: &TestApp, show: &ShowFixture, seat: &str, email: &str) -> req
 async fn held(app: &TestApp, show: &ShowFixture, seat: &str, email: &str) -> Uuid {
     let resp = hold(app, show, seat, email).await;
     assert_eq!(resp.status(), StatusCode::CREATED, "{seat} for {email}");
-    let body: Value = resp.json().await.expect("json");
-    mtbp_tests::api_client::id(&body, "booking_id").expect("booking id")
+    let body: Booking = resp.json().await.expect("json");
+    body.booking_id
 }
 
 /// Asserts a 429 `too_many_holds` of `scope` with a `Retry-After` within the hold's length,
@@ -39,10 +41,11 @@ async fn refused(app: &TestApp, show: &ShowFixture, seat: &str, email: &str, sco
         .and_then(|v| v.parse().ok())
         .expect("a Retry-After in seconds");
     assert!((1..=600).contains(&retry), "Retry-After {retry}");
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "too_many_holds");
-    assert_eq!(body["error"]["details"]["scope"], scope);
-    assert_eq!(body["error"]["details"]["retry_after_seconds"], retry);
+    let body: ErrorEnvelope = resp.json().await.expect("json");
+    assert_eq!(body.error.code, ErrorCode::TooManyHolds);
+    let details = body.error.details.expect("details");
+    assert_eq!(details["scope"], scope);
+    assert_eq!(details["retry_after_seconds"], retry);
     let status = app.api.seat_statuses(show.show_id, &[seat]).await;
     assert_eq!(status.expect("map"), ["available"], "{seat} was not held");
 }
@@ -65,7 +68,7 @@ async fn one_email_keeps_two_unpaid_holds_a_show_and_paying_or_cancelling_frees_
         StatusCode::CREATED,
         "emails compare in any case"
     );
-    let second: Value = resp.json().await.expect("json");
+    let second: Booking = resp.json().await.expect("json");
     refused(&app, &show, "A3", "hoarder@example.com", "email").await;
     // A retry of a hold already made is answered with it, not refused.
     let retry = app
@@ -74,8 +77,8 @@ async fn one_email_keeps_two_unpaid_holds_a_show_and_paying_or_cancelling_frees_
         .await
         .expect("retry");
     assert_eq!(retry.status(), StatusCode::CREATED);
-    let retry: Value = retry.json().await.expect("json");
-    assert_eq!(retry["booking_id"], second["booking_id"]);
+    let retry: Booking = retry.json().await.expect("json");
+    assert_eq!(retry.booking_id, second.booking_id);
     // Other customers are not held up, nor is the same email on another show.
     held(&app, &show, "A3", "someone.else@example.com").await;
     let other_show = app.create_show(1, 2).await.expect("show");
@@ -86,7 +89,7 @@ async fn one_email_keeps_two_unpaid_holds_a_show_and_paying_or_cancelling_frees_
     assert_eq!(paid.status(), StatusCode::OK);
     held(&app, &show, "A4", "hoarder@example.com").await;
     refused(&app, &show, "A5", "hoarder@example.com", "email").await;
-    let second = mtbp_tests::api_client::id(&second, "booking_id").expect("id");
+    let second = second.booking_id;
     let cancel = app
         .api
         .post(&format!("/bookings/{second}/cancel"), &json!({}))
@@ -149,11 +152,12 @@ async fn a_total_below_the_gateways_minimum_is_refused_when_the_seats_are_held()
         .await
         .expect("hold");
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "amount_below_minimum");
-    assert_eq!(body["error"]["details"]["amount_minor"], 20);
-    assert_eq!(body["error"]["details"]["minimum_minor"], 50);
-    assert_eq!(body["error"]["details"]["currency"], "INR");
+    let body: ErrorEnvelope = resp.json().await.expect("json");
+    assert_eq!(body.error.code, ErrorCode::AmountBelowMinimum);
+    let details = body.error.details.expect("details");
+    assert_eq!(details["amount_minor"], 20);
+    assert_eq!(details["minimum_minor"], 50);
+    assert_eq!(details["currency"], "INR");
     let best = json!({"show_id": show.show_id, "best": {"count": 1, "category": "REGULAR"},
                       "contact": {"name": "Test Customer", "email": "customer@example.com"}});
     let best = app.api.post("/bookings", &best).await.expect("best");
@@ -177,6 +181,6 @@ async fn a_total_below_the_gateways_minimum_is_refused_when_the_seats_are_held()
 async fn held_seats(app: &TestApp, show: &ShowFixture, seats: &[&str]) {
     let resp = app.api.hold(show.show_id, seats, None).await.expect("hold");
     assert_eq!(resp.status(), StatusCode::CREATED, "50 paise is chargeable");
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["amount_minor"], 50);
+    let body: Booking = resp.json().await.expect("json");
+    assert_eq!(body.amount_minor, 50);
 }

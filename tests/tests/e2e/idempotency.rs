@@ -1,9 +1,10 @@
 //! `Idempotency-Key`: a retried POST names the same booking; a reused key with another body is
 //! refused.
 
+use mtbp_api::error::{ErrorCode, ErrorEnvelope};
+use mtbp_api::routes::bookings::json::Booking;
 use mtbp_tests::TestApp;
 use reqwest::StatusCode;
-use serde_json::Value;
 
 #[tokio::test]
 async fn the_same_idempotency_key_twice_returns_the_same_booking() {
@@ -17,7 +18,7 @@ async fn the_same_idempotency_key_twice_returns_the_same_booking() {
         .await
         .expect("first");
     assert_eq!(first.status(), StatusCode::CREATED);
-    let first: Value = first.json().await.expect("json");
+    let first: Booking = first.json().await.expect("json");
     let second = app
         .api
         .hold(show.show_id, &["A2", "A1"], Some(&key))
@@ -31,8 +32,8 @@ async fn the_same_idempotency_key_twice_returns_the_same_booking() {
             .and_then(|v| v.to_str().ok()),
         Some("true")
     );
-    let second: Value = second.json().await.expect("json");
-    assert_eq!(first["booking_id"], second["booking_id"]);
+    let second: Booking = second.json().await.expect("json");
+    assert_eq!(first.booking_id, second.booking_id);
 
     let bookings: i64 = sqlx::query_scalar("select count(*) from bookings")
         .fetch_one(&app.db)
@@ -55,9 +56,9 @@ async fn concurrent_retries_with_one_key_make_one_booking() {
     for resp in futures::future::join_all(tries).await {
         let resp = resp.expect("hold");
         let status = resp.status();
-        let body: Value = resp.json().await.expect("json");
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        ids.push(body["booking_id"].clone());
+        assert_eq!(status, StatusCode::CREATED);
+        let body: Booking = resp.json().await.expect("json");
+        ids.push(body.booking_id);
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "every retry named the same booking");
@@ -85,8 +86,8 @@ async fn a_reused_key_with_a_different_request_is_refused() {
         .await
         .expect("other");
     assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = other.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "idempotency_key_reused");
+    let body: ErrorEnvelope = other.json().await.expect("json");
+    assert_eq!(body.error.code, ErrorCode::IdempotencyKeyReused);
     assert_eq!(
         app.api
             .seat_statuses(show.show_id, &["A4"])
@@ -107,7 +108,7 @@ async fn a_retry_after_the_show_started_still_gets_its_booking() {
         .await
         .expect("first");
     assert_eq!(first.status(), StatusCode::CREATED);
-    let first: Value = first.json().await.expect("json");
+    let first: Booking = first.json().await.expect("json");
     sqlx::query("update shows set starts_at = now() - interval '1 minute' where show_id = $1")
         .bind(show.show_id)
         .execute(&app.db)
@@ -119,8 +120,8 @@ async fn a_retry_after_the_show_started_still_gets_its_booking() {
         .await
         .expect("retry");
     assert_eq!(retry.status(), StatusCode::CREATED);
-    let retry: Value = retry.json().await.expect("json");
-    assert_eq!(retry["booking_id"], first["booking_id"]);
+    let retry: Booking = retry.json().await.expect("json");
+    assert_eq!(retry.booking_id, first.booking_id);
     // A new request for that show is refused, as the show has started.
     let fresh = app
         .api

@@ -4,19 +4,20 @@
 
 use crate::operator::cancel_workflow;
 use futures::future::join_all;
+use mtbp_api::routes::bookings::json::Booking;
+use mtbp_domain::BookingStatus;
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{Delay, GatewayFaults, SlowGateway, TestApp, TestOptions};
-use serde_json::Value;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// Statuses a booking rests in once its saga has settled the money.
-const SETTLED: [&str; 5] = [
-    "BookingCompleted",
-    "PaymentFailed",
-    "Refunded",
-    "Cancelled",
-    "Expired",
+const SETTLED: [BookingStatus; 5] = [
+    BookingStatus::BookingCompleted,
+    BookingStatus::PaymentFailed,
+    BookingStatus::Refunded,
+    BookingStatus::Cancelled,
+    BookingStatus::Expired,
 ];
 
 /// An app whose API and worker reach the gateway through a slow proxy.
@@ -54,17 +55,17 @@ pub(crate) async fn net_charge(app: &TestApp, booking: Uuid) -> i64 {
 }
 
 /// Polls the booking until its saga settled it (and no operator is waited for), for `secs`.
-pub(crate) async fn settled(app: &TestApp, booking: Uuid, secs: u64) -> Value {
+pub(crate) async fn settled(app: &TestApp, booking: Uuid, secs: u64) -> Booking {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let b = app.api.booking(booking).await.expect("booking");
-        if SETTLED.iter().any(|s| b["status"] == *s) {
+        if SETTLED.contains(&b.status) {
             return b;
         }
         assert!(
             Instant::now() < deadline,
             "booking {booking} still {} after {secs}s",
-            b["status"]
+            b.status
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -83,14 +84,14 @@ pub(crate) async fn assert_money_matches_status(app: &TestApp, bookings: &[Uuid]
         .fetch_one(&app.db)
         .await
         .expect("seats");
-        let seats = b["seats"].as_array().map_or(0, Vec::len);
-        if b["status"] == "BookingCompleted" {
-            assert_eq!(net, b["amount_minor"].as_i64().unwrap_or(-1), "{b}");
-            assert_eq!(usize::try_from(booked).unwrap_or(0), seats, "{b}");
+        let seats = b.seats.len();
+        if b.status == BookingStatus::BookingCompleted {
+            assert_eq!(net, b.amount_minor, "{b:?}");
+            assert_eq!(usize::try_from(booked).unwrap_or(0), seats, "{b:?}");
         } else {
-            assert_eq!(net, 0, "booking {booking} kept money: {b}");
-            assert_eq!(booked, 0, "booking {booking} books seats: {b}");
-            assert!(b["needs_operator"].is_null(), "{b}");
+            assert_eq!(net, 0, "booking {booking} kept money: {b:?}");
+            assert_eq!(booked, 0, "booking {booking} books seats: {b:?}");
+            assert!(b.needs_operator.is_none(), "{b:?}");
         }
     }
 }
@@ -157,7 +158,10 @@ async fn an_operator_cancel_during_a_slow_charge_leaves_no_charge_without_a_book
     let cancelled = join_all(bookings.iter().map(|&b| app.api.booking(b)))
         .await
         .into_iter()
-        .filter(|b| b.as_ref().is_ok_and(|b| b["status"] != "BookingCompleted"))
+        .filter(|b| {
+            b.as_ref()
+                .is_ok_and(|b| b.status != BookingStatus::BookingCompleted)
+        })
         .count();
     assert!(cancelled > 0, "no cancel reached a charge in flight");
 }

@@ -2,6 +2,7 @@
 
 use mtbp_activities::PaymentFaults;
 use mtbp_domain::BookingId;
+use mtbp_domain::BookingStatus;
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{TestApp, TestOptions};
 use mtbp_workflows::BookingWorkflow;
@@ -48,10 +49,10 @@ async fn cancelling_a_held_booking_from_temporal_releases_its_seats() {
     cancel_workflow(&app, booking).await;
     let b = app
         .api
-        .wait_for_status(booking, "Cancelled", 20)
+        .wait_for_status(booking, BookingStatus::Cancelled, 20)
         .await
         .expect("cancelled");
-    assert_eq!(b["status_reason"], "cancelled by an operator");
+    assert_eq!(b.status_reason.as_deref(), Some("cancelled by an operator"));
     assert_eq!(
         app.api
             .seat_statuses(show.show_id, &["A1", "A2"])
@@ -100,10 +101,10 @@ async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
     let (app, show_id, booking, paying) = cancelled_while_charging("A3").await;
     let b = app
         .api
-        .wait_for_status(booking, "Refunded", 30)
+        .wait_for_status(booking, BookingStatus::Refunded, 30)
         .await
         .expect("refunded");
-    assert_eq!(b["status_reason"], "cancelled by an operator");
+    assert_eq!(b.status_reason.as_deref(), Some("cancelled by an operator"));
     let _ = paying.await;
 
     let charges = app
@@ -121,8 +122,8 @@ async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
     // The late charge activity must not flip the booking back once it wakes up.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
-        app.api.booking(booking).await.expect("booking")["status"],
-        "Refunded"
+        app.api.booking(booking).await.expect("booking").status,
+        BookingStatus::Refunded
     );
     crate::visibility::replay_closed(&app, booking, "saga_v2_cancelled_during_charge").await;
 }

@@ -4,12 +4,14 @@
 mod charge;
 mod compensate;
 pub mod options;
+pub mod refusal;
 pub mod start;
 pub mod state;
 pub mod types;
 mod wait;
 mod workflow;
 
+pub use refusal::Refusal;
 pub use start::start_options;
 pub use types::{BookingInput, BookingView, HoldPolicy, OperatorAction, OperatorStep, PayRequest};
 pub use workflow::BookingWorkflow;

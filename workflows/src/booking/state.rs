@@ -1,5 +1,6 @@
 //! Pure decisions of the booking saga, kept apart from sequencing so they can be unit-tested.
 
+use super::refusal::{Refusal, Refused};
 use mtbp_domain::BookingStatus;
 use std::time::Duration;
 
@@ -77,23 +78,28 @@ pub fn hold_remaining(expires_at_ms: i64, now_ms: i64) -> Duration {
         .map_or(Duration::ZERO, Duration::from_millis)
 }
 
-/// Why a `pay` update is refused in the current state, if it is. The prefix before `:` is a
-/// stable code the API maps to an error response.
+/// Why a `pay` update is refused in the current state, if it is.
 pub fn refuse_pay(
     status: Option<BookingStatus>,
     paying: bool,
     cancelling: bool,
     extending: bool,
-) -> Option<&'static str> {
+) -> Option<Refused> {
     match status {
-        _ if paying => Some("payment_in_progress: this booking is already being paid"),
+        _ if paying => {
+            Some(Refusal::PaymentInProgress.because("this booking is already being paid"))
+        }
         // The extension decides whether the hold lapsed; it would also reset the status.
-        _ if extending => Some("payment_in_progress: the hold is being extended; pay in a moment"),
-        _ if cancelling => Some("booking_closed: this booking is being cancelled"),
+        _ if extending => {
+            Some(Refusal::PaymentInProgress.because("the hold is being extended; pay in a moment"))
+        }
+        _ if cancelling => Some(Refusal::BookingClosed.because("this booking is being cancelled")),
         Some(BookingStatus::PreBooking) => None,
-        None => Some("not_held: the seats are not held"),
-        Some(s) if s.is_unsuccessful() => Some("booking_closed: this booking has ended"),
-        Some(_) => Some("already_paid: this booking is already paid"),
+        None => Some(Refusal::NotHeld.because("the seats are not held")),
+        Some(s) if s.is_unsuccessful() => {
+            Some(Refusal::BookingClosed.because("this booking has ended"))
+        }
+        Some(_) => Some(Refusal::AlreadyPaid.because("this booking is already paid")),
     }
 }
 
@@ -103,27 +109,37 @@ pub fn refuse_extend(
     busy: bool,
     extensions: u32,
     max_extensions: u32,
-) -> Option<&'static str> {
+) -> Option<Refused> {
     match status {
-        _ if busy => Some("payment_in_progress: the booking is being paid or cancelled"),
+        _ if busy => {
+            Some(Refusal::PaymentInProgress.because("the booking is being paid or cancelled"))
+        }
         Some(BookingStatus::PreBooking) if extensions >= max_extensions => {
-            Some("extension_limit: the hold cannot be extended any more")
+            Some(Refusal::ExtensionLimit.because("the hold cannot be extended any more"))
         }
         Some(BookingStatus::PreBooking) => None,
-        None => Some("not_held: the seats are not held"),
-        Some(s) if s.is_unsuccessful() => Some("booking_closed: this booking has ended"),
-        Some(_) => Some("already_paid: this booking is already paid"),
+        None => Some(Refusal::NotHeld.because("the seats are not held")),
+        Some(s) if s.is_unsuccessful() => {
+            Some(Refusal::BookingClosed.because("this booking has ended"))
+        }
+        Some(_) => Some(Refusal::AlreadyPaid.because("this booking is already paid")),
     }
 }
 
 /// Why a `cancel` update is refused in the current state, if it is.
-pub fn refuse_cancel(status: Option<BookingStatus>, paying: bool) -> Option<&'static str> {
+pub fn refuse_cancel(status: Option<BookingStatus>, paying: bool) -> Option<Refused> {
     match status {
-        _ if paying => Some("payment_in_progress: a payment is under way; cancel after it settles"),
+        _ if paying => Some(
+            Refusal::PaymentInProgress.because("a payment is under way; cancel after it settles"),
+        ),
         Some(BookingStatus::PreBooking) => None,
-        None => Some("not_held: the seats are not held"),
-        Some(s) if s.is_unsuccessful() => Some("booking_closed: this booking has ended"),
-        Some(_) => Some("already_paid: paid bookings are cancelled through a refund"),
+        None => Some(Refusal::NotHeld.because("the seats are not held")),
+        Some(s) if s.is_unsuccessful() => {
+            Some(Refusal::BookingClosed.because("this booking has ended"))
+        }
+        Some(_) => {
+            Some(Refusal::AlreadyPaid.because("paid bookings are cancelled through a refund"))
+        }
     }
 }
 
@@ -171,15 +187,15 @@ mod tests {
         assert_eq!(refuse_pay(Some(PreBooking), false, false, false), None);
         assert!(
             refuse_pay(Some(PreBooking), true, false, false)
-                .is_some_and(|m| m.starts_with("payment_in_progress"))
+                .is_some_and(|r| r.refusal == Refusal::PaymentInProgress)
         );
         assert!(
             refuse_pay(Some(Expired), false, false, false)
-                .is_some_and(|m| m.starts_with("booking_closed"))
+                .is_some_and(|r| r.refusal == Refusal::BookingClosed)
         );
         assert!(
             refuse_pay(Some(BookingCompleted), false, false, false)
-                .is_some_and(|m| m.starts_with("already_paid"))
+                .is_some_and(|r| r.refusal == Refusal::AlreadyPaid)
         );
         assert!(refuse_pay(None, false, false, false).is_some());
     }
@@ -188,7 +204,7 @@ mod tests {
     fn pay_waits_for_an_extension_under_way() {
         assert!(
             refuse_pay(Some(PreBooking), false, false, true)
-                .is_some_and(|m| m.starts_with("payment_in_progress"))
+                .is_some_and(|r| r.refusal == Refusal::PaymentInProgress)
         );
     }
 
@@ -198,12 +214,12 @@ mod tests {
         assert_eq!(refuse_extend(Some(PreBooking), false, 1, 2), None);
         assert!(
             refuse_extend(Some(PreBooking), false, 2, 2)
-                .is_some_and(|m| m.starts_with("extension_limit"))
+                .is_some_and(|r| r.refusal == Refusal::ExtensionLimit)
         );
         assert!(refuse_extend(Some(PreBooking), true, 0, 2).is_some());
         assert!(
             refuse_extend(Some(Expired), false, 0, 2)
-                .is_some_and(|m| m.starts_with("booking_closed"))
+                .is_some_and(|r| r.refusal == Refusal::BookingClosed)
         );
     }
 

@@ -1,6 +1,7 @@
 //! `BookingWorkflow`: sequencing only. Decisions live in `state.rs`, options in `options.rs`.
 
 use super::options;
+use super::refusal::{Refusal, refused_with};
 use super::state::{Ending, Saga, refuse_cancel, refuse_extend, refuse_pay};
 use super::types::*;
 use mtbp_activities::SeatActivities;
@@ -162,8 +163,8 @@ impl BookingWorkflow {
             .await?;
         ctx.state(|s| match (&s.hold, &s.hold_error) {
             (Some(h), _) => Ok(h.clone()),
-            (None, Some(e)) => Err(format!("hold_failed: {e}").into()),
-            (None, None) => Err("hold_failed: no outcome".into()),
+            (None, Some(e)) => Err(refused_with(Refusal::HoldFailed, e).into()),
+            (None, None) => Err(Refusal::HoldFailed.because("no outcome").to_string().into()),
         })
     }
 
@@ -174,11 +175,14 @@ impl BookingWorkflow {
         req: &PayRequest,
     ) -> Result<(), HandlerError> {
         if req.payment_method.trim().is_empty() {
-            return Err("invalid_payment_method: empty payment method".into());
+            return Err(Refusal::InvalidPaymentMethod
+                .because("empty payment method")
+                .to_string()
+                .into());
         }
         let (paying, cancelling) = (self.pay.is_some(), self.cancel_requested);
         match refuse_pay(self.status, paying, cancelling, self.extending) {
-            Some(why) => Err(why.into()),
+            Some(why) => Err(why.to_string().into()),
             None => Ok(()),
         }
     }
@@ -201,7 +205,7 @@ impl BookingWorkflow {
     #[update_validator(cancel)]
     fn validate_cancel(&self, _ctx: &WorkflowContextView, _req: &()) -> Result<(), HandlerError> {
         match refuse_cancel(self.status, self.pay.is_some()) {
-            Some(why) => Err(why.into()),
+            Some(why) => Err(why.to_string().into()),
             None => Ok(()),
         }
     }
@@ -234,7 +238,7 @@ impl BookingWorkflow {
             self.extensions,
             self.input.max_hold_extensions,
         ) {
-            Some(why) => Err(why.into()),
+            Some(why) => Err(why.to_string().into()),
             None => Ok(()),
         }
     }
@@ -269,8 +273,11 @@ impl BookingWorkflow {
                 }
                 Ok(ctx.state(Self::view))
             }
-            Ok(None) => Err("hold_expired: the hold lapsed before it could be extended".into()),
-            Err(e) => Err(format!("extend_failed: {}", why(&e)).into()),
+            Ok(None) => Err(Refusal::HoldExpired
+                .because("the hold lapsed before it could be extended")
+                .to_string()
+                .into()),
+            Err(e) => Err(refused_with(Refusal::ExtendFailed, why(&e)).into()),
         }
     }
 
@@ -281,13 +288,22 @@ impl BookingWorkflow {
         req: &OperatorAction,
     ) -> Result<(), HandlerError> {
         if self.needs_operator.is_none() {
-            return Err("not_flagged: this booking does not need an operator".into());
+            return Err(Refusal::NotFlagged
+                .because("this booking does not need an operator")
+                .to_string()
+                .into());
         }
         if self.operator_action.is_some() {
-            return Err("operator_action_in_progress: another operator action is under way".into());
+            return Err(Refusal::OperatorActionInProgress
+                .because("another operator action is under way")
+                .to_string()
+                .into());
         }
         if req.note.trim().is_empty() {
-            return Err("invalid_note: say why, for the record".into());
+            return Err(Refusal::InvalidNote
+                .because("say why, for the record")
+                .to_string()
+                .into());
         }
         Ok(())
     }

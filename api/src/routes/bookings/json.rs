@@ -75,7 +75,7 @@ pub enum ResolveStep {
 }
 
 /// A booked or held seat.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct BookingSeat {
     /// Label.
     pub label: String,
@@ -86,7 +86,7 @@ pub struct BookingSeat {
 }
 
 /// A booking.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Booking {
     /// Id.
     pub booking_id: Uuid,
@@ -130,7 +130,7 @@ pub struct Booking {
 }
 
 /// A booking in a list.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct BookingSummary {
     /// Id.
     pub booking_id: Uuid,

@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, ErrorCode};
 use axum::http::StatusCode;
+use mtbp_workflows::booking::Refusal;
 use temporalio_client::errors::WorkflowUpdateError;
 use temporalio_client::tonic::{Code, Status};
 use temporalio_common::protos::temporal::api::failure::v1::{Failure, failure::FailureInfo};
@@ -20,8 +21,8 @@ pub fn rpc(status: &Status) -> ApiError {
     }
 }
 
-/// An update refused by its validator or failed by its handler. Their messages start with a
-/// stable code (`payment_in_progress: …`), which becomes the error code.
+/// An update refused by its validator or failed by its handler: a [`Refusal`] becomes its error
+/// code.
 pub fn update(err: WorkflowUpdateError) -> ApiError {
     match err {
         WorkflowUpdateError::Failed(failure) => from_message(&failure.message),
@@ -51,9 +52,8 @@ pub fn ended_by_workflow(err: &WorkflowUpdateError) -> Option<String> {
 fn cancelled(failure: &Failure) -> bool {
     let mut next = Some(failure);
     while let Some(f) = next {
-        let code = f.message.split_once(": ").map_or("", |(code, _)| code);
         if matches!(f.failure_info, Some(FailureInfo::CanceledFailureInfo(_)))
-            || (KNOWN_CODES.iter().all(|known| *known != code)
+            || (Refusal::of_message(&f.message).is_none()
                 && f.message.to_ascii_lowercase().contains("cancel"))
         {
             return true;
@@ -73,49 +73,41 @@ fn one_line(message: &str) -> String {
         .collect()
 }
 
-/// The codes update messages start with (see [`from_message`]).
-const KNOWN_CODES: [&str; 9] = [
-    "payment_in_progress",
-    "already_paid",
-    "booking_closed",
-    "not_held",
-    "extension_limit",
-    "hold_expired",
-    "invalid_payment_method",
-    "hold_failed",
-    "extend_failed",
-];
-
-fn from_message(message: &str) -> ApiError {
-    let (code, text) = message.split_once(": ").unwrap_or(("", message));
-    let known: Option<(ErrorCode, StatusCode)> = match code {
-        "payment_in_progress" => Some((ErrorCode::PaymentInProgress, StatusCode::CONFLICT)),
-        "already_paid" => Some((ErrorCode::AlreadyPaid, StatusCode::CONFLICT)),
-        "booking_closed" => Some((ErrorCode::BookingClosed, StatusCode::CONFLICT)),
-        "not_held" => Some((ErrorCode::NotHeld, StatusCode::CONFLICT)),
-        "extension_limit" => Some((ErrorCode::ExtensionLimit, StatusCode::CONFLICT)),
-        "hold_expired" => Some((ErrorCode::HoldExpired, StatusCode::CONFLICT)),
-        "not_flagged" => Some((ErrorCode::NotFlagged, StatusCode::CONFLICT)),
-        "operator_action_in_progress" => {
-            Some((ErrorCode::OperatorActionInProgress, StatusCode::CONFLICT))
-        }
-        "invalid_note" => Some((ErrorCode::InvalidNote, StatusCode::UNPROCESSABLE_ENTITY)),
-        "invalid_payment_method" => Some((
+/// The answer to a refusal of the booking workflow.
+fn refusal_error(refusal: Refusal) -> Option<(ErrorCode, StatusCode)> {
+    let conflict = |code| Some((code, StatusCode::CONFLICT));
+    match refusal {
+        Refusal::PaymentInProgress => conflict(ErrorCode::PaymentInProgress),
+        Refusal::AlreadyPaid => conflict(ErrorCode::AlreadyPaid),
+        Refusal::BookingClosed => conflict(ErrorCode::BookingClosed),
+        Refusal::NotHeld => conflict(ErrorCode::NotHeld),
+        Refusal::ExtensionLimit => conflict(ErrorCode::ExtensionLimit),
+        Refusal::HoldExpired => conflict(ErrorCode::HoldExpired),
+        Refusal::NotFlagged => conflict(ErrorCode::NotFlagged),
+        Refusal::OperatorActionInProgress => conflict(ErrorCode::OperatorActionInProgress),
+        Refusal::InvalidNote => Some((ErrorCode::InvalidNote, StatusCode::UNPROCESSABLE_ENTITY)),
+        Refusal::InvalidPaymentMethod => Some((
             ErrorCode::InvalidPaymentMethod,
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
-        _ => None,
-    };
-    match known {
-        Some((code, status)) => ApiError::Refused {
-            status,
-            code,
-            message: text.to_owned(),
-            details: None,
+        // A dependency failed inside the workflow: the caller may retry.
+        Refusal::HoldFailed | Refusal::ExtendFailed => None,
+    }
+}
+
+fn from_message(message: &str) -> ApiError {
+    match Refusal::of_message(message) {
+        Some((refusal, text)) => match refusal_error(refusal) {
+            Some((code, status)) => ApiError::Refused {
+                status,
+                code,
+                message: text.to_owned(),
+                details: None,
+            },
+            None => {
+                ApiError::Unavailable(format!("the seats could not be changed right now: {text}"))
+            }
         },
-        None if code == "hold_failed" || code == "extend_failed" => {
-            ApiError::Unavailable(format!("the seats could not be changed right now: {text}"))
-        }
         None => ApiError::Internal(anyhow::anyhow!("workflow update failed: {message}")),
     }
 }

@@ -14,9 +14,9 @@ pub fn permanent(message: impl Into<String>) -> ActivityError {
 }
 
 /// Classifies a database error.
-pub fn from_sqlx(err: sqlx::Error) -> ActivityError {
+pub fn from_sqlx(err: mtbp_store::Error) -> ActivityError {
     match &err {
-        sqlx::Error::Database(db) if db.constraint().is_some() => {
+        mtbp_store::Error::Database(db) if db.constraint().is_some() => {
             permanent(format!("database constraint violated: {db}"))
         }
         _ => ActivityError::from(anyhow::Error::new(err).context("database")),

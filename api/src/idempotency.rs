@@ -41,12 +41,7 @@ impl IdempotencyKey {
 
 /// The fingerprint of the request `key` was first used with, if it was.
 pub async fn stored_fingerprint(state: &AppState, key: &str) -> ApiResult<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "select request_fingerprint from idempotency_keys where idempotency_key = $1",
-    )
-    .bind(key)
-    .fetch_optional(&state.db)
-    .await?)
+    Ok(mtbp_store::bookings::stored_fingerprint(&state.db, key).await?)
 }
 
 /// 422 `idempotency_key_reused` unless the retried request is the one the key was first used

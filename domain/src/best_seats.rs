@@ -83,6 +83,53 @@ pub fn best_block(seats: &[SeatSpot], count: usize) -> Option<Vec<String>> {
     best.map(|(_, _, labels)| labels)
 }
 
+/// Most seats a best-seats hold takes (a block side by side in one row).
+pub const BEST_MAX: usize = 10;
+
+/// Longest seat category code a best-seats request may name.
+const CATEGORY_MAX: usize = 32;
+
+/// "The best `count` seats side by side", optionally of one category: a request validated by
+/// [`BestPick::parse`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BestPick {
+    /// How many seats, 1 to [`BEST_MAX`].
+    pub count: usize,
+    /// Only this seat category (its code, upper case).
+    pub category: Option<String>,
+}
+
+impl BestPick {
+    /// A valid best-seats request: 1 to 10 seats (fewer if the caller may book fewer), a
+    /// category code of 1 to 32 characters (trimmed, upper-cased).
+    pub fn parse(
+        count: u32,
+        category: Option<&str>,
+        max_seats: usize,
+    ) -> Result<Self, crate::seats::FieldError> {
+        use crate::seats::FieldError;
+        let most = max_seats.min(BEST_MAX);
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        if !(1..=most).contains(&count) {
+            return Err(FieldError::new(
+                "best.count",
+                format!("between 1 and {most}"),
+            ));
+        }
+        let category = match category.map(str::trim) {
+            None => None,
+            Some(c) if c.is_empty() || c.chars().count() > CATEGORY_MAX => {
+                return Err(FieldError::new(
+                    "best.category",
+                    "a seat category code of 1 to 32 characters",
+                ));
+            }
+            Some(c) => Some(c.to_uppercase()),
+        };
+        Ok(Self { count, category })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +187,28 @@ mod tests {
     fn nothing_when_no_row_has_room() {
         assert_eq!(best_block(&house(&[".x.x.", "x.x.x"]), 2), None);
         assert_eq!(best_block(&house(&["...."]), 0), None);
+    }
+
+    #[test]
+    fn a_best_pick_takes_one_to_ten_seats_within_the_callers_limit() {
+        assert_eq!(BestPick::parse(4, None, 10).map(|b| b.count), Ok(4));
+        assert_eq!(BestPick::parse(10, None, 100).map(|b| b.count), Ok(10));
+        let too_many = BestPick::parse(11, None, 100).expect_err("over ten");
+        assert_eq!(too_many.field, "best.count");
+        assert_eq!(too_many.message, "between 1 and 10");
+        let over_limit = BestPick::parse(7, None, 6).expect_err("over the caller's limit");
+        assert_eq!(over_limit.message, "between 1 and 6");
+        assert!(BestPick::parse(0, None, 10).is_err());
+    }
+
+    #[test]
+    fn a_best_pick_category_is_trimmed_upper_case_and_at_most_32_characters() {
+        let pick = BestPick::parse(2, Some("  gold "), 10).expect("valid");
+        assert_eq!(pick.category.as_deref(), Some("GOLD"));
+        for bad in ["", "   ", &"x".repeat(33)] {
+            let err = BestPick::parse(2, Some(bad), 10).expect_err("invalid category");
+            assert_eq!(err.field, "best.category");
+        }
+        assert!(BestPick::parse(2, Some(&"x".repeat(32)), 10).is_ok());
     }
 }

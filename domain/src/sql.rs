@@ -1,6 +1,8 @@
-//! How the domain's ids and statuses are stored in PostgreSQL (the `sqlx` feature, enabled by
-//! the persistence layer only): ids as `uuid`, statuses as `text` holding their stored names.
-//! With these, checked queries read and bind domain types directly (`as "status: SeatStatus"`).
+//! How the domain's ids, statuses and currencies are stored in PostgreSQL (the `sqlx` feature,
+//! enabled by the persistence layer only): ids as `uuid`, statuses as `text` holding their stored
+//! names, currencies as their code. With these, checked queries read domain types directly
+//! (`as "status: SeatStatus"`); binds still pass the plain value (`id.as_uuid()`,
+//! `status.as_str()`): the macros check a bind's Rust type against the column's.
 
 use crate::booking::BookingStatus;
 use crate::ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};
@@ -72,3 +74,27 @@ text_column!(
     PaymentStatus,
     PartnerStatus
 );
+
+/// A currency is stored as its code (`text`); a stored code that is not one fails to decode.
+impl Type<Postgres> for crate::Currency {
+    fn type_info() -> PgTypeInfo {
+        <&str as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <&str as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Postgres> for crate::Currency {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <&str as Encode<Postgres>>::encode_by_ref(&self.as_str(), buf)
+    }
+}
+
+impl Decode<'_, Postgres> for crate::Currency {
+    fn decode(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
+        let raw = <&str as Decode<Postgres>>::decode(value)?;
+        Ok(Self::parse(raw)?)
+    }
+}

@@ -9,5 +9,14 @@
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
+pub mod bookings;
 pub mod catalog;
+#[cfg(test)]
+mod literals;
+pub mod payments;
+pub mod saga_starts;
 pub mod seats;
+
+/// The pool, connection and error types of the store's functions, so that callers need no
+/// direct `sqlx` dependency of their own.
+pub use sqlx::{Error, PgConnection, PgPool, Postgres, Transaction};

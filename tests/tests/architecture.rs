@@ -38,7 +38,7 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     (
         "mtbp-activities",
         &["mtbp-domain", "mtbp-store", "mtbp-infra"],
-        &["axum", "tower-http"],
+        &["axum", "tower-http", "sqlx"],
     ),
     (
         "mtbp-workflows",
@@ -47,13 +47,7 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "mtbp-api",
-        &[
-            "mtbp-domain",
-            "mtbp-store",
-            "mtbp-infra",
-            "mtbp-activities",
-            "mtbp-workflows",
-        ],
+        &["mtbp-domain", "mtbp-store", "mtbp-infra", "mtbp-workflows"],
         &[],
     ),
     (

@@ -3,8 +3,9 @@
 
 use super::{ChargeOutcome, ChargeRequest, GATEWAY, PaymentActivities, gateway_error};
 use crate::error::{from_sqlx, permanent};
-use mtbp_domain::BookingId;
+use mtbp_domain::{BookingId, PaymentStatus};
 use mtbp_infra::gateway::{GatewayError, PaymentIntent};
+use mtbp_store::payments;
 use temporalio_sdk::activities::ActivityError;
 
 impl PaymentActivities {
@@ -45,8 +46,13 @@ impl PaymentActivities {
             Ok(pi) if pi.status == "succeeded" => self.charged(req.booking_id, pi).await,
             Ok(pi) => Err(settling(&pi.id, &pi.status)),
             Err(GatewayError::Declined { code, message }) => {
-                self.record_charge(req.booking_id, &intent.id, "failed", Some(&code))
-                    .await?;
+                self.record_charge(
+                    req.booking_id,
+                    &intent.id,
+                    PaymentStatus::Failed,
+                    Some(&code),
+                )
+                .await?;
                 Ok(ChargeOutcome::Declined { code, message })
             }
             Err(GatewayError::Rejected { status, message }) => {
@@ -73,7 +79,7 @@ impl PaymentActivities {
         if !self.faults.pause_after_charge.is_zero() {
             tokio::time::sleep(self.faults.pause_after_charge).await;
         }
-        self.record_charge(booking_id, &pi.id, "succeeded", None)
+        self.record_charge(booking_id, &pi.id, PaymentStatus::Succeeded, None)
             .await?;
         Ok(ChargeOutcome::Charged {
             payment_intent_id: pi.id,
@@ -86,7 +92,7 @@ impl PaymentActivities {
         intent: &PaymentIntent,
     ) -> Result<ChargeOutcome, ActivityError> {
         let (code, message) = previous_decline(intent);
-        self.record_charge(booking_id, &intent.id, "failed", Some(&code))
+        self.record_charge(booking_id, &intent.id, PaymentStatus::Failed, Some(&code))
             .await?;
         Ok(ChargeOutcome::Declined { code, message })
     }
@@ -95,9 +101,7 @@ impl PaymentActivities {
         &self,
         booking_id: BookingId,
     ) -> Result<Option<String>, ActivityError> {
-        sqlx::query_scalar("select gateway_payment_id from payments where booking_id = $1")
-            .bind(booking_id.as_uuid())
-            .fetch_optional(&self.db)
+        payments::recorded_intent(&self.db, booking_id)
             .await
             .map_err(from_sqlx)
     }
@@ -112,27 +116,17 @@ impl PaymentActivities {
             .gateway
             .create_payment_intent(
                 &req.booking_id.to_string(),
-                req.amount_minor,
-                &req.currency.to_ascii_lowercase(),
+                req.amount.amount_minor,
+                &req.amount.currency.to_gateway(),
                 &req.payment_method,
                 req.gateway_customer.as_deref(),
                 &req.booking_id.charge_key(),
             )
             .await?;
-        let winner: Option<String> = sqlx::query_scalar(
-            "insert into payments (booking_id, gateway, gateway_payment_id, amount_minor, currency, status)
-             values ($1, $2, $3, $4, $5, 'created')
-             on conflict (booking_id) do update set updated_at = now()
-             returning gateway_payment_id",
-        )
-        .bind(req.booking_id.as_uuid())
-        .bind(GATEWAY)
-        .bind(&created.id)
-        .bind(req.amount_minor)
-        .bind(&req.currency)
-        .fetch_optional(&self.db)
-        .await
-        .map_err(|e| GatewayError::Unavailable(format!("recording payment intent: {e}")))?;
+        let winner =
+            payments::record_intent(&self.db, req.booking_id, GATEWAY, &created.id, &req.amount)
+                .await
+                .map_err(|e| GatewayError::Unavailable(format!("recording payment intent: {e}")))?;
         match winner {
             Some(id) if id != created.id => {
                 let _ = self.gateway.cancel_payment_intent(&created.id).await;
@@ -149,27 +143,12 @@ impl PaymentActivities {
         &self,
         booking_id: BookingId,
         intent_id: &str,
-        status: &str,
+        status: PaymentStatus,
         failure_code: Option<&str>,
     ) -> Result<(), ActivityError> {
-        sqlx::query(
-            "with p as (
-                 update payments set status = $3, failure_code = $4
-                  where booking_id = $1 and gateway_payment_id = $2
-                    and (status = 'created' or (status = 'failed' and $3 = 'succeeded'))
-              returning 1)
-             update bookings set status = 'PaymentCompleted'
-              where booking_id = $1 and $3 = 'succeeded' and status = 'PaymentInitiated'
-                and exists (select 1 from p)",
-        )
-        .bind(booking_id.as_uuid())
-        .bind(intent_id)
-        .bind(status)
-        .bind(failure_code)
-        .execute(&self.db)
-        .await
-        .map_err(from_sqlx)?;
-        Ok(())
+        payments::record_charge(&self.db, booking_id, intent_id, status, failure_code)
+            .await
+            .map_err(from_sqlx)
     }
 }
 

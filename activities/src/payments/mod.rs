@@ -8,6 +8,8 @@
 //! (an operator's cancel, or an attempt that outlived its timeout), so no attempt keeps charging
 //! behind the workflow's back. What an abandoned HTTP call may still do at the gateway is settled
 //! by the refund, which reads the intent's real state there ([`refund`]).
+//!
+//! What is recorded about a payment is written by [`mtbp_store::payments`].
 
 mod charge;
 mod heartbeat;
@@ -15,10 +17,10 @@ mod refund;
 
 use crate::error::permanent;
 use heartbeat::heartbeating;
-use mtbp_domain::BookingId;
+use mtbp_domain::{BookingId, Money};
 use mtbp_infra::gateway::{GatewayError, StripeGateway};
+use mtbp_store::PgPool;
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 use temporalio_macros::activities;
@@ -32,10 +34,9 @@ const GATEWAY: &str = "stripe";
 pub struct ChargeRequest {
     /// The booking.
     pub booking_id: BookingId,
-    /// Amount in minor units.
-    pub amount_minor: i64,
-    /// ISO currency code.
-    pub currency: String,
+    /// The amount to charge; on the wire as `amount_minor` and `currency`.
+    #[serde(flatten)]
+    pub amount: Money,
     /// Gateway payment method id (`pm_…`), tokenised by the client.
     pub payment_method: String,
     /// Gateway customer of a saved payment method.
@@ -142,5 +143,31 @@ impl PaymentActivities {
         req: RefundRequest,
     ) -> Result<RefundOutcome, ActivityError> {
         heartbeating(&ctx, self.refund(&req)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mtbp_domain::Currency;
+
+    #[test]
+    fn a_charge_request_keeps_its_wire_shape() {
+        let req = ChargeRequest {
+            booking_id: BookingId::from_uuid(uuid::Uuid::nil()),
+            amount: Money {
+                amount_minor: 25_000,
+                currency: Currency::parse("INR").expect("valid"),
+            },
+            payment_method: "pm_card_visa".into(),
+            gateway_customer: None,
+        };
+        let json = serde_json::to_string(&req).expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"booking_id":"00000000-0000-0000-0000-000000000000","amount_minor":25000,"currency":"INR","payment_method":"pm_card_visa"}"#
+        );
+        let back: ChargeRequest = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back.amount, req.amount);
     }
 }

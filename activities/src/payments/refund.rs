@@ -8,6 +8,7 @@
 use super::{PaymentActivities, RefundOutcome, RefundRequest, gateway_error};
 use crate::error::from_sqlx;
 use mtbp_infra::gateway::{GatewayError, PaymentIntent};
+use mtbp_store::payments::{self, NewRefund, RecordedPayment};
 use temporalio_sdk::activities::ActivityError;
 use uuid::Uuid;
 
@@ -22,20 +23,20 @@ const CANCELLABLE: &[&str] = &[
 impl PaymentActivities {
     /// The body of `refund_payment`.
     pub(super) async fn refund(&self, req: &RefundRequest) -> Result<RefundOutcome, ActivityError> {
-        let payment: Option<(Uuid, String, Option<String>, Option<i64>)> = sqlx::query_as(
-            "select p.payment_id, p.gateway_payment_id, r.gateway_refund_id, r.amount_minor
-               from payments p left join refunds r using (payment_id)
-              where p.booking_id = $1",
-        )
-        .bind(req.booking_id.as_uuid())
-        .fetch_optional(&self.db)
-        .await
-        .map_err(from_sqlx)?;
+        let payment = payments::recorded_payment(&self.db, req.booking_id)
+            .await
+            .map_err(from_sqlx)?;
         // No intent recorded: none was ever confirmed (the id is recorded before the confirm).
-        let Some((payment_id, intent_id, refund_id, refunded)) = payment else {
+        let Some(RecordedPayment {
+            payment_id,
+            gateway_payment_id: intent_id,
+            gateway_refund_id,
+            refunded_minor,
+        }) = payment
+        else {
             return Ok(RefundOutcome::NothingToRefund);
         };
-        if let (Some(refund_id), Some(amount_minor)) = (refund_id, refunded) {
+        if let (Some(refund_id), Some(amount_minor)) = (gateway_refund_id, refunded_minor) {
             return Ok(RefundOutcome::Refunded {
                 refund_id,
                 amount_minor,
@@ -79,14 +80,9 @@ impl PaymentActivities {
     }
 
     async fn record_cancelled(&self, payment_id: Uuid) -> Result<RefundOutcome, ActivityError> {
-        sqlx::query(
-            "update payments set status = 'cancelled'
-              where payment_id = $1 and status in ('created', 'failed')",
-        )
-        .bind(payment_id)
-        .execute(&self.db)
-        .await
-        .map_err(from_sqlx)?;
+        payments::record_cancelled(&self.db, payment_id)
+            .await
+            .map_err(from_sqlx)?;
         Ok(RefundOutcome::NothingToRefund)
     }
 
@@ -120,19 +116,16 @@ impl PaymentActivities {
                 .await
                 .map_err(gateway_error)?,
         };
-        sqlx::query(
-            "insert into refunds (payment_id, booking_id, gateway_refund_id, amount_minor, reason)
-             values ($1, $2, $3, $4, $5)
-             on conflict (payment_id) do nothing",
-        )
-        .bind(payment_id)
-        .bind(req.booking_id.as_uuid())
-        .bind(&refund.id)
-        .bind(refund.amount)
-        .bind(&req.reason)
-        .execute(&self.db)
-        .await
-        .map_err(from_sqlx)?;
+        let record = NewRefund {
+            payment_id,
+            booking_id: req.booking_id,
+            gateway_refund_id: &refund.id,
+            amount_minor: refund.amount,
+            reason: &req.reason,
+        };
+        payments::record_refund(&self.db, record)
+            .await
+            .map_err(from_sqlx)?;
         Ok(RefundOutcome::Refunded {
             refund_id: refund.id,
             amount_minor: refund.amount,

@@ -9,7 +9,7 @@
 //!    `MTBP_SAGA_RELAY_GRACE_MS`, oldest first, one at a time per API process.
 //!
 //! The relay holds no lock while it calls Temporal: it claims rows with a lease
-//! (`saga_rows::claim`; replicas skip claimed rows) and deletes each once started, so a
+//! (`saga_starts::claim`; replicas skip claimed rows) and deletes each once started, so a
 //! customer's `pay` never waits behind it. A row Temporal cannot take now (unavailable, busy)
 //! keeps its place and is backed off; a row that can never start (its input does not parse,
 //! Temporal refuses it as invalid) moves to `saga_starts_failed` with its error, counted by
@@ -18,14 +18,14 @@
 //! Until its workflow runs, a hold is still safe: its seats lapse by `held_until` on their own,
 //! and a saga started after that expires the booking at once.
 
-use super::saga_rows::{self, Claimed};
 use crate::error::ApiError;
 use crate::state::AppState;
+use mtbp_domain::BookingId;
+use mtbp_store::saga_starts::{self, Claimed};
 use mtbp_workflows::{BookingInput, BookingWorkflow, start_options};
 use std::time::Duration;
 use temporalio_client::errors::WorkflowStartError;
 use temporalio_client::tonic::Code;
-use uuid::Uuid;
 
 /// How often the relay looks for unstarted sagas.
 const RELAY_INTERVAL: Duration = Duration::from_millis(250);
@@ -77,20 +77,16 @@ async fn start_workflow(state: &AppState, input: serde_json::Value) -> Result<()
 }
 
 /// Makes sure the booking's workflow runs before an update is sent to it.
-pub async fn ensure_started(state: &AppState, booking_id: Uuid) -> Result<(), ApiError> {
-    let pending: Option<serde_json::Value> =
-        sqlx::query_scalar("select input from saga_starts where booking_id = $1")
-            .bind(booking_id)
-            .fetch_optional(&state.db)
-            .await?;
+pub async fn ensure_started(state: &AppState, booking_id: BookingId) -> Result<(), ApiError> {
+    let pending = saga_starts::pending_input(&state.db, booking_id).await?;
     let Some(input) = pending else {
         return Ok(());
     };
     match start_workflow(state, input).await {
-        Ok(()) => Ok(saga_rows::started(&state.db, booking_id).await?),
+        Ok(()) => Ok(saga_starts::started(&state.db, booking_id).await?),
         Err(StartFailure::Transient(e)) => Err(ApiError::Unavailable(e)),
         Err(StartFailure::Permanent(e)) => {
-            saga_rows::set_aside(&state.db, booking_id, &e).await?;
+            saga_starts::set_aside(&state.db, booking_id, &e).await?;
             tracing::error!(booking.id = %booking_id, "unstartable saga set aside");
             Err(ApiError::Internal(anyhow::anyhow!(
                 "the saga of booking {booking_id} cannot start"
@@ -101,7 +97,7 @@ pub async fn ensure_started(state: &AppState, booking_id: Uuid) -> Result<(), Ap
 
 /// How many sagas were set aside as unstartable (`saga_starts_failed`).
 pub async fn unstartable_count(state: &AppState) -> Result<i64, ApiError> {
-    Ok(saga_rows::failed_count(&state.db).await?)
+    Ok(saga_starts::failed_count(&state.db).await?)
 }
 
 /// Starts, every 250 ms, the sagas no one has started yet; while Temporal or the database
@@ -135,7 +131,7 @@ pub async fn run_relay(state: AppState) {
 /// rest of the batch back and ends the pass with the error.
 pub async fn relay_once(state: &AppState) -> Result<usize, ApiError> {
     let batch =
-        saga_rows::claim(&state.db, state.config.saga_relay_grace, LEASE, RELAY_BATCH).await?;
+        saga_starts::claim(&state.db, state.config.saga_relay_grace, LEASE, RELAY_BATCH).await?;
     let mut handled = 0;
     let mut rows = batch.into_iter();
     while let Some(Claimed {
@@ -146,15 +142,15 @@ pub async fn relay_once(state: &AppState) -> Result<usize, ApiError> {
     }) = rows.next()
     {
         match start_workflow(state, input).await {
-            Ok(()) => saga_rows::started(&state.db, booking_id).await?,
+            Ok(()) => saga_starts::started(&state.db, booking_id).await?,
             Err(StartFailure::Permanent(e)) => {
-                saga_rows::set_aside(&state.db, booking_id, &e).await?;
+                saga_starts::set_aside(&state.db, booking_id, &e).await?;
                 tracing::error!(booking.id = %booking_id, "unstartable saga set aside");
             }
             Err(StartFailure::Transient(e)) => {
-                saga_rows::back_off(&state.db, booking_id, backoff(attempts), &e).await?;
-                let rest: Vec<Uuid> = rows.map(|c| c.booking_id).collect();
-                saga_rows::release(&state.db, &rest).await?;
+                saga_starts::back_off(&state.db, booking_id, backoff(attempts), &e).await?;
+                let rest: Vec<BookingId> = rows.map(|c| c.booking_id).collect();
+                saga_starts::release(&state.db, &rest).await?;
                 return Err(ApiError::Unavailable(e));
             }
         }

@@ -12,10 +12,10 @@ use super::baseline::{BaselineWorkflow, NoopActivities};
 use super::stats::{Latency, peak_rate};
 use super::{Params, Target};
 use crate::{TestApp, TestOptions};
-use mtbp_activities::seats::{HoldLimits, HoldRecord, HoldRequest, hold_and_record};
 use mtbp_api::routes::bookings::request_fingerprint;
 use mtbp_domain::{BookingId, Contact, ShowId};
 use mtbp_infra::config::Settings;
+use mtbp_store::seats::{HoldLimits, HoldRecord, HoldRequest, RecordedHold, hold_and_record};
 use mtbp_workflows::{BookingInput, HoldPolicy};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -155,10 +155,6 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                     let record = HoldRecord {
                         idempotency: Some((key, fingerprint)),
                         best: None,
-                        saga_input: |request: &HoldRequest, hold: &_, theater| {
-                            let input = BookingInput::after_hold(request, hold, theater, policy);
-                            serde_json::to_value(&input).unwrap_or_default()
-                        },
                         // As the API's hold from the sale's customers: the per-email limit
                         // checked (each a customer of their own), loopback exempt from the
                         // per-address one.
@@ -170,18 +166,27 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                         min_charges: &limits.min_charges,
                     };
                     let t = Instant::now();
-                    let held = hold_and_record(&pool, &request, record).await;
+                    let held = match hold_and_record(&pool, &request, record).await {
+                        Ok(RecordedHold::Held(pending)) => {
+                            let input = BookingInput::after_hold(
+                                &pending.request,
+                                &pending.hold,
+                                pending.theater_id.as_uuid(),
+                                policy,
+                            );
+                            let input = serde_json::to_value(&input).unwrap_or_default();
+                            pending.record(&input).await.is_ok()
+                        }
+                        _ => false,
+                    };
                     let ms = t.elapsed().as_secs_f64() * 1000.0;
-                    match held {
-                        Ok(mtbp_activities::seats::RecordedHold::Held { .. }) => {
-                            let at = started.elapsed().as_secs_f64();
-                            if let Ok(mut l) = latencies.lock() {
-                                l.push((at, ms));
-                            }
+                    if held {
+                        let at = started.elapsed().as_secs_f64();
+                        if let Ok(mut l) = latencies.lock() {
+                            l.push((at, ms));
                         }
-                        _ => {
-                            failures.fetch_add(1, Ordering::Relaxed);
-                        }
+                    } else {
+                        failures.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             })

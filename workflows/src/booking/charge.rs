@@ -17,10 +17,17 @@ impl BookingWorkflow {
         saga: &mut Saga,
         pay: PayRequest,
     ) -> Result<(), Ending> {
-        let (amount_minor, currency) = ctx.state(|s| match &s.hold {
-            Some(HoldOutcome::Held(h)) => (h.amount_minor, h.currency.clone()),
-            _ => (0, String::new()),
+        let amount = ctx.state(|s| match &s.hold {
+            Some(HoldOutcome::Held(h)) => Some(h.total.clone()),
+            _ => None,
         });
+        // `pay` is accepted only once the seats are held, so there is always an amount.
+        let Some(amount) = amount else {
+            return Err(Ending::new(
+                BookingStatus::PaymentFailed,
+                "there is no hold to pay for",
+            ));
+        };
         let (booking_id, window, safe) = ctx.state(|s| {
             (
                 s.input.booking_id,
@@ -55,8 +62,7 @@ impl BookingWorkflow {
         ctx.state_mut(|s| s.step = "charging the payment");
         let charge = ChargeRequest {
             booking_id,
-            amount_minor,
-            currency,
+            amount,
             payment_method: pay.payment_method,
             gateway_customer: pay.gateway_customer,
         };

@@ -13,6 +13,8 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
+use mtbp_domain::ShowId;
+use mtbp_store::bookings;
 use sha2::Sha256;
 use uuid::Uuid;
 
@@ -94,15 +96,10 @@ pub async fn authorize(
         (Role::Admin, Action::Read | Action::Cancel) => Ok(()),
         (Role::Admin, Action::Pay) => Err(forbidden("only the customer pays for a booking")),
         (Role::Partner, Action::Read) => {
-            let theater_partner: Option<Option<Uuid>> = sqlx::query_scalar(
-                "select t.partner_id from shows s join theaters t using (theater_id)
-                  where s.show_id = $1",
-            )
-            .bind(booking.show_id)
-            .fetch_optional(&state.db)
-            .await?;
+            let show = ShowId::from_uuid(booking.show_id);
+            let theater_partner = bookings::partner_of_show(&state.db, show).await?;
             match (theater_partner.flatten(), user.partner_id) {
-                (Some(owner), Some(mine)) if owner == mine => Ok(()),
+                (Some(owner), Some(mine)) if owner.as_uuid() == mine => Ok(()),
                 _ => Err(forbidden("this booking is for another partner's theater")),
             }
         }

@@ -8,7 +8,8 @@ use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
-use uuid::Uuid;
+use mtbp_domain::{AccountId, BookingId};
+use mtbp_store::bookings;
 
 /// Links a guest booking to the signed-in customer. The customer's email must be verified and
 /// be the booking's contact email. Claiming one's own booking again is harmless.
@@ -21,7 +22,7 @@ use uuid::Uuid;
 pub async fn claim_booking(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath(booking_id): ApiPath<Uuid>,
+    ApiPath(booking_id): ApiPath<BookingId>,
 ) -> ApiResult<ApiJson<Booking>> {
     require(&user, &[Role::Customer], "claiming a guest booking")?;
     let booking = load_or_404(&state.db, booking_id).await?;
@@ -35,29 +36,13 @@ pub async fn claim_booking(
         }
         None => {}
     }
-    let verified: Option<bool> = sqlx::query_scalar(
-        "select email_verified_at is not null from accounts
-          where account_id = $1 and erased_at is null",
-    )
-    .bind(user.account_id)
-    .fetch_optional(&state.db)
-    .await?;
-    if verified != Some(true) {
+    let account = AccountId::from_uuid(user.account_id);
+    if bookings::claimant_verified(&state.db, account).await? != Some(true) {
         return Err(forbidden(
             "verify your email first (POST /customers/{id}/email-verification)",
         ));
     }
-    let claimed = sqlx::query(
-        "update bookings b set customer_id = a.account_id
-           from accounts a
-          where b.booking_id = $1 and b.customer_id is null
-            and a.account_id = $2 and lower(a.email) = lower(b.contact_email)",
-    )
-    .bind(booking_id)
-    .bind(user.account_id)
-    .execute(&state.db)
-    .await?;
-    if claimed.rows_affected() == 0 {
+    if !bookings::claim(&state.db, booking_id, account).await? {
         let now = load_or_404(&state.db, booking_id).await?;
         if now.customer_id == Some(user.account_id) {
             return Ok(ApiJson(now));

@@ -1,10 +1,10 @@
 //! `POST /bookings`: hold the named seats, or the best ones free, in one database transaction
-//! that also records the booking's saga for `saga.rs` to start, and answer with the hold (201)
+//! that also records the booking's saga for the relay (`jobs/saga_relay.rs`) to start, and answer with the hold (201)
 //! or why nothing was held (409).
 
 use super::access::guest_token;
 use super::fair_use::{below_minimum, hold_limits, too_many_holds};
-use super::json::{BestSeatsJson, Booking, BookingSeat, NewBooking};
+use super::json::{Booking, BookingSeat, NewBooking};
 use super::read::load;
 use crate::auth::access::forbidden;
 use crate::auth::{AuthUser, Role};
@@ -16,11 +16,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use mtbp_activities::seats::{
-    BestPick, Hold, HoldLimits, HoldOutcome, HoldRecord, HoldRequest, RecordedHold, hold_and_record,
-};
+use mtbp_domain::best_seats::BestPick;
 use mtbp_domain::seats::{FieldError, MAX_SEATS_PER_BOOKING, MAX_SEATS_PER_GROUP_BOOKING};
-use mtbp_domain::{BookingId, BookingStatus, Contact, SeatSelection, ShowId};
+use mtbp_domain::{BookingId, BookingStatus, Contact, SeatSelection, ShowId, ShowStatus};
+use mtbp_store::seats::{
+    Hold, HoldLimits, HoldOutcome, HoldRecord, HoldRequest, PendingHold, RecordedHold,
+    hold_and_record, requested_show,
+};
 use mtbp_workflows::BookingInput;
 use serde_json::json;
 use uuid::Uuid;
@@ -49,16 +51,7 @@ pub async fn create_booking(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewBooking>,
 ) -> ApiResult<Response> {
-    let max_seats = match user.map(|u| u.role) {
-        None | Some(Role::Customer) => MAX_SEATS_PER_BOOKING,
-        Some(Role::Broker) => MAX_SEATS_PER_GROUP_BOOKING,
-        Some(Role::Partner | Role::Admin) => {
-            return Err(forbidden(
-                "partner staff and operators do not book; book as a customer or a guest",
-            ));
-        }
-    };
-    let (choice, contact) = validate(&body, max_seats)?;
+    let (choice, contact) = validate(&body, max_seats(user.as_ref())?)?;
     let (named, best) = match &choice {
         Choice::Named(seats) => (seats.to_strings(), None),
         Choice::Best(best) => (Vec::new(), Some(best.clone())),
@@ -97,37 +90,58 @@ pub async fn create_booking(
             .await?
             .ok_or_else(|| anyhow::anyhow!("idempotency key vanished"))?;
         same_request(&stored, &fingerprint)?;
-        match load(&state.db, booking_id.as_uuid()).await? {
+        match load(&state.db, booking_id).await? {
             Some(existing) => return Ok(created(&state, existing, true)),
             // Bound by an older API before its hold failed: hold now, the key stays as it is.
             None => idempotency = None,
         }
     };
+    answer(&state, outcome, body.show_id, &named, best.as_ref()).await
+}
+
+/// Most seats the caller may book at once; partner staff and operators do not book (403).
+fn max_seats(user: Option<&AuthUser>) -> ApiResult<usize> {
+    match user.map(|u| u.role) {
+        None | Some(Role::Customer) => Ok(MAX_SEATS_PER_BOOKING),
+        Some(Role::Broker) => Ok(MAX_SEATS_PER_GROUP_BOOKING),
+        Some(Role::Partner | Role::Admin) => Err(forbidden(
+            "partner staff and operators do not book; book as a customer or a guest",
+        )),
+    }
+}
+
+/// The response to a hold's outcome: 201 with the booking once its saga is recorded, or the
+/// error that explains why nothing was held.
+async fn answer(
+    state: &AppState,
+    outcome: RecordedHold,
+    show_id: Uuid,
+    named: &[String],
+    best: Option<&BestPick>,
+) -> ApiResult<Response> {
     match outcome {
-        // The saga starts when the customer pays, or by the relay (`saga.rs`).
-        RecordedHold::Held {
-            hold, created_at, ..
-        } => {
-            let booking = held_booking(&request, hold, created_at);
-            Ok(created(&state, booking, false))
+        // The saga starts when the customer pays, or by the relay (`jobs/saga_relay.rs`).
+        RecordedHold::Held(pending) => {
+            let booking = record(state, *pending).await?;
+            Ok(created(state, booking, false))
         }
         RecordedHold::KeyTaken => Err(ApiError::Internal(anyhow::anyhow!(
             "a hold without a key found its key taken"
         ))),
         RecordedHold::TooManyHolds(refused) => Ok(too_many_holds(refused)),
-        RecordedHold::BelowMinimum {
-            amount_minor,
-            minimum_minor,
-            currency,
-        } => Err(below_minimum(amount_minor, minimum_minor, &currency)),
+        RecordedHold::BelowMinimum { total, minimum } => Err(below_minimum(
+            total.amount_minor,
+            minimum.amount_minor,
+            total.currency.as_str(),
+        )),
         // Say precisely what is wrong with the request (404, 422) before saying the seats
         // are taken (409).
         RecordedHold::Refused(outcome) => {
-            check_show(&state, body.show_id, &named).await?;
+            check_show(state, show_id, named).await?;
             Err(refusal(outcome))
         }
         RecordedHold::NoBlock => {
-            check_show(&state, body.show_id, &named).await?;
+            check_show(state, show_id, named).await?;
             let count = best.map_or(0, |b| b.count);
             Err(ApiError::conflict(
                 ErrorCode::NotEnoughSeatsTogether,
@@ -153,9 +167,6 @@ async fn hold(
         let record = HoldRecord {
             idempotency: idempotency.clone(),
             best: best.clone(),
-            saga_input: |req: &HoldRequest, hold: &Hold, theater_id: Uuid| {
-                saga_input(state, req, hold, theater_id)
-            },
             client_addr: guard.client.0,
             limits: guard.limits,
             min_charges: &state.config.limits.min_charges,
@@ -207,15 +218,21 @@ pub fn request_fingerprint(
     request.to_string()
 }
 
-/// The saga's input, recorded with the hold: the workflow starts from the seats already held.
-fn saga_input(
-    state: &AppState,
-    request: &HoldRequest,
-    hold: &Hold,
-    theater_id: Uuid,
-) -> serde_json::Value {
-    let input = BookingInput::after_hold(request, hold, theater_id, state.config.hold_policy());
-    serde_json::to_value(&input).expect("a booking input is plain data and always serializes")
+/// Records the saga's input with the hold and commits: the workflow starts from the seats
+/// already held (when the customer pays, or by the relay).
+async fn record(state: &AppState, pending: PendingHold) -> ApiResult<Booking> {
+    let input = BookingInput::after_hold(
+        &pending.request,
+        &pending.hold,
+        pending.theater_id.as_uuid(),
+        state.config.hold_policy(),
+    );
+    let saga_input = serde_json::to_value(&input)
+        .map_err(|e| anyhow::anyhow!("the saga input does not serialize: {e}"))?;
+    let request = pending.request.clone();
+    let hold = pending.hold.clone();
+    let created_at = pending.record(&saga_input).await?;
+    Ok(held_booking(&request, hold, created_at))
 }
 
 /// The booking as the hold's transaction wrote it, without reading it back.
@@ -235,8 +252,8 @@ fn held_booking(request: &HoldRequest, hold: Hold, created_at: DateTime<Utc>) ->
                 price_minor: s.price_minor,
             })
             .collect(),
-        amount_minor: hold.amount_minor,
-        currency: hold.currency,
+        amount_minor: hold.total.amount_minor,
+        currency: hold.total.currency.into(),
         hold_expires_at: DateTime::from_timestamp_millis(hold.expires_at_ms).unwrap_or(created_at),
         ticket_code: None,
         contact_name: Some(request.contact.name.clone()),
@@ -261,7 +278,7 @@ fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(Choice, Contact)>
             ));
             None
         }
-        Some(best) => best_pick(best, max_seats)
+        Some(best) => BestPick::parse(best.count, best.category.as_deref(), max_seats)
             .map_err(|e| errors.push(e))
             .ok()
             .map(Choice::Best),
@@ -280,53 +297,18 @@ fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(Choice, Contact)>
     }
 }
 
-/// A valid best-seats request: 1 to 10 seats (fewer if the caller may book fewer), a category
-/// code of up to 32 characters.
-fn best_pick(best: &BestSeatsJson, max_seats: usize) -> Result<BestPick, FieldError> {
-    let most = max_seats.min(BEST_MAX);
-    let count = usize::try_from(best.count).unwrap_or(usize::MAX);
-    if !(1..=most).contains(&count) {
-        return Err(FieldError::new(
-            "best.count",
-            format!("between 1 and {most}"),
-        ));
-    }
-    let category = match best.category.as_deref().map(str::trim) {
-        None => None,
-        Some(c) if c.is_empty() || c.chars().count() > 32 => {
-            return Err(FieldError::new(
-                "best.category",
-                "a seat category code of 1 to 32 characters",
-            ));
-        }
-        Some(c) => Some(c.to_uppercase()),
-    };
-    Ok(BestPick { count, category })
-}
-
-/// Most seats a best-seats hold takes (a block side by side in one row).
-const BEST_MAX: usize = 10;
-
-/// Checks the show exists, is bookable, and has every seat asked for; returns its theater.
-async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiResult<Uuid> {
-    let row: Option<(Uuid, String, bool, Vec<String>)> = sqlx::query_as(
-        "select s.theater_id, s.status, s.starts_at > now(),
-                array(select seat_label from show_seats
-                       where show_id = s.show_id and seat_label = any($2))
-           from shows s where s.show_id = $1",
-    )
-    .bind(show_id)
-    .bind(seats)
-    .fetch_optional(&state.db)
-    .await?;
-    let (theater_id, status, upcoming, known) = row.ok_or(ApiError::NotFound("show"))?;
-    if status != "scheduled" {
+/// Checks the show exists, is bookable, and has every seat asked for.
+async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiResult<()> {
+    let show = requested_show(&state.db, ShowId::from_uuid(show_id), seats)
+        .await?
+        .ok_or(ApiError::NotFound("show"))?;
+    if show.status != ShowStatus::Scheduled {
         return Err(ApiError::conflict(
             ErrorCode::ShowNotBookable,
-            format!("the show is {status}"),
+            format!("the show is {}", show.status),
         ));
     }
-    if !upcoming {
+    if !show.upcoming {
         return Err(ApiError::conflict(
             ErrorCode::ShowNotBookable,
             "the show has already started",
@@ -334,7 +316,7 @@ async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiRes
     }
     let unknown: Vec<String> = seats
         .iter()
-        .filter(|s| !known.contains(s))
+        .filter(|s| !show.known_seats.contains(s))
         .cloned()
         .collect();
     if !unknown.is_empty() {
@@ -343,7 +325,7 @@ async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiRes
             format!("not seats of this show's screen: {}", unknown.join(", ")),
         ));
     }
-    Ok(theater_id)
+    Ok(())
 }
 
 /// A refused hold as the API error that explains it.

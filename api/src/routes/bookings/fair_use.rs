@@ -7,7 +7,7 @@ use crate::limits::ClientAddr;
 use crate::state::AppState;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mtbp_activities::seats::{HoldLimits, LimitScope, TooManyHolds};
+use mtbp_store::seats::{HoldLimits, LimitScope, TooManyHolds};
 use serde_json::json;
 
 /// The limits a hold by `role` (none: a guest) from `client` runs under. Brokers book groups

@@ -6,7 +6,8 @@ use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
-use mtbp_domain::BookingStatus;
+use mtbp_domain::{AccountId, BookingStatus, PartnerId, ShowId};
+use mtbp_store::bookings::BookingFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -27,18 +28,6 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
-type Row = (
-    Uuid,
-    Uuid,
-    Option<Uuid>,
-    String,
-    i64,
-    i64,
-    String,
-    Option<String>,
-    DateTime<Utc>,
-);
-
 /// Lists bookings: customers and brokers see their own, partner staff the bookings of their
 /// theaters, operators all of them.
 #[utoipa::path(get, path = "/bookings", tag = "bookings", params(ListQuery),
@@ -51,6 +40,36 @@ pub async fn list_bookings(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<ApiJson<BookingPage>> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let filter = filter(&user, q)?;
+    let limit = filter.limit;
+    let bookings: Vec<BookingSummary> = mtbp_store::bookings::list(&state.db, &filter)
+        .await?
+        .into_iter()
+        .map(|b| BookingSummary {
+            booking_id: b.booking_id.as_uuid(),
+            show_id: b.show_id.as_uuid(),
+            customer_id: b.customer_id.map(|c| c.as_uuid()),
+            status: b.status,
+            seat_count: b.seat_count,
+            amount_minor: b.total.amount_minor,
+            currency: b.total.currency.into(),
+            ticket_code: b.ticket_code,
+            created_at: b.created_at,
+        })
+        .collect();
+    let next_before = if i64::try_from(bookings.len()).unwrap_or(0) == limit {
+        bookings.last().map(|b| b.created_at)
+    } else {
+        None
+    };
+    Ok(ApiJson(BookingPage {
+        bookings,
+        next_before,
+    }))
+}
+
+/// The query as a filter, or why it is refused (422, or 403 for another account's bookings).
+fn filter(user: &AuthUser, q: ListQuery) -> ApiResult<BookingFilter> {
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::field("limit", "between 1 and 100"));
@@ -64,8 +83,7 @@ pub async fn list_bookings(
     let status = match q.status.as_deref() {
         Some(raw) => Some(
             BookingStatus::parse(raw)
-                .ok_or_else(|| ApiError::field("status", "not a booking status"))?
-                .to_string(),
+                .ok_or_else(|| ApiError::field("status", "not a booking status"))?,
         ),
         None => None,
     };
@@ -80,52 +98,12 @@ pub async fn list_bookings(
         Role::Partner => (None, user.partner_id.or(Some(Uuid::nil()))),
         Role::Admin => (q.customer_id, None),
     };
-    let rows: Vec<Row> = sqlx::query_as(
-        "select b.booking_id, b.show_id, b.customer_id, b.status,
-                (select count(*) from booking_seats bs where bs.booking_id = b.booking_id),
-                b.amount_minor, b.currency, b.ticket_code, b.created_at
-           from bookings b
-          where ($1::uuid is null or b.customer_id = $1)
-            and ($2::uuid is null or b.show_id in (
-                    select s.show_id from shows s join theaters t using (theater_id)
-                     where t.partner_id = $2))
-            and ($3::text is null or b.status = $3)
-            and ($4::uuid is null or b.show_id = $4)
-            and ($5::timestamptz is null or b.created_at < $5)
-          order by b.created_at desc
-          limit $6",
-    )
-    .bind(owner)
-    .bind(partner)
-    .bind(status)
-    .bind(q.show_id)
-    .bind(q.before)
-    .bind(limit)
-    .fetch_all(&state.db)
-    .await?;
-    let bookings: Vec<BookingSummary> = rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(BookingSummary {
-                booking_id: r.0,
-                show_id: r.1,
-                customer_id: r.2,
-                status: BookingStatus::parse(&r.3)?,
-                seat_count: r.4,
-                amount_minor: r.5,
-                currency: r.6,
-                ticket_code: r.7,
-                created_at: r.8,
-            })
-        })
-        .collect();
-    let next_before = if i64::try_from(bookings.len()).unwrap_or(0) == limit {
-        bookings.last().map(|b| b.created_at)
-    } else {
-        None
-    };
-    Ok(ApiJson(BookingPage {
-        bookings,
-        next_before,
-    }))
+    Ok(BookingFilter {
+        customer: owner.map(AccountId::from_uuid),
+        partner: partner.map(PartnerId::from_uuid),
+        status,
+        show: q.show_id.map(ShowId::from_uuid),
+        before: q.before,
+        limit,
+    })
 }

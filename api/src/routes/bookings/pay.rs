@@ -14,7 +14,8 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mtbp_domain::{BookingId, BookingStatus};
+use mtbp_domain::{AccountId, BookingId, BookingStatus};
+use mtbp_store::payments;
 use mtbp_workflows::{BookingWorkflow, PayRequest};
 use std::time::Duration;
 use temporalio_client::errors::WorkflowUpdateError;
@@ -47,7 +48,7 @@ pub async fn pay_booking(
     State(state): State<AppState>,
     user: Option<AuthUser>,
     headers: HeaderMap,
-    ApiPath(booking_id): ApiPath<Uuid>,
+    ApiPath(booking_id): ApiPath<BookingId>,
     ApiJson(body): ApiJson<PayBooking>,
 ) -> ApiResult<Response> {
     let pm = valid_payment_method_id(&body.payment_method)?;
@@ -65,13 +66,9 @@ pub async fn pay_booking(
     let method = known_payment_method(&state, pm).await?;
     // A saved card is charged only for the customer who saved it.
     if let Some(owner) = &method.customer {
-        let mine: Option<String> = match booking.customer_id {
+        let mine = match booking.customer_id {
             Some(customer) => {
-                sqlx::query_scalar("select gateway_customer_id from accounts where account_id = $1")
-                    .bind(customer)
-                    .fetch_optional(&state.db)
-                    .await?
-                    .flatten()
+                payments::gateway_customer_of(&state.db, AccountId::from_uuid(customer)).await?
             }
             None => None,
         };
@@ -129,7 +126,7 @@ pub async fn cancel_booking(
     State(state): State<AppState>,
     user: Option<AuthUser>,
     headers: HeaderMap,
-    ApiPath(booking_id): ApiPath<Uuid>,
+    ApiPath(booking_id): ApiPath<BookingId>,
 ) -> ApiResult<ApiJson<Booking>> {
     let booking = load_or_404(&state.db, booking_id).await?;
     authorize(&state, user.as_ref(), &headers, &booking, Action::Cancel).await?;
@@ -169,7 +166,7 @@ pub async fn cancel_booking(
 pub async fn extend_hold(
     State(state): State<AppState>,
     user: Option<AuthUser>,
-    ApiPath(booking_id): ApiPath<Uuid>,
+    ApiPath(booking_id): ApiPath<BookingId>,
     headers: HeaderMap,
 ) -> ApiResult<ApiJson<Booking>> {
     let booking = load_or_404(&state.db, booking_id).await?;
@@ -219,7 +216,7 @@ impl Sent {
 /// the booking. A refusal by the update's validator comes back as the error it explains.
 async fn send_update<U>(
     state: &AppState,
-    booking_id: Uuid,
+    booking_id: BookingId,
     update: U,
     input: U::Input,
     update_id: String,
@@ -235,7 +232,7 @@ where
         .build();
     let accepted = match state
         .temporal
-        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
+        .get_workflow_handle::<BookingWorkflow>(booking_id.workflow_id())
         .start_update(update, input, options)
         .await
     {
@@ -259,7 +256,7 @@ where
 /// otherwise the error the failure explains.
 async fn update_failed(
     state: &AppState,
-    booking_id: Uuid,
+    booking_id: BookingId,
     err: WorkflowUpdateError,
 ) -> ApiResult<Sent> {
     let Some(reason) = temporal_error::ended_by_workflow(&err) else {
@@ -267,7 +264,7 @@ async fn update_failed(
     };
     let handle = state
         .temporal
-        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id());
+        .get_workflow_handle::<BookingWorkflow>(booking_id.workflow_id());
     let deadline = tokio::time::Instant::now() + state.config.pay_wait.min(CLOSE_WAIT);
     while tokio::time::Instant::now() < deadline {
         match handle.describe(WorkflowDescribeOptions::default()).await {

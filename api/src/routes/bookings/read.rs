@@ -1,4 +1,4 @@
-//! Reading a booking straight from the database.
+//! Reading a booking (through [`mtbp_store::bookings`]).
 
 use super::access::{Action, authorize};
 use super::json::{Booking, BookingSeat};
@@ -7,85 +7,49 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use chrono::{DateTime, Utc};
-use mtbp_domain::{BookingId, BookingStatus};
-use sqlx::PgPool;
-use uuid::Uuid;
-
-/// A booking's own row.
-#[derive(sqlx::FromRow)]
-struct BookingRow {
-    show_id: Uuid,
-    customer_id: Option<Uuid>,
-    status: String,
-    status_reason: Option<String>,
-    amount_minor: i64,
-    currency: String,
-    hold_expires_at: DateTime<Utc>,
-    ticket_code: Option<String>,
-    contact_name: Option<String>,
-    needs_operator: Option<String>,
-    needs_operator_since: Option<DateTime<Utc>>,
-    operator_note: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
+use mtbp_domain::BookingId;
+use mtbp_store::PgPool;
+use mtbp_store::bookings::{self, BookingRecord};
 
 /// Loads a booking with its seats, if it exists.
-pub async fn load(db: &PgPool, booking_id: Uuid) -> Result<Option<Booking>, ApiError> {
-    let row: Option<BookingRow> = sqlx::query_as(
-        "select show_id, customer_id, status, status_reason, amount_minor, currency, hold_expires_at,
-                ticket_code, contact_name, needs_operator, needs_operator_since, operator_note,
-                created_at, updated_at
-           from bookings where booking_id = $1",
-    )
-    .bind(booking_id)
-    .fetch_optional(db)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let seats: Vec<(String, String, i64)> = sqlx::query_as(
-        "select seat_label, category_code, price_minor from booking_seats
-          where booking_id = $1 order by seat_label",
-    )
-    .bind(booking_id)
-    .fetch_all(db)
-    .await?;
-    let status = BookingStatus::parse(&row.status).ok_or_else(|| {
-        anyhow::anyhow!("unknown booking status {:?} in the database", row.status)
-    })?;
-    Ok(Some(Booking {
-        booking_id,
-        show_id: row.show_id,
-        status,
-        status_reason: row.status_reason,
-        seats: seats
+pub async fn load(db: &PgPool, booking_id: BookingId) -> Result<Option<Booking>, ApiError> {
+    Ok(bookings::find(db, booking_id).await?.map(to_json))
+}
+
+/// A booking as the API shows it.
+fn to_json(b: BookingRecord) -> Booking {
+    Booking {
+        booking_id: b.booking_id.as_uuid(),
+        show_id: b.show_id.as_uuid(),
+        status: b.status,
+        status_reason: b.status_reason,
+        seats: b
+            .seats
             .into_iter()
-            .map(|(label, category, price_minor)| BookingSeat {
-                label,
-                category,
-                price_minor,
+            .map(|s| BookingSeat {
+                label: s.label,
+                category: s.category,
+                price_minor: s.price_minor,
             })
             .collect(),
-        amount_minor: row.amount_minor,
-        currency: row.currency,
-        hold_expires_at: row.hold_expires_at,
-        ticket_code: row.ticket_code,
-        contact_name: row.contact_name,
-        customer_id: row.customer_id,
-        workflow_id: BookingId::from_uuid(booking_id).workflow_id(),
-        needs_operator: row.needs_operator,
-        needs_operator_since: row.needs_operator_since,
-        operator_note: row.operator_note,
+        amount_minor: b.total.amount_minor,
+        currency: b.total.currency.into(),
+        hold_expires_at: b.hold_expires_at,
+        ticket_code: b.ticket_code,
+        contact_name: b.contact_name,
+        customer_id: b.customer_id.map(|c| c.as_uuid()),
+        workflow_id: b.booking_id.workflow_id(),
+        needs_operator: b.needs_operator,
+        needs_operator_since: b.needs_operator_since,
+        operator_note: b.operator_note,
         guest_token: None,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-    }))
+        created_at: b.created_at,
+        updated_at: b.updated_at,
+    }
 }
 
 /// Loads a booking, or 404.
-pub async fn load_or_404(db: &PgPool, booking_id: Uuid) -> Result<Booking, ApiError> {
+pub async fn load_or_404(db: &PgPool, booking_id: BookingId) -> Result<Booking, ApiError> {
     load(db, booking_id)
         .await?
         .ok_or(ApiError::NotFound("booking"))
@@ -103,7 +67,7 @@ pub async fn get_booking(
     State(state): State<AppState>,
     user: Option<AuthUser>,
     headers: HeaderMap,
-    ApiPath(booking_id): ApiPath<Uuid>,
+    ApiPath(booking_id): ApiPath<BookingId>,
 ) -> ApiResult<ApiJson<Booking>> {
     let booking = load_or_404(&state.db, booking_id).await?;
     authorize(&state, user.as_ref(), &headers, &booking, Action::Read).await?;

@@ -30,7 +30,7 @@ const MAX_NOTE: usize = 500;
 pub async fn resolve_booking(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath(booking_id): ApiPath<Uuid>,
+    ApiPath(booking_id): ApiPath<BookingId>,
     ApiJson(body): ApiJson<ResolveBooking>,
 ) -> ApiResult<ApiJson<Booking>> {
     require(&user, &[Role::Admin], "resolving a booking")?;
@@ -61,7 +61,7 @@ pub async fn resolve_booking(
         .build();
     let accepted = state
         .temporal
-        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking_id).workflow_id())
+        .get_workflow_handle::<BookingWorkflow>(booking_id.workflow_id())
         .start_update(BookingWorkflow::resolve, action, options)
         .await
         .map_err(temporal_error::update)?;

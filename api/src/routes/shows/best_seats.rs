@@ -31,7 +31,7 @@ pub async fn best_seats(
         .ok_or(ApiError::NotFound("show"))?;
     let category = q.category.as_deref().map(str::trim);
     let (spots, prices): (Vec<_>, Vec<_>) =
-        mtbp_activities::seats::seat_spots(&state.db, show_id.as_uuid(), category, false)
+        mtbp_store::seats::seat_spots(&state.db, show_id, category, false)
             .await?
             .into_iter()
             .unzip();

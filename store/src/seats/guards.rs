@@ -7,10 +7,10 @@
 //! committed while this one waited): concurrent requests cannot slip past the limit together.
 //! Requests with different emails and addresses never wait for each other.
 
+use super::HoldRequest;
 use chrono::{DateTime, Utc};
-use sqlx::{Postgres, Transaction};
+use sqlx::PgConnection;
 use std::net::IpAddr;
-use uuid::Uuid;
 
 /// The limits one request runs under.
 #[derive(Clone, Copy, Debug, Default)]
@@ -52,18 +52,24 @@ pub struct TooManyHolds {
     pub retry_after_seconds: u64,
 }
 
-/// A live unpaid hold: seats held and not yet paid for, its hold not lapsed.
-const LIVE_UNPAID: &str =
-    "status in ('PreBooking', 'PaymentInitiated') and hold_expires_at > now()";
+/// The counts and earliest expiries of live unpaid holds (seats held, not yet paid for, the
+/// hold not lapsed) by email and by address, and the database's clock.
+struct Counts {
+    by_email: i64,
+    email_first: Option<DateTime<Utc>>,
+    by_address: i64,
+    address_first: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+}
 
 /// Refuses the hold if the request's email or address has reached its limit on the show.
 pub(super) async fn check(
-    tx: &mut Transaction<'_, Postgres>,
-    show_id: Uuid,
-    email: &str,
+    conn: &mut PgConnection,
+    req: &HoldRequest,
     limits: &HoldLimits,
-) -> Result<Option<TooManyHolds>, sqlx::Error> {
-    let email = (limits.per_email > 0).then_some(email);
+) -> sqlx::Result<Option<TooManyHolds>> {
+    let show_id = req.show_id.as_uuid();
+    let email = (limits.per_email > 0).then_some(req.contact.email.as_str());
     let address = limits
         .per_address
         .filter(|(_, limit)| *limit > 0)
@@ -72,38 +78,41 @@ pub(super) async fn check(
         return Ok(None);
     }
     // A NULL key takes no lock (the function is strict). Email before address, always.
-    sqlx::query(
-        "select pg_advisory_xact_lock(hashtextextended($1::text || ' email ' || $2, 0)),
-                pg_advisory_xact_lock(hashtextextended($1::text || ' address ' || $3, 0))",
+    // One array, so the checked query has a column it can read (the locks return `void`).
+    sqlx::query_scalar!(
+        "select array[
+                pg_advisory_xact_lock(hashtextextended($1::text || ' email ' || $2, 0)) is null,
+                pg_advisory_xact_lock(hashtextextended($1::text || ' address ' || $3, 0)) is null]",
+        show_id.to_string(),
+        email,
+        address.as_deref(),
     )
-    .bind(show_id)
-    .bind(email)
-    .bind(&address)
-    .execute(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
-    let sql = format!(
-        "select count(*) filter (where contact_email = $2),
-                min(hold_expires_at) filter (where contact_email = $2),
-                count(*) filter (where client_addr = $3::inet),
-                min(hold_expires_at) filter (where client_addr = $3::inet),
-                now()
-           from bookings
-          where show_id = $1 and {LIVE_UNPAID}
-            and (contact_email = $2 or client_addr = $3::inet)"
-    );
-    let (by_email, email_first, by_address, address_first, now): Counts = sqlx::query_as(&sql)
-        .bind(show_id)
-        .bind(email)
-        .bind(&address)
-        .fetch_one(&mut **tx)
-        .await?;
+    let counts = sqlx::query_as!(
+        Counts,
+        r#"select count(*) filter (where contact_email = $2) as "by_email!",
+                  min(hold_expires_at) filter (where contact_email = $2) as email_first,
+                  count(*) filter (where client_addr = $3::text::inet) as "by_address!",
+                  min(hold_expires_at) filter (where client_addr = $3::text::inet) as address_first,
+                  now() as "now!"
+             from bookings
+            where show_id = $1
+              and status in ('PreBooking', 'PaymentInitiated') and hold_expires_at > now()
+              and (contact_email = $2 or client_addr = $3::text::inet)"#,
+        show_id,
+        email,
+        address.as_deref(),
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     let over = |count: i64, limit: u32| count >= i64::from(limit);
-    let refused = if email.is_some() && over(by_email, limits.per_email) {
-        Some((LimitScope::Email, limits.per_email, email_first))
+    let refused = if email.is_some() && over(counts.by_email, limits.per_email) {
+        Some((LimitScope::Email, limits.per_email, counts.email_first))
     } else {
         match limits.per_address {
-            Some((_, limit)) if address.is_some() && over(by_address, limit) => {
-                Some((LimitScope::Address, limit, address_first))
+            Some((_, limit)) if address.is_some() && over(counts.by_address, limit) => {
+                Some((LimitScope::Address, limit, counts.address_first))
             }
             _ => None,
         }
@@ -111,18 +120,9 @@ pub(super) async fn check(
     Ok(refused.map(|(scope, limit, first)| TooManyHolds {
         scope,
         limit,
-        retry_after_seconds: retry_after(first, now),
+        retry_after_seconds: retry_after(first, counts.now),
     }))
 }
-
-/// The counts and earliest expiries by email and by address, and the database's clock.
-type Counts = (
-    i64,
-    Option<DateTime<Utc>>,
-    i64,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-);
 
 /// Whole seconds from `now` until `first` lapses, rounded up, at least 1.
 fn retry_after(first: Option<DateTime<Utc>>, now: DateTime<Utc>) -> u64 {

@@ -1,0 +1,15 @@
+//! Bookings (`bookings`, `booking_seats`) and the Idempotency-Keys bound to them: the row a
+//! hold writes, the reads the API serves, a guest booking's claim by a customer.
+//!
+//! The saga's own transitions of a booking (payment window, confirm, close) live with the seats
+//! they move in the same statement, in [`crate::seats`].
+
+mod claim;
+mod idempotency;
+mod read;
+mod write;
+
+pub use claim::{claim, claimant_verified};
+pub use idempotency::{bind_idempotency_key, stored_fingerprint};
+pub use read::{BookingFilter, BookingRecord, BookingSummary, find, list, partner_of_show};
+pub use write::insert_held;

@@ -1,0 +1,49 @@
+//! Writing a new booking: the row a successful hold leaves, with its seats.
+
+use crate::seats::{Hold, HoldRequest};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use std::net::IpAddr;
+
+/// Writes the booking (`PreBooking`) and its seats for a hold just made; returns `created_at`.
+/// `client_addr`: the address of the API's client, for the per-address hold limit.
+pub async fn insert_held(
+    conn: &mut PgConnection,
+    req: &HoldRequest,
+    hold: &Hold,
+    client_addr: Option<IpAddr>,
+) -> sqlx::Result<DateTime<Utc>> {
+    let labels: Vec<String> = hold.seats.iter().map(|s| s.label.clone()).collect();
+    let categories: Vec<String> = hold.seats.iter().map(|s| s.category.clone()).collect();
+    let prices: Vec<i64> = hold.seats.iter().map(|s| s.price_minor).collect();
+    sqlx::query_scalar!(
+        r#"with b as (
+               insert into bookings (booking_id, show_id, customer_id, contact_name,
+                                     contact_email, contact_phone, status, amount_minor,
+                                     currency, hold_expires_at, client_addr)
+               values ($1, $2, $3, $4, $5, $6, 'PreBooking', $7, $8,
+                       to_timestamp($9::double precision / 1000), $13::text::inet)
+            returning booking_id, created_at),
+           seats as (
+               insert into booking_seats (booking_id, seat_label, category_code, price_minor)
+               select b.booking_id, u.label, u.category, u.price
+                 from b, unnest($10::text[], $11::text[], $12::bigint[])
+                      as u(label, category, price))
+           select created_at as "created_at!" from b"#,
+        req.booking_id.as_uuid(),
+        req.show_id.as_uuid(),
+        req.customer_id,
+        &req.contact.name,
+        &req.contact.email,
+        req.contact.phone.as_deref(),
+        hold.total.amount_minor,
+        hold.total.currency.as_str(),
+        hold.expires_at_ms as f64,
+        &labels,
+        &categories,
+        &prices,
+        client_addr.map(|a| a.to_string()),
+    )
+    .fetch_one(conn)
+    .await
+}

@@ -1,0 +1,160 @@
+//! Payments at the gateway (`payments`, `refunds`): the intent recorded before it is
+//! confirmed, the gateway's answer, and the refund.
+//!
+//! An outcome once recorded stays: a late attempt can neither turn a success into a decline nor
+//! touch a cancelled payment.
+
+use mtbp_domain::{AccountId, BookingId, Money, PaymentStatus};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// The payment intent recorded for the booking, if any.
+pub async fn recorded_intent(db: &PgPool, booking_id: BookingId) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "select gateway_payment_id from payments where booking_id = $1",
+        booking_id.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Records a new intent as the booking's payment (`created`); if one is recorded already,
+/// that one wins. Returns the booking's intent id.
+pub async fn record_intent(
+    db: &PgPool,
+    booking_id: BookingId,
+    gateway: &str,
+    intent_id: &str,
+    amount: &Money,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "insert into payments (booking_id, gateway, gateway_payment_id, amount_minor, currency, status)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict (booking_id) do update set updated_at = now()
+         returning gateway_payment_id",
+        booking_id.as_uuid(),
+        gateway,
+        intent_id,
+        amount.amount_minor,
+        amount.currency.as_str(),
+        PaymentStatus::Created.as_str(),
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Records the gateway's answer to a charge (`succeeded` or `failed`); a success moves the
+/// booking to `PaymentCompleted`. Only the gateway's own success may replace a decline recorded
+/// from an earlier read.
+pub async fn record_charge(
+    db: &PgPool,
+    booking_id: BookingId,
+    intent_id: &str,
+    status: PaymentStatus,
+    failure_code: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "with p as (
+             update payments set status = $3, failure_code = $4
+              where booking_id = $1 and gateway_payment_id = $2
+                and (status = 'created' or (status = 'failed' and $3 = 'succeeded'))
+          returning 1)
+         update bookings set status = 'PaymentCompleted'
+          where booking_id = $1 and $3 = 'succeeded' and status = 'PaymentInitiated'
+            and exists (select 1 from p)",
+        booking_id.as_uuid(),
+        intent_id,
+        status.as_str(),
+        failure_code,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A booking's payment as the refund sees it.
+#[derive(Clone, Debug)]
+pub struct RecordedPayment {
+    /// The payment row.
+    pub payment_id: Uuid,
+    /// The gateway's intent.
+    pub gateway_payment_id: String,
+    /// The refund already made, if any.
+    pub gateway_refund_id: Option<String>,
+    /// Its amount in minor units (of the payment's currency).
+    pub refunded_minor: Option<i64>,
+}
+
+/// The booking's payment with its refund, if a payment was recorded.
+pub async fn recorded_payment(
+    db: &PgPool,
+    booking_id: BookingId,
+) -> sqlx::Result<Option<RecordedPayment>> {
+    sqlx::query_as!(
+        RecordedPayment,
+        r#"select p.payment_id, p.gateway_payment_id,
+                  r.gateway_refund_id as "gateway_refund_id?",
+                  r.amount_minor as "refunded_minor?"
+             from payments p left join refunds r using (payment_id)
+            where p.booking_id = $1"#,
+        booking_id.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The intent was cancelled before any money moved.
+pub async fn record_cancelled(db: &PgPool, payment_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update payments set status = $2
+          where payment_id = $1 and status in ('created', 'failed')",
+        payment_id,
+        PaymentStatus::Cancelled.as_str(),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A refund the gateway made for a payment; recorded once.
+#[derive(Clone, Copy, Debug)]
+pub struct NewRefund<'a> {
+    /// The payment refunded.
+    pub payment_id: Uuid,
+    /// Its booking.
+    pub booking_id: BookingId,
+    /// The gateway's refund id.
+    pub gateway_refund_id: &'a str,
+    /// Amount in minor units.
+    pub amount_minor: i64,
+    /// Why.
+    pub reason: &'a str,
+}
+
+/// Records the refund, unless one is recorded for the payment already.
+pub async fn record_refund(db: &PgPool, refund: NewRefund<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into refunds (payment_id, booking_id, gateway_refund_id, amount_minor, reason)
+         values ($1, $2, $3, $4, $5)
+         on conflict (payment_id) do nothing",
+        refund.payment_id,
+        refund.booking_id.as_uuid(),
+        refund.gateway_refund_id,
+        refund.amount_minor,
+        refund.reason,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The gateway customer an account's saved payment methods belong to, if it has one.
+pub async fn gateway_customer_of(db: &PgPool, account: AccountId) -> sqlx::Result<Option<String>> {
+    let id = sqlx::query_scalar!(
+        "select gateway_customer_id from accounts where account_id = $1",
+        account.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(id.flatten())
+}

@@ -1,0 +1,187 @@
+//! The API's hold transaction: bind the client's Idempotency-Key, check the fair-use limits,
+//! pick the seats (the named ones, or the best block free), take them, write the booking and
+//! record the saga to start, all in one transaction, so a hold is never left without the
+//! workflow that will expire, pay or release it.
+//!
+//! The saga's input is the workflow crate's business, not the store's: [`hold_and_record`]
+//! returns a [`PendingHold`] with what the input is built from, its transaction still open; the
+//! caller builds the input and hands it to [`PendingHold::record`], which writes the booking and
+//! the saga start and commits. Dropping a pending hold rolls it back.
+
+use super::best::{Picked, pick_best};
+use super::guards::{self, HoldLimits, TooManyHolds};
+use super::hold::{take_seats, to_hold, why_refused};
+use super::{Hold, HoldOutcome, HoldRequest};
+use crate::{bookings, saga_starts};
+use chrono::{DateTime, Utc};
+use mtbp_domain::best_seats::BestPick;
+use mtbp_domain::charge::MinimumCharges;
+use mtbp_domain::{Money, TheaterId};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::net::IpAddr;
+
+/// What the API records in the hold's own transaction, beside the seats and the booking, and
+/// what it checks there.
+#[derive(Debug)]
+pub struct HoldRecord<'a> {
+    /// The client's Idempotency-Key and the request's fingerprint, bound to the booking only
+    /// if the hold succeeds.
+    pub idempotency: Option<(String, String)>,
+    /// Pick the seats in the transaction (the request's `seats` are ignored): the best block
+    /// the show has free at that moment.
+    pub best: Option<BestPick>,
+    /// The client's address, kept on the booking for the per-address limit.
+    pub client_addr: Option<IpAddr>,
+    /// Live unpaid holds this request's email and address may already have on the show.
+    pub limits: HoldLimits,
+    /// A total below its currency's minimum is refused: the gateway could never charge it.
+    pub min_charges: &'a MinimumCharges,
+}
+
+/// What [`hold_and_record`] did.
+#[derive(Debug)]
+pub enum RecordedHold {
+    /// The seats are held; the booking and its saga are written by [`PendingHold::record`].
+    Held(Box<PendingHold>),
+    /// Nothing was held; why.
+    Refused(HoldOutcome),
+    /// A best-seats hold found no row with that many free seats side by side.
+    NoBlock,
+    /// The Idempotency-Key is already bound (to this booking by an earlier request, or to
+    /// another request): nothing was done; the caller compares fingerprints.
+    KeyTaken,
+    /// The request's email or address already has as many live unpaid holds on the show as
+    /// allowed: nothing was held.
+    TooManyHolds(TooManyHolds),
+    /// The seats' total is below the smallest charge the gateway makes in that currency:
+    /// nothing was held.
+    BelowMinimum {
+        /// The total.
+        total: Money,
+        /// The currency's minimum.
+        minimum: Money,
+    },
+}
+
+/// Seats held in a transaction that is still open: what the saga's input is built from.
+#[derive(Debug)]
+pub struct PendingHold {
+    tx: Transaction<'static, Postgres>,
+    client_addr: Option<IpAddr>,
+    /// The request, with the seats actually held (the best block, for a best-seats hold).
+    pub request: HoldRequest,
+    /// The hold.
+    pub hold: Hold,
+    /// The show's theater.
+    pub theater_id: TheaterId,
+}
+
+impl PendingHold {
+    /// Gives the seats back: nothing of the hold stays.
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.tx.rollback().await
+    }
+
+    /// Writes the booking and records `saga_input` as the saga to start, then commits; returns
+    /// when the booking row was written (database clock).
+    pub async fn record(mut self, saga_input: &serde_json::Value) -> sqlx::Result<DateTime<Utc>> {
+        let created_at =
+            bookings::insert_held(&mut self.tx, &self.request, &self.hold, self.client_addr)
+                .await?;
+        saga_starts::record(&mut *self.tx, self.request.booking_id, saga_input).await?;
+        self.tx.commit().await?;
+        Ok(created_at)
+    }
+}
+
+/// Holds the seats and binds the idempotency key in a new transaction, left open in the
+/// [`PendingHold`] it returns when the seats are held; anything else is rolled back at once
+/// (the key's row and the advisory locks must not wait for the connection's next use).
+pub async fn hold_and_record(
+    db: &PgPool,
+    req: &HoldRequest,
+    record: HoldRecord<'_>,
+) -> sqlx::Result<RecordedHold> {
+    let mut tx = db.begin().await?;
+    match hold_in(&mut tx, req, &record).await? {
+        Step::Held(request, hold, theater_id) => Ok(RecordedHold::Held(Box::new(PendingHold {
+            tx,
+            client_addr: record.client_addr,
+            request,
+            hold,
+            theater_id,
+        }))),
+        Step::Done(outcome) => {
+            tx.rollback().await?;
+            Ok(outcome)
+        }
+        Step::Explain(request) => {
+            tx.rollback().await?;
+            // The booking id is new (or its key was bound just now): no earlier hold of its own.
+            why_refused(db, &request).await.map(RecordedHold::Refused)
+        }
+    }
+}
+
+/// How far [`hold_in`] got.
+enum Step {
+    /// The seats are held: the request as held, the hold, the show's theater.
+    Held(HoldRequest, Hold, TheaterId),
+    /// Nothing is held, for this reason.
+    Done(RecordedHold),
+    /// Some seats could not be taken: say why outside the transaction.
+    Explain(HoldRequest),
+}
+
+/// The steps of the hold inside its transaction.
+async fn hold_in(
+    tx: &mut Transaction<'static, Postgres>,
+    req: &HoldRequest,
+    record: &HoldRecord<'_>,
+) -> sqlx::Result<Step> {
+    // The key first: a concurrent request with the same key waits here for this one's outcome
+    // instead of racing it for the seats.
+    if let Some((key, fingerprint)) = &record.idempotency
+        && !bookings::bind_idempotency_key(&mut **tx, key, fingerprint, req.booking_id).await?
+    {
+        return Ok(Step::Done(RecordedHold::KeyTaken));
+    }
+    // After the key (a retry is answered with its booking, never refused) and before any seat
+    // row is locked.
+    if let Some(refused) = guards::check(tx, req, &record.limits).await? {
+        return Ok(Step::Done(RecordedHold::TooManyHolds(refused)));
+    }
+    let req = match &record.best {
+        None => req.clone(),
+        Some(best) => match pick_best(tx, req, best).await? {
+            Picked::Block(seats) => HoldRequest {
+                seats,
+                ..req.clone()
+            },
+            Picked::NoBlock => return Ok(Step::Done(RecordedHold::NoBlock)),
+            Picked::Contended => {
+                let seats = Vec::new();
+                return Ok(Step::Done(RecordedHold::Refused(
+                    HoldOutcome::SeatsUnavailable { seats },
+                )));
+            }
+        },
+    };
+    let rows = take_seats(tx, &req).await?;
+    let theater_id = rows.first().map(|r| r.theater_id);
+    let held = (rows.len() == req.seats.len())
+        .then(|| to_hold(rows))
+        .flatten();
+    let (Some(hold), Some(theater_id)) = (held, theater_id) else {
+        return Ok(Step::Explain(req));
+    };
+    let minimum = Money {
+        amount_minor: record.min_charges.minimum(hold.total.currency.as_str()),
+        currency: hold.total.currency.clone(),
+    };
+    if hold.total.amount_minor < minimum.amount_minor {
+        let total = hold.total;
+        return Ok(Step::Done(RecordedHold::BelowMinimum { total, minimum }));
+    }
+    Ok(Step::Held(req, hold, theater_id))
+}

@@ -17,7 +17,7 @@ case "$mode" in check|prepare) ;; *) die "usage: deploy/local/sqlx.sh check|prep
 
 db="${PG_DB}_sqlx"
 url="${DATABASE_URL%/*}/$db"
-psql "$DATABASE_URL" -qc "drop database if exists $db with (force)" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql "$DATABASE_URL" -qc "drop database if exists $db with (force)" >/dev/null
 psql "$DATABASE_URL" -qc "create database $db" >/dev/null
 for f in migrations/*.sql; do
   psql -q -v ON_ERROR_STOP=1 "$url" -f "$f" >/dev/null

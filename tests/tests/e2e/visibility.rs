@@ -112,8 +112,9 @@ pub(crate) async fn replay_closed(app: &TestApp, booking: uuid::Uuid, name: &str
 
 #[tokio::test]
 async fn booking_histories_replay_against_the_current_workflow_code() {
+    // Long enough for three payments on a loaded machine, short enough to wait out the fourth.
     let app = TestApp::spawn_with(mtbp_tests::TestOptions {
-        hold_seconds: 4,
+        hold_seconds: 8,
         ..mtbp_tests::TestOptions::default()
     })
     .await;

@@ -8,6 +8,8 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mtbp_domain::AccountId;
+use mtbp_store::accounts::{AccountRef, sessions};
 use uuid::Uuid;
 
 /// The caller, authenticated.
@@ -38,6 +40,16 @@ impl AuthUser {
     }
 }
 
+impl From<AccountRef> for AuthUser {
+    fn from(account: AccountRef) -> Self {
+        Self {
+            account_id: account.account_id.as_uuid(),
+            role: account.role,
+            partner_id: account.partner_id.map(|p| p.as_uuid()),
+        }
+    }
+}
+
 pub(super) fn unauthorized(message: &str) -> Response {
     let mut resp = envelope(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message);
     resp.headers_mut()
@@ -59,21 +71,13 @@ async fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser
         .unwrap_or_default();
     if let Some(claims) = tokens::verify_access(&state.config.auth, token) {
         // Revocation: a token outlives neither its account (erased, staff removed) nor its
-        // partner (deleted), nor the end of the account's sessions (`tokens::end_sessions`:
+        // partner (deleted), nor the end of the account's sessions (`sessions::end_sessions`:
         // issued in or before that second). One primary-key lookup.
-        let live: Option<i32> = sqlx::query_scalar(
-            "select 1 from accounts a left join partners p on p.partner_id = a.partner_id
-              where a.account_id = $1 and a.erased_at is null and p.deleted_at is null
-                and (a.sessions_revoked_at is null
-                     or to_timestamp($2) >= date_trunc('second', a.sessions_revoked_at)
-                        + interval '1 second')",
-        )
-        .bind(claims.sub)
-        .bind(i64::try_from(claims.iat).unwrap_or(i64::MAX))
-        .fetch_optional(&state.db)
-        .await
-        .map_err(|e| crate::error::ApiError::from(e).into_response())?;
-        if live.is_none() {
+        let issued_at = i64::try_from(claims.iat).unwrap_or(i64::MAX);
+        let live = sessions::token_stands(&state.db, AccountId::from_uuid(claims.sub), issued_at)
+            .await
+            .map_err(|e| crate::error::ApiError::from(e).into_response())?;
+        if !live {
             return Err(unauthorized(
                 "the account behind this token no longer exists",
             ));

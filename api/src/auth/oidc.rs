@@ -5,9 +5,10 @@
 //! A verified identity maps to a local account by `issuer|subject`. The first time one is seen it
 //! is linked to the customer account with the same email if the provider vouches for that email
 //! (`email_verified`), or a new customer account is created. A linked account whose email was
-//! never verified here loses its password and sessions (see `link_existing`): the provider's
-//! user owns the email, the account's creator may not. Roles stay local: the provider
-//! proves who someone is, this platform decides what they may do.
+//! never verified here loses its password and sessions (see the store's
+//! `identities::link_existing`): the provider's user owns the email, the account's creator may
+//! not. Roles stay local: the provider proves who someone is, this platform decides what they
+//! may do.
 
 use super::AuthUser;
 use axum::response::{IntoResponse, Response};

@@ -8,7 +8,7 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mtbp_domain::AccountId;
+use mtbp_domain::{AccountId, PartnerId};
 use mtbp_store::accounts::{AccountRef, sessions};
 use uuid::Uuid;
 
@@ -24,6 +24,16 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// The account, as its id type.
+    pub fn account(&self) -> AccountId {
+        AccountId::from_uuid(self.account_id)
+    }
+
+    /// For partner staff: the partner, as its id type.
+    pub fn partner(&self) -> Option<PartnerId> {
+        self.partner_id.map(PartnerId::from_uuid)
+    }
+
     /// Whether the caller is an operator.
     pub fn is_operator(&self) -> bool {
         self.role == Role::Admin

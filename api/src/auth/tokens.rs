@@ -113,7 +113,7 @@ pub async fn issue(
     sessions::insert_refresh(
         &mut *conn,
         &hash_token(&refresh),
-        AccountId::from_uuid(user.account_id),
+        user.account(),
         family,
         config.refresh_ttl.as_secs_f64(),
     )
@@ -123,9 +123,9 @@ pub async fn issue(
         token_type: "Bearer".into(),
         expires_in: config.access_ttl.as_secs(),
         refresh_token: refresh,
-        account_id: AccountId::from_uuid(user.account_id),
+        account_id: user.account(),
         role: user.role,
-        partner_id: user.partner_id.map(PartnerId::from_uuid),
+        partner_id: user.partner(),
     })
 }
 

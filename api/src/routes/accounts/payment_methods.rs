@@ -48,7 +48,7 @@ pub async fn save(
     ApiPath(customer_id): ApiPath<AccountId>,
     ApiJson(body): ApiJson<NewPaymentMethod>,
 ) -> ApiResult<(StatusCode, ApiJson<SavedPaymentMethod>)> {
-    if user.account_id != customer_id.as_uuid() {
+    if user.account() != customer_id {
         return Err(forbidden(
             "only the customer can save their payment methods",
         ));

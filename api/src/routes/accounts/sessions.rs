@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
-use mtbp_domain::{AccountId, PartnerId};
 use mtbp_store::accounts::sessions;
 use uuid::Uuid;
 
@@ -117,8 +116,8 @@ pub async fn logout(
     responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
 pub async fn me(user: AuthUser) -> ApiJson<Me> {
     ApiJson(Me {
-        account_id: AccountId::from_uuid(user.account_id),
+        account_id: user.account(),
         role: user.role,
-        partner_id: user.partner_id.map(PartnerId::from_uuid),
+        partner_id: user.partner(),
     })
 }

@@ -3,7 +3,7 @@
 
 use super::{payment_methods, sessions, verification};
 use chrono::{DateTime, Utc};
-use mtbp_domain::AccountId;
+use mtbp_domain::{AccountId, Role};
 use sqlx::{PgConnection, PgExecutor};
 
 /// A live customer's profile as stored.
@@ -43,8 +43,9 @@ pub async fn load(
         "select name, email, email_verified_at, phone, preferred_city, languages, genres,
                 consent_email, consent_sms, consent_push, created_at
            from accounts
-          where account_id = $1 and role = 'customer' and erased_at is null",
+          where account_id = $1 and role = $2 and erased_at is null",
         customer as AccountId,
+        Role::Customer as Role,
     )
     .fetch_optional(db)
     .await
@@ -98,7 +99,7 @@ pub async fn update_profile(
             consent_email = coalesce($9, consent_email),
             consent_sms = coalesce($10, consent_sms),
             consent_push = coalesce($11, consent_push)
-          where account_id = $1 and role = 'customer' and erased_at is null",
+          where account_id = $1 and role = $12 and erased_at is null",
         customer as AccountId,
         name,
         phone.is_some(),
@@ -110,6 +111,7 @@ pub async fn update_profile(
         consent_email,
         consent_sms,
         consent_push,
+        Role::Customer as Role,
     )
     .execute(db)
     .await?;
@@ -129,8 +131,9 @@ pub async fn erase(
                 preferred_city = null, languages = '{}', genres = '{}', consent_email = false,
                 consent_sms = false, consent_push = false, external_subject = null,
                 erased_at = now()
-          where account_id = $1 and role = 'customer' and erased_at is null",
+          where account_id = $1 and role = $2 and erased_at is null",
         customer as AccountId,
+        Role::Customer as Role,
     )
     .execute(&mut *conn)
     .await?;
@@ -152,8 +155,9 @@ pub async fn gateway_customer(
 ) -> sqlx::Result<Option<Option<String>>> {
     sqlx::query_scalar!(
         "select gateway_customer_id from accounts
-          where account_id = $1 and role = 'customer' and erased_at is null",
+          where account_id = $1 and role = $2 and erased_at is null",
         customer as AccountId,
+        Role::Customer as Role,
     )
     .fetch_optional(db)
     .await

@@ -66,10 +66,11 @@ pub async fn link_existing(
         r#"select account_id as "account_id: AccountId",
                   email_verified_at is not null as "verified!"
              from accounts
-            where lower(email) = $1 and erased_at is null and role = 'customer'
+            where lower(email) = $1 and erased_at is null and role = $2
               and external_subject is null
               for update"#,
         email,
+        Role::Customer as Role,
     )
     .fetch_optional(&mut *conn)
     .await?;

@@ -3,6 +3,7 @@
 //! Nothing here does I/O or touches a clock, so the same code runs in the API, in activities and
 //! inside deterministic workflow code.
 
+pub mod account;
 pub mod best_seats;
 pub mod booking;
 pub mod charge;
@@ -21,4 +22,4 @@ pub use booking::{BookingStatus, Contact};
 pub use ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};
-pub use status::{PartnerStatus, PaymentStatus, SeatStatus, ShowStatus};
+pub use status::{PartnerStatus, PaymentStatus, Role, SeatStatus, SettlementPeriod, ShowStatus};

@@ -6,7 +6,7 @@
 
 use crate::booking::BookingStatus;
 use crate::ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};
-use crate::status::{PartnerStatus, PaymentStatus, SeatStatus, ShowStatus};
+use crate::status::{PartnerStatus, PaymentStatus, Role, SeatStatus, SettlementPeriod, ShowStatus};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
@@ -72,7 +72,9 @@ text_column!(
     SeatStatus,
     ShowStatus,
     PaymentStatus,
-    PartnerStatus
+    PartnerStatus,
+    Role,
+    SettlementPeriod
 );
 
 /// A currency is stored as its code (`text`); a stored code that is not one fails to decode.

@@ -1,4 +1,5 @@
-//! The stored statuses of seats, shows, payments and partners, as Rust enums. Each maps to the
+//! The stored statuses of seats, shows, payments and partners, and the stored kinds of accounts
+//! and payout schedules, as Rust enums. Each maps to the
 //! text the database's check constraint allows, and nowhere else is that text written.
 
 use serde::{Deserialize, Serialize};
@@ -92,6 +93,32 @@ stored_status!(
     }
 );
 
+stored_status!(
+    /// What an account may do (`accounts.role`).
+    Role {
+        /// Books for themself.
+        Customer => "customer",
+        /// Runs theaters.
+        Partner => "partner",
+        /// Books on behalf of groups.
+        Broker => "broker",
+        /// Operates the platform.
+        Admin => "admin",
+    }
+);
+
+stored_status!(
+    /// How often a partner is paid out (`partners.settlement_period`).
+    SettlementPeriod {
+        /// Every day.
+        Daily => "daily",
+        /// Every week.
+        Weekly => "weekly",
+        /// Every month.
+        Monthly => "monthly",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +136,12 @@ mod tests {
         }
         for s in PartnerStatus::ALL {
             assert_eq!(PartnerStatus::parse(s.as_str()), Some(*s));
+        }
+        for s in Role::ALL {
+            assert_eq!(Role::parse(s.as_str()), Some(*s));
+        }
+        for s in SettlementPeriod::ALL {
+            assert_eq!(SettlementPeriod::parse(s.as_str()), Some(*s));
         }
         assert_eq!(SeatStatus::parse("Free"), None);
     }

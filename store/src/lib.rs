@@ -9,10 +9,12 @@
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
+pub mod accounts;
 pub mod bookings;
 pub mod catalog;
 #[cfg(test)]
 mod literals;
+pub mod outbox;
 pub mod payments;
 pub mod saga_starts;
 pub mod seats;

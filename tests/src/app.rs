@@ -119,6 +119,8 @@ pub struct TestApp {
     pub db: PgPool,
     /// Temporal client.
     pub temporal: Client,
+    /// The API's state, for requests sent in-process through `mtbp_api::router`.
+    pub state: mtbp_api::state::AppState,
     /// Settings the API and workers of this app use (database, task queue…).
     pub settings: Settings,
     worker_shutdown: Option<Box<dyn Fn() + Send + Sync>>,
@@ -197,6 +199,7 @@ impl TestApp {
         let state = mtbp_api::build_state(config).await?;
         let db = state.db.clone();
         let temporal = state.temporal.clone();
+        let in_process = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = format!("http://{}", listener.local_addr()?);
         let server = tokio::spawn(async move {
@@ -231,6 +234,7 @@ impl TestApp {
             stripe: StripeClient::from_env(),
             db,
             temporal,
+            state: in_process,
             settings,
             worker_shutdown,
             server,

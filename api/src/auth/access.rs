@@ -5,6 +5,8 @@
 use super::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use axum::http::StatusCode;
+use mtbp_domain::{PartnerId, PartnerStatus, ScreenId, TheaterId};
+use mtbp_store::accounts::{ownership, partners};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -34,14 +36,8 @@ pub fn require(user: &AuthUser, roles: &[Role], what: &str) -> ApiResult<()> {
 /// A partner may publish only while active: pending partners wait for an operator, suspended
 /// or deleted ones are stopped.
 pub async fn require_active_partner(db: &PgPool, partner_id: Uuid) -> ApiResult<()> {
-    let status: Option<String> = sqlx::query_scalar(
-        "select status from partners where partner_id = $1 and deleted_at is null",
-    )
-    .bind(partner_id)
-    .fetch_optional(db)
-    .await?;
-    match status.as_deref() {
-        Some("active") => Ok(()),
+    match partners::status(db, PartnerId::from_uuid(partner_id)).await? {
+        Some(PartnerStatus::Active) => Ok(()),
         Some(other) => Err(ApiError::conflict(
             ErrorCode::PartnerNotActive,
             format!("the partner account is {other}; an operator must activate it first"),
@@ -53,17 +49,13 @@ pub async fn require_active_partner(db: &PgPool, partner_id: Uuid) -> ApiResult<
 /// Checks that `user` may change the theater (its partner's staff while active, or an
 /// operator); 404 if there is no such theater.
 pub async fn manage_theater(db: &PgPool, user: &AuthUser, theater_id: Uuid) -> ApiResult<()> {
-    let owner: Option<Option<Uuid>> = sqlx::query_scalar(
-        "select partner_id from theaters where theater_id = $1 and closed_at is null",
-    )
-    .bind(theater_id)
-    .fetch_optional(db)
-    .await?;
-    let owner = owner.ok_or(ApiError::NotFound("theater"))?;
+    let owner = ownership::theater_partner(db, TheaterId::from_uuid(theater_id))
+        .await?
+        .ok_or(ApiError::NotFound("theater"))?;
     if user.is_operator() {
         return Ok(());
     }
-    match owner {
+    match owner.map(|p| p.as_uuid()) {
         Some(partner) if user.may_act_for_partner(partner) => {
             require_active_partner(db, partner).await
         }
@@ -75,28 +67,21 @@ pub async fn manage_theater(db: &PgPool, user: &AuthUser, theater_id: Uuid) -> A
 
 /// Checks that `user` may change the screen's theater; returns the theater.
 pub async fn manage_screen(db: &PgPool, user: &AuthUser, screen_id: Uuid) -> ApiResult<Uuid> {
-    let theater: Option<Uuid> = sqlx::query_scalar(
-        "select theater_id from screens where screen_id = $1 and retired_at is null",
-    )
-    .bind(screen_id)
-    .fetch_optional(db)
-    .await?;
-    let theater = theater.ok_or(ApiError::NotFound("screen"))?;
+    let theater = ownership::screen_theater(db, ScreenId::from_uuid(screen_id))
+        .await?
+        .ok_or(ApiError::NotFound("screen"))?
+        .as_uuid();
     manage_theater(db, user, theater).await?;
     Ok(theater)
 }
 
 /// Checks that `user` may manage the partner account (its staff, or an operator); 404 if the
 /// partner does not exist or was deleted.
-pub async fn manage_partner(db: &PgPool, user: &AuthUser, partner_id: Uuid) -> ApiResult<()> {
-    let exists: Option<Uuid> = sqlx::query_scalar(
-        "select partner_id from partners where partner_id = $1 and deleted_at is null",
-    )
-    .bind(partner_id)
-    .fetch_optional(db)
-    .await?;
-    exists.ok_or(ApiError::NotFound("partner"))?;
-    if user.may_act_for_partner(partner_id) {
+pub async fn manage_partner(db: &PgPool, user: &AuthUser, partner_id: PartnerId) -> ApiResult<()> {
+    partners::status(db, partner_id)
+        .await?
+        .ok_or(ApiError::NotFound("partner"))?;
+    if user.may_act_for_partner(partner_id.as_uuid()) {
         Ok(())
     } else {
         Err(forbidden("this partner account is not yours"))

@@ -8,6 +8,8 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mtbp_domain::{AccountId, PartnerId};
+use mtbp_store::accounts::{AccountRef, sessions};
 use uuid::Uuid;
 
 /// The caller, authenticated.
@@ -22,6 +24,16 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// The account, as its id type.
+    pub fn account(&self) -> AccountId {
+        AccountId::from_uuid(self.account_id)
+    }
+
+    /// For partner staff: the partner, as its id type.
+    pub fn partner(&self) -> Option<PartnerId> {
+        self.partner_id.map(PartnerId::from_uuid)
+    }
+
     /// Whether the caller is an operator.
     pub fn is_operator(&self) -> bool {
         self.role == Role::Admin
@@ -35,6 +47,16 @@ impl AuthUser {
     /// Whether the caller works for `partner` (or is an operator).
     pub fn may_act_for_partner(&self, partner: Uuid) -> bool {
         self.is_operator() || (self.role == Role::Partner && self.partner_id == Some(partner))
+    }
+}
+
+impl From<AccountRef> for AuthUser {
+    fn from(account: AccountRef) -> Self {
+        Self {
+            account_id: account.account_id.as_uuid(),
+            role: account.role,
+            partner_id: account.partner_id.map(|p| p.as_uuid()),
+        }
     }
 }
 
@@ -59,21 +81,13 @@ async fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser
         .unwrap_or_default();
     if let Some(claims) = tokens::verify_access(&state.config.auth, token) {
         // Revocation: a token outlives neither its account (erased, staff removed) nor its
-        // partner (deleted), nor the end of the account's sessions (`tokens::end_sessions`:
+        // partner (deleted), nor the end of the account's sessions (`sessions::end_sessions`:
         // issued in or before that second). One primary-key lookup.
-        let live: Option<i32> = sqlx::query_scalar(
-            "select 1 from accounts a left join partners p on p.partner_id = a.partner_id
-              where a.account_id = $1 and a.erased_at is null and p.deleted_at is null
-                and (a.sessions_revoked_at is null
-                     or to_timestamp($2) >= date_trunc('second', a.sessions_revoked_at)
-                        + interval '1 second')",
-        )
-        .bind(claims.sub)
-        .bind(i64::try_from(claims.iat).unwrap_or(i64::MAX))
-        .fetch_optional(&state.db)
-        .await
-        .map_err(|e| crate::error::ApiError::from(e).into_response())?;
-        if live.is_none() {
+        let issued_at = i64::try_from(claims.iat).unwrap_or(i64::MAX);
+        let live = sessions::token_stands(&state.db, AccountId::from_uuid(claims.sub), issued_at)
+            .await
+            .map_err(|e| crate::error::ApiError::from(e).into_response())?;
+        if !live {
             return Err(unauthorized(
                 "the account behind this token no longer exists",
             ));

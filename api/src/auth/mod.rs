@@ -16,42 +16,10 @@ pub mod tokens;
 
 pub use extract::AuthUser;
 
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use utoipa::ToSchema;
 
-/// What an account may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Books for themself.
-    Customer,
-    /// Runs theaters.
-    Partner,
-    /// Books on behalf of groups.
-    Broker,
-    /// Operates the platform.
-    Admin,
-}
-
-impl Role {
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Customer => "customer",
-            Self::Partner => "partner",
-            Self::Broker => "broker",
-            Self::Admin => "admin",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Customer, Self::Partner, Self::Broker, Self::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == raw)
-    }
-}
+/// What an account may do (stored as `accounts.role`).
+pub use mtbp_domain::Role;
 
 /// Token settings.
 #[derive(Clone)]

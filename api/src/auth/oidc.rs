@@ -5,20 +5,21 @@
 //! A verified identity maps to a local account by `issuer|subject`. The first time one is seen it
 //! is linked to the customer account with the same email if the provider vouches for that email
 //! (`email_verified`), or a new customer account is created. A linked account whose email was
-//! never verified here loses its password and sessions (see `link_existing`): the provider's
-//! user owns the email, the account's creator may not. Roles stay local: the provider
-//! proves who someone is, this platform decides what they may do.
+//! never verified here loses its password and sessions (see the store's
+//! `identities::link_existing`): the provider's user owns the email, the account's creator may
+//! not. Roles stay local: the provider proves who someone is, this platform decides what they
+//! may do.
 
-use super::{AuthUser, Role};
+use super::AuthUser;
 use axum::response::{IntoResponse, Response};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use mtbp_store::accounts::identities;
 use serde::Deserialize;
 use serde_json::Value;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
-use uuid::Uuid;
 
 /// Where the provider is and what its tokens must say.
 #[derive(Clone, Debug)]
@@ -202,116 +203,40 @@ impl OidcVerifier {
     }
 }
 
-type AccountRow = (Uuid, String, Option<Uuid>);
-
-fn user(row: AccountRow) -> Option<AuthUser> {
-    Some(AuthUser {
-        account_id: row.0,
-        role: Role::parse(&row.1)?,
-        partner_id: row.2,
-    })
-}
-
-async fn linked(db: &PgPool, subject: &str) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select account_id, role, partner_id from accounts
-          where external_subject = $1 and erased_at is null",
-    )
-    .bind(subject)
-    .fetch_optional(db)
-    .await
-}
-
-/// Links the customer account that has `email` to `subject`. If that account never proved it
-/// owns the email, whoever made it may not be the person the provider vouches for (someone can
-/// sign up with another person's email and wait): its password, every session, its phone number
-/// and its consents (given by someone else, they are no consent) are taken away before the
-/// owner of the email gets it.
-async fn link_existing(
-    db: &PgPool,
-    email: &str,
-    subject: &str,
-) -> Result<Option<AccountRow>, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    // For update: a sign-in or refresh of this account in flight commits its tokens first, and
-    // they are revoked below; one that comes later finds the password gone.
-    let found: Option<(Uuid, bool)> = sqlx::query_as(
-        "select account_id, email_verified_at is not null from accounts
-          where lower(email) = $1 and erased_at is null and role = 'customer'
-            and external_subject is null
-            for update",
-    )
-    .bind(email)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((account_id, verified)) = found else {
-        return Ok(None);
-    };
-    if !verified {
-        sqlx::query(
-            "update accounts set password_hash = null, phone = null, consent_email = false,
-                    consent_sms = false, consent_push = false
-              where account_id = $1",
-        )
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-        super::tokens::end_sessions(&mut tx, account_id).await?;
-        tracing::warn!(account.id = %account_id,
-            "unverified account taken over by the provider-verified owner of its email; \
-             password removed and sessions ended");
-    }
-    let row: AccountRow = sqlx::query_as(
-        "update accounts set external_subject = $2,
-                email_verified_at = coalesce(email_verified_at, now())
-          where account_id = $1
-      returning account_id, role, partner_id",
-    )
-    .bind(account_id)
-    .bind(subject)
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(Some(row))
-}
-
 async fn link_or_create(
     db: &PgPool,
     subject: &str,
     claims: &ProviderClaims,
 ) -> Result<Option<AuthUser>, sqlx::Error> {
-    if let Some(row) = linked(db, subject).await? {
-        return Ok(user(row));
+    if let Some(account) = identities::linked(db, subject).await? {
+        return Ok(Some(account.into()));
     }
     // Without an email the provider vouches for, there is nothing to link or create safely.
     let Some(email) = claims.verified_email() else {
         return Ok(None);
     };
-    let existing = link_existing(db, &email, subject).await?;
-    if let Some(row) = existing {
-        tracing::info!(account.id = %row.0, "external identity linked to an existing customer");
-        return Ok(user(row));
+    let mut tx = db.begin().await?;
+    let existing = identities::link_existing(&mut tx, &email, subject).await?;
+    tx.commit().await?;
+    if let Some(linked) = existing {
+        let account_id = linked.account.account_id;
+        if linked.taken_over {
+            tracing::warn!(account.id = %account_id,
+                "unverified account taken over by the provider-verified owner of its email; \
+                 password removed and sessions ended");
+        }
+        tracing::info!(account.id = %account_id, "external identity linked to an existing customer");
+        return Ok(Some(linked.account.into()));
     }
     let name = claims
         .name
         .clone()
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
-    let created: Option<AccountRow> = sqlx::query_as(
-        "insert into accounts (account_id, role, email, name, external_subject, email_verified_at)
-         values ($1, 'customer', $2, $3, $4, now())
-         on conflict do nothing
-         returning account_id, role, partner_id",
-    )
-    .bind(Uuid::new_v4())
-    .bind(&email)
-    .bind(name.chars().take(100).collect::<String>())
-    .bind(subject)
-    .fetch_optional(db)
-    .await?;
-    match created {
-        Some(row) => Ok(user(row)),
+    let name: String = name.chars().take(100).collect();
+    match identities::create_customer(db, &email, &name, subject).await? {
+        Some(account) => Ok(Some(account.into())),
         // A concurrent first request created it, or the email belongs to a non-customer.
-        None => Ok(linked(db, subject).await?.and_then(user)),
+        None => Ok(identities::linked(db, subject).await?.map(AuthUser::from)),
     }
 }

@@ -3,10 +3,12 @@
 use super::{AuthConfig, AuthUser, Role};
 use crate::error::ApiError;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use mtbp_domain::{AccountId, PartnerId};
+use mtbp_store::accounts::sessions;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use sqlx::{PgConnection, PgPool};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -31,23 +33,25 @@ pub struct Claims {
 }
 
 /// A pair of tokens for a signed-in account.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenPair {
     /// JWT to send as `Authorization: Bearer …`.
     pub access_token: String,
     /// Always `Bearer`.
-    pub token_type: &'static str,
+    pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: u64,
     /// Single-use token for `POST /auth/refresh`.
     pub refresh_token: String,
     /// The account.
-    pub account_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub account_id: AccountId,
     /// Its role.
     pub role: Role,
     /// For partner staff: their partner.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub partner_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Uuid>)]
+    pub partner_id: Option<PartnerId>,
 }
 
 /// Signs an access token for `user`.
@@ -106,24 +110,22 @@ pub async fn issue(
 ) -> Result<TokenPair, ApiError> {
     let access_token = access_token(config, user)?;
     let refresh = new_refresh_token();
-    sqlx::query(
-        "insert into refresh_tokens (token_hash, account_id, family_id, expires_at)
-         values ($1, $2, $3, now() + make_interval(secs => $4))",
+    sessions::insert_refresh(
+        &mut *conn,
+        &hash_token(&refresh),
+        user.account(),
+        family,
+        config.refresh_ttl.as_secs_f64(),
     )
-    .bind(hash_token(&refresh))
-    .bind(user.account_id)
-    .bind(family)
-    .bind(config.refresh_ttl.as_secs_f64())
-    .execute(&mut *conn)
     .await?;
     Ok(TokenPair {
         access_token,
-        token_type: "Bearer",
+        token_type: "Bearer".into(),
         expires_in: config.access_ttl.as_secs(),
         refresh_token: refresh,
-        account_id: user.account_id,
+        account_id: user.account(),
         role: user.role,
-        partner_id: user.partner_id,
+        partner_id: user.partner(),
     })
 }
 
@@ -145,91 +147,26 @@ pub async fn rotate(db: &PgPool, config: &AuthConfig, token: &str) -> Result<Ref
     let mut tx = db.begin().await?;
     // The account's row first, shared: ending its sessions (which locks it for update) waits
     // for this rotation and revokes its result, or comes first and this finds the token revoked.
-    sqlx::query(
-        "select 1 from accounts
-          where account_id = (select account_id from refresh_tokens where token_hash = $1)
-            for share",
-    )
-    .bind(&hash)
-    .execute(&mut *tx)
-    .await?;
-    let used: Option<(Uuid, Uuid, String, Option<Uuid>)> = sqlx::query_as(
-        "update refresh_tokens t set used_at = now()
-           from accounts a
-          where t.token_hash = $1 and a.account_id = t.account_id and a.erased_at is null
-            and t.used_at is null and t.revoked_at is null and t.expires_at > now()
-      returning t.account_id, t.family_id, a.role, a.partner_id",
-    )
-    .bind(&hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some((account_id, family, role, partner_id)) = used {
-        let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
-        let user = AuthUser {
-            account_id,
-            role,
-            partner_id,
-        };
-        let pair = issue(&mut tx, config, &user, family).await?;
+    sessions::hold_account_of(&mut *tx, &hash).await?;
+    if let Some(used) = sessions::use_refresh(&mut *tx, &hash).await? {
+        let user = AuthUser::from(used.account);
+        let pair = issue(&mut tx, config, &user, used.family).await?;
         tx.commit().await?;
         return Ok(Refresh::Rotated(pair));
     }
-    let reused: Option<Uuid> = sqlx::query_scalar(
-        "select family_id from refresh_tokens where token_hash = $1 and used_at is not null",
-    )
-    .bind(&hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(family) = reused else {
+    let Some(family) = sessions::family_of_used(&mut *tx, &hash).await? else {
         return Ok(Refresh::Invalid);
     };
-    revoke_family(&mut *tx, family).await?;
+    sessions::revoke_family(&mut *tx, family).await?;
     tx.commit().await?;
     tracing::warn!(refresh.family = %family, "refresh token reused; family revoked");
     Ok(Refresh::Reused)
 }
 
-/// Revokes every token of a family.
-pub async fn revoke_family(db: impl PgExecutor<'_>, family: Uuid) -> Result<(), ApiError> {
-    sqlx::query(
-        "update refresh_tokens set revoked_at = now() where family_id = $1 and revoked_at is null",
-    )
-    .bind(family)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Ends every session of an account: its refresh tokens are revoked and access tokens issued
-/// until now are refused. `conn` must hold the account's row for update, taken before this
-/// call, so that a sign-in or refresh in flight has committed its tokens.
-pub async fn end_sessions(conn: &mut PgConnection, account_id: Uuid) -> Result<(), sqlx::Error> {
-    // clock_timestamp(), not now(): the transaction may have started before the row lock was
-    // granted, and a token signed meanwhile must count as issued before this instant.
-    sqlx::query(
-        "update accounts set sessions_revoked_at = clock_timestamp() where account_id = $1",
-    )
-    .bind(account_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "update refresh_tokens set revoked_at = now() where account_id = $1 and revoked_at is null",
-    )
-    .bind(account_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// Revokes the family of `token`, if the token is known.
 pub async fn revoke(db: &PgPool, token: &str) -> Result<(), ApiError> {
-    let family: Option<Uuid> =
-        sqlx::query_scalar("select family_id from refresh_tokens where token_hash = $1")
-            .bind(hash_token(token))
-            .fetch_optional(db)
-            .await?;
-    if let Some(family) = family {
-        revoke_family(db, family).await?;
+    if let Some(family) = sessions::family_of(db, &hash_token(token)).await? {
+        sessions::revoke_family(db, family).await?;
     }
     Ok(())
 }

@@ -2,6 +2,12 @@
 //! sealed billing details, brokers' group bookings, saved cards at the gateway, guest booking
 //! tokens and claiming a guest booking with a verified email.
 
+use mtbp_api::auth::Role;
+use mtbp_api::error::{ErrorCode, ErrorEnvelope};
+use mtbp_api::routes::accounts::json::{
+    Account, Customer, Me, Partner, PartnerSignedUp, PartnerStatus, SavedPaymentMethod,
+    SettlementPeriod,
+};
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{ApiClient, TestApp};
 use reqwest::StatusCode;
@@ -14,6 +20,15 @@ async fn answer(resp: reqwest::Response) -> (StatusCode, Value) {
     let status = resp.status();
     let body = resp.json().await.unwrap_or(Value::Null);
     (status, body)
+}
+
+/// A body as the API's own type `T`.
+fn typed<T: serde::de::DeserializeOwned>(body: &Value) -> T {
+    serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+fn error_code(body: &Value) -> ErrorCode {
+    typed::<ErrorEnvelope>(body).error.code
 }
 
 async fn customer_via_api(app: &TestApp, email: &str) -> (Uuid, ApiClient) {
@@ -40,11 +55,10 @@ async fn a_customer_updates_their_profile_and_consents_and_bad_input_changes_not
 
     let (status, fresh) = answer(meera.get(&path).await.expect("get")).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        fresh["consents"],
-        json!({"email": false, "sms": false, "push": false})
-    );
-    assert_eq!(fresh["email_verified"], false);
+    let fresh: Customer = typed(&fresh);
+    let c = fresh.consents;
+    assert_eq!((c.email, c.sms, c.push), (false, false, false));
+    assert!(!fresh.email_verified);
 
     let (status, updated) = answer(
         meera
@@ -59,10 +73,11 @@ async fn a_customer_updates_their_profile_and_consents_and_bad_input_changes_not
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{updated}");
-    assert_eq!(updated["preferred_city"], "Chennai");
-    assert_eq!(updated["languages"], json!(["Tamil", "English"]));
-    assert_eq!(updated["consents"]["push"], true);
-    assert_eq!(updated["name"], "Meera Iyer", "fields left out stay");
+    let updated: Customer = typed(&updated);
+    assert_eq!(updated.preferred_city.as_deref(), Some("Chennai"));
+    assert_eq!(updated.languages, ["Tamil", "English"]);
+    assert!(updated.consents.push);
+    assert_eq!(updated.name, "Meera Iyer", "fields left out stay");
 
     // A partial update keeps the rest; null clears the phone.
     let (_, partial) = answer(
@@ -72,10 +87,11 @@ async fn a_customer_updates_their_profile_and_consents_and_bad_input_changes_not
             .expect("put"),
     )
     .await;
-    assert!(partial["phone"].is_null());
-    assert_eq!(partial["name"], "Meera I.");
-    assert_eq!(partial["preferred_city"], "Chennai");
-    assert_eq!(partial["consents"]["email"], true);
+    let kept: Customer = typed(&partial);
+    assert_eq!(kept.phone, None);
+    assert_eq!(kept.name, "Meera I.");
+    assert_eq!(kept.preferred_city.as_deref(), Some("Chennai"));
+    assert!(kept.consents.email);
 
     // Bad input: every problem listed, nothing changed.
     let (status, err) = answer(
@@ -90,11 +106,14 @@ async fn a_customer_updates_their_profile_and_consents_and_bad_input_changes_not
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = err["error"]["fields"]
-        .as_array()
-        .expect("fields")
-        .iter()
-        .filter_map(|f| f["field"].as_str())
+    let err: ErrorEnvelope = typed(&err);
+    assert_eq!(err.error.code, ErrorCode::ValidationFailed);
+    let fields: Vec<String> = err
+        .error
+        .fields
+        .into_iter()
+        .flatten()
+        .map(|f| f.field)
         .collect();
     assert_eq!(fields, ["name", "phone", "languages[0]"]);
     let (status, err) = answer(
@@ -105,6 +124,7 @@ async fn a_customer_updates_their_profile_and_consents_and_bad_input_changes_not
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(error_code(&err), ErrorCode::InvalidBody);
     let (_, after) = answer(meera.get(&path).await.expect("get")).await;
     assert_eq!(after, partial);
 }
@@ -124,25 +144,23 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{signed_up}");
-    assert_eq!(signed_up["partner"]["status"], "pending");
-    assert_eq!(signed_up["owner"]["role"], "partner");
-    let partner_id = signed_up["partner"]["partner_id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let signed_up: PartnerSignedUp = typed(&signed_up);
+    assert_eq!(signed_up.partner.status, PartnerStatus::Pending);
+    assert_eq!(signed_up.owner.role, Role::Partner);
+    let partner_id = signed_up.partner.partner_id;
     let ravi = app
         .api
         .login("ravi@sapna.example", PASSWORD)
         .await
         .expect("login");
-    let me: Value = ravi.get_json("/auth/me").await.expect("json");
-    assert_eq!(me["partner_id"], partner_id.as_str());
+    let me: Me = typed(&ravi.get_json("/auth/me").await.expect("json"));
+    assert_eq!(me.partner_id, Some(partner_id));
 
     // Pending: billing may be filled in, theaters not yet published.
     let theater = json!({"name": "Sapna Talkies", "city": "Mysuru"});
     let (status, err) = answer(ravi.post("/theaters", &theater).await.expect("post")).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(err["error"]["code"], "partner_not_active");
+    assert_eq!(error_code(&err), ErrorCode::PartnerNotActive);
     let (status, partner) = answer(
         ravi.put(
             &format!("/partners/{partner_id}"),
@@ -154,14 +172,15 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{partner}");
-    assert_eq!(partner["billing"]["tax_id"], "••••F1Z5");
-    assert_eq!(partner["billing"]["payout_account"], "••••6789");
-    assert_eq!(partner["billing"]["settlement_period"], "daily");
+    let partner: Partner = typed(&partner);
+    assert_eq!(partner.billing.tax_id.as_deref(), Some("••••F1Z5"));
+    assert_eq!(partner.billing.payout_account.as_deref(), Some("••••6789"));
+    assert_eq!(partner.billing.settlement_period, SettlementPeriod::Daily);
     // Sealed at rest: the database holds no readable tax id or account number.
     let (tax, payout): (Vec<u8>, Vec<u8>) = sqlx::query_as(
-        "select tax_id_sealed, payout_account_sealed from partners where partner_id = $1::uuid",
+        "select tax_id_sealed, payout_account_sealed from partners where partner_id = $1",
     )
-    .bind(&partner_id)
+    .bind(partner_id.as_uuid())
     .fetch_one(&app.db)
     .await
     .expect("row");
@@ -171,7 +190,7 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
         assert!(sealed.len() > 28, "nonce, ciphertext and tag");
     }
     // Only operators change the status.
-    let (status, _) = answer(
+    let (status, err) = answer(
         ravi.put(
             &format!("/partners/{partner_id}"),
             &json!({"status": "active"}),
@@ -181,6 +200,7 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&err), ErrorCode::Forbidden);
     let (status, active) = answer(
         app.admin
             .put(
@@ -192,7 +212,7 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(active["status"], "active");
+    assert_eq!(typed::<Partner>(&active).status, PartnerStatus::Active);
 
     // Active: its theater is its own; another partner may not touch it.
     let show = ravi.create_show_with(&app.admin, 1, 4).await.expect("show");
@@ -201,7 +221,7 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
         .get_json(&format!("/theaters/{}", show.theater_id))
         .await
         .expect("json");
-    assert_eq!(theater["partner_id"], partner_id.as_str());
+    assert_eq!(theater["partner_id"], partner_id.to_string());
     let other = app.partner("Other Cinemas").await.expect("partner");
     let screen = json!({"name": "Audi 9", "layout": {"categories": [{"code": "R", "name": "R", "price_minor": 100}],
                                                       "rows": [{"label": "A", "category": "R", "seats": 2}]}});
@@ -222,18 +242,23 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
     assert_eq!(screens, 1, "the refused screen was not added");
 
     // Staff: added, listed, removed (then they cannot sign in).
-    let staff = ravi
-        .create(
-            &format!("/partners/{partner_id}/staff"),
-            &json!({"name": "Box Office", "email": "box@sapna.example", "password": PASSWORD}),
-        )
-        .await
-        .expect("staff");
-    let list: Value = ravi
-        .get_json(&format!("/partners/{partner_id}/staff"))
-        .await
-        .expect("json");
-    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    let staff: Account = typed(
+        &ravi
+            .create(
+                &format!("/partners/{partner_id}/staff"),
+                &json!({"name": "Box Office", "email": "box@sapna.example", "password": PASSWORD}),
+            )
+            .await
+            .expect("staff"),
+    );
+    let list: Vec<Account> = typed(
+        &ravi
+            .get_json(&format!("/partners/{partner_id}/staff"))
+            .await
+            .expect("json"),
+    );
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().any(|a| a.account_id == staff.account_id));
     let box_office = app
         .api
         .login("box@sapna.example", PASSWORD)
@@ -247,7 +272,7 @@ async fn a_partner_waits_for_activation_then_runs_only_its_own_theaters() {
             .status(),
         StatusCode::OK
     );
-    let staff_id = staff["account_id"].as_str().expect("id");
+    let staff_id = staff.account_id;
     assert_eq!(
         ravi.delete(&format!("/partners/{partner_id}/staff/{staff_id}"))
             .await
@@ -400,8 +425,9 @@ async fn saved_cards_live_at_the_gateway_and_pay_only_for_their_owner() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{saved}");
-    assert_eq!(saved["last4"], "4242");
-    assert_eq!(saved["payment_method_id"], pm.as_str());
+    let saved: SavedPaymentMethod = typed(&saved);
+    assert_eq!(saved.last4.as_deref(), Some("4242"));
+    assert_eq!(saved.payment_method_id, pm);
     // Saving again is harmless; another customer cannot take it over.
     let (status, _) = answer(
         meera
@@ -422,9 +448,10 @@ async fn saved_cards_live_at_the_gateway_and_pay_only_for_their_owner() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(error_code(&err), ErrorCode::PaymentMethodTaken);
     // A card the gateway declines is not saved.
     let declined = app.stripe.card("4000000000000002").await.expect("card");
-    let (status, _) = answer(
+    let (status, err) = answer(
         meera
             .post(&cards, &json!({"payment_method": declined}))
             .await
@@ -432,8 +459,9 @@ async fn saved_cards_live_at_the_gateway_and_pay_only_for_their_owner() {
     )
     .await;
     assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
-    let list: Value = meera.get_json(&cards).await.expect("json");
-    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(error_code(&err), ErrorCode::CardDeclined);
+    let list: Vec<SavedPaymentMethod> = typed(&meera.get_json(&cards).await.expect("json"));
+    assert_eq!(list.len(), 1);
     let customer_at_gateway: String =
         sqlx::query_scalar("select gateway_customer_id from accounts where account_id = $1")
             .bind(id)
@@ -469,8 +497,8 @@ async fn saved_cards_live_at_the_gateway_and_pay_only_for_their_owner() {
     );
     let at_gateway = app.stripe.payment_method(&pm).await.expect("pm");
     assert!(at_gateway["customer"].is_null(), "{at_gateway}");
-    let list: Value = meera.get_json(&cards).await.expect("json");
-    assert_eq!(list, json!([]));
+    let list: Vec<SavedPaymentMethod> = typed(&meera.get_json(&cards).await.expect("json"));
+    assert!(list.is_empty());
     assert_eq!(
         meera
             .delete(&format!("{cards}/{pm}"))
@@ -577,7 +605,7 @@ async fn a_guest_reaches_their_booking_with_its_token_and_a_verified_customer_cl
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{verified}");
-    assert_eq!(verified["email_verified"], true);
+    assert!(typed::<Customer>(&verified).email_verified);
 
     // Another verified customer with a different email cannot claim it.
     let other = app

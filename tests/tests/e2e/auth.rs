@@ -4,21 +4,38 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use mtbp_api::auth::Role;
+use mtbp_api::auth::tokens::TokenPair;
 use mtbp_api::error::{ErrorCode, ErrorEnvelope};
+use mtbp_api::routes::accounts::json::{Account, Customer};
 use mtbp_domain::BookingStatus;
 use mtbp_tests::{TEST_JWT_SECRET, TestApp, TestOptions};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-async fn sign_up(app: &TestApp, email: &str) -> Value {
-    app.api
+async fn sign_up(app: &TestApp, email: &str) -> Account {
+    let created = app
+        .api
         .create(
             "/customers",
             &json!({"name": "Asha Rao", "email": email, "password": "correct horse battery"}),
         )
         .await
-        .expect("sign-up")
+        .expect("sign-up");
+    serde_json::from_value(created).expect("an account")
+}
+
+/// Signs in; panics unless it works.
+async fn tokens(app: &TestApp, email: &str, password: &str) -> TokenPair {
+    let resp = login(app, email, password).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.json().await.expect("a token pair")
+}
+
+async fn error_code(resp: reqwest::Response) -> ErrorCode {
+    let body: ErrorEnvelope = resp.json().await.expect("the error envelope");
+    body.error.code
 }
 
 async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
@@ -54,27 +71,25 @@ fn forge(claims: Value, secret: &[u8]) -> String {
 async fn a_customer_signs_up_signs_in_and_reads_only_their_own_account() {
     let app = TestApp::spawn().await;
     let asha = sign_up(&app, "Asha@Example.com").await;
-    assert_eq!(asha["email"], "asha@example.com");
-    assert_eq!(asha["role"], "customer");
+    assert_eq!(asha.email, "asha@example.com");
+    assert_eq!(asha.role, Role::Customer);
     let other = sign_up(&app, "bo@example.com").await;
 
-    let resp = login(&app, "asha@example.com", "correct horse battery").await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let pair: Value = resp.json().await.expect("json");
-    let token = pair["access_token"].as_str().expect("token");
-    assert_eq!(pair["token_type"], "Bearer");
+    let pair = tokens(&app, "asha@example.com", "correct horse battery").await;
+    let token = pair.access_token.as_str();
+    assert_eq!(pair.token_type, "Bearer");
+    assert_eq!(pair.account_id, asha.account_id);
 
-    let me = format!("/customers/{}", asha["account_id"].as_str().expect("id"));
+    let me = format!("/customers/{}", asha.account_id);
     let resp = get_as(&app, &me, token).await;
     assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["name"], "Asha Rao");
+    let body: Customer = resp.json().await.expect("a customer");
+    assert_eq!(body.name, "Asha Rao");
 
-    let theirs = format!("/customers/{}", other["account_id"].as_str().expect("id"));
-    assert_eq!(
-        get_as(&app, &theirs, token).await.status(),
-        StatusCode::FORBIDDEN
-    );
+    let theirs = format!("/customers/{}", other.account_id);
+    let resp = get_as(&app, &theirs, token).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(resp).await, ErrorCode::Forbidden);
     let anonymous = app.api.get(&me).await.expect("get");
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
@@ -88,6 +103,7 @@ async fn a_customer_signs_up_signs_in_and_reads_only_their_own_account() {
         .await
         .expect("post");
     assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(again).await, ErrorCode::EmailTaken);
 }
 
 #[tokio::test]
@@ -128,8 +144,7 @@ async fn sign_in_attempts_are_rate_limited_per_email_with_retry_after() {
         .parse()
         .expect("seconds");
     assert!((1..=60).contains(&retry));
-    let body: Value = limited.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "too_many_attempts");
+    assert_eq!(error_code(limited).await, ErrorCode::TooManyAttempts);
     // Another email is not slowed down by someone guessing this one.
     sign_up(&app, "bo@example.com").await;
     assert_eq!(
@@ -144,12 +159,9 @@ async fn sign_in_attempts_are_rate_limited_per_email_with_retry_after() {
 async fn refresh_tokens_rotate_and_reusing_one_revokes_the_whole_sign_in() {
     let app = TestApp::spawn().await;
     sign_up(&app, "asha@example.com").await;
-    let first: Value = login(&app, "asha@example.com", "correct horse battery")
+    let r1 = tokens(&app, "asha@example.com", "correct horse battery")
         .await
-        .json()
-        .await
-        .expect("json");
-    let r1 = first["refresh_token"].as_str().expect("token").to_owned();
+        .refresh_token;
 
     let refresh = |token: String| {
         let api = app.api.clone();
@@ -161,22 +173,20 @@ async fn refresh_tokens_rotate_and_reusing_one_revokes_the_whole_sign_in() {
     };
     let second = refresh(r1.clone()).await;
     assert_eq!(second.status(), StatusCode::OK);
-    let second: Value = second.json().await.expect("json");
-    let r2 = second["refresh_token"].as_str().expect("token").to_owned();
+    let second: TokenPair = second.json().await.expect("a token pair");
+    let r2 = second.refresh_token;
     assert_ne!(r1, r2);
 
     // The old token again: someone else has it. Refused, and the new one dies with it.
     let reuse = refresh(r1).await;
     assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(reuse).await, ErrorCode::InvalidRefreshToken);
     assert_eq!(refresh(r2).await.status(), StatusCode::UNAUTHORIZED);
 
     // A fresh sign-in is a new family and works; signing out revokes it.
-    let third: Value = login(&app, "asha@example.com", "correct horse battery")
+    let r3 = tokens(&app, "asha@example.com", "correct horse battery")
         .await
-        .json()
-        .await
-        .expect("json");
-    let r3 = third["refresh_token"].as_str().expect("token").to_owned();
+        .refresh_token;
     let out = app
         .api
         .post("/auth/logout", &json!({"refresh_token": r3}))
@@ -198,14 +208,11 @@ async fn expired_tampered_and_foreign_access_tokens_are_refused() {
     })
     .await;
     let asha = sign_up(&app, "asha@example.com").await;
-    let id = asha["account_id"].as_str().expect("id");
+    let id = asha.account_id;
     let me = format!("/customers/{id}");
-    let pair: Value = login(&app, "asha@example.com", "correct horse battery")
+    let token = tokens(&app, "asha@example.com", "correct horse battery")
         .await
-        .json()
-        .await
-        .expect("json");
-    let token = pair["access_token"].as_str().expect("token").to_owned();
+        .access_token;
     assert_eq!(get_as(&app, &me, &token).await.status(), StatusCode::OK);
 
     let now = jsonwebtoken::get_current_timestamp();
@@ -290,15 +297,13 @@ async fn an_operator_from_configuration_signs_in_and_sees_any_customer() {
     })
     .await;
     let asha = sign_up(&app, "asha@example.com").await;
-    let pair: Value = login(&app, "ops@mtbp.example", "operator password 1")
-        .await
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(pair["role"], "admin");
-    let token = pair["access_token"].as_str().expect("token");
-    let path = format!("/customers/{}", asha["account_id"].as_str().expect("id"));
-    assert_eq!(get_as(&app, &path, token).await.status(), StatusCode::OK);
+    let pair = tokens(&app, "ops@mtbp.example", "operator password 1").await;
+    assert_eq!(pair.role, Role::Admin);
+    let path = format!("/customers/{}", asha.account_id);
+    assert_eq!(
+        get_as(&app, &path, &pair.access_token).await.status(),
+        StatusCode::OK
+    );
     // Public sign-up cannot make an operator: the email is taken, the role is never chosen.
     let resp = app
         .api
@@ -309,19 +314,16 @@ async fn an_operator_from_configuration_signs_in_and_sees_any_customer() {
         .await
         .expect("post");
     assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(resp).await, ErrorCode::EmailTaken);
 }
 
 #[tokio::test]
 async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payments() {
     let app = TestApp::spawn().await;
     let asha = sign_up(&app, "asha@example.com").await;
-    let id = asha["account_id"].as_str().expect("id").to_owned();
-    let pair: Value = login(&app, "asha@example.com", "correct horse battery")
-        .await
-        .json()
-        .await
-        .expect("json");
-    let token = pair["access_token"].as_str().expect("token").to_owned();
+    let id = asha.account_id.to_string();
+    let pair = tokens(&app, "asha@example.com", "correct horse battery").await;
+    let token = pair.access_token.clone();
 
     // A signed-in booking belongs to the account.
     let show = app.create_show(1, 4).await.expect("show");
@@ -361,12 +363,8 @@ async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payment
     );
 
     // Someone else may not erase it; the customer may.
-    let other = sign_up(&app, "bo@example.com").await;
-    let other_pair: Value = login(&app, "bo@example.com", "correct horse battery")
-        .await
-        .json()
-        .await
-        .expect("json");
+    sign_up(&app, "bo@example.com").await;
+    let other_pair = tokens(&app, "bo@example.com", "correct horse battery").await;
     let delete = |who: String| {
         let api = app.api.clone();
         let path = format!("{}/customers/{id}", api.base);
@@ -380,12 +378,9 @@ async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payment
         }
     };
     assert_eq!(
-        delete(other_pair["access_token"].as_str().expect("t").into())
-            .await
-            .status(),
+        delete(other_pair.access_token).await.status(),
         StatusCode::FORBIDDEN
     );
-    assert!(other["account_id"].is_string());
     assert_eq!(delete(token.clone()).await.status(), StatusCode::NO_CONTENT);
 
     // Gone: no sign-in, no session, no profile; the email can sign up anew.
@@ -399,7 +394,7 @@ async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payment
         .api
         .post(
             "/auth/refresh",
-            &json!({"refresh_token": pair["refresh_token"]}),
+            &json!({"refresh_token": pair.refresh_token}),
         )
         .await
         .expect("refresh");

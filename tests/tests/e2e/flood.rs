@@ -5,9 +5,11 @@
 
 use futures::future::join_all;
 use mtbp_api::auth::limits::FloodLimits;
+use mtbp_api::auth::tokens::TokenPair;
+use mtbp_api::error::{ErrorCode, ErrorEnvelope};
 use mtbp_tests::{TestApp, TestOptions};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "correct horse battery";
@@ -20,7 +22,7 @@ fn limited(flood: FloodLimits) -> TestOptions {
 }
 
 /// One answer of the flood: its status, whether it had `Retry-After`, its error code.
-type Answer = Result<(StatusCode, bool, String), String>;
+type Answer = Result<(StatusCode, bool, ErrorCode), String>;
 
 async fn attempt(http: reqwest::Client, url: String, i: usize) -> Answer {
     let body = json!({"email": format!("flood-{i}@example.com"), "password": "wrong password"});
@@ -32,15 +34,11 @@ async fn attempt(http: reqwest::Client, url: String, i: usize) -> Answer {
         .map_err(|e| format!("request {i}: {e}"))?;
     let status = resp.status();
     let retry_after = resp.headers().contains_key("retry-after");
-    let body: Value = resp
+    let body: ErrorEnvelope = resp
         .json()
         .await
-        .map_err(|e| format!("answer {i} ({status}) is not JSON: {e}"))?;
-    let code = body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    Ok((status, retry_after, code))
+        .map_err(|e| format!("answer {i} ({status}) is not the error envelope: {e}"))?;
+    Ok((status, retry_after, body.error.code))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,16 +72,20 @@ async fn two_thousand_concurrent_sign_ins_are_answered_401_or_503_never_left_to_
     for (status, retry_after, code) in answers.iter().flatten() {
         match status.as_u16() {
             401 => {
-                assert_eq!(code, "invalid_credentials");
+                assert_eq!(*code, ErrorCode::InvalidCredentials);
                 refused += 1;
             }
             429 | 503 => {
-                assert!(retry_after, "{status} {code} without Retry-After");
-                let known = ["too_busy", "unavailable", "too_many_attempts"];
-                assert!(known.contains(&code.as_str()), "{status} {code}");
+                assert!(retry_after, "{status} {code:?} without Retry-After");
+                let known = [
+                    ErrorCode::TooBusy,
+                    ErrorCode::Unavailable,
+                    ErrorCode::TooManyAttempts,
+                ];
+                assert!(known.contains(code), "{status} {code:?}");
                 busy += 1;
             }
-            other => panic!("unexpected {other} ({code})"),
+            other => panic!("unexpected {other} ({code:?})"),
         }
     }
     eprintln!("flood: {refused} × 401, {busy} × 429/503 in {elapsed:?}");
@@ -132,8 +134,8 @@ async fn sign_ups_are_limited_per_client_address() {
             .parse()
             .expect("seconds");
         assert!((1..=3600).contains(&wait), "Retry-After {wait}");
-        let body: Value = resp.json().await.expect("json");
-        assert_eq!(body["error"]["code"], "too_many_sign_ups");
+        let body: ErrorEnvelope = resp.json().await.expect("the error envelope");
+        assert_eq!(body.error.code, ErrorCode::TooManySignUps);
     }
     let made: i64 = sqlx::query_scalar("select count(*) from accounts where email like 'signup-%'")
         .fetch_one(&app.db)
@@ -159,8 +161,16 @@ async fn emails_longer_than_the_limit_are_refused_at_sign_up_and_sign_in() {
         .await
         .expect("post");
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["error"]["fields"][0]["field"], "email", "{body}");
+    let body: ErrorEnvelope = resp.json().await.expect("the error envelope");
+    assert_eq!(body.error.code, ErrorCode::ValidationFailed);
+    let fields: Vec<String> = body
+        .error
+        .fields
+        .into_iter()
+        .flatten()
+        .map(|f| f.field)
+        .collect();
+    assert_eq!(fields, ["email"]);
     // Far past any real email: the same answer as a wrong password, and cheap.
     for email in [long, format!("{}@example.com", "b".repeat(10_000))] {
         let resp = app
@@ -172,8 +182,8 @@ async fn emails_longer_than_the_limit_are_refused_at_sign_up_and_sign_in() {
             .await
             .expect("login");
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-        let body: Value = resp.json().await.expect("json");
-        assert_eq!(body["error"]["code"], "invalid_credentials");
+        let body: ErrorEnvelope = resp.json().await.expect("the error envelope");
+        assert_eq!(body.error.code, ErrorCode::InvalidCredentials);
     }
 }
 
@@ -197,34 +207,36 @@ async fn concurrent_refreshes_with_one_token_cannot_both_succeed() {
             )
             .await
             .expect("login");
-        let pair: Value = resp.json().await.expect("json");
-        let token = pair["refresh_token"].clone();
+        let pair: TokenPair = resp.json().await.expect("a token pair");
+        let token = pair.refresh_token;
         let answers = join_all((0..8).map(|_| {
             let api = app.api.clone();
             let body = json!({"refresh_token": token});
             tokio::spawn(async move {
                 let resp = api.post("/auth/refresh", &body).await.expect("refresh");
                 let status = resp.status();
-                (status, resp.json::<Value>().await.expect("json"))
+                let body = resp.text().await.expect("a body");
+                (status, body)
             })
         }))
         .await;
-        let answers: Vec<(StatusCode, Value)> =
+        let answers: Vec<(StatusCode, String)> =
             answers.into_iter().map(|a| a.expect("task")).collect();
-        let winners: Vec<&Value> = answers
+        let winners: Vec<TokenPair> = answers
             .iter()
             .filter(|(s, _)| *s == StatusCode::OK)
-            .map(|(_, b)| b)
+            .map(|(_, b)| serde_json::from_str(b).expect("a token pair"))
             .collect();
         assert_eq!(winners.len(), 1, "round {round}: {answers:?}");
         for (status, body) in &answers {
             if *status != StatusCode::OK {
                 assert_eq!(*status, StatusCode::UNAUTHORIZED);
-                assert_eq!(body["error"]["code"], "invalid_refresh_token");
+                let body: ErrorEnvelope = serde_json::from_str(body).expect("the error envelope");
+                assert_eq!(body.error.code, ErrorCode::InvalidRefreshToken);
             }
         }
         // The reuse revoked the family, the token the winner got included.
-        let next = json!({"refresh_token": winners[0]["refresh_token"]});
+        let next = json!({"refresh_token": winners[0].refresh_token});
         let resp = app.api.post("/auth/refresh", &next).await.expect("refresh");
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "round {round}");
     }

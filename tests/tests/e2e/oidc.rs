@@ -4,12 +4,17 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use mtbp_api::auth::Role;
 use mtbp_api::auth::oidc::OidcConfig;
+use mtbp_api::auth::tokens::TokenPair;
+use mtbp_api::error::{ErrorCode, ErrorEnvelope};
+use mtbp_api::routes::accounts::json::{Account, Customer, Me};
 use mtbp_tests::{TestApp, TestOptions};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::EncodePrivateKey;
 use rand::RngCore;
 use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -78,6 +83,11 @@ fn claims(sub: &str, email: &str, overrides: &Value) -> Value {
     c
 }
 
+/// A body as the API's own type `T`.
+fn typed<T: DeserializeOwned>(body: &Value) -> T {
+    serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
 async fn me(app: &TestApp, token: &str) -> (StatusCode, Value) {
     let resp = app.api.with_token(token).get("/auth/me").await.expect("me");
     let status = resp.status();
@@ -103,18 +113,20 @@ async fn provider_tokens_are_checked_against_its_jwks_and_map_to_customers() {
     let token = sign(&first, &claims("user-1", "Kabir@Example.com", &json!({})));
     let (status, who) = me(&app, &token).await;
     assert_eq!(status, StatusCode::OK, "{who}");
-    assert_eq!(who["role"], "customer");
+    let who: Me = typed(&who);
+    assert_eq!(who.role, Role::Customer);
     let (_, again) = me(&app, &token).await;
-    assert_eq!(again["account_id"], who["account_id"]);
-    let id = who["account_id"].as_str().expect("id");
-    let profile: Value = app
-        .api
-        .with_token(&token)
-        .get_json(&format!("/customers/{id}"))
-        .await
-        .expect("json");
-    assert_eq!(profile["email"], "kabir@example.com");
-    assert_eq!(profile["email_verified"], true);
+    assert_eq!(typed::<Me>(&again).account_id, who.account_id);
+    let id = who.account_id;
+    let profile: Customer = typed(
+        &app.api
+            .with_token(&token)
+            .get_json(&format!("/customers/{id}"))
+            .await
+            .expect("json"),
+    );
+    assert_eq!(profile.email, "kabir@example.com");
+    assert!(profile.email_verified);
     // Cognito access tokens carry client_id instead of aud.
     let cognito = sign(
         &first,
@@ -124,7 +136,10 @@ async fn provider_tokens_are_checked_against_its_jwks_and_map_to_customers() {
             &json!({"aud": null, "client_id": AUDIENCE}),
         ),
     );
-    assert_eq!(me(&app, &cognito).await.1["account_id"], who["account_id"]);
+    assert_eq!(
+        typed::<Me>(&me(&app, &cognito).await.1).account_id,
+        who.account_id
+    );
 
     // Refused: wrong audience, wrong issuer, expired, tampered, unknown key, HS256 with the
     // public key, no verified email for a new identity.
@@ -189,19 +204,23 @@ async fn provider_tokens_are_checked_against_its_jwks_and_map_to_customers() {
     let rotated = sign(&second, &claims("user-1", "kabir@example.com", &json!({})));
     let (status, body) = me(&app, &rotated).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["account_id"], who["account_id"]);
+    assert_eq!(typed::<Me>(&body).account_id, who.account_id);
 
     // An existing password customer is linked by verified email, not duplicated.
-    let local = app
-        .api
+    let local: Account = typed(
+        &app.api
         .create(
             "/customers",
             &json!({"name": "Zoya", "email": "zoya@example.com", "password": "correct horse battery"}),
         )
         .await
-        .expect("sign-up");
+        .expect("sign-up"),
+    );
     let zoya = sign(&second, &claims("user-9", "zoya@example.com", &json!({})));
-    assert_eq!(me(&app, &zoya).await.1["account_id"], local["account_id"]);
+    assert_eq!(
+        typed::<Me>(&me(&app, &zoya).await.1).account_id,
+        local.account_id
+    );
 }
 
 async fn post(app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
@@ -229,21 +248,21 @@ async fn a_squatted_unverified_account_loses_its_password_and_sessions_to_the_ow
     .await;
     let victim = "meera@example.com";
     let squatter_password = "squatter's own password";
-    let account = app
-        .api
-        .create(
-            "/customers",
-            &json!({"name": "Meera", "email": victim, "password": squatter_password}),
-        )
-        .await
-        .expect("sign-up");
-    let id = account["account_id"].as_str().expect("id").to_owned();
+    let account: Account = typed(
+        &app.api
+            .create(
+                "/customers",
+                &json!({"name": "Meera", "email": victim, "password": squatter_password}),
+            )
+            .await
+            .expect("sign-up"),
+    );
+    let id = account.account_id;
     let login = json!({"email": victim, "password": squatter_password});
     let (status, pair) = post(&app, "/auth/login", &login).await;
     assert_eq!(status, StatusCode::OK, "{pair}");
-    let squatter = app
-        .api
-        .with_token(pair["access_token"].as_str().expect("access"));
+    let pair: TokenPair = typed(&pair);
+    let squatter = app.api.with_token(&pair.access_token);
     let update = json!({"phone": "+91 98765 43210",
         "consents": {"email": true, "sms": true, "push": true}});
     let resp = squatter
@@ -256,40 +275,42 @@ async fn a_squatted_unverified_account_loses_its_password_and_sessions_to_the_ow
     let owner = sign(&key, &claims("owner-1", victim, &json!({})));
     let (status, who) = me(&app, &owner).await;
     assert_eq!(status, StatusCode::OK, "{who}");
-    assert_eq!(who["account_id"], id.as_str());
+    assert_eq!(typed::<Me>(&who).account_id, id);
 
     // The squatter is out: password, access token and refresh token all refused.
     let (status, body) = post(&app, "/auth/login", &login).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-    assert_eq!(body["error"]["code"], "invalid_credentials");
+    assert_eq!(
+        typed::<ErrorEnvelope>(&body).error.code,
+        ErrorCode::InvalidCredentials
+    );
     let resp = squatter.get("/auth/me").await.expect("me");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    let refresh = json!({"refresh_token": pair["refresh_token"]});
+    let refresh = json!({"refresh_token": pair.refresh_token});
     let (status, body) = post(&app, "/auth/refresh", &refresh).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let revoked: i64 = sqlx::query_scalar(
         "select count(*) from refresh_tokens
-          where account_id = $1::text::uuid and revoked_at is null",
+          where account_id = $1 and revoked_at is null",
     )
-    .bind(&id)
+    .bind(id.as_uuid())
     .fetch_one(&app.db)
     .await
     .expect("count");
     assert_eq!(revoked, 0, "every refresh token of the account is revoked");
 
     // The owner's view: verified email, nothing the squatter set about how to reach them.
-    let profile: Value = app
-        .api
-        .with_token(&owner)
-        .get_json(&format!("/customers/{id}"))
-        .await
-        .expect("profile");
-    assert_eq!(profile["email_verified"], true, "{profile}");
-    assert_eq!(profile["phone"], Value::Null, "{profile}");
-    assert_eq!(
-        profile["consents"],
-        json!({"email": false, "sms": false, "push": false})
+    let profile: Customer = typed(
+        &app.api
+            .with_token(&owner)
+            .get_json(&format!("/customers/{id}"))
+            .await
+            .expect("profile"),
     );
+    assert!(profile.email_verified, "{profile:?}");
+    assert_eq!(profile.phone, None, "{profile:?}");
+    let c = profile.consents;
+    assert_eq!((c.email, c.sms, c.push), (false, false, false));
     assert_eq!(me(&app, &owner).await.0, StatusCode::OK);
 
     // A verified local account is the same person: linking keeps its password.

@@ -2,9 +2,9 @@
 
 use crate::auth::Role;
 use chrono::{DateTime, Utc};
+use mtbp_domain::{AccountId, PartnerId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// A new account: a customer signing up, partner staff, or a broker.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -19,10 +19,11 @@ pub struct NewCustomer {
 }
 
 /// An account (partner staff, broker, operator) as its owner sees it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Account {
     /// Id.
-    pub account_id: Uuid,
+    #[schema(value_type = uuid::Uuid)]
+    pub account_id: AccountId,
     /// Role.
     pub role: Role,
     /// Display name.
@@ -44,10 +45,11 @@ pub struct Consents {
 }
 
 /// A customer's account and profile.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Customer {
     /// Id.
-    pub account_id: Uuid,
+    #[schema(value_type = uuid::Uuid)]
+    pub account_id: AccountId,
     /// Always `customer`.
     pub role: Role,
     /// Display name.
@@ -121,18 +123,20 @@ pub struct RefreshRequest {
 }
 
 /// The signed-in caller.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Me {
     /// Account id.
-    pub account_id: Uuid,
+    #[schema(value_type = uuid::Uuid)]
+    pub account_id: AccountId,
     /// Role.
     pub role: Role,
     /// For partner staff: their partner.
-    pub partner_id: Option<Uuid>,
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub partner_id: Option<PartnerId>,
 }
 
 /// A verification code was sent.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct VerificationSent {
     /// Where the code went.
     pub email: String,
@@ -157,7 +161,7 @@ pub struct NewPaymentMethod {
 }
 
 /// A saved payment method: the gateway's id and what may be shown of the card.
-#[derive(Debug, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SavedPaymentMethod {
     /// Gateway payment method id; pay with it as `payment_method`.
     pub payment_method_id: String,
@@ -185,68 +189,10 @@ pub struct NewPartner {
     pub owner: NewCustomer,
 }
 
-/// How often a partner is paid out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SettlementPeriod {
-    /// Every day.
-    Daily,
-    /// Every week.
-    Weekly,
-    /// Every month.
-    Monthly,
-}
-
-impl SettlementPeriod {
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Daily => "daily",
-            Self::Weekly => "weekly",
-            Self::Monthly => "monthly",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Daily, Self::Weekly, Self::Monthly]
-            .into_iter()
-            .find(|p| p.as_str() == raw)
-    }
-}
-
-/// A partner's standing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PartnerStatus {
-    /// Signed up; waits for an operator.
-    Pending,
-    /// May publish theaters and shows.
-    Active,
-    /// Stopped by an operator.
-    Suspended,
-}
-
-impl PartnerStatus {
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Active, Self::Suspended]
-            .into_iter()
-            .find(|p| p.as_str() == raw)
-    }
-}
+pub use mtbp_domain::{PartnerStatus, SettlementPeriod};
 
 /// Billing details for payouts, as shown: sensitive values only as their last characters.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Billing {
     /// e.g. `••••1Z5`.
     pub tax_id: Option<String>,
@@ -257,10 +203,11 @@ pub struct Billing {
 }
 
 /// A theater partner.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Partner {
     /// Id.
-    pub partner_id: Uuid,
+    #[schema(value_type = uuid::Uuid)]
+    pub partner_id: PartnerId,
     /// Business name.
     pub name: String,
     /// Contact email.
@@ -274,7 +221,7 @@ pub struct Partner {
 }
 
 /// A partner that just signed up, with its first staff account.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PartnerSignedUp {
     /// The partner (pending until an operator activates it).
     pub partner: Partner,
@@ -306,4 +253,17 @@ pub struct UpdatePartner {
     pub status: Option<PartnerStatus>,
     /// Payout details.
     pub billing: Option<BillingUpdate>,
+}
+
+impl From<mtbp_store::accounts::payment_methods::SavedCard> for SavedPaymentMethod {
+    fn from(card: mtbp_store::accounts::payment_methods::SavedCard) -> Self {
+        Self {
+            payment_method_id: card.payment_method_id,
+            brand: card.brand,
+            last4: card.last4,
+            exp_month: card.exp_month,
+            exp_year: card.exp_year,
+            created_at: card.created_at,
+        }
+    }
 }

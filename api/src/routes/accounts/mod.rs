@@ -3,9 +3,11 @@
 
 mod customers;
 pub mod json;
+mod new_account;
 mod partners;
 pub(crate) mod payment_methods;
 mod sessions;
+mod staff;
 mod verification;
 
 use crate::state::AppState;
@@ -31,9 +33,9 @@ pub fn router() -> OpenApiRouter<AppState> {
             partners::update_partner,
             partners::delete_partner
         ))
-        .routes(routes!(partners::add_staff, partners::list_staff))
-        .routes(routes!(partners::remove_staff))
-        .routes(routes!(partners::create_broker))
+        .routes(routes!(staff::add_staff, staff::list_staff))
+        .routes(routes!(staff::remove_staff))
+        .routes(routes!(staff::create_broker))
         .routes(routes!(sessions::login))
         .routes(routes!(sessions::refresh))
         .routes(routes!(sessions::logout))

@@ -1,67 +1,35 @@
 //! Theater partners: sign-up (pending until an operator activates it), profile and billing
-//! (sensitive values sealed at rest), deletion, staff; and brokers, created by operators.
+//! (sensitive values sealed at rest), deletion.
 
-use super::customers::{insert_account, prepare_account, valid_email, validate_new_account};
-use super::json::{
-    Account, Billing, NewCustomer, NewPartner, Partner, PartnerSignedUp, PartnerStatus,
-    SettlementPeriod, UpdatePartner,
-};
-use crate::auth::access::{forbidden, manage_partner, require};
+use super::json::{Billing, NewPartner, Partner, PartnerSignedUp, UpdatePartner};
+use super::new_account::{check_new_account, insert_account, prepare_account};
+use crate::auth::access::{forbidden, manage_partner};
 use crate::auth::limits::{self, ClientAddr};
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
-use crate::routes::common::required_text;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
-use mtbp_domain::seats::FieldError;
-use uuid::Uuid;
+use mtbp_domain::PartnerId;
+use mtbp_domain::account::{self, PARTNER_NAME_MAX, PAYOUT_ACCOUNT_MAX, TAX_ID_MAX};
+use mtbp_store::accounts::partners::{self as store, PartnerChanges, Sealed};
 
-type PartnerRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    DateTime<Utc>,
-);
-
-fn mask(hint: Option<String>) -> Option<String> {
-    hint.map(|h| format!("••••{h}"))
-}
-
-fn hint(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    chars[chars.len().saturating_sub(4)..].iter().collect()
-}
-
-async fn load_partner(db: &sqlx::PgPool, partner_id: Uuid) -> ApiResult<Partner> {
-    let row: Option<PartnerRow> = sqlx::query_as(
-        "select name, contact_email, status, tax_id_hint, payout_account_hint,
-                settlement_period, created_at
-           from partners where partner_id = $1 and deleted_at is null",
-    )
-    .bind(partner_id)
-    .fetch_optional(db)
-    .await?;
-    let (name, contact_email, status, tax, payout, period, created_at) =
-        row.ok_or(ApiError::NotFound("partner"))?;
+async fn load_partner(db: &sqlx::PgPool, partner_id: PartnerId) -> ApiResult<Partner> {
+    let row = store::load(db, partner_id)
+        .await?
+        .ok_or(ApiError::NotFound("partner"))?;
     Ok(Partner {
         partner_id,
-        name,
-        contact_email,
-        status: PartnerStatus::parse(&status)
-            .ok_or_else(|| anyhow::anyhow!("unknown partner status {status}"))?,
+        name: row.name,
+        contact_email: row.contact_email,
+        status: row.status,
         billing: Billing {
-            tax_id: mask(tax),
-            payout_account: mask(payout),
-            settlement_period: SettlementPeriod::parse(&period)
-                .ok_or_else(|| anyhow::anyhow!("unknown settlement period {period}"))?,
+            tax_id: account::masked(row.tax_id_hint),
+            payout_account: account::masked(row.payout_account_hint),
+            settlement_period: row.settlement_period,
         },
-        created_at,
+        created_at: row.created_at,
     })
 }
 
@@ -90,25 +58,17 @@ async fn create_partner(
     body: &NewPartner,
 ) -> ApiResult<(StatusCode, ApiJson<PartnerSignedUp>)> {
     let mut errors = Vec::new();
-    let name = required_text("name", &body.name, 120, &mut errors);
-    let contact = valid_email(&body.contact_email, "contact_email", &mut errors);
-    if let Err(ApiError::Validation(mut owner)) = validate_new_account(&body.owner, "owner.", state)
-    {
-        errors.append(&mut owner);
-    }
+    let name = account::required_text("name", &body.name, PARTNER_NAME_MAX, &mut errors);
+    let contact = account::email("contact_email", &body.contact_email, &mut errors);
+    check_new_account(&body.owner, "owner.", state, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     // Hashed before a connection is held.
     let owner = prepare_account(state, &body.owner, "owner.").await?;
-    let partner_id = Uuid::new_v4();
+    let partner_id = PartnerId::from_uuid(uuid::Uuid::new_v4());
     let mut tx = state.db.begin().await?;
-    sqlx::query("insert into partners (partner_id, name, contact_email) values ($1, $2, $3)")
-        .bind(partner_id)
-        .bind(&name)
-        .bind(&contact)
-        .execute(&mut *tx)
-        .await?;
+    store::insert(&mut *tx, partner_id, &name, &contact).await?;
     let owner = insert_account(&mut tx, Role::Partner, owner, Some(partner_id)).await?;
     tx.commit().await?;
     tracing::info!(partner.id = %partner_id, "partner signed up; pending activation");
@@ -127,10 +87,63 @@ async fn create_partner(
 pub async fn get_partner(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath(partner_id): ApiPath<Uuid>,
+    ApiPath(partner_id): ApiPath<PartnerId>,
 ) -> ApiResult<ApiJson<Partner>> {
     manage_partner(&state.db, &user, partner_id).await?;
     load_partner(&state.db, partner_id).await.map(ApiJson)
+}
+
+/// Checks the changes of a partner by the domain's rules and seals its sensitive values (bound
+/// to the partner and the column, so a sealed value cannot be moved to another row).
+fn partner_changes(
+    state: &AppState,
+    partner_id: PartnerId,
+    body: UpdatePartner,
+) -> ApiResult<PartnerChanges> {
+    let mut errors = Vec::new();
+    let e = &mut errors;
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| account::required_text("name", n, PARTNER_NAME_MAX, e));
+    let contact_email = body
+        .contact_email
+        .as_deref()
+        .map(|c| account::email("contact_email", c, e));
+    let billing = body.billing.unwrap_or_default();
+    let tax_id = billing
+        .tax_id
+        .as_deref()
+        .map(|v| account::sensitive("billing.tax_id", v, TAX_ID_MAX, e));
+    let payout = billing
+        .payout_account
+        .as_deref()
+        .map(|v| account::sensitive("billing.payout_account", v, PAYOUT_ACCOUNT_MAX, e));
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let seal = |value: Option<String>, column: &str| -> ApiResult<Option<Sealed>> {
+        value
+            .map(|v| {
+                let sealed = state
+                    .sealer
+                    .seal(&v, &format!("partners.{column}:{partner_id}"))?;
+                Ok::<_, anyhow::Error>(Sealed {
+                    sealed,
+                    hint: account::hint(&v),
+                })
+            })
+            .transpose()
+            .map_err(ApiError::Internal)
+    };
+    Ok(PartnerChanges {
+        name,
+        contact_email,
+        status: body.status,
+        tax_id: seal(tax_id, "tax_id")?,
+        payout_account: seal(payout, "payout_account")?,
+        settlement_period: billing.settlement_period,
+    })
 }
 
 /// Updates a partner's name, contact and billing details (its staff, or an operator); only
@@ -144,78 +157,15 @@ pub async fn get_partner(
 pub async fn update_partner(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath(partner_id): ApiPath<Uuid>,
+    ApiPath(partner_id): ApiPath<PartnerId>,
     ApiJson(body): ApiJson<UpdatePartner>,
 ) -> ApiResult<ApiJson<Partner>> {
     manage_partner(&state.db, &user, partner_id).await?;
     if body.status.is_some() && !user.is_operator() {
         return Err(forbidden("only operators change a partner's status"));
     }
-    let mut errors = Vec::new();
-    let name = body
-        .name
-        .as_deref()
-        .map(|n| required_text("name", n, 120, &mut errors));
-    let contact = body
-        .contact_email
-        .as_deref()
-        .map(|e| valid_email(e, "contact_email", &mut errors));
-    let billing = body.billing.unwrap_or_default();
-    let mut sensitive = |field: &str, value: Option<&String>, max: usize| {
-        value.map(|v| {
-            let v = v.trim().to_owned();
-            if !(4..=max).contains(&v.chars().count()) {
-                errors.push(FieldError::new(field, format!("4-{max} characters")));
-            }
-            v
-        })
-    };
-    let tax_id = sensitive("billing.tax_id", billing.tax_id.as_ref(), 40);
-    let payout = sensitive(
-        "billing.payout_account",
-        billing.payout_account.as_ref(),
-        80,
-    );
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let seal = |value: &Option<String>, column: &str| -> ApiResult<Option<Vec<u8>>> {
-        value
-            .as_deref()
-            .map(|v| {
-                state
-                    .sealer
-                    .seal(v, &format!("partners.{column}:{partner_id}"))
-            })
-            .transpose()
-            .map_err(ApiError::Internal)
-    };
-    let tax_sealed = seal(&tax_id, "tax_id")?;
-    let payout_sealed = seal(&payout, "payout_account")?;
-    let updated = sqlx::query(
-        "update partners set
-            name = coalesce($2, name),
-            contact_email = coalesce($3, contact_email),
-            status = coalesce($4, status),
-            tax_id_sealed = coalesce($5, tax_id_sealed),
-            tax_id_hint = coalesce($6, tax_id_hint),
-            payout_account_sealed = coalesce($7, payout_account_sealed),
-            payout_account_hint = coalesce($8, payout_account_hint),
-            settlement_period = coalesce($9, settlement_period)
-          where partner_id = $1 and deleted_at is null",
-    )
-    .bind(partner_id)
-    .bind(name)
-    .bind(contact)
-    .bind(body.status.map(PartnerStatus::as_str))
-    .bind(tax_sealed)
-    .bind(tax_id.as_deref().map(hint))
-    .bind(payout_sealed)
-    .bind(payout.as_deref().map(hint))
-    .bind(billing.settlement_period.map(SettlementPeriod::as_str))
-    .execute(&state.db)
-    .await?;
-    if updated.rows_affected() == 0 {
+    let changes = partner_changes(&state, partner_id, body)?;
+    if !store::update(&state.db, partner_id, changes).await? {
         return Err(ApiError::NotFound("partner"));
     }
     load_partner(&state.db, partner_id).await.map(ApiJson)
@@ -230,127 +180,12 @@ pub async fn update_partner(
 pub async fn delete_partner(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath(partner_id): ApiPath<Uuid>,
+    ApiPath(partner_id): ApiPath<PartnerId>,
 ) -> ApiResult<StatusCode> {
     manage_partner(&state.db, &user, partner_id).await?;
     let mut tx = state.db.begin().await?;
-    sqlx::query(
-        "update partners set deleted_at = now(), status = 'suspended'
-          where partner_id = $1 and deleted_at is null",
-    )
-    .bind(partner_id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "update refresh_tokens t set revoked_at = now() from accounts a
-          where a.account_id = t.account_id and a.partner_id = $1 and t.revoked_at is null",
-    )
-    .bind(partner_id)
-    .execute(&mut *tx)
-    .await?;
+    store::delete(&mut tx, partner_id).await?;
     tx.commit().await?;
     tracing::info!(partner.id = %partner_id, "partner deleted");
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Adds a staff account to a partner (its staff, or an operator).
-#[utoipa::path(post, path = "/partners/{partner_id}/staff", tag = "partners",
-    params(("partner_id" = Uuid, Path)), request_body = NewCustomer,
-    security(("bearer" = [])),
-    responses((status = 201, body = Account), (status = 401, body = ErrorEnvelope),
-              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
-              (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn add_staff(
-    State(state): State<AppState>,
-    user: AuthUser,
-    ApiPath(partner_id): ApiPath<Uuid>,
-    ApiJson(body): ApiJson<NewCustomer>,
-) -> ApiResult<(StatusCode, ApiJson<Account>)> {
-    manage_partner(&state.db, &user, partner_id).await?;
-    let prepared = prepare_account(&state, &body, "").await?;
-    let mut conn = state.db.acquire().await?;
-    let account = insert_account(&mut conn, Role::Partner, prepared, Some(partner_id)).await?;
-    Ok((StatusCode::CREATED, ApiJson(account)))
-}
-
-/// Lists a partner's staff (its staff, or an operator).
-#[utoipa::path(get, path = "/partners/{partner_id}/staff", tag = "partners",
-    params(("partner_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = [Account]), (status = 401, body = ErrorEnvelope),
-              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn list_staff(
-    State(state): State<AppState>,
-    user: AuthUser,
-    ApiPath(partner_id): ApiPath<Uuid>,
-) -> ApiResult<ApiJson<Vec<Account>>> {
-    manage_partner(&state.db, &user, partner_id).await?;
-    let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
-        "select account_id, name, email from accounts
-          where partner_id = $1 and erased_at is null order by created_at",
-    )
-    .bind(partner_id)
-    .fetch_all(&state.db)
-    .await?;
-    Ok(ApiJson(
-        rows.into_iter()
-            .map(|(account_id, name, email)| Account {
-                account_id,
-                role: Role::Partner,
-                name,
-                email,
-            })
-            .collect(),
-    ))
-}
-
-/// Removes a staff account (its partner's staff, or an operator): it can no longer sign in.
-#[utoipa::path(delete, path = "/partners/{partner_id}/staff/{account_id}", tag = "partners",
-    params(("partner_id" = Uuid, Path), ("account_id" = Uuid, Path)),
-    security(("bearer" = [])),
-    responses((status = 204, description = "Removed"), (status = 401, body = ErrorEnvelope),
-              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn remove_staff(
-    State(state): State<AppState>,
-    user: AuthUser,
-    ApiPath((partner_id, account_id)): ApiPath<(Uuid, Uuid)>,
-) -> ApiResult<StatusCode> {
-    manage_partner(&state.db, &user, partner_id).await?;
-    let mut tx = state.db.begin().await?;
-    let removed = sqlx::query(
-        "update accounts set name = '', email = '', password_hash = null, erased_at = now()
-          where account_id = $1 and partner_id = $2 and erased_at is null",
-    )
-    .bind(account_id)
-    .bind(partner_id)
-    .execute(&mut *tx)
-    .await?;
-    if removed.rows_affected() == 0 {
-        return Err(ApiError::NotFound("staff account"));
-    }
-    sqlx::query(
-        "update refresh_tokens set revoked_at = now() where account_id = $1 and revoked_at is null",
-    )
-    .bind(account_id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Creates a broker account, which books for groups (operators only).
-#[utoipa::path(post, path = "/brokers", tag = "partners", request_body = NewCustomer,
-    security(("bearer" = [])),
-    responses((status = 201, body = Account), (status = 401, body = ErrorEnvelope),
-              (status = 403, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope),
-              (status = 422, body = ErrorEnvelope)))]
-pub async fn create_broker(
-    State(state): State<AppState>,
-    user: AuthUser,
-    ApiJson(body): ApiJson<NewCustomer>,
-) -> ApiResult<(StatusCode, ApiJson<Account>)> {
-    require(&user, &[Role::Admin], "creating brokers")?;
-    let prepared = prepare_account(&state, &body, "").await?;
-    let mut conn = state.db.acquire().await?;
-    let account = insert_account(&mut conn, Role::Broker, prepared, None).await?;
-    Ok((StatusCode::CREATED, ApiJson(account)))
 }

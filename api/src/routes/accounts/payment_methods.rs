@@ -9,21 +9,18 @@ use crate::payment_gateway::{gateway_error, known_payment_method, valid_payment_
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use uuid::Uuid;
+use mtbp_domain::AccountId;
+use mtbp_store::accounts::customers;
+use mtbp_store::accounts::payment_methods::{self, NewCard};
 
-async fn live_customer(state: &AppState, customer_id: Uuid) -> ApiResult<Option<String>> {
-    let row: Option<Option<String>> = sqlx::query_scalar(
-        "select gateway_customer_id from accounts
-          where account_id = $1 and role = 'customer' and erased_at is null",
-    )
-    .bind(customer_id)
-    .fetch_optional(&state.db)
-    .await?;
-    row.ok_or(ApiError::NotFound("customer"))
+async fn live_customer(state: &AppState, customer_id: AccountId) -> ApiResult<Option<String>> {
+    customers::gateway_customer(&state.db, customer_id)
+        .await?
+        .ok_or(ApiError::NotFound("customer"))
 }
 
 /// The customer's gateway customer, created on first use (idempotent by account id).
-async fn gateway_customer(state: &AppState, customer_id: Uuid) -> ApiResult<String> {
+async fn gateway_customer(state: &AppState, customer_id: AccountId) -> ApiResult<String> {
     if let Some(existing) = live_customer(state, customer_id).await? {
         return Ok(existing);
     }
@@ -33,15 +30,7 @@ async fn gateway_customer(state: &AppState, customer_id: Uuid) -> ApiResult<Stri
         .await
         .map_err(gateway_error)?;
     // Two first saves racing: the first stored id wins.
-    let stored: String = sqlx::query_scalar(
-        "update accounts set gateway_customer_id = coalesce(gateway_customer_id, $2)
-          where account_id = $1 returning gateway_customer_id",
-    )
-    .bind(customer_id)
-    .bind(&created)
-    .fetch_one(&state.db)
-    .await?;
-    Ok(stored)
+    Ok(customers::set_gateway_customer(&state.db, customer_id, &created).await?)
 }
 
 /// Saves a payment method tokenised at the gateway for later bookings (the customer only).
@@ -56,10 +45,10 @@ async fn gateway_customer(state: &AppState, customer_id: Uuid) -> ApiResult<Stri
 pub async fn save(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath(customer_id): ApiPath<Uuid>,
+    ApiPath(customer_id): ApiPath<AccountId>,
     ApiJson(body): ApiJson<NewPaymentMethod>,
 ) -> ApiResult<(StatusCode, ApiJson<SavedPaymentMethod>)> {
-    if user.account_id != customer_id {
+    if user.account() != customer_id {
         return Err(forbidden(
             "only the customer can save their payment methods",
         ));
@@ -87,20 +76,14 @@ pub async fn save(
         exp_month: None,
         exp_year: None,
     });
-    sqlx::query(
-        "insert into payment_methods (gateway_payment_method_id, account_id, brand, last4,
-                                      exp_month, exp_year)
-         values ($1, $2, $3, $4, $5, $6)
-         on conflict (gateway_payment_method_id) do nothing",
-    )
-    .bind(&pm.id)
-    .bind(customer_id)
-    .bind(card.brand)
-    .bind(card.last4)
-    .bind(card.exp_month)
-    .bind(card.exp_year)
-    .execute(&state.db)
-    .await?;
+    let new = NewCard {
+        payment_method_id: &pm.id,
+        brand: card.brand.as_deref(),
+        last4: card.last4.as_deref(),
+        exp_month: card.exp_month,
+        exp_year: card.exp_year,
+    };
+    payment_methods::save(&state.db, customer_id, new).await?;
     let saved = one(&state, customer_id, &pm.id)
         .await?
         .ok_or(ApiError::NotFound("payment method"))?;
@@ -109,18 +92,11 @@ pub async fn save(
 
 async fn one(
     state: &AppState,
-    customer_id: Uuid,
+    customer_id: AccountId,
     pm_id: &str,
 ) -> ApiResult<Option<SavedPaymentMethod>> {
-    Ok(sqlx::query_as(
-        "select gateway_payment_method_id as payment_method_id, brand, last4, exp_month,
-                exp_year, created_at
-           from payment_methods where account_id = $1 and gateway_payment_method_id = $2",
-    )
-    .bind(customer_id)
-    .bind(pm_id)
-    .fetch_optional(&state.db)
-    .await?)
+    let card = payment_methods::one(&state.db, customer_id, pm_id).await?;
+    Ok(card.map(SavedPaymentMethod::from))
 }
 
 /// Lists a customer's saved payment methods (the customer, or an operator).
@@ -131,20 +107,17 @@ async fn one(
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath(customer_id): ApiPath<Uuid>,
+    ApiPath(customer_id): ApiPath<AccountId>,
 ) -> ApiResult<ApiJson<Vec<SavedPaymentMethod>>> {
-    if !user.may_act_for(customer_id) {
+    if !user.may_act_for(customer_id.as_uuid()) {
         return Err(forbidden("this account is not yours"));
     }
     live_customer(&state, customer_id).await?;
-    let saved = sqlx::query_as(
-        "select gateway_payment_method_id as payment_method_id, brand, last4, exp_month,
-                exp_year, created_at
-           from payment_methods where account_id = $1 order by created_at",
-    )
-    .bind(customer_id)
-    .fetch_all(&state.db)
-    .await?;
+    let saved = payment_methods::list(&state.db, customer_id)
+        .await?
+        .into_iter()
+        .map(SavedPaymentMethod::from)
+        .collect();
     Ok(ApiJson(saved))
 }
 
@@ -159,9 +132,9 @@ pub async fn list(
 pub async fn delete(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath((customer_id, pm_id)): ApiPath<(Uuid, String)>,
+    ApiPath((customer_id, pm_id)): ApiPath<(AccountId, String)>,
 ) -> ApiResult<StatusCode> {
-    if !user.may_act_for(customer_id) {
+    if !user.may_act_for(customer_id.as_uuid()) {
         return Err(forbidden("this account is not yours"));
     }
     if one(&state, customer_id, &pm_id).await?.is_none() {
@@ -172,12 +145,6 @@ pub async fn delete(
         Ok(_) | Err(mtbp_infra::gateway::GatewayError::Rejected { status: 404, .. }) => {}
         Err(e) => return Err(gateway_error(e)),
     }
-    sqlx::query(
-        "delete from payment_methods where account_id = $1 and gateway_payment_method_id = $2",
-    )
-    .bind(customer_id)
-    .bind(&pm_id)
-    .execute(&state.db)
-    .await?;
+    payment_methods::delete(&state.db, customer_id, &pm_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

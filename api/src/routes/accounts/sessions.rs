@@ -1,8 +1,8 @@
 //! `POST /auth/login`, `/auth/refresh`, `/auth/logout`.
 
 use super::json::{Login, Me, RefreshRequest};
+use crate::auth::AuthUser;
 use crate::auth::tokens::{self, Refresh, TokenPair};
-use crate::auth::{AuthUser, Role};
 use crate::error::envelope;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
+use mtbp_store::accounts::sessions;
 use uuid::Uuid;
 
 fn invalid_credentials() -> ApiError {
@@ -57,38 +58,18 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>)
 
 async fn sign_in(state: &AppState, email: &str, password: String) -> ApiResult<TokenPair> {
     // Staff of a deleted partner cannot sign in.
-    let account: Option<(Uuid, String, Option<String>, Option<Uuid>)> = sqlx::query_as(
-        "select a.account_id, a.role, a.password_hash, a.partner_id from accounts a
-           left join partners p on p.partner_id = a.partner_id
-          where lower(a.email) = $1 and a.erased_at is null and p.deleted_at is null",
-    )
-    .bind(email)
-    .fetch_optional(&state.db)
-    .await?;
-    let stored = account.as_ref().and_then(|a| a.2.clone());
+    let found = sessions::credentials(&state.db, email).await?;
+    let stored = found.as_ref().and_then(|c| c.password_hash.clone());
     let matches = state.hashing.verify(password, stored.clone()).await?;
-    let Some((account_id, role, _, partner_id)) = account.filter(|_| matches) else {
+    let Some(found) = found.filter(|_| matches) else {
         return Err(invalid_credentials());
     };
-    let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
-    let user = AuthUser {
-        account_id,
-        role,
-        partner_id,
-    };
+    let user = AuthUser::from(found.account);
     // The password may have been taken away while it was being checked (the owner of the
     // email took the account over through the identity provider): hold the row while the
     // tokens are made, and only if the password is still the one that matched.
     let mut tx = state.db.begin().await?;
-    let unchanged: Option<i32> = sqlx::query_scalar(
-        "select 1 from accounts where account_id = $1 and password_hash = $2
-            and erased_at is null for share",
-    )
-    .bind(account_id)
-    .bind(stored)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if unchanged.is_none() {
+    if !sessions::password_unchanged(&mut *tx, found.account.account_id, stored.as_deref()).await? {
         return Err(invalid_credentials());
     }
     let pair = tokens::issue(&mut tx, &state.config.auth, &user, Uuid::new_v4()).await?;
@@ -135,8 +116,8 @@ pub async fn logout(
     responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
 pub async fn me(user: AuthUser) -> ApiJson<Me> {
     ApiJson(Me {
-        account_id: user.account_id,
+        account_id: user.account(),
         role: user.role,
-        partner_id: user.partner_id,
+        partner_id: user.partner(),
     })
 }

@@ -10,20 +10,22 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelo
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
+use mtbp_domain::AccountId;
+use mtbp_domain::account::is_verification_code;
+use mtbp_store::accounts::{customers, verification};
+use mtbp_store::outbox;
 use rand::Rng;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
-const CODE_MINUTES: i64 = 15;
+const CODE_MINUTES: i32 = 15;
 const MAX_ATTEMPTS: i32 = 5;
 
-fn code_hash(account: Uuid, code: &str) -> String {
+fn code_hash(account: AccountId, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{account}:{code}").as_bytes()))
 }
 
-fn only_self(user: &AuthUser, customer_id: Uuid) -> ApiResult<()> {
-    if user.account_id == customer_id {
+fn only_self(user: &AuthUser, customer_id: AccountId) -> ApiResult<()> {
+    if user.account() == customer_id {
         Ok(())
     } else {
         Err(forbidden("only the customer can verify their own email"))
@@ -40,7 +42,7 @@ fn only_self(user: &AuthUser, customer_id: Uuid) -> ApiResult<()> {
 pub async fn send_code(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath(customer_id): ApiPath<Uuid>,
+    ApiPath(customer_id): ApiPath<AccountId>,
 ) -> ApiResult<(StatusCode, ApiJson<VerificationSent>)> {
     only_self(&user, customer_id)?;
     let customer = load_customer(&state.db, customer_id).await?;
@@ -52,18 +54,8 @@ pub async fn send_code(
     }
     let mut tx = state.db.begin().await?;
     // Serialises concurrent requests of one account.
-    sqlx::query("select 1 from accounts where account_id = $1 for update")
-        .bind(customer_id)
-        .execute(&mut *tx)
-        .await?;
-    let recent: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "select max(created_at) from email_verifications
-          where account_id = $1 and created_at > now() - interval '1 minute'",
-    )
-    .bind(customer_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if recent.is_some() {
+    customers::lock(&mut *tx, customer_id).await?;
+    if verification::sent_recently(&mut *tx, customer_id).await? {
         return Err(ApiError::Refused {
             status: StatusCode::TOO_MANY_REQUESTS,
             code: ErrorCode::CodeRecentlySent,
@@ -72,29 +64,19 @@ pub async fn send_code(
         });
     }
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-    let expires_at: DateTime<Utc> = sqlx::query_scalar(
-        "insert into email_verifications (verification_id, account_id, email, code_hash, expires_at)
-         values ($1, $2, $3, $4, now() + make_interval(mins => $5))
-         returning expires_at",
-    )
-    .bind(Uuid::new_v4())
-    .bind(customer_id)
-    .bind(&customer.email)
-    .bind(code_hash(customer_id, &code))
-    .bind(i32::try_from(CODE_MINUTES).unwrap_or(15))
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query(
-        "insert into outbox_emails (email_id, to_address, subject, body) values ($1, $2, $3, $4)",
-    )
-    .bind(Uuid::new_v4())
-    .bind(&customer.email)
-    .bind("Your mtbp verification code")
-    .bind(format!(
+    let hash = code_hash(customer_id, &code);
+    let expires_at =
+        verification::insert(&mut *tx, customer_id, &customer.email, &hash, CODE_MINUTES).await?;
+    let body = format!(
         "Hello {},\n\nYour verification code is {code}. It works for {CODE_MINUTES} minutes.\n",
         customer.name
-    ))
-    .execute(&mut *tx)
+    );
+    outbox::queue_email(
+        &mut *tx,
+        &customer.email,
+        "Your mtbp verification code",
+        &body,
+    )
     .await?;
     tx.commit().await?;
     Ok((
@@ -117,58 +99,37 @@ pub async fn send_code(
 pub async fn confirm_code(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath(customer_id): ApiPath<Uuid>,
+    ApiPath(customer_id): ApiPath<AccountId>,
     ApiJson(body): ApiJson<VerificationCode>,
 ) -> ApiResult<ApiJson<Customer>> {
     only_self(&user, customer_id)?;
     let code = body.code.trim();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+    if !is_verification_code(code) {
         return Err(ApiError::field("code", "six digits"));
     }
     let mut tx = state.db.begin().await?;
-    let live: Option<(Uuid, String, String, i32)> = sqlx::query_as(
-        "select v.verification_id, v.code_hash, v.email, v.attempts
-           from email_verifications v join accounts a using (account_id)
-          where v.account_id = $1 and v.used_at is null and v.expires_at > now()
-            and v.email = a.email and a.erased_at is null
-          order by v.created_at desc limit 1 for update of v",
-    )
-    .bind(customer_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((verification_id, hash, _email, attempts)) = live.filter(|l| l.3 < MAX_ATTEMPTS)
-    else {
+    let live = verification::live_code(&mut *tx, customer_id).await?;
+    let Some(live) = live.filter(|l| l.attempts < MAX_ATTEMPTS) else {
         return Err(ApiError::conflict(
             ErrorCode::NoLiveCode,
             "no usable code: it expired, was used, or was tried too often; ask for a new one",
         ));
     };
-    if hash != code_hash(customer_id, code) {
-        sqlx::query(
-            "update email_verifications set attempts = attempts + 1 where verification_id = $1",
-        )
-        .bind(verification_id)
-        .execute(&mut *tx)
-        .await?;
+    if live.code_hash != code_hash(customer_id, code) {
+        verification::count_attempt(&mut *tx, live.verification_id).await?;
         tx.commit().await?;
         return Err(ApiError::Refused {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: ErrorCode::WrongCode,
             message: format!(
                 "the code is wrong; {} tries left",
-                MAX_ATTEMPTS - attempts - 1
+                MAX_ATTEMPTS - live.attempts - 1
             ),
             details: None,
         });
     }
-    sqlx::query("update email_verifications set used_at = now() where verification_id = $1")
-        .bind(verification_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("update accounts set email_verified_at = now() where account_id = $1")
-        .bind(customer_id)
-        .execute(&mut *tx)
-        .await?;
+    verification::mark_used(&mut *tx, live.verification_id).await?;
+    customers::mark_email_verified(&mut *tx, customer_id).await?;
     tx.commit().await?;
     load_customer(&state.db, customer_id).await.map(ApiJson)
 }

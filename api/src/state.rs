@@ -6,7 +6,7 @@ use crate::auth::password::Hashing;
 use crate::auth::seal::Sealer;
 use crate::config::ApiConfig;
 use mtbp_infra::gateway::StripeGateway;
-use sqlx::PgPool;
+use mtbp_store::PgPool;
 use std::sync::Arc;
 use temporalio_client::Client;
 

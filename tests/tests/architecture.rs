@@ -48,7 +48,7 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     (
         "mtbp-api",
         &["mtbp-domain", "mtbp-store", "mtbp-infra", "mtbp-workflows"],
-        &[],
+        &["sqlx", "temporalio-sdk"],
     ),
     (
         "mtbp-workers",
@@ -59,7 +59,7 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
             "mtbp-activities",
             "mtbp-workflows",
         ],
-        &["axum"],
+        &["axum", "sqlx"],
     ),
     (
         "mtbp-tests",
@@ -187,4 +187,58 @@ fn the_architecture_document_shows_the_same_rules() {
         doc.contains(&table),
         "docs/ARCHITECTURE.md is out of date; its crate table must read:\n{table}"
     );
+}
+
+/// Every SQL statement of the platform lives in the persistence layer: the API, the activities,
+/// the workflows and the worker call `mtbp-store`, never the database directly. (Tests may
+/// query the database to check what happened.)
+#[test]
+fn sql_is_written_only_in_the_store() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let mut offenders = Vec::new();
+    for dir in [
+        "api/src",
+        "activities/src",
+        "workflows/src",
+        "workers/src",
+        "infra/src",
+        "domain/src",
+    ] {
+        visit(&std::path::Path::new(root).join(dir), &mut |path, text| {
+            for (n, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("//") {
+                    continue;
+                }
+                if ["sqlx::query", "query_as(", "query_scalar(", "QueryBuilder"]
+                    .iter()
+                    .any(|needle| code.contains(needle))
+                {
+                    let path = path.strip_prefix(root).unwrap_or(path);
+                    offenders.push(format!("{}:{}: {}", path.display(), n + 1, code));
+                }
+            }
+        });
+    }
+    assert!(
+        offenders.is_empty(),
+        "SQL outside mtbp-store:\n{}",
+        offenders.join("\n")
+    );
+}
+
+/// Calls `f` with the path and text of every `.rs` file under `dir`.
+fn visit(dir: &std::path::Path, f: &mut dyn FnMut(&std::path::Path, &str)) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            visit(&path, f);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            f(&path, &text);
+        }
+    }
 }

@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use axum::http::StatusCode;
 use mtbp_domain::{PartnerId, PartnerStatus, ScreenId, TheaterId};
 use mtbp_store::accounts::{ownership, partners};
-use sqlx::PgPool;
+use mtbp_store::PgPool;
 use uuid::Uuid;
 
 /// A 403 with `message`.

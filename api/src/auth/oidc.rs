@@ -17,7 +17,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use mtbp_store::accounts::identities;
 use serde::Deserialize;
 use serde_json::Value;
-use sqlx::PgPool;
+use mtbp_store::PgPool;
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
 
@@ -207,7 +207,7 @@ async fn link_or_create(
     db: &PgPool,
     subject: &str,
     claims: &ProviderClaims,
-) -> Result<Option<AuthUser>, sqlx::Error> {
+) -> Result<Option<AuthUser>, mtbp_store::Error> {
     if let Some(account) = identities::linked(db, subject).await? {
         return Ok(Some(account.into()));
     }

@@ -4,7 +4,7 @@ use super::password;
 use crate::config::OperatorSeed;
 use mtbp_domain::Role;
 use mtbp_store::accounts::operators;
-use sqlx::PgPool;
+use mtbp_store::PgPool;
 
 /// Makes sure the configured operator exists with the configured password. Refuses to turn an
 /// existing customer, partner or broker account into an operator.

@@ -8,7 +8,7 @@ use mtbp_store::accounts::sessions;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, PgPool};
+use mtbp_store::{PgConnection, PgPool};
 use utoipa::ToSchema;
 use uuid::Uuid;
 

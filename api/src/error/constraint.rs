@@ -11,14 +11,14 @@ pub trait OnConstraint<T> {
     -> Result<T, ApiError>;
 }
 
-impl<T> OnConstraint<T> for Result<T, sqlx::Error> {
+impl<T> OnConstraint<T> for Result<T, mtbp_store::Error> {
     fn on_constraint(
         self,
         constraint: &str,
         map: impl FnOnce() -> ApiError,
     ) -> Result<T, ApiError> {
         self.map_err(|err| match &err {
-            sqlx::Error::Database(db) if db.constraint() == Some(constraint) => map(),
+            mtbp_store::Error::Database(db) if db.constraint() == Some(constraint) => map(),
             _ => ApiError::from(err),
         })
     }

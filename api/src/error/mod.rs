@@ -98,15 +98,15 @@ impl ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
+impl From<mtbp_store::Error> for ApiError {
+    fn from(err: mtbp_store::Error) -> Self {
         match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            mtbp_store::Error::PoolTimedOut | mtbp_store::Error::Io(_) | mtbp_store::Error::PoolClosed => {
                 Self::Unavailable("the database is not reachable".into())
             }
             // Text PostgreSQL cannot store (a NUL character): the input's fault, and the
             // statement changed nothing.
-            sqlx::Error::Database(e) if matches!(e.code().as_deref(), Some("22021" | "22P05")) => {
+            mtbp_store::Error::Database(e) if matches!(e.code().as_deref(), Some("22021" | "22P05")) => {
                 Self::BadRequest(
                     "text fields must not contain NUL or unencodable characters".into(),
                 )

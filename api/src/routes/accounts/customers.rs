@@ -78,7 +78,7 @@ pub async fn erase_customer(
 
 /// Loads a live customer's profile.
 pub(super) async fn load_customer(
-    db: &sqlx::PgPool,
+    db: &mtbp_store::PgPool,
     customer_id: AccountId,
 ) -> ApiResult<Customer> {
     let row = store::load(db, customer_id)

@@ -60,7 +60,7 @@ pub(super) async fn prepare_account(
 /// Creates an account with a password; `partner_id` for partner staff. A live account with
 /// the same email answers 409 `email_taken`.
 pub(super) async fn insert_account(
-    db: &mut sqlx::PgConnection,
+    db: &mut mtbp_store::PgConnection,
     role: Role,
     account: PreparedAccount,
     partner_id: Option<PartnerId>,

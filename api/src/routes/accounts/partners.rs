@@ -15,7 +15,7 @@ use mtbp_domain::PartnerId;
 use mtbp_domain::account::{self, PARTNER_NAME_MAX, PAYOUT_ACCOUNT_MAX, TAX_ID_MAX};
 use mtbp_store::accounts::partners::{self as store, PartnerChanges, Sealed};
 
-async fn load_partner(db: &sqlx::PgPool, partner_id: PartnerId) -> ApiResult<Partner> {
+async fn load_partner(db: &mtbp_store::PgPool, partner_id: PartnerId) -> ApiResult<Partner> {
     let row = store::load(db, partner_id)
         .await?
         .ok_or(ApiError::NotFound("partner"))?;

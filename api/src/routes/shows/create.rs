@@ -16,7 +16,7 @@ use mtbp_domain::{Currency, ScreenId, ShowId, ShowStatus};
 use mtbp_store::catalog::shows::NewShowRow;
 use mtbp_store::catalog::{movies, screens, shows};
 use mtbp_store::seats::inventory;
-use sqlx::PgConnection;
+use mtbp_store::PgConnection;
 use std::collections::BTreeSet;
 use uuid::Uuid;
 

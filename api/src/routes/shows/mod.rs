@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The theater of a show; 404 if there is no such show.
-async fn show_theater(db: &sqlx::PgPool, show_id: ShowId) -> ApiResult<TheaterId> {
+async fn show_theater(db: &mtbp_store::PgPool, show_id: ShowId) -> ApiResult<TheaterId> {
     mtbp_store::catalog::shows::theater_of(db, show_id)
         .await?
         .ok_or(ApiError::NotFound("show"))

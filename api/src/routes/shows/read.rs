@@ -6,7 +6,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use mtbp_domain::ShowId;
 use mtbp_store::catalog::shows;
-use sqlx::PgPool;
+use mtbp_store::PgPool;
 
 /// A show with its prices; 404 if there is no such show.
 pub(super) async fn load(db: &PgPool, show_id: ShowId) -> ApiResult<Show> {

@@ -5,7 +5,7 @@ use super::json::NewTheater;
 use crate::error::{ApiError, ApiResult};
 use mtbp_domain::theater::{TheaterDetails, timezone_plausible};
 use mtbp_store::catalog::theaters;
-use sqlx::PgPool;
+use mtbp_store::PgPool;
 
 /// The checked details of a theater body; a 422 listing every problem.
 pub(super) async fn parse(db: &PgPool, body: &NewTheater) -> ApiResult<TheaterDetails> {

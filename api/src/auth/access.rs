@@ -6,8 +6,8 @@ use super::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use axum::http::StatusCode;
 use mtbp_domain::{PartnerId, PartnerStatus, ScreenId, TheaterId};
-use mtbp_store::accounts::{ownership, partners};
 use mtbp_store::PgPool;
+use mtbp_store::accounts::{ownership, partners};
 use uuid::Uuid;
 
 /// A 403 with `message`.

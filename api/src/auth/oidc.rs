@@ -14,10 +14,10 @@ use super::AuthUser;
 use axum::response::{IntoResponse, Response};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use mtbp_store::PgPool;
 use mtbp_store::accounts::identities;
 use serde::Deserialize;
 use serde_json::Value;
-use mtbp_store::PgPool;
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
 

@@ -3,8 +3,8 @@
 use super::password;
 use crate::config::OperatorSeed;
 use mtbp_domain::Role;
-use mtbp_store::accounts::operators;
 use mtbp_store::PgPool;
+use mtbp_store::accounts::operators;
 
 /// Makes sure the configured operator exists with the configured password. Refuses to turn an
 /// existing customer, partner or broker account into an operator.

@@ -5,10 +5,10 @@ use crate::error::ApiError;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use mtbp_domain::{AccountId, PartnerId};
 use mtbp_store::accounts::sessions;
+use mtbp_store::{PgConnection, PgPool};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use mtbp_store::{PgConnection, PgPool};
 use utoipa::ToSchema;
 use uuid::Uuid;
 

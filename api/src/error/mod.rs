@@ -101,12 +101,16 @@ impl ApiError {
 impl From<mtbp_store::Error> for ApiError {
     fn from(err: mtbp_store::Error) -> Self {
         match err {
-            mtbp_store::Error::PoolTimedOut | mtbp_store::Error::Io(_) | mtbp_store::Error::PoolClosed => {
+            mtbp_store::Error::PoolTimedOut
+            | mtbp_store::Error::Io(_)
+            | mtbp_store::Error::PoolClosed => {
                 Self::Unavailable("the database is not reachable".into())
             }
             // Text PostgreSQL cannot store (a NUL character): the input's fault, and the
             // statement changed nothing.
-            mtbp_store::Error::Database(e) if matches!(e.code().as_deref(), Some("22021" | "22P05")) => {
+            mtbp_store::Error::Database(e)
+                if matches!(e.code().as_deref(), Some("22021" | "22P05")) =>
+            {
                 Self::BadRequest(
                     "text fields must not contain NUL or unencodable characters".into(),
                 )

@@ -13,10 +13,10 @@ use chrono::Utc;
 use mtbp_domain::schedule::{ShowTimes, category_prices, check_prices};
 use mtbp_domain::seats::FieldError;
 use mtbp_domain::{Currency, ScreenId, ShowId, ShowStatus};
+use mtbp_store::PgConnection;
 use mtbp_store::catalog::shows::NewShowRow;
 use mtbp_store::catalog::{movies, screens, shows};
 use mtbp_store::seats::inventory;
-use mtbp_store::PgConnection;
 use std::collections::BTreeSet;
 use uuid::Uuid;
 

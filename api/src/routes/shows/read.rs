@@ -5,8 +5,8 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use mtbp_domain::ShowId;
-use mtbp_store::catalog::shows;
 use mtbp_store::PgPool;
+use mtbp_store::catalog::shows;
 
 /// A show with its prices; 404 if there is no such show.
 pub(super) async fn load(db: &PgPool, show_id: ShowId) -> ApiResult<Show> {

@@ -6,9 +6,9 @@ use crate::state::AppState;
 use axum::extract::State;
 use mtbp_domain::seats::split_label;
 use mtbp_domain::{Currency, Money, ShowId};
+use mtbp_store::PgPool;
 use mtbp_store::catalog::shows;
 use mtbp_store::seats::inventory::{self, MapSeat};
-use mtbp_store::PgPool;
 
 /// The seat map of a show; 404 if there is no such show.
 pub(super) async fn load(db: &PgPool, show_id: ShowId) -> ApiResult<SeatMap> {

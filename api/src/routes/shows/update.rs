@@ -11,9 +11,9 @@ use axum::extract::State;
 use chrono::Utc;
 use mtbp_domain::schedule::{ShowTimes, category_prices, check_prices};
 use mtbp_domain::{ShowId, ShowStatus};
+use mtbp_store::PgConnection;
 use mtbp_store::catalog::shows::{self, ShowChange};
 use mtbp_store::seats::inventory;
-use mtbp_store::PgConnection;
 
 /// The checks that need no database; returns the cleaned language and format, if given.
 fn check_body(state: &AppState, body: &UpdateShow) -> ApiResult<(Option<String>, Option<String>)> {

@@ -4,8 +4,8 @@
 use super::json::NewTheater;
 use crate::error::{ApiError, ApiResult};
 use mtbp_domain::theater::{TheaterDetails, timezone_plausible};
-use mtbp_store::catalog::theaters;
 use mtbp_store::PgPool;
+use mtbp_store::catalog::theaters;
 
 /// The checked details of a theater body; a 422 listing every problem.
 pub(super) async fn parse(db: &PgPool, body: &NewTheater) -> ApiResult<TheaterDetails> {

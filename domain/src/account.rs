@@ -22,14 +22,8 @@ pub const TAX_ID_MAX: usize = 40;
 /// Longest payout account reference a partner may store.
 pub const PAYOUT_ACCOUNT_MAX: usize = 80;
 
-/// A trimmed text of 1 to `max` characters.
-pub fn required_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        errors.push(FieldError::new(field, format!("1-{max} characters")));
-    }
-    v.to_owned()
-}
+/// A trimmed text of 1 to `max` characters (the one rule, in [`crate::text`]).
+pub use crate::text::required as required_text;
 
 /// An email address, trimmed and lower-cased (the same rule as a booking's contact email).
 pub fn email(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> String {

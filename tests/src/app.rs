@@ -9,6 +9,7 @@ use anyhow::Context;
 use mtbp_activities::PaymentFaults;
 use mtbp_api::auth::{AuthConfig, AuthUser, Role};
 use mtbp_api::config::{ApiConfig, OperatorSeed};
+use mtbp_domain::{AccountId, PartnerId};
 use mtbp_infra::config::Settings;
 use mtbp_infra::db;
 use mtbp_workers::WorkerConfig;
@@ -398,9 +399,9 @@ fn mint(
     partner_id: Option<Uuid>,
 ) -> anyhow::Result<String> {
     let user = AuthUser {
-        account_id,
+        account_id: AccountId::from_uuid(account_id),
         role,
-        partner_id,
+        partner_id: partner_id.map(PartnerId::from_uuid),
     };
     mtbp_api::auth::tokens::access_token(auth, &user).map_err(|e| anyhow::anyhow!("{e}"))
 }

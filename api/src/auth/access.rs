@@ -35,8 +35,8 @@ pub fn require(user: &AuthUser, roles: &[Role], what: &str) -> ApiResult<()> {
 
 /// A partner may publish only while active: pending partners wait for an operator, suspended
 /// or deleted ones are stopped.
-pub async fn require_active_partner(db: &PgPool, partner_id: Uuid) -> ApiResult<()> {
-    match partners::status(db, PartnerId::from_uuid(partner_id)).await? {
+pub async fn require_active_partner(db: &PgPool, partner_id: PartnerId) -> ApiResult<()> {
+    match partners::status(db, partner_id).await? {
         Some(PartnerStatus::Active) => Ok(()),
         Some(other) => Err(ApiError::conflict(
             ErrorCode::PartnerNotActive,
@@ -55,7 +55,7 @@ pub async fn manage_theater(db: &PgPool, user: &AuthUser, theater_id: Uuid) -> A
     if user.is_operator() {
         return Ok(());
     }
-    match owner.map(|p| p.as_uuid()) {
+    match owner {
         Some(partner) if user.may_act_for_partner(partner) => {
             require_active_partner(db, partner).await
         }
@@ -81,7 +81,7 @@ pub async fn manage_partner(db: &PgPool, user: &AuthUser, partner_id: PartnerId)
     partners::status(db, partner_id)
         .await?
         .ok_or(ApiError::NotFound("partner"))?;
-    if user.may_act_for_partner(partner_id.as_uuid()) {
+    if user.may_act_for_partner(partner_id) {
         Ok(())
     } else {
         Err(forbidden("this partner account is not yours"))

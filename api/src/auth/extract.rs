@@ -10,42 +10,31 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mtbp_domain::{AccountId, PartnerId};
 use mtbp_store::accounts::{AccountRef, sessions};
-use uuid::Uuid;
 
 /// The caller, authenticated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuthUser {
     /// The account.
-    pub account_id: Uuid,
+    pub account_id: AccountId,
     /// Its role.
     pub role: Role,
     /// For partner staff: the partner they work for.
-    pub partner_id: Option<Uuid>,
+    pub partner_id: Option<PartnerId>,
 }
 
 impl AuthUser {
-    /// The account, as its id type.
-    pub fn account(&self) -> AccountId {
-        AccountId::from_uuid(self.account_id)
-    }
-
-    /// For partner staff: the partner, as its id type.
-    pub fn partner(&self) -> Option<PartnerId> {
-        self.partner_id.map(PartnerId::from_uuid)
-    }
-
     /// Whether the caller is an operator.
     pub fn is_operator(&self) -> bool {
         self.role == Role::Admin
     }
 
     /// Whether the caller may act for `account` (itself, or an operator).
-    pub fn may_act_for(&self, account: Uuid) -> bool {
+    pub fn may_act_for(&self, account: AccountId) -> bool {
         self.account_id == account || self.is_operator()
     }
 
     /// Whether the caller works for `partner` (or is an operator).
-    pub fn may_act_for_partner(&self, partner: Uuid) -> bool {
+    pub fn may_act_for_partner(&self, partner: PartnerId) -> bool {
         self.is_operator() || (self.role == Role::Partner && self.partner_id == Some(partner))
     }
 }
@@ -53,9 +42,9 @@ impl AuthUser {
 impl From<AccountRef> for AuthUser {
     fn from(account: AccountRef) -> Self {
         Self {
-            account_id: account.account_id.as_uuid(),
+            account_id: account.account_id,
             role: account.role,
-            partner_id: account.partner_id.map(|p| p.as_uuid()),
+            partner_id: account.partner_id,
         }
     }
 }
@@ -93,9 +82,9 @@ async fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser
             ));
         }
         return Ok(Some(AuthUser {
-            account_id: claims.sub,
+            account_id: AccountId::from_uuid(claims.sub),
             role: claims.role,
-            partner_id: claims.partner_id,
+            partner_id: claims.partner_id.map(PartnerId::from_uuid),
         }));
     }
     if let Some(oidc) = &state.oidc

@@ -58,9 +58,9 @@ pub struct TokenPair {
 pub fn access_token(config: &AuthConfig, user: &AuthUser) -> Result<String, ApiError> {
     let now = jsonwebtoken::get_current_timestamp();
     let claims = Claims {
-        sub: user.account_id,
+        sub: user.account_id.as_uuid(),
         role: user.role,
-        partner_id: user.partner_id,
+        partner_id: user.partner_id.map(|p| p.as_uuid()),
         iss: config.issuer.clone(),
         aud: config.audience.clone(),
         iat: now,
@@ -113,7 +113,7 @@ pub async fn issue(
     sessions::insert_refresh(
         &mut *conn,
         &hash_token(&refresh),
-        user.account(),
+        user.account_id,
         family,
         config.refresh_ttl.as_secs_f64(),
     )
@@ -123,9 +123,9 @@ pub async fn issue(
         token_type: "Bearer".into(),
         expires_in: config.access_ttl.as_secs(),
         refresh_token: refresh,
-        account_id: user.account(),
+        account_id: user.account_id,
         role: user.role,
-        partner_id: user.partner(),
+        partner_id: user.partner_id,
     })
 }
 

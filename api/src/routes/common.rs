@@ -4,17 +4,9 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
-use mtbp_domain::seats::FieldError;
 
 /// Trims `value`; a field error if it is empty or longer than `max` characters.
-pub(crate) fn required_text(
-    field: &str,
-    value: &str,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> String {
-    mtbp_domain::text::required(field, value, max, errors)
-}
+pub(crate) use mtbp_domain::text::required as required_text;
 
 /// A query string, or a 400 saying what is wrong with it.
 pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {

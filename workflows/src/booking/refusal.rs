@@ -102,6 +102,9 @@ impl fmt::Display for Refused {
     }
 }
 
+/// A refusal is the error an update handler or validator fails with.
+impl std::error::Error for Refused {}
+
 /// A refusal with a reason known only at run time (a dependency's error).
 pub fn refused_with(refusal: Refusal, reason: impl fmt::Display) -> String {
     format!("{}: {reason}", refusal.code())

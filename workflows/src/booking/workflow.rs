@@ -164,7 +164,7 @@ impl BookingWorkflow {
         ctx.state(|s| match (&s.hold, &s.hold_error) {
             (Some(h), _) => Ok(h.clone()),
             (None, Some(e)) => Err(refused_with(Refusal::HoldFailed, e).into()),
-            (None, None) => Err(Refusal::HoldFailed.because("no outcome").to_string().into()),
+            (None, None) => Err(Refusal::HoldFailed.because("no outcome").into()),
         })
     }
 
@@ -177,12 +177,11 @@ impl BookingWorkflow {
         if req.payment_method.trim().is_empty() {
             return Err(Refusal::InvalidPaymentMethod
                 .because("empty payment method")
-                .to_string()
                 .into());
         }
         let (paying, cancelling) = (self.pay.is_some(), self.cancel_requested);
         match refuse_pay(self.status, paying, cancelling, self.extending) {
-            Some(why) => Err(why.to_string().into()),
+            Some(why) => Err(why.into()),
             None => Ok(()),
         }
     }
@@ -205,7 +204,7 @@ impl BookingWorkflow {
     #[update_validator(cancel)]
     fn validate_cancel(&self, _ctx: &WorkflowContextView, _req: &()) -> Result<(), HandlerError> {
         match refuse_cancel(self.status, self.pay.is_some()) {
-            Some(why) => Err(why.to_string().into()),
+            Some(why) => Err(why.into()),
             None => Ok(()),
         }
     }
@@ -238,7 +237,7 @@ impl BookingWorkflow {
             self.extensions,
             self.input.max_hold_extensions,
         ) {
-            Some(why) => Err(why.to_string().into()),
+            Some(why) => Err(why.into()),
             None => Ok(()),
         }
     }
@@ -275,7 +274,6 @@ impl BookingWorkflow {
             }
             Ok(None) => Err(Refusal::HoldExpired
                 .because("the hold lapsed before it could be extended")
-                .to_string()
                 .into()),
             Err(e) => Err(refused_with(Refusal::ExtendFailed, why(&e)).into()),
         }
@@ -290,19 +288,16 @@ impl BookingWorkflow {
         if self.needs_operator.is_none() {
             return Err(Refusal::NotFlagged
                 .because("this booking does not need an operator")
-                .to_string()
                 .into());
         }
         if self.operator_action.is_some() {
             return Err(Refusal::OperatorActionInProgress
                 .because("another operator action is under way")
-                .to_string()
                 .into());
         }
         if req.note.trim().is_empty() {
             return Err(Refusal::InvalidNote
                 .because("say why, for the record")
-                .to_string()
                 .into());
         }
         Ok(())

@@ -40,7 +40,7 @@ pub async fn sign_up(
 
 /// The customer themself, or an operator.
 fn may_act_for(user: &AuthUser, customer: AccountId) -> ApiResult<()> {
-    if user.may_act_for(customer.as_uuid()) {
+    if user.may_act_for(customer) {
         Ok(())
     } else {
         Err(forbidden("this account is not yours"))

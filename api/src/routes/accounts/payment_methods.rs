@@ -48,7 +48,7 @@ pub async fn save(
     ApiPath(customer_id): ApiPath<AccountId>,
     ApiJson(body): ApiJson<NewPaymentMethod>,
 ) -> ApiResult<(StatusCode, ApiJson<SavedPaymentMethod>)> {
-    if user.account() != customer_id {
+    if user.account_id != customer_id {
         return Err(forbidden(
             "only the customer can save their payment methods",
         ));
@@ -109,7 +109,7 @@ pub async fn list(
     user: AuthUser,
     ApiPath(customer_id): ApiPath<AccountId>,
 ) -> ApiResult<ApiJson<Vec<SavedPaymentMethod>>> {
-    if !user.may_act_for(customer_id.as_uuid()) {
+    if !user.may_act_for(customer_id) {
         return Err(forbidden("this account is not yours"));
     }
     live_customer(&state, customer_id).await?;
@@ -134,7 +134,7 @@ pub async fn delete(
     user: AuthUser,
     ApiPath((customer_id, pm_id)): ApiPath<(AccountId, String)>,
 ) -> ApiResult<StatusCode> {
-    if !user.may_act_for(customer_id.as_uuid()) {
+    if !user.may_act_for(customer_id) {
         return Err(forbidden("this account is not yours"));
     }
     if one(&state, customer_id, &pm_id).await?.is_none() {

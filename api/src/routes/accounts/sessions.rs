@@ -116,8 +116,8 @@ pub async fn logout(
     responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
 pub async fn me(user: AuthUser) -> ApiJson<Me> {
     ApiJson(Me {
-        account_id: user.account(),
+        account_id: user.account_id,
         role: user.role,
-        partner_id: user.partner(),
+        partner_id: user.partner_id,
     })
 }

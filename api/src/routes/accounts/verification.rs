@@ -25,7 +25,7 @@ fn code_hash(account: AccountId, code: &str) -> String {
 }
 
 fn only_self(user: &AuthUser, customer_id: AccountId) -> ApiResult<()> {
-    if user.account() == customer_id {
+    if user.account_id == customer_id {
         Ok(())
     } else {
         Err(forbidden("only the customer can verify their own email"))

@@ -89,7 +89,7 @@ pub async fn authorize(
             details: None,
         });
     };
-    if booking.customer_id == Some(user.account_id) {
+    if booking.customer_id == Some(user.account_id.as_uuid()) {
         return Ok(());
     }
     match (user.role, action) {
@@ -99,7 +99,7 @@ pub async fn authorize(
             let show = ShowId::from_uuid(booking.show_id);
             let theater_partner = bookings::partner_of_show(&state.db, show).await?;
             match (theater_partner.flatten(), user.partner_id) {
-                (Some(owner), Some(mine)) if owner.as_uuid() == mine => Ok(()),
+                (Some(owner), Some(mine)) if owner == mine => Ok(()),
                 _ => Err(forbidden("this booking is for another partner's theater")),
             }
         }

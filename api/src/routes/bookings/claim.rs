@@ -8,7 +8,7 @@ use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
-use mtbp_domain::{AccountId, BookingId};
+use mtbp_domain::BookingId;
 use mtbp_store::bookings;
 
 /// Links a guest booking to the signed-in customer. The customer's email must be verified and
@@ -27,7 +27,7 @@ pub async fn claim_booking(
     require(&user, &[Role::Customer], "claiming a guest booking")?;
     let booking = load_or_404(&state.db, booking_id).await?;
     match booking.customer_id {
-        Some(owner) if owner == user.account_id => return Ok(ApiJson(booking)),
+        Some(owner) if owner == user.account_id.as_uuid() => return Ok(ApiJson(booking)),
         Some(_) => {
             return Err(ApiError::conflict(
                 ErrorCode::AlreadyClaimed,
@@ -36,7 +36,7 @@ pub async fn claim_booking(
         }
         None => {}
     }
-    let account = AccountId::from_uuid(user.account_id);
+    let account = user.account_id;
     if bookings::claimant_verified(&state.db, account).await? != Some(true) {
         return Err(forbidden(
             "verify your email first (POST /customers/{id}/email-verification)",
@@ -44,7 +44,7 @@ pub async fn claim_booking(
     }
     if !bookings::claim(&state.db, booking_id, account).await? {
         let now = load_or_404(&state.db, booking_id).await?;
-        if now.customer_id == Some(user.account_id) {
+        if now.customer_id == Some(account.as_uuid()) {
             return Ok(ApiJson(now));
         }
         if now.customer_id.is_some() {

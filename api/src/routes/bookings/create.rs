@@ -61,7 +61,7 @@ pub async fn create_booking(
         || BookingId::from_uuid(Uuid::new_v4()),
         BookingId::from_idempotency_key,
     );
-    let customer_id = user.map(|u| u.account_id);
+    let customer_id = user.map(|u| u.account_id.as_uuid());
     let fingerprint =
         request_fingerprint(body.show_id, &named, best.as_ref(), &contact, customer_id);
     let request = HoldRequest {

@@ -95,12 +95,16 @@ fn filter(user: &AuthUser, q: ListQuery) -> ApiResult<BookingFilter> {
     // Whose bookings: the caller's own, their theaters', or (operators) any.
     let (owner, partner) = match user.role {
         Role::Customer | Role::Broker => (Some(user.account_id), None),
-        Role::Partner => (None, user.partner_id.or(Some(Uuid::nil()))),
-        Role::Admin => (q.customer_id, None),
+        // Staff of no partner see nothing: the nil partner owns no theater.
+        Role::Partner => (
+            None,
+            user.partner_id.or(Some(PartnerId::from_uuid(Uuid::nil()))),
+        ),
+        Role::Admin => (q.customer_id.map(AccountId::from_uuid), None),
     };
     Ok(BookingFilter {
-        customer: owner.map(AccountId::from_uuid),
-        partner: partner.map(PartnerId::from_uuid),
+        customer: owner,
+        partner,
         status,
         show: q.show_id.map(ShowId::from_uuid),
         before: q.before,

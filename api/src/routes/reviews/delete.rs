@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use mtbp_domain::{AccountId, ReviewId};
+use mtbp_domain::ReviewId;
 use mtbp_store::catalog::reviews;
 
 /// Removes a review: its author, or an operator (abuse). It no longer counts or shows.
@@ -22,11 +22,11 @@ pub async fn delete_review(
     let author = reviews::author_of(&state.db, review_id)
         .await?
         .ok_or(ApiError::NotFound("review"))?;
-    if !user.may_act_for(author.as_uuid()) {
+    if !user.may_act_for(author) {
         return Err(forbidden("only its author or an operator removes a review"));
     }
     let mut tx = state.db.begin().await?;
-    let by = AccountId::from_uuid(user.account_id);
+    let by = user.account_id;
     if !reviews::remove(&mut tx, review_id, by).await? {
         return Err(ApiError::NotFound("review"));
     }

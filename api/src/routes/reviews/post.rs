@@ -7,8 +7,8 @@ use crate::error::{ApiError, ApiJson, ApiResult, ErrorCode, ErrorEnvelope, OnCon
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use mtbp_domain::ReviewId;
 use mtbp_domain::seats::FieldError;
-use mtbp_domain::{AccountId, ReviewId};
 use mtbp_store::catalog::reviews::{self, Subject};
 use uuid::Uuid;
 
@@ -52,7 +52,7 @@ pub async fn post_review(
             Subject::Theater(_) => "theater",
         }));
     }
-    let author = AccountId::from_uuid(user.account_id);
+    let author = user.account_id;
     if !reviews::has_seen(&state.db, author, subject).await? {
         return Err(forbidden(format!(
             "only customers with a completed booking for this {kind} may review it"

@@ -8,7 +8,7 @@ use crate::error::{ApiJson, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use mtbp_domain::{PartnerId, TheaterId};
+use mtbp_domain::TheaterId;
 use mtbp_store::catalog::theaters;
 use uuid::Uuid;
 
@@ -25,7 +25,7 @@ pub async fn create_theater(
     ApiJson(body): ApiJson<NewTheater>,
 ) -> ApiResult<(StatusCode, ApiJson<Theater>)> {
     require(&user, &[Role::Partner, Role::Admin], "creating theaters")?;
-    let named = body.partner_id.map(|p| p.as_uuid());
+    let named = body.partner_id;
     let partner_id = if user.is_operator() {
         named
     } else {
@@ -46,7 +46,7 @@ pub async fn create_theater(
         &state.db,
         TheaterId::from_uuid(Uuid::new_v4()),
         &details,
-        partner_id.map(PartnerId::from_uuid),
+        partner_id,
     )
     .await?;
     Ok((StatusCode::CREATED, ApiJson(theater.into())))

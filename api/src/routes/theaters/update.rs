@@ -26,7 +26,7 @@ pub async fn update_theater(
     ApiJson(body): ApiJson<NewTheater>,
 ) -> ApiResult<ApiJson<Theater>> {
     manage_theater(&state.db, &user, theater_id.as_uuid()).await?;
-    if let Some(partner) = body.partner_id.map(|p| p.as_uuid()) {
+    if let Some(partner) = body.partner_id {
         if !user.is_operator() && user.partner_id != Some(partner) {
             return Err(forbidden(
                 "only an operator may move a theater to another partner",

@@ -2,30 +2,14 @@
 //! transactional outbox of booking workflow starts that the API's hold writes and its relay
 //! drains.
 //!
-//! Apart from [`record`] (inside the hold's transaction), every statement here commits on its
-//! own, so no lock outlives it: nothing the relay does while it waits for Temporal holds a row,
+//! The row is written with the booking, by [`crate::bookings::insert_held`] inside the hold's
+//! transaction; every statement here commits on its own, so no lock outlives it: nothing the relay does while it waits for Temporal holds a row,
 //! a transaction or a pool connection.
 
 use chrono::{DateTime, Utc};
 use mtbp_domain::BookingId;
 use sqlx::PgPool;
 use std::time::Duration;
-
-/// Records the saga to start for a booking, with its input.
-pub async fn record<'e>(
-    db: impl sqlx::PgExecutor<'e>,
-    booking_id: BookingId,
-    input: &serde_json::Value,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "insert into saga_starts (booking_id, input) values ($1, $2)",
-        booking_id.as_uuid(),
-        input,
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
 
 /// The input of the booking's saga, if it is still to start.
 pub async fn pending_input(

@@ -7,11 +7,17 @@ use std::net::IpAddr;
 
 /// Writes the booking (`PreBooking`) and its seats for a hold just made; returns `created_at`.
 /// `client_addr`: the address of the API's client, for the per-address hold limit.
+///
+/// `saga_input`, when given, is recorded as the booking's saga to start (`saga_starts`, see
+/// [`crate::saga_starts`] for the rest of that row's life) by the same statement: this runs
+/// while the hold's transaction keeps the seats' rows locked, and one round trip less there is
+/// measurably more holds a second in a flash sale.
 pub async fn insert_held(
     conn: &mut PgConnection,
     req: &HoldRequest,
     hold: &Hold,
     client_addr: Option<IpAddr>,
+    saga_input: Option<&serde_json::Value>,
 ) -> sqlx::Result<DateTime<Utc>> {
     let labels: Vec<String> = hold.seats.iter().map(|s| s.label.clone()).collect();
     let categories: Vec<String> = hold.seats.iter().map(|s| s.category.clone()).collect();
@@ -28,7 +34,10 @@ pub async fn insert_held(
                insert into booking_seats (booking_id, seat_label, category_code, price_minor)
                select b.booking_id, u.label, u.category, u.price
                  from b, unnest($10::text[], $11::text[], $12::bigint[])
-                      as u(label, category, price))
+                      as u(label, category, price)),
+           saga as (
+               insert into saga_starts (booking_id, input)
+               select b.booking_id, $14::jsonb from b where $14::jsonb is not null)
            select created_at as "created_at!" from b"#,
         req.booking_id.as_uuid(),
         req.show_id.as_uuid(),
@@ -43,6 +52,7 @@ pub async fn insert_held(
         &categories,
         &prices,
         client_addr.map(|a| a.to_string()),
+        saga_input,
     )
     .fetch_one(conn)
     .await

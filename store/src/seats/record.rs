@@ -12,7 +12,7 @@ use super::best::{Picked, pick_best};
 use super::guards::{self, HoldLimits, TooManyHolds};
 use super::hold::{take_seats, to_hold, why_refused};
 use super::{Hold, HoldOutcome, HoldRequest};
-use crate::{bookings, saga_starts};
+use crate::bookings;
 use chrono::{DateTime, Utc};
 use mtbp_domain::best_seats::BestPick;
 use mtbp_domain::charge::MinimumCharges;
@@ -85,10 +85,14 @@ impl PendingHold {
     /// Writes the booking and records `saga_input` as the saga to start, then commits; returns
     /// when the booking row was written (database clock).
     pub async fn record(mut self, saga_input: &serde_json::Value) -> sqlx::Result<DateTime<Utc>> {
-        let created_at =
-            bookings::insert_held(&mut self.tx, &self.request, &self.hold, self.client_addr)
-                .await?;
-        saga_starts::record(&mut *self.tx, self.request.booking_id, saga_input).await?;
+        let created_at = bookings::insert_held(
+            &mut self.tx,
+            &self.request,
+            &self.hold,
+            self.client_addr,
+            Some(saga_input),
+        )
+        .await?;
         self.tx.commit().await?;
         Ok(created_at)
     }

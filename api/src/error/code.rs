@@ -160,4 +160,19 @@ mod tests {
             assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
         }
     }
+
+    #[test]
+    fn the_openapi_document_lists_every_code() {
+        let doc = serde_json::to_value(crate::openapi()).expect("the document serialises");
+        let listed = &doc["components"]["schemas"]["ErrorCode"]["enum"];
+        for code in ErrorCode::ALL {
+            assert!(
+                listed
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|c| c == code.as_str())),
+                "{} is not in the OpenAPI document: {listed}",
+                code.as_str()
+            );
+        }
+    }
 }

@@ -9,6 +9,7 @@ pub mod booking;
 pub mod charge;
 pub mod ids;
 pub mod money;
+pub mod pricing;
 pub mod rating;
 pub mod schedule;
 pub mod seats;
@@ -19,7 +20,9 @@ pub mod text;
 pub mod theater;
 
 pub use booking::{BookingStatus, Contact};
-pub use ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};
+pub use ids::{
+    AccountId, BookingId, MovieId, OfferId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId,
+};
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};
 pub use status::{PartnerStatus, PaymentStatus, Role, SeatStatus, SettlementPeriod, ShowStatus};

@@ -6,6 +6,7 @@ use std::fmt;
 /// An ISO 4217 currency code, three upper-case ASCII letters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "INR"))]
 pub struct Currency(String);
 
 /// Why a currency code was refused.
@@ -55,6 +56,7 @@ impl fmt::Display for Currency {
 
 /// An amount in minor units (paise, cents) of one currency.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     /// Amount in minor units; never negative for prices.
     pub amount_minor: i64,

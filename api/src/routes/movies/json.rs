@@ -52,7 +52,7 @@ pub struct CrewMember {
 }
 
 /// A movie.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Movie {
     /// Id.
     #[schema(value_type = Uuid)]
@@ -112,7 +112,7 @@ impl TryFrom<MovieRow> for Movie {
 }
 
 /// One page of movies.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MoviePage {
     /// The movies: best match first when searching, else newest release first.
     pub movies: Vec<Movie>,

@@ -105,7 +105,7 @@ pub struct Show {
 
 /// A seat as customers see it.
 // Not `Deserialize` on its own: its price is read back with the seat map's currency.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, PartialEq, Serialize, ToSchema)]
 pub struct SeatMapSeat {
     /// Label, e.g. `H12`.
     pub label: String,
@@ -126,7 +126,7 @@ pub struct SeatMapSeat {
 }
 
 /// A row of the seat map.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, PartialEq, Serialize, ToSchema)]
 pub struct SeatMapRow {
     /// Row letters.
     pub label: String,

@@ -247,3 +247,26 @@ async fn customers_find_theaters_shows_and_a_movies_showtimes_by_theater() {
         .status();
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_small_generated_catalog_loads_and_is_found() {
+    let app = TestApp::spawn().await;
+    let spec = mtbp_tests::catalog::CatalogSpec {
+        cities: 2,
+        theaters: 3,
+        movies: 8,
+        shows: 10,
+        days: 1,
+        seed: 3,
+        concurrency: 2,
+    };
+    let report = mtbp_tests::catalog::seed(&app.admin, &spec)
+        .await
+        .expect("seed");
+    assert_eq!((report.theaters, report.movies, report.shows), (3, 8, 10));
+    assert!(report.screens >= 3 && report.seats > 0, "{report:?}");
+    let shows: ShowPage = get(&app, "/shows?limit=200").await;
+    assert_eq!(shows.shows.len(), 10);
+    let theaters: TheaterPage = get(&app, "/theaters?limit=200").await;
+    assert_eq!(theaters.theaters.len(), 3);
+}

@@ -55,6 +55,7 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
         "the second overlaps the first"
     );
     let err = refusal(resp).await.expect("error");
+    // Details are free-form JSON in the API's error type too.
     assert_eq!(
         err.details.as_ref().map(|d| d["index"].clone()),
         Some(json!(1))

@@ -134,6 +134,7 @@ async fn a_theater_closes_only_when_no_show_is_left_to_run() {
     let resp = owner.api.delete(&path).await.expect("delete");
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     let err = refusal(resp).await.expect("error");
+    // Details are free-form JSON in the API's error type too.
     assert_eq!(
         err.details.as_ref().map(|d| d["upcoming_shows"].clone()),
         Some(json!(1))

@@ -2,11 +2,17 @@
 
 mod answer;
 mod bookings;
+mod typed;
 
 pub use answer::{Answer, answer, error_code};
+pub use typed::{field_names, refusal};
 
 use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
+use mtbp_api::routes::movies::json::Movie;
+use mtbp_api::routes::screens::json::Screen;
+use mtbp_api::routes::shows::json::Show;
+use mtbp_api::routes::theaters::json::Theater;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -205,14 +211,14 @@ impl ApiClient {
         rows: usize,
         per_row: u16,
     ) -> anyhow::Result<ShowFixture> {
-        let theater = self
-            .create(
+        let theater: Theater = self
+            .create_as(
                 "/theaters",
                 &json!({"name": "Test Cinema", "city": "Bengaluru", "pincode": "560001",
                         "latitude": 12.97, "longitude": 77.59}),
             )
             .await?;
-        let theater_id = id(&theater, "theater_id")?;
+        let theater_id = theater.theater_id.as_uuid();
         let row_specs: Vec<Value> = (0..rows)
             .map(|i| {
                 let category = if i < rows.div_ceil(2) {
@@ -223,8 +229,8 @@ impl ApiClient {
                 json!({"label": row_label(i), "category": category, "seats": per_row})
             })
             .collect();
-        let screen = self
-            .create(
+        let screen: Screen = self
+            .create_as(
                 &format!("/theaters/{theater_id}/screens"),
                 &json!({"name": "Audi 1", "layout": {
                     "categories": [
@@ -233,19 +239,19 @@ impl ApiClient {
                     "rows": row_specs}}),
             )
             .await?;
-        let screen_id = id(&screen, "screen_id")?;
-        let movie = operator
-            .create(
+        let screen_id = screen.screen_id.as_uuid();
+        let movie: Movie = operator
+            .create_as(
                 "/movies",
                 &json!({"title": "The Test Picture", "duration_minutes": 120,
                         "languages": ["English"], "genres": ["Drama"]}),
             )
             .await?;
         let starts_at = Utc::now() + Duration::days(1);
-        let show = self
-            .create(
+        let show: Show = self
+            .create_as(
                 "/shows",
-                &json!({"movie_id": id(&movie, "movie_id")?, "screen_id": screen_id,
+                &json!({"movie_id": movie.movie_id, "screen_id": screen_id,
                         "starts_at": starts_at, "language": "English"}),
             )
             .await?;
@@ -253,7 +259,7 @@ impl ApiClient {
             .flat_map(|r| (1..=per_row).map(move |n| format!("{}{n}", row_label(r))))
             .collect();
         Ok(ShowFixture {
-            show_id: id(&show, "show_id")?,
+            show_id: show.show_id.as_uuid(),
             theater_id,
             screen_id,
             seats,

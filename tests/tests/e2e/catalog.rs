@@ -1,6 +1,12 @@
 //! The minimal catalog: theaters, screens with layouts, movies, shows and the seat map.
 
+use mtbp_api::error::ErrorCode;
+use mtbp_api::routes::movies::json::Movie;
+use mtbp_api::routes::screens::json::Screen;
+use mtbp_api::routes::shows::json::{BestSeats, SeatMap, Show};
+use mtbp_api::routes::theaters::json::Theater;
 use mtbp_tests::TestApp;
+use mtbp_tests::api_client::{error_code, field_names, refusal};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -11,98 +17,109 @@ fn layout() -> Value {
                     {"label": "B", "category": "RECLINER", "seats": 4}]})
 }
 
+/// The seats a refusal's details name (the details are free-form JSON in the API too).
+fn seats_named(details: &Option<Value>) -> Value {
+    details.as_ref().map_or(Value::Null, |d| d["seats"].clone())
+}
+
 #[tokio::test]
 async fn a_show_gets_one_priced_seat_per_seat_of_its_screen() {
     let app = TestApp::spawn().await;
-    let theater = app
+    let theater: Theater = app
         .admin
-        .create("/theaters", &json!({"name": "Lido", "city": "Pune"}))
+        .create_as("/theaters", &json!({"name": "Lido", "city": "Pune"}))
         .await
         .expect("theater");
-    let tid = theater["theater_id"].as_str().expect("id");
-    let screen = app
+    let tid = theater.theater_id;
+    let screen: Screen = app
         .admin
-        .create(
+        .create_as(
             &format!("/theaters/{tid}/screens"),
             &json!({"name": "Screen 2", "layout": layout()}),
         )
         .await
         .expect("screen");
-    assert_eq!(screen["seat_count"], 10);
-    let movie = app
+    assert_eq!(screen.seat_count, 10);
+    let movie: Movie = app
         .admin
-        .create(
+        .create_as(
             "/movies",
             &json!({"title": "Monsoon", "duration_minutes": 130}),
         )
         .await
         .expect("movie");
     let starts = chrono::Utc::now() + chrono::Duration::days(2);
-    let show = app
+    let show: Show = app
         .admin
-        .create(
+        .create_as(
             "/shows",
-            &json!({"movie_id": movie["movie_id"], "screen_id": screen["screen_id"],
+            &json!({"movie_id": movie.movie_id, "screen_id": screen.screen_id,
                                   "starts_at": starts, "language": "Marathi",
                                   "prices": {"RECLINER": 75000}}),
         )
         .await
         .expect("show");
-    assert_eq!(show["prices"], json!({"REGULAR": 15000, "RECLINER": 75000}));
-    assert_eq!(show["theater_id"], theater["theater_id"]);
+    let prices: Vec<(&str, i64)> = show
+        .prices
+        .iter()
+        .map(|(code, price)| (code.as_str(), price.amount_minor))
+        .collect();
+    assert_eq!(prices, [("RECLINER", 75000), ("REGULAR", 15000)]);
+    assert_eq!(show.theater_id, theater.theater_id);
 
-    let sid = show["show_id"].as_str().expect("id");
-    let map: Value = app
+    let sid = show.show_id;
+    let map: SeatMap = app
         .admin
-        .get_json(&format!("/shows/{sid}/seats"))
+        .read(&format!("/shows/{sid}/seats"))
         .await
-        .expect("json");
-    assert_eq!(map["available"], 10);
-    assert_eq!(map["rows"][0]["label"], "A");
-    let a = &map["rows"][0]["seats"];
-    assert_eq!(a[3]["label"], "A4");
-    assert_eq!(a[3]["column"], 4, "the aisle after A3 is a column");
-    assert_eq!(map["rows"][1]["seats"][0]["price_minor"], 75000);
+        .expect("seat map");
+    assert_eq!(map.available, 10);
+    assert_eq!(map.rows[0].label, "A");
+    let a = &map.rows[0].seats;
+    assert_eq!(a[3].label, "A4");
+    assert_eq!(a[3].column, 4, "the aisle after A3 is a column");
+    assert_eq!(map.rows[1].seats[0].price.amount_minor, 75000);
 
-    let again: Value = app
+    let again: Show = app
         .admin
-        .get_json(&format!("/shows/{sid}"))
+        .read(&format!("/shows/{sid}"))
         .await
-        .expect("json");
-    assert_eq!(again["language"], "Marathi");
+        .expect("show");
+    assert_eq!(again.language, "Marathi");
 }
 
 #[tokio::test]
 async fn overlapping_shows_on_one_screen_are_refused() {
     let app = TestApp::spawn().await;
     let fixture = app.create_show(1, 2).await.expect("show");
-    let show: Value = app
+    let show: Show = app
         .admin
-        .get_json(&format!("/shows/{}", fixture.show_id))
+        .read(&format!("/shows/{}", fixture.show_id))
         .await
-        .expect("json");
-    let starts: chrono::DateTime<chrono::Utc> =
-        show["starts_at"].as_str().expect("ts").parse().expect("ts");
+        .expect("show");
+    let starts = show.starts_at;
     // Starts 10 minutes after the first one ends: inside the 15-minute cleaning buffer.
     let overlapping = starts + chrono::Duration::minutes(130);
     let resp = app
         .admin
         .post(
             "/shows",
-            &json!({"movie_id": show["movie_id"], "screen_id": fixture.screen_id,
+            &json!({"movie_id": show.movie_id, "screen_id": fixture.screen_id,
                                 "starts_at": overlapping, "language": "English"}),
         )
         .await
         .expect("post");
     assert_eq!(resp.status(), StatusCode::CONFLICT);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["error"]["code"], "show_overlaps");
+    assert_eq!(
+        error_code(resp).await.expect("error"),
+        ErrorCode::ShowOverlaps
+    );
     let later = starts + chrono::Duration::minutes(140);
     let ok = app
         .admin
         .post(
             "/shows",
-            &json!({"movie_id": show["movie_id"], "screen_id": fixture.screen_id,
+            &json!({"movie_id": show.movie_id, "screen_id": fixture.screen_id,
                                 "starts_at": later, "language": "English"}),
         )
         .await
@@ -113,12 +130,12 @@ async fn overlapping_shows_on_one_screen_are_refused() {
 #[tokio::test]
 async fn invalid_catalog_input_is_refused_with_every_problem_listed() {
     let app = TestApp::spawn().await;
-    let theater = app
+    let theater: Theater = app
         .admin
-        .create("/theaters", &json!({"name": "Lido", "city": "Pune"}))
+        .create_as("/theaters", &json!({"name": "Lido", "city": "Pune"}))
         .await
         .expect("theater");
-    let tid = theater["theater_id"].as_str().expect("id");
+    let tid = theater.theater_id;
     let bad_layout = json!({"categories": [{"code": "regular", "name": "", "price_minor": -5}],
                             "rows": [{"label": "A1", "category": "VIP", "seats": 0}]});
     let resp = app
@@ -130,13 +147,8 @@ async fn invalid_catalog_input_is_refused_with_every_problem_listed() {
         .await
         .expect("post");
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = resp.json().await.expect("json");
-    let fields: Vec<&str> = body["error"]["fields"]
-        .as_array()
-        .expect("fields")
-        .iter()
-        .filter_map(|f| f["field"].as_str())
-        .collect();
+    let err = refusal(resp).await.expect("error");
+    let fields = field_names(&err);
     assert!(fields.contains(&"layout.categories[0].code"));
     assert!(fields.contains(&"layout.categories[0].price_minor"));
     assert!(fields.contains(&"layout.rows[0].label"));
@@ -193,22 +205,17 @@ async fn the_best_seats_are_together_central_two_thirds_back_and_bookable() {
         let path = format!("/shows/{}/seats/best?{query}", show.show_id);
         async move { api.get(&path).await.expect("best") }
     };
-    let pick: Value = best("count=2").await.json().await.expect("json");
-    assert_eq!(pick["seats"], json!(["C5", "C6"]));
-    assert_eq!(pick["amount_minor"], 70000);
+    let pick: BestSeats = best("count=2").await.json().await.expect("json");
+    assert_eq!(pick.seats, ["C5", "C6"]);
+    assert_eq!(pick.amount.amount_minor, 70000);
 
     // Someone takes C4-C7: the best pair moves without stranding a seat or crossing a gap.
     app.api
         .hold_ok(show.show_id, &["C4", "C5", "C6", "C7"])
         .await
         .expect("hold");
-    let pick: Value = best("count=2").await.json().await.expect("json");
-    let seats: Vec<&str> = pick["seats"]
-        .as_array()
-        .expect("seats")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let pick: BestSeats = best("count=2").await.json().await.expect("json");
+    let seats: Vec<&str> = pick.seats.iter().map(String::as_str).collect();
     assert!(
         seats == ["C2", "C3"]
             || seats == ["C8", "C9"]
@@ -217,19 +224,14 @@ async fn the_best_seats_are_together_central_two_thirds_back_and_bookable() {
         "{seats:?}"
     );
     assert_ne!(seats, ["C1", "C2"], "would strand C3");
-    let regular: Value = best("count=3&category=regular")
+    let regular: BestSeats = best("count=3&category=regular")
         .await
         .json()
         .await
         .expect("json");
-    assert!(regular["seats"][0].as_str().expect("seat").starts_with('B'));
+    assert!(regular.seats[0].starts_with('B'));
     // The suggestion books.
-    let suggested: Vec<&str> = regular["seats"]
-        .as_array()
-        .expect("seats")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let suggested: Vec<&str> = regular.seats.iter().map(String::as_str).collect();
     app.api
         .hold_ok(show.show_id, &suggested)
         .await
@@ -272,12 +274,8 @@ async fn partners_block_seats_and_set_rows_aside_and_nothing_held_or_booked_chan
         .await
         .expect("put");
     assert_eq!(resp.status(), StatusCode::OK);
-    let map: Value = resp.json().await.expect("json");
-    assert_eq!(
-        map["available"],
-        12 - 1 - 5,
-        "A2 held, C1-C4 and B4 set aside"
-    );
+    let map: SeatMap = resp.json().await.expect("json");
+    assert_eq!(map.available, 12 - 1 - 5, "A2 held, C1-C4 and B4 set aside");
     let statuses = app
         .api
         .seat_statuses(show.show_id, &["C1", "C4", "B4", "B3"])
@@ -300,8 +298,8 @@ async fn partners_block_seats_and_set_rows_aside_and_nothing_held_or_booked_chan
             .await
             .expect("hold");
         assert_eq!(resp.status(), StatusCode::CONFLICT);
-        let err: Value = resp.json().await.expect("json");
-        assert_eq!(err["error"]["details"]["seats"], json!(["C2"]), "{err}");
+        let err = refusal(resp).await.expect("error");
+        assert_eq!(seats_named(&err.details), json!(["C2"]), "{err:?}");
     }
     // The platform sells them through its brokers; released, they go back to the platform.
     let broker = app.broker("agency@example.com").await.expect("broker");
@@ -349,8 +347,8 @@ async fn partners_block_seats_and_set_rows_aside_and_nothing_held_or_booked_chan
         .await
         .expect("put");
     assert_eq!(resp.status(), StatusCode::CONFLICT);
-    let err: Value = resp.json().await.expect("json");
-    assert_eq!(err["error"]["details"]["seats"], json!(["A2"]));
+    let err = refusal(resp).await.expect("error");
+    assert_eq!(seats_named(&err.details), json!(["A2"]));
     assert_eq!(
         app.api
             .seat_statuses(show.show_id, &["A1"])

@@ -3,6 +3,9 @@
 //! are scheduled within the horizon.
 
 use chrono::{Duration, Utc};
+use mtbp_api::error::{ErrorCode, ErrorEnvelope};
+use mtbp_api::routes::shows::json::Show;
+use mtbp_tests::api_client::{field_names, refusal};
 use mtbp_tests::{TestApp, TestOptions};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -20,15 +23,13 @@ async fn expect_422(resp: reqwest::Response, field: &str, what: &str) {
     let status = resp.status();
     let text = resp.text().await.expect("body");
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {text}");
-    let body: Value = serde_json::from_str(&text).expect("a JSON envelope");
-    assert_eq!(body["error"]["code"], "validation_failed", "{what}: {text}");
-    let fields: Vec<&str> = body["error"]["fields"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f["field"].as_str())
-        .collect();
-    assert!(fields.contains(&field), "{what}: {text}");
+    let body: ErrorEnvelope = serde_json::from_str(&text).expect("a JSON envelope");
+    assert_eq!(
+        body.error.code,
+        ErrorCode::ValidationFailed,
+        "{what}: {text}"
+    );
+    assert!(field_names(&body.error).contains(&field), "{what}: {text}");
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {
@@ -42,12 +43,12 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 async fn absurd_dates_are_a_422_on_every_route_and_change_nothing() {
     let app = TestApp::spawn().await;
     let show = app.create_show(1, 4).await.expect("show");
-    let current: Value = app
+    let current: Show = app
         .api
-        .get_json(&format!("/shows/{}", show.show_id))
+        .read(&format!("/shows/{}", show.show_id))
         .await
         .expect("show");
-    let movie_id = current["movie_id"].as_str().expect("movie").to_owned();
+    let movie_id = current.movie_id;
     let (shows, movies) = (count(&app, "shows").await, count(&app, "movies").await);
     let good_start = Utc::now() + Duration::days(3);
 
@@ -96,16 +97,13 @@ async fn absurd_dates_are_a_422_on_every_route_and_change_nothing() {
 
     assert_eq!(count(&app, "shows").await, shows, "no show was created");
     assert_eq!(count(&app, "movies").await, movies, "no movie was created");
-    let after: Value = app
+    let after: Show = app
         .api
-        .get_json(&format!("/shows/{}", show.show_id))
+        .read(&format!("/shows/{}", show.show_id))
         .await
         .expect("show");
-    assert_eq!(
-        after["starts_at"], current["starts_at"],
-        "the show did not move"
-    );
-    assert_eq!(after["ends_at"], current["ends_at"]);
+    assert_eq!(after.starts_at, current.starts_at, "the show did not move");
+    assert_eq!(after.ends_at, current.ends_at);
 }
 
 #[tokio::test]
@@ -114,23 +112,25 @@ async fn shows_are_scheduled_within_the_horizon() {
     options.limits.show_horizon_days = 30;
     let app = TestApp::spawn_with(options).await;
     let show = app.create_show(1, 4).await.expect("show");
-    let current: Value = app
+    let current: Show = app
         .api
-        .get_json(&format!("/shows/{}", show.show_id))
+        .read(&format!("/shows/{}", show.show_id))
         .await
         .expect("show");
     let new = |days: i64| {
-        json!({"movie_id": current["movie_id"], "screen_id": show.screen_id,
+        json!({"movie_id": current.movie_id, "screen_id": show.screen_id,
                "starts_at": Utc::now() + Duration::days(days), "language": "English"})
     };
     let resp = app.admin.post("/shows", &new(31)).await.expect("post");
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["error"]["fields"][0]["field"], "starts_at");
-    assert_eq!(
-        body["error"]["fields"][0]["message"],
-        "shows are scheduled at most 30 days ahead"
-    );
+    let err = refusal(resp).await.expect("error");
+    let first = err
+        .fields
+        .as_deref()
+        .and_then(<[_]>::first)
+        .expect("a field");
+    assert_eq!(first.field, "starts_at");
+    assert_eq!(first.message, "shows are scheduled at most 30 days ahead");
     let path = format!("/shows/{}", show.show_id);
     let moved = json!({"starts_at": Utc::now() + Duration::days(45)});
     let resp = app.admin.put(&path, &moved).await.expect("put");

@@ -2,10 +2,16 @@
 //! theater, language and format; a movie's showtimes in a city grouped by theater.
 
 use chrono::{Duration, NaiveTime, TimeZone, Utc};
+use mtbp_api::routes::discovery::json::{MovieShowtimes, ShowPage, TheaterPage};
+use mtbp_api::routes::movies::json::Movie;
+use mtbp_api::routes::screens::json::Screen;
+use mtbp_api::routes::shows::json::Show;
+use mtbp_api::routes::theaters::json::Theater;
+use mtbp_domain::{MovieId, ScreenId, TheaterId};
 use mtbp_tests::TestApp;
-use mtbp_tests::api_client::id;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde::de::DeserializeOwned;
+use serde_json::json;
 use uuid::Uuid;
 
 async fn theater(
@@ -15,20 +21,20 @@ async fn theater(
     pin: &str,
     lat: f64,
     lng: f64,
-) -> (Uuid, Uuid) {
-    let t = app
+) -> (TheaterId, ScreenId) {
+    let t: Theater = app
         .admin
-        .create(
+        .create_as(
             "/theaters",
             &json!({"name": name, "city": city, "pincode": pin,
                                      "latitude": lat, "longitude": lng}),
         )
         .await
         .expect("theater");
-    let tid = id(&t, "theater_id").expect("id");
-    let s = app
+    let tid = t.theater_id;
+    let s: Screen = app
         .admin
-        .create(
+        .create_as(
             &format!("/theaters/{tid}/screens"),
             &json!({"name": "Audi 1", "layout": {
             "categories": [{"code": "R", "name": "Regular", "price_minor": 15000}],
@@ -36,10 +42,10 @@ async fn theater(
         )
         .await
         .expect("screen");
-    (tid, id(&s, "screen_id").expect("id"))
+    (tid, s.screen_id)
 }
 
-async fn get(app: &TestApp, path: &str) -> Value {
+async fn get<T: DeserializeOwned>(app: &TestApp, path: &str) -> T {
     let resp = app.api.get(path).await.expect("get");
     assert_eq!(resp.status(), StatusCode::OK, "{path}");
     resp.json().await.expect("json")
@@ -63,61 +69,45 @@ async fn customers_find_theaters_shows_and_a_movies_showtimes_by_theater() {
     )
     .await;
 
-    let names = |page: &Value, key: &str| -> Vec<String> {
-        page[key]
-            .as_array()
-            .expect("list")
+    let names = |page: &TheaterPage| -> Vec<String> {
+        page.theaters
             .iter()
-            .filter_map(|t| {
-                t["name"]
-                    .as_str()
-                    .or(t["theater_name"].as_str())
-                    .map(str::to_owned)
-            })
+            .map(|t| t.theater.name.clone())
             .collect()
     };
     assert_eq!(
-        names(&get(&app, "/theaters?city=bengaluru").await, "theaters"),
+        names(&get(&app, "/theaters?city=bengaluru").await),
         ["INOX Garuda", "PVR Forum"]
     );
     assert_eq!(
-        names(&get(&app, "/theaters?pincode=400601").await, "theaters"),
+        names(&get(&app, "/theaters?pincode=400601").await),
         ["Cinepolis Viviana"]
     );
-    let near = get(&app, "/theaters?near=12.9352,77.6245&radius_km=5").await;
-    assert_eq!(
-        names(&near, "theaters"),
-        ["PVR Forum", "INOX Garuda"],
-        "nearest first"
-    );
-    let d = near["theaters"][0]["distance_km"]
-        .as_f64()
-        .expect("distance");
+    let near: TheaterPage = get(&app, "/theaters?near=12.9352,77.6245&radius_km=5").await;
+    assert_eq!(names(&near), ["PVR Forum", "INOX Garuda"], "nearest first");
+    let d = near.theaters[0].distance_km.expect("distance");
     assert!(
         (1.0..2.0).contains(&d),
         "Koramangala to Forum is about 1.4 km, got {d}"
     );
     assert_eq!(
-        names(
-            &get(&app, "/theaters?near=12.9352,77.6245&radius_km=2").await,
-            "theaters"
-        ),
+        names(&get(&app, "/theaters?near=12.9352,77.6245&radius_km=2").await),
         ["PVR Forum"]
     );
 
     // A movie on two days in Bengaluru (local dates, Asia/Kolkata) and one in Mumbai.
-    let movie = app
+    let movie: Movie = app
         .admin
-        .create(
+        .create_as(
             "/movies",
             &json!({"title": "Jawan", "duration_minutes": 160, "languages": ["Hindi"]}),
         )
         .await
         .expect("movie");
-    let movie_id = id(&movie, "movie_id").expect("id");
-    let other = app
+    let movie_id = movie.movie_id;
+    let other: Movie = app
         .admin
-        .create(
+        .create_as(
             "/movies",
             &json!({"title": "Other", "duration_minutes": 100}),
         )
@@ -133,19 +123,20 @@ async fn customers_find_theaters_shows_and_a_movies_showtimes_by_theater() {
             .expect("time")
             .with_timezone(&Utc)
     };
-    let show = |movie: Uuid, screen: Uuid, when: chrono::DateTime<Utc>, format: &'static str| {
-        let admin = app.admin.clone();
-        async move {
-            admin
-                .create(
-                    "/shows",
-                    &json!({"movie_id": movie, "screen_id": screen, "starts_at": when,
+    let show =
+        |movie: MovieId, screen: ScreenId, when: chrono::DateTime<Utc>, format: &'static str| {
+            let admin = app.admin.clone();
+            async move {
+                admin
+                    .create_as::<Show>(
+                        "/shows",
+                        &json!({"movie_id": movie, "screen_id": screen, "starts_at": when,
                                           "language": "Hindi", "format": format}),
-                )
-                .await
-                .expect("show")
-        }
-    };
+                    )
+                    .await
+                    .expect("show")
+            }
+        };
     // 00:30 IST on `day` is the previous day in UTC: it still belongs to `day`.
     show(movie_id, forum_screen, at(day, 0, 30), "2D").await;
     show(movie_id, forum_screen, at(day, 19, 0), "IMAX").await;
@@ -158,32 +149,20 @@ async fn customers_find_theaters_shows_and_a_movies_showtimes_by_theater() {
     )
     .await;
     show(movie_id, viviana_screen, at(day, 13, 0), "2D").await;
-    show(
-        id(&other, "movie_id").expect("id"),
-        garuda_screen,
-        at(day, 17, 0),
-        "2D",
-    )
-    .await;
+    show(other.movie_id, garuda_screen, at(day, 17, 0), "2D").await;
 
-    let showtimes = get(
+    let showtimes: MovieShowtimes = get(
         &app,
         &format!("/movies/{movie_id}/showtimes?city=Bengaluru&date={day}"),
     )
     .await;
-    let grouped: Vec<(String, Vec<String>)> = showtimes["theaters"]
-        .as_array()
-        .expect("theaters")
+    let grouped: Vec<(String, Vec<String>)> = showtimes
+        .theaters
         .iter()
         .map(|t| {
             (
-                t["theater_name"].as_str().expect("name").to_owned(),
-                t["shows"]
-                    .as_array()
-                    .expect("shows")
-                    .iter()
-                    .map(|s| s["format"].as_str().expect("format").to_owned())
-                    .collect(),
+                t.theater_name.clone(),
+                t.shows.iter().map(|s| s.format.clone()).collect(),
             )
         })
         .collect();
@@ -197,16 +176,16 @@ async fn customers_find_theaters_shows_and_a_movies_showtimes_by_theater() {
             )
         ]
     );
-    assert_eq!(showtimes["theaters"][1]["shows"][0]["seats_available"], 5);
-    let imax = get(
+    assert_eq!(showtimes.theaters[1].shows[0].seats_available, 5);
+    let imax: MovieShowtimes = get(
         &app,
         &format!("/movies/{movie_id}/showtimes?city=bengaluru&date={day}&format=imax"),
     )
     .await;
-    assert_eq!(imax["theaters"].as_array().map(Vec::len), Some(1));
+    assert_eq!(imax.theaters.len(), 1);
 
     // Shows by filters.
-    let count = |page: Value| page["shows"].as_array().map_or(0, Vec::len);
+    let count = |page: ShowPage| page.shows.len();
     assert_eq!(
         count(get(&app, &format!("/shows?city=bengaluru&date={day}")).await),
         4
@@ -267,4 +246,27 @@ async fn customers_find_theaters_shows_and_a_movies_showtimes_by_theater() {
         .expect("get")
         .status();
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_small_generated_catalog_loads_and_is_found() {
+    let app = TestApp::spawn().await;
+    let spec = mtbp_tests::catalog::CatalogSpec {
+        cities: 2,
+        theaters: 3,
+        movies: 8,
+        shows: 10,
+        days: 1,
+        seed: 3,
+        concurrency: 2,
+    };
+    let report = mtbp_tests::catalog::seed(&app.admin, &spec)
+        .await
+        .expect("seed");
+    assert_eq!((report.theaters, report.movies, report.shows), (3, 8, 10));
+    assert!(report.screens >= 3 && report.seats > 0, "{report:?}");
+    let shows: ShowPage = get(&app, "/shows?limit=200").await;
+    assert_eq!(shows.shows.len(), 10);
+    let theaters: TheaterPage = get(&app, "/theaters?limit=200").await;
+    assert_eq!(theaters.theaters.len(), 3);
 }

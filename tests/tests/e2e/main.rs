@@ -24,6 +24,7 @@ mod operator;
 mod reviews;
 mod role_matrix;
 mod saga_relay;
+mod screens;
 mod shows;
 mod venues;
 mod visibility;

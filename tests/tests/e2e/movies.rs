@@ -2,9 +2,12 @@
 //! status.
 
 use chrono::{Duration, Utc};
+use mtbp_api::routes::movies::json::{Movie, MoviePage};
+use mtbp_api::routes::shows::json::Show;
 use mtbp_tests::TestApp;
+use mtbp_tests::api_client::{field_names, refusal};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn titles(app: &TestApp, query: &str) -> Vec<String> {
     let resp = app
@@ -13,13 +16,8 @@ async fn titles(app: &TestApp, query: &str) -> Vec<String> {
         .await
         .expect("search");
     assert_eq!(resp.status(), StatusCode::OK, "{query}");
-    let page: Value = resp.json().await.expect("json");
-    page["movies"]
-        .as_array()
-        .expect("movies")
-        .iter()
-        .filter_map(|m| m["title"].as_str().map(str::to_owned))
-        .collect()
+    let page: MoviePage = resp.json().await.expect("json");
+    page.movies.into_iter().map(|m| m.title).collect()
 }
 
 #[tokio::test]
@@ -37,9 +35,9 @@ async fn movies_are_found_by_title_cast_genre_language_country_city_and_status()
                "synopsis": "A story.", "crew": [{"name": "A. Director", "job": "Director"}],
                "poster_url": "https://img.example/p.jpg"})
     };
-    let jawan = app
+    let jawan: Movie = app
         .admin
-        .create(
+        .create_as(
             "/movies",
             &movie(
                 "Jawan",
@@ -52,8 +50,8 @@ async fn movies_are_found_by_title_cast_genre_language_country_city_and_status()
         )
         .await
         .expect("movie");
-    assert_eq!(jawan["crew"][0]["job"], "Director");
-    assert_eq!(jawan["cast"][1], "Nayanthara");
+    assert_eq!(jawan.crew[0].job, "Director");
+    assert_eq!(jawan.cast[1], "Nayanthara");
     app.admin
         .create(
             "/movies",
@@ -107,12 +105,13 @@ async fn movies_are_found_by_title_cast_genre_language_country_city_and_status()
 
     // A show in Bengaluru puts Jawan on screen there, and only there.
     let show = app.create_show(1, 4).await.expect("show");
-    let shown: Value = app
+    // Read as a show: its movie_id is a UUID.
+    let _shown: Show = app
         .admin
-        .get_json(&format!("/shows/{}", show.show_id))
+        .read(&format!("/shows/{}", show.show_id))
         .await
-        .expect("json");
-    let jawan_id = jawan["movie_id"].as_str().expect("id");
+        .expect("show");
+    let jawan_id = jawan.movie_id;
     app.admin
         .create(
             "/shows",
@@ -130,22 +129,18 @@ async fn movies_are_found_by_title_cast_genre_language_country_city_and_status()
             .await
             .is_empty()
     );
-    assert!(shown["movie_id"].is_string());
 
     // Paging.
-    let page: Value = app.api.get_json("/movies?limit=2").await.expect("json");
-    assert_eq!(page["movies"].as_array().map(Vec::len), Some(2));
-    let rest: Value = app
+    let page: MoviePage = app.api.read("/movies?limit=2").await.expect("movies");
+    assert_eq!(page.movies.len(), 2);
+    let next = page.next_offset.expect("a full page has a next one");
+    let rest: MoviePage = app
         .api
-        .get_json(&format!("/movies?limit=2&offset={}", page["next_offset"]))
+        .read(&format!("/movies?limit=2&offset={next}"))
         .await
-        .expect("json");
-    assert_eq!(
-        rest["movies"].as_array().map(Vec::len),
-        Some(2),
-        "four movies in all"
-    );
-    assert!(rest["next_offset"].is_number() || rest["movies"].as_array().map(Vec::len) == Some(2));
+        .expect("movies");
+    assert_eq!(rest.movies.len(), 2, "four movies in all");
+    assert!(rest.next_offset.is_some() || rest.movies.len() == 2);
 
     // Bad filters are a 4xx.
     for bad in [
@@ -169,15 +164,15 @@ async fn movies_are_found_by_title_cast_genre_language_country_city_and_status()
 #[tokio::test]
 async fn operators_change_and_remove_movies_and_bad_input_changes_nothing() {
     let app = TestApp::spawn().await;
-    let movie = app
+    let movie: Movie = app
         .admin
-        .create(
+        .create_as(
             "/movies",
             &json!({"title": "Kantara", "duration_minutes": 150, "cast": ["Rishab Shetty"]}),
         )
         .await
         .expect("movie");
-    let path = format!("/movies/{}", movie["movie_id"].as_str().expect("id"));
+    let path = format!("/movies/{}", movie.movie_id);
 
     let resp = app
         .admin
@@ -189,9 +184,9 @@ async fn operators_change_and_remove_movies_and_bad_input_changes_nothing() {
         .await
         .expect("put");
     assert_eq!(resp.status(), StatusCode::OK);
-    let changed: Value = resp.json().await.expect("json");
-    assert_eq!(changed["duration_minutes"], 148);
-    assert_eq!(changed["country"], "IN");
+    let changed: Movie = resp.json().await.expect("json");
+    assert_eq!(changed.duration_minutes, 148);
+    assert_eq!(changed.country.as_deref(), Some("IN"));
     assert_eq!(
         titles(&app, "q=sapthami").await,
         ["Kantara"],
@@ -208,13 +203,8 @@ async fn operators_change_and_remove_movies_and_bad_input_changes_nothing() {
         .await
         .expect("put");
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let err: Value = resp.json().await.expect("json");
-    let fields: Vec<&str> = err["error"]["fields"]
-        .as_array()
-        .expect("fields")
-        .iter()
-        .filter_map(|f| f["field"].as_str())
-        .collect();
+    let err = refusal(resp).await.expect("error");
+    let fields = field_names(&err);
     assert_eq!(
         fields,
         [
@@ -225,7 +215,7 @@ async fn operators_change_and_remove_movies_and_bad_input_changes_nothing() {
             "poster_url"
         ]
     );
-    let after: Value = app.api.get_json(&path).await.expect("json");
+    let after: Movie = app.api.read(&path).await.expect("movie");
     assert_eq!(after, changed);
 
     assert_eq!(
@@ -243,17 +233,14 @@ async fn operators_change_and_remove_movies_and_bad_input_changes_nothing() {
 
     // A movie with shows stays.
     let show = app.create_show(1, 2).await.expect("show");
-    let shown: Value = app
+    let shown: Show = app
         .api
-        .get_json(&format!("/shows/{}", show.show_id))
+        .read(&format!("/shows/{}", show.show_id))
         .await
-        .expect("json");
+        .expect("show");
     let resp = app
         .admin
-        .delete(&format!(
-            "/movies/{}",
-            shown["movie_id"].as_str().expect("id")
-        ))
+        .delete(&format!("/movies/{}", shown.movie_id))
         .await
         .expect("delete");
     assert_eq!(resp.status(), StatusCode::CONFLICT);

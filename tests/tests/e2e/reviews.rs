@@ -1,21 +1,25 @@
 //! Reviews: only customers who saw the movie (or went to the theater) review it, once; ratings
 //! aggregate; the author or an operator removes a review.
 
+use mtbp_api::routes::movies::json::Movie;
+use mtbp_api::routes::reviews::json::{Review, ReviewPage};
+use mtbp_api::routes::shows::json::Show;
+use mtbp_api::routes::theaters::json::Theater;
 use mtbp_tests::TestApp;
 use mtbp_tests::stripe::CARD_OK;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[tokio::test]
 async fn customers_who_saw_it_review_once_and_ratings_aggregate() {
     let app = TestApp::spawn().await;
     let show = app.create_show(1, 6).await.expect("show");
-    let shown: Value = app
+    let shown: Show = app
         .api
-        .get_json(&format!("/shows/{}", show.show_id))
+        .read(&format!("/shows/{}", show.show_id))
         .await
-        .expect("json");
-    let movie_id = shown["movie_id"].as_str().expect("id").to_owned();
+        .expect("show");
+    let movie_id = shown.movie_id;
     let review = |rating: i64| json!({"movie_id": movie_id, "rating": rating, "text": "Worth it."});
 
     let asha = app.customer("asha@example.com").await.expect("customer");
@@ -44,8 +48,8 @@ async fn customers_who_saw_it_review_once_and_ratings_aggregate() {
 
     let resp = asha.api.post("/reviews", &review(5)).await.expect("post");
     assert_eq!(resp.status(), StatusCode::CREATED);
-    let posted: Value = resp.json().await.expect("json");
-    assert_eq!(posted["verified"], true);
+    let posted: Review = resp.json().await.expect("json");
+    assert!(posted.verified);
     assert_eq!(
         asha.api
             .post("/reviews", &review(1))
@@ -75,34 +79,28 @@ async fn customers_who_saw_it_review_once_and_ratings_aggregate() {
         StatusCode::CREATED
     );
 
-    let page: Value = app
+    let page: ReviewPage = app
         .api
-        .get_json(&format!("/reviews?movie={movie_id}"))
+        .read(&format!("/reviews?movie={movie_id}"))
         .await
-        .expect("json");
-    assert_eq!(page["review_count"], 2);
-    assert_eq!(page["average_rating"], 3.5);
-    assert_eq!(page["reviews"][0]["rating"], 2, "newest first");
+        .expect("reviews");
+    assert_eq!(page.review_count, 2);
+    assert_eq!(page.average_rating, Some(3.5));
+    assert_eq!(page.reviews[0].rating, 2, "newest first");
     // The movie and the theater carry their aggregates.
-    let movie: Value = app
+    let movie: Movie = app
         .api
-        .get_json(&format!("/movies/{movie_id}"))
+        .read(&format!("/movies/{movie_id}"))
         .await
-        .expect("json");
-    assert_eq!(
-        (
-            movie["rating_count"].clone(),
-            movie["rating_average"].clone()
-        ),
-        (json!(2), json!(3.5))
-    );
-    let theater: Value = app
+        .expect("movie");
+    assert_eq!((movie.rating_count, movie.rating_average), (2, Some(3.5)));
+    let theater: Theater = app
         .api
-        .get_json(&format!("/theaters/{}", show.theater_id))
+        .read(&format!("/theaters/{}", show.theater_id))
         .await
-        .expect("json");
-    assert_eq!(theater["rating_count"], 1);
-    assert_eq!(theater["rating_average"], 4.0);
+        .expect("theater");
+    assert_eq!(theater.rating_count, 1);
+    assert_eq!(theater.rating_average, Some(4.0));
 
     // Bad input changes nothing.
     for bad in [
@@ -129,7 +127,7 @@ async fn customers_who_saw_it_review_once_and_ratings_aggregate() {
     );
 
     // Bo cannot remove Asha's review; an operator can, and it stops counting.
-    let path = format!("/reviews/{}", posted["review_id"].as_str().expect("id"));
+    let path = format!("/reviews/{}", posted.review_id);
     assert_eq!(
         bo.api.delete(&path).await.expect("delete").status(),
         StatusCode::FORBIDDEN
@@ -138,20 +136,20 @@ async fn customers_who_saw_it_review_once_and_ratings_aggregate() {
         app.admin.delete(&path).await.expect("delete").status(),
         StatusCode::NO_CONTENT
     );
-    let page: Value = app
+    let page: ReviewPage = app
         .api
-        .get_json(&format!("/reviews?movie={movie_id}"))
+        .read(&format!("/reviews?movie={movie_id}"))
         .await
-        .expect("json");
-    assert_eq!(page["review_count"], 1);
-    assert_eq!(page["average_rating"], 2.0);
-    let movie: Value = app
+        .expect("reviews");
+    assert_eq!(page.review_count, 1);
+    assert_eq!(page.average_rating, Some(2.0));
+    let movie: Movie = app
         .api
-        .get_json(&format!("/movies/{movie_id}"))
+        .read(&format!("/movies/{movie_id}"))
         .await
-        .expect("json");
-    assert_eq!(movie["rating_count"], 1, "a removed review stops counting");
-    assert_eq!(movie["rating_average"], 2.0);
+        .expect("movie");
+    assert_eq!(movie.rating_count, 1, "a removed review stops counting");
+    assert_eq!(movie.rating_average, Some(2.0));
     // Removed, Asha may review again.
     assert_eq!(
         asha.api

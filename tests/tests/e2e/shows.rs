@@ -2,10 +2,13 @@
 //! seats held or booked is neither moved nor removed.
 
 use chrono::{Duration, Utc};
+use mtbp_api::error::ErrorCode;
+use mtbp_api::routes::shows::json::{SeatMap, Show};
+use mtbp_domain::ShowStatus;
 use mtbp_tests::TestApp;
-use mtbp_tests::api_client::id;
+use mtbp_tests::api_client::{error_code, field_names, refusal};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[tokio::test]
 async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_bookings() {
@@ -16,12 +19,12 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
         .create_show_with(&app.admin, 1, 4)
         .await
         .expect("show");
-    let movie: Value = app
+    let movie: Show = app
         .api
-        .get_json(&format!("/shows/{}", show.show_id))
+        .read(&format!("/shows/{}", show.show_id))
         .await
-        .expect("json");
-    let movie_id = movie["movie_id"].as_str().expect("id").to_owned();
+        .expect("show");
+    let movie_id = movie.movie_id;
     let day = Utc::now() + Duration::days(5);
     let slot = |h: i64| {
         json!({"movie_id": movie_id, "screen_id": show.screen_id,
@@ -39,8 +42,8 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
         .await
         .expect("bulk");
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let err: Value = resp.json().await.expect("json");
-    assert_eq!(err["error"]["fields"][0]["field"], "shows[2].language");
+    let err = refusal(resp).await.expect("error");
+    assert_eq!(field_names(&err).first(), Some(&"shows[2].language"));
     let resp = partner
         .api
         .post("/shows/bulk", &json!({"shows": [slot(0), slot(1)]}))
@@ -51,8 +54,12 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
         StatusCode::CONFLICT,
         "the second overlaps the first"
     );
-    let err: Value = resp.json().await.expect("json");
-    assert_eq!(err["error"]["details"]["index"], 1);
+    let err = refusal(resp).await.expect("error");
+    // Details are free-form JSON in the API's error type too.
+    assert_eq!(
+        err.details.as_ref().map(|d| d["index"].clone()),
+        Some(json!(1))
+    );
     let count = |app: &TestApp| {
         let db = app.db.clone();
         let screen = show.screen_id;
@@ -74,12 +81,12 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
         .await
         .expect("bulk");
     assert_eq!(resp.status(), StatusCode::CREATED);
-    let day_shows: Value = resp.json().await.expect("json");
+    let day_shows: Vec<Show> = resp.json().await.expect("json");
     assert_eq!(count(&app).await, 5);
 
     // Another partner cannot touch them.
     let other = app.partner("Other").await.expect("partner");
-    let first = format!("/shows/{}", day_shows[0]["show_id"].as_str().expect("id"));
+    let first = format!("/shows/{}", day_shows[0].show_id);
     assert_eq!(
         other
             .api
@@ -128,24 +135,27 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
         .await
         .expect("put");
     assert_eq!(resp.status(), StatusCode::OK);
-    let moved: Value = resp.json().await.expect("json");
-    assert_eq!(moved["format"], "IMAX");
-    assert_eq!(moved["prices"]["REGULAR"], 25000);
-    let map: Value = app
+    let moved: Show = resp.json().await.expect("json");
+    assert_eq!(moved.format, "IMAX");
+    assert_eq!(
+        moved.prices.get("REGULAR").map(|m| m.amount_minor),
+        Some(25000)
+    );
+    let map: SeatMap = app
         .api
-        .get_json(&format!("{first}/seats"))
+        .read(&format!("{first}/seats"))
         .await
-        .expect("json");
-    assert_eq!(map["rows"][0]["seats"][0]["price_minor"], 25000);
+        .expect("seat map");
+    assert_eq!(map.rows[0].seats[0].price.amount_minor, 25000);
 
     // Removed: cancelled, not bookable, its time free again.
     assert_eq!(
         partner.api.delete(&first).await.expect("delete").status(),
         StatusCode::NO_CONTENT
     );
-    let gone: Value = app.api.get_json(&first).await.expect("json");
-    assert_eq!(gone["status"], "cancelled");
-    let show_id = id(&gone, "show_id").expect("id");
+    let gone: Show = app.api.read(&first).await.expect("show");
+    assert_eq!(gone.status, ShowStatus::Cancelled);
+    let show_id = gone.show_id.as_uuid();
     assert_eq!(
         app.api
             .hold(show_id, &["A1"], None)
@@ -156,7 +166,7 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
     );
     partner
         .api
-        .create("/shows", &slot(-3))
+        .create_as::<Show>("/shows", &slot(-3))
         .await
         .expect("the cancelled show's time can be used again");
 }
@@ -180,8 +190,10 @@ async fn a_show_with_seats_held_or_booked_is_not_moved_or_removed() {
         app.admin.delete(&path).await.expect("delete"),
     ] {
         assert_eq!(resp.status(), StatusCode::CONFLICT);
-        let err: Value = resp.json().await.expect("json");
-        assert_eq!(err["error"]["code"], "show_has_bookings");
+        assert_eq!(
+            error_code(resp).await.expect("error"),
+            ErrorCode::ShowHasBookings
+        );
     }
     // Prices of the free seats may still change; the held seat keeps its price.
     let resp = app
@@ -190,15 +202,18 @@ async fn a_show_with_seats_held_or_booked_is_not_moved_or_removed() {
         .await
         .expect("put");
     assert_eq!(resp.status(), StatusCode::OK);
-    let map: Value = app
+    let map: SeatMap = app
         .api
-        .get_json(&format!("{path}/seats"))
+        .read(&format!("{path}/seats"))
         .await
-        .expect("json");
-    let seats = map["rows"][0]["seats"].as_array().expect("seats");
-    assert_eq!(seats[0]["price_minor"], 20000, "A1 is held at its price");
-    assert_eq!(seats[1]["price_minor"], 9900);
-    let unchanged: Value = app.api.get_json(&path).await.expect("json");
-    assert_eq!(unchanged["status"], "scheduled");
-    assert_eq!(unchanged["language"], "English");
+        .expect("seat map");
+    let seats = &map.rows[0].seats;
+    assert_eq!(
+        seats[0].price.amount_minor, 20000,
+        "A1 is held at its price"
+    );
+    assert_eq!(seats[1].price.amount_minor, 9900);
+    let unchanged: Show = app.api.read(&path).await.expect("show");
+    assert_eq!(unchanged.status, ShowStatus::Scheduled);
+    assert_eq!(unchanged.language, "English");
 }

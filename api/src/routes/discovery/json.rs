@@ -27,7 +27,7 @@ pub struct TheaterQuery {
 }
 
 /// A theater in a listing.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TheaterListing {
     /// The theater.
     #[serde(flatten)]
@@ -59,7 +59,7 @@ impl From<TheaterHit> for TheaterListing {
 }
 
 /// One page of theaters.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TheaterPage {
     /// The theaters: nearest first with `near`, else by name.
     pub theaters: Vec<TheaterListing>,
@@ -92,7 +92,7 @@ pub struct ShowQuery {
 }
 
 /// A show in a listing, with what a customer picks by.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ShowListing {
     /// Id.
     #[schema(value_type = Uuid)]
@@ -137,7 +137,7 @@ impl From<ShowHit> for ShowListing {
 }
 
 /// One page of shows.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ShowPage {
     /// Shows by start time.
     pub shows: Vec<ShowListing>,
@@ -160,7 +160,7 @@ pub struct ShowtimesQuery {
 }
 
 /// A show time at a theater.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Showtime {
     /// Show id: the seat map is `GET /shows/{show_id}/seats`.
     #[schema(value_type = Uuid)]
@@ -178,7 +178,7 @@ pub struct Showtime {
 }
 
 /// A theater running the movie, with its show times.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TheaterShowtimes {
     /// Theater.
     #[schema(value_type = Uuid)]
@@ -190,7 +190,7 @@ pub struct TheaterShowtimes {
 }
 
 /// A movie's showtimes in a city on a date.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MovieShowtimes {
     /// The movie.
     #[schema(value_type = Uuid)]

@@ -42,7 +42,7 @@ pub struct NewMovie {
 }
 
 /// Someone who made the movie.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CrewMember {
     /// Name.
@@ -52,7 +52,7 @@ pub struct CrewMember {
 }
 
 /// A movie.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Movie {
     /// Id.
     #[schema(value_type = Uuid)]
@@ -112,7 +112,7 @@ impl TryFrom<MovieRow> for Movie {
 }
 
 /// One page of movies.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MoviePage {
     /// The movies: best match first when searching, else newest release first.
     pub movies: Vec<Movie>,

@@ -25,7 +25,7 @@ pub struct NewReview {
 }
 
 /// A review.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Review {
     /// Id.
     #[schema(value_type = Uuid)]
@@ -78,7 +78,7 @@ pub struct ReviewQuery {
 }
 
 /// Reviews of one movie or theater, with the aggregate rating.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReviewPage {
     /// Average rating over every review, none without reviews.
     pub average_rating: Option<f64>,

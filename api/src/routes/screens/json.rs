@@ -36,7 +36,7 @@ impl NewScreen {
 }
 
 /// A screen.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Screen {
     /// Id.
     #[schema(value_type = Uuid)]

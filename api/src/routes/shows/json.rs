@@ -69,7 +69,8 @@ fn default_currency() -> String {
 }
 
 /// A show.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "super::wire::Show")]
 pub struct Show {
     /// Id.
     #[schema(value_type = Uuid)]
@@ -103,7 +104,8 @@ pub struct Show {
 }
 
 /// A seat as customers see it.
-#[derive(Debug, Serialize, ToSchema)]
+// Not `Deserialize` on its own: its price is read back with the seat map's currency.
+#[derive(Debug, PartialEq, Serialize, ToSchema)]
 pub struct SeatMapSeat {
     /// Label, e.g. `H12`.
     pub label: String,
@@ -124,7 +126,7 @@ pub struct SeatMapSeat {
 }
 
 /// A row of the seat map.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, PartialEq, Serialize, ToSchema)]
 pub struct SeatMapRow {
     /// Row letters.
     pub label: String,
@@ -133,7 +135,8 @@ pub struct SeatMapRow {
 }
 
 /// The seat map of a show.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "super::wire::SeatMap")]
 pub struct SeatMap {
     /// The show.
     #[schema(value_type = Uuid)]
@@ -149,7 +152,7 @@ pub struct SeatMap {
 /// Which seats of a show can be booked now, and nothing else: the part of the seat map that
 /// changes from second to second, small enough to poll in a rush (the layout and prices of
 /// `GET /shows/{id}/seats` do not change during a sale).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Availability {
     /// The show.
     #[schema(value_type = Uuid)]
@@ -161,7 +164,7 @@ pub struct Availability {
 }
 
 /// The bookable seats of one row.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AvailableRow {
     /// Row letters, e.g. `H`.
     pub row: String,
@@ -181,7 +184,8 @@ pub struct BestQuery {
 }
 
 /// Suggested seats.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "super::wire::BestSeats")]
 pub struct BestSeats {
     /// The show.
     #[schema(value_type = Uuid)]

@@ -11,6 +11,7 @@ pub mod json;
 mod read;
 mod seat_map;
 mod update;
+mod wire;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;

@@ -49,7 +49,7 @@ impl NewTheater {
 }
 
 /// A theater.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Theater {
     /// Id.
     #[schema(value_type = Uuid)]

@@ -1,0 +1,247 @@
+//! The world the role matrix calls routes in: callers of every role and the things the
+//! routes' parameters and bodies name.
+
+use super::{PASSWORD, WHO};
+use chrono::{Duration, Utc};
+use mtbp_api::auth::tokens::TokenPair;
+use mtbp_api::routes::accounts::json::Account;
+use mtbp_api::routes::reviews::json::Review;
+use mtbp_api::routes::shows::json::Show;
+use mtbp_tests::stripe::CARD_OK;
+use mtbp_tests::{ApiClient, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Everything the routes' parameters and bodies refer to.
+pub(super) struct World {
+    /// One client per caller, in the order of [`WHO`].
+    pub(super) callers: Vec<ApiClient>,
+    refresh_tokens: Vec<String>,
+    login_emails: Vec<String>,
+    customer_id: Uuid,
+    partner_id: Uuid,
+    staff_id: Uuid,
+    theater_id: Uuid,
+    screen_id: Uuid,
+    movie_id: Uuid,
+    show_id: Uuid,
+    booking_id: Uuid,
+    guest_booking_id: Uuid,
+    saved_card: String,
+    cards: Vec<String>,
+    review_id: String,
+    seats: Vec<String>,
+}
+
+/// The world, made afresh for each destructive route (`generation` keeps emails unique). In
+/// the first one the customer's email is the guest booking's contact email, for `claim`.
+pub(super) async fn build_world(app: &TestApp, generation: usize) -> World {
+    let email = |name: &str| {
+        if generation == 0 {
+            format!("{name}@example.com")
+        } else {
+            format!("{name}{generation}@example.com")
+        }
+    };
+    let customer = app.customer(&email("customer")).await.expect("customer");
+    sqlx::query("update accounts set email_verified_at = now() where account_id = $1")
+        .bind(customer.account_id)
+        .execute(&app.db)
+        .await
+        .expect("verify");
+    let other = app.customer(&email("other")).await.expect("customer");
+    let broker = app.broker(&email("broker")).await.expect("broker");
+    let partner = app.partner("Partner Cinemas").await.expect("partner");
+    let other_partner = app.partner("Other Cinemas").await.expect("partner");
+    let partner_id = partner.partner_id.expect("partner id");
+    let staff: Account = app
+        .admin
+        .create_as(
+            &format!("/partners/{partner_id}/staff"),
+            &json!({"name": "Box Office", "email": email("boxoffice"), "password": PASSWORD}),
+        )
+        .await
+        .expect("staff");
+    let show = partner
+        .api
+        .create_show_with(&app.admin, 4, 10)
+        .await
+        .expect("show");
+    let movie: Show = app
+        .api
+        .read(&format!("/shows/{}", show.show_id))
+        .await
+        .expect("show");
+    let booking_id = customer
+        .api
+        .hold_ok(show.show_id, &["A1"])
+        .await
+        .expect("booking");
+    let guest_booking_id = app
+        .api
+        .hold_ok(show.show_id, &["A2"])
+        .await
+        .expect("guest booking");
+    let stripe = &app.stripe;
+    let saved_card = stripe.card(CARD_OK).await.expect("card");
+    let saved = customer
+        .api
+        .post(
+            &format!("/customers/{}/payment-methods", customer.account_id),
+            &json!({"payment_method": saved_card}),
+        )
+        .await
+        .expect("save card");
+    assert_eq!(saved.status(), StatusCode::CREATED);
+    let mut cards = Vec::new();
+    for _ in 0..2 {
+        cards.push(stripe.card(CARD_OK).await.expect("card"));
+    }
+    // The customer saw the movie: the booking is paid, and reviewed.
+    let paid = customer
+        .api
+        .pay(booking_id, &stripe.card(CARD_OK).await.expect("card"))
+        .await
+        .expect("pay");
+    assert_eq!(paid.status(), StatusCode::OK);
+    let review: Review = customer
+        .api
+        .create_as(
+            "/reviews",
+            &json!({"movie_id": movie.movie_id, "rating": 5, "text": "Loved it"}),
+        )
+        .await
+        .expect("review");
+
+    // One account per caller for the sign-in routes (each email has its own rate limit).
+    let mut refresh_tokens = Vec::new();
+    let mut login_emails = Vec::new();
+    for i in 0..WHO.len() {
+        let email = email(&format!("login{i}-"));
+        app.api
+            .create_as::<Account>(
+                "/customers",
+                &json!({"name": "Login", "email": email, "password": PASSWORD}),
+            )
+            .await
+            .expect("sign-up");
+        let pair: TokenPair = app
+            .api
+            .post(
+                "/auth/login",
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        refresh_tokens.push(pair.refresh_token);
+        login_emails.push(email);
+    }
+    World {
+        callers: vec![
+            app.api.anonymous(),
+            customer.api.clone(),
+            other.api,
+            broker.api,
+            partner.api.clone(),
+            other_partner.api,
+            app.admin.clone(),
+        ],
+        refresh_tokens,
+        login_emails,
+        customer_id: customer.account_id,
+        partner_id,
+        staff_id: staff.account_id.as_uuid(),
+        theater_id: show.theater_id,
+        screen_id: show.screen_id,
+        movie_id: movie.movie_id.as_uuid(),
+        show_id: show.show_id,
+        booking_id,
+        guest_booking_id,
+        saved_card,
+        cards,
+        review_id: review.review_id.to_string(),
+        seats: show.seats,
+    }
+}
+
+/// `path` with its parameters naming the things of `w`.
+pub(super) fn fill(path: &str, w: &World) -> String {
+    let booking = if path.ends_with("/claim") {
+        w.guest_booking_id
+    } else {
+        w.booking_id
+    };
+    path.replace("{customer_id}", &w.customer_id.to_string())
+        .replace("{partner_id}", &w.partner_id.to_string())
+        .replace("{account_id}", &w.staff_id.to_string())
+        .replace("{payment_method_id}", &w.saved_card)
+        .replace("{theater_id}", &w.theater_id.to_string())
+        .replace("{screen_id}", &w.screen_id.to_string())
+        .replace("{movie_id}", &w.movie_id.to_string())
+        .replace("{show_id}", &w.show_id.to_string())
+        .replace("{booking_id}", &booking.to_string())
+        .replace("{review_id}", &w.review_id)
+        + if path.ends_with("/seats/best") {
+            "?count=2"
+        } else {
+            ""
+        }
+}
+
+/// A valid body for `route` sent by caller `i`, so that an allowed call can succeed.
+pub(super) fn body(route: &str, i: usize, w: &World) -> Option<Value> {
+    let unique = format!("{}-{i}@example.com", Uuid::new_v4().simple());
+    let account = json!({"name": "New Account", "email": unique, "password": PASSWORD});
+    let value = match route {
+        "POST /auth/login" => json!({"email": w.login_emails[i], "password": PASSWORD}),
+        "POST /auth/refresh" | "POST /auth/logout" => {
+            json!({"refresh_token": w.refresh_tokens[i]})
+        }
+        "POST /customers" | "POST /brokers" | "POST /partners/{partner_id}/staff" => account,
+        "PUT /customers/{customer_id}" => json!({"preferred_city": "Pune"}),
+        "POST /customers/{customer_id}/email-verification/confirm" => json!({"code": "123456"}),
+        "POST /customers/{customer_id}/payment-methods" => {
+            json!({"payment_method": w.cards[0]})
+        }
+        "POST /partners" => {
+            json!({"name": "New Cinemas", "contact_email": "hello@example.com", "owner": account})
+        }
+        "PUT /partners/{partner_id}" => json!({"billing": {"settlement_period": "monthly"}}),
+        "POST /theaters" => json!({"name": "New Theater", "city": "Pune"}),
+        "PUT /theaters/{theater_id}" => {
+            json!({"name": format!("Renamed {i}"), "city": "Bengaluru"})
+        }
+        "POST /theaters/{theater_id}/screens"
+        | "PUT /theaters/{theater_id}/screens/{screen_id}" => json!({"name": format!("Screen {i}"),
+            "layout": {"categories": [{"code": "R", "name": "Regular", "price_minor": 10000}],
+                       "rows": [{"label": "A", "category": "R", "seats": 4}]}}),
+        "POST /movies" | "PUT /movies/{movie_id}" => {
+            json!({"title": "New Movie", "duration_minutes": 100})
+        }
+        "POST /shows" => {
+            let starts = Utc::now() + Duration::days(10 + i64::try_from(i).unwrap_or(0));
+            json!({"movie_id": w.movie_id, "screen_id": w.screen_id, "starts_at": starts,
+                   "language": "English"})
+        }
+        "POST /shows/bulk" => {
+            let starts = Utc::now() + Duration::days(30 + i64::try_from(i).unwrap_or(0));
+            json!({"shows": [{"movie_id": w.movie_id, "screen_id": w.screen_id,
+                              "starts_at": starts, "language": "English"}]})
+        }
+        "PUT /shows/{show_id}" => json!({"format": "3D"}),
+        "POST /reviews" => json!({"movie_id": w.movie_id, "rating": 4, "text": "Good"}),
+        "PUT /shows/{show_id}/inventory" => json!({"rows": ["D"], "status": "platform_reserved"}),
+        "POST /bookings" => json!({"show_id": w.show_id, "seats": [w.seats[10 + i]],
+            "contact": {"name": "Someone", "email": "someone@example.com"}}),
+        "POST /bookings/{booking_id}/pay" => json!({"payment_method": w.cards[1]}),
+        "POST /bookings/{booking_id}/resolve" => {
+            json!({"action": "mark_resolved", "note": "role matrix"})
+        }
+        _ => return None,
+    };
+    Some(value)
+}

@@ -5,8 +5,13 @@
 //! `status.as_str()`): the macros check a bind's Rust type against the column's.
 
 use crate::booking::BookingStatus;
-use crate::ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};
-use crate::status::{PartnerStatus, PaymentStatus, Role, SeatStatus, SettlementPeriod, ShowStatus};
+use crate::ids::{
+    AccountId, BookingId, MovieId, OfferId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId,
+};
+use crate::status::{
+    Funder, PartnerStatus, PaymentStatus, RedemptionStatus, Role, SeatStatus, SettlementPeriod,
+    ShowStatus, Stacking,
+};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
@@ -65,7 +70,7 @@ macro_rules! text_column {
 }
 
 uuid_column!(
-    AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId
+    AccountId, BookingId, MovieId, OfferId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId
 );
 text_column!(
     BookingStatus,
@@ -74,7 +79,10 @@ text_column!(
     PaymentStatus,
     PartnerStatus,
     Role,
-    SettlementPeriod
+    SettlementPeriod,
+    Funder,
+    Stacking,
+    RedemptionStatus
 );
 
 /// A currency is stored as its code (`text`); a stored code that is not one fails to decode.

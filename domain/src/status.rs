@@ -146,3 +146,35 @@ mod tests {
         assert_eq!(SeatStatus::parse("Free"), None);
     }
 }
+
+stored_status!(
+    /// Who pays for a discount (`offers.funded_by`): it matters to the settlement with the
+    /// theater.
+    Funder {
+        /// The theater partner gives it up from its share.
+        Partner => "partner",
+        /// The platform pays it; the partner is settled as if it had not been given.
+        Platform => "platform",
+    }
+);
+
+stored_status!(
+    /// How an offer combines with others (`offers.stacking`; the rules are in
+    /// `pricing`).
+    Stacking {
+        /// Applies alone, or not at all.
+        Exclusive => "exclusive",
+        /// Combines with every other stackable offer.
+        Stackable => "stackable",
+    }
+);
+
+stored_status!(
+    /// One use of an offer by one booking (`offer_redemptions.status`).
+    RedemptionStatus {
+        /// Counts against the offer's limits.
+        Redeemed => "redeemed",
+        /// Given back (the booking failed or was cancelled); no longer counts.
+        Released => "released",
+    }
+);

@@ -14,6 +14,7 @@ pub mod bookings;
 pub mod catalog;
 #[cfg(test)]
 mod literals;
+pub mod offers;
 pub mod outbox;
 pub mod payments;
 pub mod saga_starts;

@@ -6,6 +6,7 @@
 //! activity and in a test.
 
 use crate::ids::{MovieId, OfferId, PartnerId, ScreenId, ShowId, TheaterId};
+pub use crate::status::{Funder, Stacking};
 use chrono::{DateTime, Datelike, NaiveDateTime, NaiveTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
@@ -112,28 +113,6 @@ pub struct OfferScope {
     /// One city (compared without regard to case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-}
-
-/// Who pays for a discount: it matters to the settlement with the theater.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Funder {
-    /// The theater partner gives it up from its share.
-    Partner,
-    /// The platform pays it; the partner is settled as if it had not been given.
-    Platform,
-}
-
-/// How an offer combines with others (see the stacking rules in [`super`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Stacking {
-    /// Applies alone, or not at all.
-    Exclusive,
-    /// Combines with every other stackable offer.
-    Stackable,
 }
 
 /// An offer as the pricing sees it.

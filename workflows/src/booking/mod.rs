@@ -3,6 +3,7 @@
 
 mod charge;
 mod compensate;
+pub mod offer;
 pub mod options;
 pub mod refusal;
 pub mod start;

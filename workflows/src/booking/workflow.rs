@@ -1,12 +1,13 @@
 //! `BookingWorkflow`: sequencing only. Decisions live in `state.rs`, options in `options.rs`.
 
+use super::offer::{MAX_CODE_LEN, OfferRequest, refuse_offer};
 use super::options;
 use super::refusal::{Refusal, refused_with};
 use super::state::{Ending, Saga, refuse_cancel, refuse_extend, refuse_pay};
 use super::types::*;
 use mtbp_activities::SeatActivities;
 use mtbp_activities::seats::{ExtendHoldRequest, HoldOutcome, HoldRequest};
-use mtbp_domain::{BookingStatus, Contact};
+use mtbp_domain::{BookingStatus, Contact, Money};
 use temporalio_common::search_attributes::Timestamp;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
@@ -44,6 +45,10 @@ pub(super) const OPERATOR_CANCEL: &str = "cancelled by an operator";
 /// compensation cannot finish.
 const PATCH_MONEY_SAFETY: &str = "money-safety-1";
 
+/// The `patched` marker of the pricing shape: the *apply offer* step before the charge, which
+/// is for the quote's total.
+const PATCH_PRICING: &str = "pricing-1";
+
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {
@@ -70,6 +75,17 @@ pub struct BookingWorkflow {
     pub(super) operator_actions_done: u32,
     /// The note of an operator's retry under way, kept on the booking once it goes through.
     pub(super) operator_note: Option<String>,
+    /// Histories written since offers came in (`patched`): the *apply offer* step runs before
+    /// the charge.
+    pub(super) pricing: bool,
+    /// The total of the latest quote, once an `apply_offer` or a re-pricing changed it; until
+    /// then the hold's total (which the API priced) is what the booking costs.
+    pub(super) quote_total: Option<Money>,
+    /// An `apply_offer` is re-quoting.
+    pub(super) quoting: bool,
+    /// Why the latest `pay` was refused after it was accepted (the price changed), until its
+    /// handler answers with it.
+    pub(super) pay_refusal: Option<String>,
 }
 
 #[workflow_methods]
@@ -101,13 +117,21 @@ impl BookingWorkflow {
             operator_action: None,
             operator_actions_done: 0,
             operator_note: None,
+            pricing: false,
+            quote_total: None,
+            quoting: false,
+            pay_refusal: None,
         }
     }
 
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<BookingView> {
         let money_safety = ctx.patched(PATCH_MONEY_SAFETY);
-        ctx.state_mut(|s| s.money_safety = money_safety);
+        let pricing = ctx.patched(PATCH_PRICING);
+        ctx.state_mut(|s| {
+            s.money_safety = money_safety;
+            s.pricing = pricing;
+        });
         let input = ctx.state(|s| s.input.clone());
         let outcome = match input.hold.clone() {
             // The API already holds the seats: the saga starts from there.
@@ -179,25 +203,65 @@ impl BookingWorkflow {
                 .because("empty payment method")
                 .into());
         }
-        let (paying, cancelling) = (self.pay.is_some(), self.cancel_requested);
+        let (paying, cancelling) = (self.pay.is_some() || self.quoting, self.cancel_requested);
         match refuse_pay(self.status, paying, cancelling, self.extending) {
             Some(why) => Err(why.into()),
             None => Ok(()),
         }
     }
 
-    /// Pays for the held seats; answers once the booking is settled (booked, or given back).
+    /// Pays for the held seats; answers once the booking is settled (booked, or given back),
+    /// or refuses with `price_changed` when the quote no longer holds (nothing was charged).
     #[update]
     pub async fn pay(
         ctx: &mut WorkflowContext<Self>,
         req: PayRequest,
     ) -> Result<BookingView, HandlerError> {
-        ctx.state_mut(|s| s.pay = Some(req));
+        ctx.state_mut(|s| {
+            s.pay = Some(req);
+            s.pay_refusal = None;
+        });
         ctx.wait_condition_with_options(
-            |s| s.status.is_some_and(BookingStatus::is_settled),
+            |s| s.status.is_some_and(BookingStatus::is_settled) || s.pay_refusal.is_some(),
             options::detached_wait(),
         )
         .await?;
+        if let Some(refusal) = ctx.state_mut(|s| s.pay_refusal.take()) {
+            return Err(refusal.into());
+        }
+        Ok(ctx.state(Self::view))
+    }
+
+    #[update_validator(apply_offer)]
+    fn validate_apply_offer(
+        &self,
+        _ctx: &WorkflowContextView,
+        req: &OfferRequest,
+    ) -> Result<(), HandlerError> {
+        if req
+            .code
+            .as_ref()
+            .is_some_and(|c| c.trim().is_empty() || c.len() > MAX_CODE_LEN)
+        {
+            return Err(Refusal::UnknownOfferCode
+                .because("no offer has this code")
+                .into());
+        }
+        let busy = self.pay.is_some() || self.cancel_requested || self.extending || self.quoting;
+        match refuse_offer(self.status, busy) {
+            Some(why) => Err(why.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Applies an offer code to the held booking, or removes it (`code: None`); answers once
+    /// the booking is re-quoted (`GET /bookings/{id}/quote` shows the breakdown).
+    #[update]
+    pub async fn apply_offer(
+        ctx: &mut WorkflowContext<Self>,
+        req: OfferRequest,
+    ) -> Result<BookingView, HandlerError> {
+        Self::requote(ctx, req.code).await?;
         Ok(ctx.state(Self::view))
     }
 
@@ -230,7 +294,7 @@ impl BookingWorkflow {
         _ctx: &WorkflowContextView,
         _req: &(),
     ) -> Result<(), HandlerError> {
-        let busy = self.pay.is_some() || self.cancel_requested || self.extending;
+        let busy = self.pay.is_some() || self.cancel_requested || self.extending || self.quoting;
         match refuse_extend(
             self.status,
             busy,
@@ -350,6 +414,15 @@ impl BookingWorkflow {
         };
         ctx.execute_local_activity(SeatActivities::hold_seats, request, options::db_step())
             .await
+    }
+
+    /// What the booking costs now: the latest quote's total, else the hold's.
+    pub(super) fn charge_amount(&self) -> Option<Money> {
+        match (&self.quote_total, &self.hold) {
+            (Some(total), _) => Some(total.clone()),
+            (None, Some(HoldOutcome::Held(h))) => Some(h.total.clone()),
+            (None, _) => None,
+        }
     }
 
     fn view(&self) -> BookingView {

@@ -19,7 +19,9 @@ pub mod text;
 pub mod theater;
 
 pub use booking::{BookingStatus, Contact};
-pub use ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};
+pub use ids::{
+    AccountId, BookingId, MovieId, PartnerId, PaymentId, ReviewId, ScreenId, ShowId, TheaterId,
+};
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};
 pub use status::{PartnerStatus, PaymentStatus, Role, SeatStatus, SettlementPeriod, ShowStatus};

@@ -5,7 +5,9 @@
 //! `status.as_str()`): the macros check a bind's Rust type against the column's.
 
 use crate::booking::BookingStatus;
-use crate::ids::{AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId};
+use crate::ids::{
+    AccountId, BookingId, MovieId, PartnerId, PaymentId, ReviewId, ScreenId, ShowId, TheaterId,
+};
 use crate::status::{PartnerStatus, PaymentStatus, Role, SeatStatus, SettlementPeriod, ShowStatus};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
@@ -65,7 +67,7 @@ macro_rules! text_column {
 }
 
 uuid_column!(
-    AccountId, BookingId, MovieId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId
+    AccountId, BookingId, MovieId, PartnerId, PaymentId, ReviewId, ScreenId, ShowId, TheaterId
 );
 text_column!(
     BookingStatus,

@@ -131,11 +131,7 @@ async fn answer(
             "a hold without a key found its key taken"
         ))),
         RecordedHold::TooManyHolds(refused) => Ok(too_many_holds(refused)),
-        RecordedHold::BelowMinimum { total, minimum } => Err(below_minimum(
-            total.amount_minor,
-            minimum.amount_minor,
-            total.currency.as_str(),
-        )),
+        RecordedHold::BelowMinimum { total, minimum } => Err(below_minimum(&total, &minimum)),
         // Say precisely what is wrong with the request (404, 422) before saying the seats
         // are taken (409).
         RecordedHold::Refused(outcome) => {

@@ -21,7 +21,8 @@ pub mod theater;
 
 pub use booking::{BookingStatus, Contact};
 pub use ids::{
-    AccountId, BookingId, MovieId, OfferId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId,
+    AccountId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId, ShowId,
+    TheaterId,
 };
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};

@@ -41,7 +41,7 @@ pub async fn insert_held(
            select created_at as "created_at!" from b"#,
         req.booking_id.as_uuid(),
         req.show_id.as_uuid(),
-        req.customer_id,
+        req.customer_id.map(|c| c.as_uuid()),
         &req.contact.name,
         &req.contact.email,
         req.contact.phone.as_deref(),

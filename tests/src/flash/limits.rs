@@ -150,8 +150,13 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                         customer_id: None,
                         platform_seats: false,
                     };
-                    let fingerprint =
-                        request_fingerprint(show, &request.seats, None, &request.contact, None);
+                    let fingerprint = request_fingerprint(
+                        request.show_id,
+                        &request.seats,
+                        None,
+                        &request.contact,
+                        None,
+                    );
                     let record = HoldRecord {
                         idempotency: Some((key, fingerprint)),
                         best: None,
@@ -171,7 +176,7 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                             let input = BookingInput::after_hold(
                                 &pending.request,
                                 &pending.hold,
-                                pending.theater_id.as_uuid(),
+                                pending.theater_id,
                                 policy,
                             );
                             let input = serde_json::to_value(&input).unwrap_or_default();

@@ -22,7 +22,7 @@ async fn a_held_and_paid_booking_completes_with_a_ticket_and_one_charge() {
     let held = app.api.booking(booking).await.expect("booking");
     assert_eq!(held.status, BookingStatus::PreBooking);
     assert_eq!(
-        held.amount_minor,
+        held.total.amount_minor,
         20000 + 35000,
         "A is REGULAR, B is PREMIUM"
     );
@@ -353,7 +353,7 @@ async fn a_payment_slower_than_the_wait_answers_202_and_completes_behind_it() {
     );
     assert_eq!(resp.headers()["retry-after"], "1");
     let running: Booking = resp.json().await.expect("json");
-    assert_eq!(running.booking_id, booking);
+    assert_eq!(running.booking_id.as_uuid(), booking);
     assert!(
         matches!(
             running.status,

@@ -22,7 +22,7 @@ async fn held(app: &TestApp, show: &ShowFixture, seat: &str, email: &str) -> Uui
     let resp = hold(app, show, seat, email).await;
     assert_eq!(resp.status(), StatusCode::CREATED, "{seat} for {email}");
     let body: Booking = resp.json().await.expect("json");
-    body.booking_id
+    body.booking_id.as_uuid()
 }
 
 /// Asserts a 429 `too_many_holds` of `scope` with a `Retry-After` within the hold's length,
@@ -182,5 +182,5 @@ async fn held_seats(app: &TestApp, show: &ShowFixture, seats: &[&str]) {
     let resp = app.api.hold(show.show_id, seats, None).await.expect("hold");
     assert_eq!(resp.status(), StatusCode::CREATED, "50 paise is chargeable");
     let body: Booking = resp.json().await.expect("json");
-    assert_eq!(body.amount_minor, 50);
+    assert_eq!(body.total.amount_minor, 50);
 }

@@ -18,7 +18,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use mtbp_domain::best_seats::BestPick;
 use mtbp_domain::seats::{FieldError, MAX_SEATS_PER_BOOKING, MAX_SEATS_PER_GROUP_BOOKING};
-use mtbp_domain::{BookingId, BookingStatus, Contact, SeatSelection, ShowId, ShowStatus};
+use mtbp_domain::{
+    AccountId, BookingId, BookingStatus, Contact, SeatSelection, ShowId, ShowStatus,
+};
 use mtbp_store::seats::{
     Hold, HoldLimits, HoldOutcome, HoldRecord, HoldRequest, PendingHold, RecordedHold,
     hold_and_record, requested_show,
@@ -61,12 +63,12 @@ pub async fn create_booking(
         || BookingId::from_uuid(Uuid::new_v4()),
         BookingId::from_idempotency_key,
     );
-    let customer_id = user.map(|u| u.account_id.as_uuid());
+    let customer_id = user.map(|u| u.account_id);
     let fingerprint =
         request_fingerprint(body.show_id, &named, best.as_ref(), &contact, customer_id);
     let request = HoldRequest {
         booking_id,
-        show_id: ShowId::from_uuid(body.show_id),
+        show_id: body.show_id,
         seats: named.clone(),
         hold_seconds: state.config.hold_seconds,
         contact: contact.clone(),
@@ -115,7 +117,7 @@ fn max_seats(user: Option<&AuthUser>) -> ApiResult<usize> {
 async fn answer(
     state: &AppState,
     outcome: RecordedHold,
-    show_id: Uuid,
+    show_id: ShowId,
     named: &[String],
     best: Option<&BestPick>,
 ) -> ApiResult<Response> {
@@ -129,11 +131,7 @@ async fn answer(
             "a hold without a key found its key taken"
         ))),
         RecordedHold::TooManyHolds(refused) => Ok(too_many_holds(refused)),
-        RecordedHold::BelowMinimum { total, minimum } => Err(below_minimum(
-            total.amount_minor,
-            minimum.amount_minor,
-            total.currency.as_str(),
-        )),
+        RecordedHold::BelowMinimum { total, minimum } => Err(below_minimum(&total, &minimum)),
         // Say precisely what is wrong with the request (404, 422) before saying the seats
         // are taken (409).
         RecordedHold::Refused(outcome) => {
@@ -204,11 +202,11 @@ enum Choice {
 
 /// What an `Idempotency-Key` is bound to: a retry with the key must ask for the same thing.
 pub fn request_fingerprint(
-    show_id: Uuid,
+    show_id: ShowId,
     seats: &[String],
     best: Option<&BestPick>,
     contact: &Contact,
-    account: Option<Uuid>,
+    account: Option<AccountId>,
 ) -> String {
     let mut request =
         json!({"show_id": show_id, "seats": seats, "contact": contact, "account": account});
@@ -224,7 +222,7 @@ async fn record(state: &AppState, pending: PendingHold) -> ApiResult<Booking> {
     let input = BookingInput::after_hold(
         &pending.request,
         &pending.hold,
-        pending.theater_id.as_uuid(),
+        pending.theater_id,
         state.config.hold_policy(),
     );
     let saga_input = serde_json::to_value(&input)
@@ -239,8 +237,8 @@ async fn record(state: &AppState, pending: PendingHold) -> ApiResult<Booking> {
 fn held_booking(request: &HoldRequest, hold: Hold, created_at: DateTime<Utc>) -> Booking {
     let booking_id = request.booking_id;
     Booking {
-        booking_id: booking_id.as_uuid(),
-        show_id: request.show_id.as_uuid(),
+        booking_id,
+        show_id: request.show_id,
         status: BookingStatus::PreBooking,
         status_reason: None,
         seats: hold
@@ -252,8 +250,7 @@ fn held_booking(request: &HoldRequest, hold: Hold, created_at: DateTime<Utc>) ->
                 price_minor: s.price_minor,
             })
             .collect(),
-        amount_minor: hold.total.amount_minor,
-        currency: hold.total.currency.into(),
+        total: hold.total,
         hold_expires_at: DateTime::from_timestamp_millis(hold.expires_at_ms).unwrap_or(created_at),
         ticket_code: None,
         contact_name: Some(request.contact.name.clone()),
@@ -298,8 +295,8 @@ fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(Choice, Contact)>
 }
 
 /// Checks the show exists, is bookable, and has every seat asked for.
-async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiResult<()> {
-    let show = requested_show(&state.db, ShowId::from_uuid(show_id), seats)
+async fn check_show(state: &AppState, show_id: ShowId, seats: &[String]) -> ApiResult<()> {
+    let show = requested_show(&state.db, show_id, seats)
         .await?
         .ok_or(ApiError::NotFound("show"))?;
     if show.status != ShowStatus::Scheduled {

@@ -1,10 +1,9 @@
 //! Request and response bodies of the booking endpoints.
 
 use chrono::{DateTime, Utc};
-use mtbp_domain::BookingStatus;
+use mtbp_domain::{AccountId, BookingId, BookingStatus, Money, ShowId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// Contact details of whoever books.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -24,7 +23,8 @@ pub struct ContactJson {
 #[serde(deny_unknown_fields)]
 pub struct NewBooking {
     /// The show.
-    pub show_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub show_id: ShowId,
     /// Seat labels, e.g. `["H12", "H13"]`: 1 to 10 (brokers: 100), no repeats.
     #[serde(default)]
     pub seats: Vec<String>,
@@ -89,19 +89,21 @@ pub struct BookingSeat {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Booking {
     /// Id.
-    pub booking_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub booking_id: BookingId,
     /// The show.
-    pub show_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub show_id: ShowId,
     /// Status in the saga.
     pub status: BookingStatus,
     /// Why the booking ended the way it did, when it did not succeed.
     pub status_reason: Option<String>,
     /// The seats.
     pub seats: Vec<BookingSeat>,
-    /// Total in minor units.
-    pub amount_minor: i64,
-    /// ISO currency.
-    pub currency: String,
+    /// The seats' total: `amount_minor` (minor units) and `currency` (ISO 4217).
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub total: Money,
     /// When the hold lapses unless paid.
     pub hold_expires_at: DateTime<Utc>,
     /// Code to show at the theater, once booked.
@@ -109,7 +111,8 @@ pub struct Booking {
     /// Name on the booking (none once the customer's personal data was erased).
     pub contact_name: Option<String>,
     /// The account that booked; none for a guest.
-    pub customer_id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub customer_id: Option<AccountId>,
     /// Temporal workflow id of the booking's saga, for support.
     pub workflow_id: String,
     /// Why an operator must look at this booking (a refund the gateway refused, say), while
@@ -133,19 +136,22 @@ pub struct Booking {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct BookingSummary {
     /// Id.
-    pub booking_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub booking_id: BookingId,
     /// The show.
-    pub show_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub show_id: ShowId,
     /// The account that booked; none for a guest.
-    pub customer_id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub customer_id: Option<AccountId>,
     /// Status in the saga.
     pub status: BookingStatus,
     /// Number of seats.
     pub seat_count: i64,
-    /// Total in minor units.
-    pub amount_minor: i64,
-    /// ISO currency.
-    pub currency: String,
+    /// The seats' total: `amount_minor` (minor units) and `currency` (ISO 4217).
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub total: Money,
     /// Code to show at the theater, once booked.
     pub ticket_code: Option<String>,
     /// Created.

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mtbp_domain::{AccountId, BookingId, BookingStatus};
+use mtbp_domain::{BookingId, BookingStatus};
 use mtbp_store::payments;
 use mtbp_workflows::{BookingWorkflow, PayRequest};
 use std::time::Duration;
@@ -67,9 +67,7 @@ pub async fn pay_booking(
     // A saved card is charged only for the customer who saved it.
     if let Some(owner) = &method.customer {
         let mine = match booking.customer_id {
-            Some(customer) => {
-                payments::gateway_customer_of(&state.db, AccountId::from_uuid(customer)).await?
-            }
+            Some(customer) => payments::gateway_customer_of(&state.db, customer).await?,
             None => None,
         };
         if mine.as_deref() != Some(owner.as_str()) {

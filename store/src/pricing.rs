@@ -235,3 +235,47 @@ pub async fn issue_vouchers(
     }
     Ok(())
 }
+
+/// The live, available add-ons with these codes that the show's theater sells in the show's
+/// currency, at their current prices, with `quantity` each (codes compared in upper case).
+pub async fn addons_for_show(
+    db: &PgPool,
+    show_id: ShowId,
+    wanted: &[(String, u32)],
+) -> sqlx::Result<Vec<crate::seats::BookedAddon>> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let codes: Vec<String> = wanted.iter().map(|(c, _)| c.to_ascii_uppercase()).collect();
+    let rows = sqlx::query!(
+        r#"select a.addon_id, a.code, a.name, a.price_minor, a.tax_class
+             from shows s
+             join screens sc on sc.screen_id = s.screen_id
+             join addons a on a.theater_id = sc.theater_id
+            where s.show_id = $1 and a.code = any($2) and a.currency = s.currency
+              and a.deleted_at is null and a.available"#,
+        show_id.as_uuid(),
+        &codes,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let quantity = wanted
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(&r.code))
+                .map(|(_, q)| *q)?;
+            Some(crate::seats::BookedAddon {
+                addon_id: r.addon_id,
+                item: AddonItem {
+                    code: r.code,
+                    name: r.name,
+                    unit_minor: r.price_minor,
+                    quantity,
+                    tax_class: r.tax_class,
+                },
+            })
+        })
+        .collect())
+}

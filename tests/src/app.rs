@@ -61,6 +61,8 @@ pub struct TestOptions {
     pub limits: mtbp_api::limits::InputLimits,
     /// Bounds against sign-in and sign-up floods.
     pub flood: mtbp_api::auth::limits::FloodLimits,
+    /// Pricing rules other than the environment's (the demo's fee and GST by default).
+    pub pricing: Option<mtbp_domain::pricing::PricingRules>,
 }
 
 impl Default for TestOptions {
@@ -88,6 +90,7 @@ impl Default for TestOptions {
                 sign_ups_per_address_per_hour: 0,
                 ..mtbp_api::auth::limits::FloodLimits::default()
             },
+            pricing: None,
         }
     }
 }
@@ -165,6 +168,9 @@ impl TestApp {
         settings.db_pool = 8;
         if let Some(base) = &options.stripe_api_base {
             settings.stripe_api_base = base.clone();
+        }
+        if let Some(rules) = &options.pricing {
+            settings.pricing = rules.clone();
         }
 
         let config = ApiConfig {
@@ -313,6 +319,7 @@ impl TestApp {
             .env("STRIPE_API_BASE", &s.stripe_api_base)
             .env("STRIPE_SECRET_KEY", &s.stripe_secret_key)
             .env("MTBP_DB_POOL", "4")
+            .envs(crate::pricing::env_of(&s.pricing))
             .env(
                 "MTBP_FAULT_PAUSE_AFTER_CHARGE_MS",
                 pause_after_charge_ms.to_string(),

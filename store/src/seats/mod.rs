@@ -23,7 +23,9 @@ pub use confirm::confirm;
 pub use guards::{HoldLimits, LimitScope, TooManyHolds};
 pub use hold::{RequestedShow, hold, requested_show};
 pub use payment::{PaymentWindow, begin_payment, extend_hold};
-pub use record::{HoldRecord, PendingHold, RecordedHold, hold_and_record};
+pub use record::{
+    BookedAddon, HoldRecord, PendingHold, PricingPlan, RecordedHold, hold_and_record,
+};
 
 use mtbp_domain::{AccountId, BookingId, Contact, Money, ShowId};
 use serde::{Deserialize, Serialize};

@@ -5,6 +5,7 @@
 
 use mtbp_api::error::{ErrorCode, ErrorEnvelope};
 use mtbp_api::routes::bookings::json::Booking;
+use mtbp_domain::pricing::PricingRules;
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{ShowFixture, TestApp, TestOptions};
 use reqwest::StatusCode;
@@ -136,7 +137,12 @@ async fn one_client_address_keeps_a_few_unpaid_holds_a_show_whatever_the_emails(
 
 #[tokio::test]
 async fn a_total_below_the_gateways_minimum_is_refused_when_the_seats_are_held() {
-    let app = TestApp::spawn().await;
+    // Prices as listed (no fee, no tax): the test is about the gateway's minimum alone.
+    let app = TestApp::spawn_with(TestOptions {
+        pricing: Some(PricingRules::plain()),
+        ..TestOptions::default()
+    })
+    .await;
     let show = app.create_show(2, 8).await.expect("show");
     // 10 paise a regular seat: the default minimum for INR is 50 (Stripe's ₹0.50).
     let path = format!("/shows/{}", show.show_id);

@@ -4,7 +4,8 @@
 
 use super::access::guest_token;
 use super::fair_use::{below_minimum, hold_limits, too_many_holds};
-use super::json::{Booking, BookingSeat, NewBooking};
+use super::json::{Booking, BookingAddon, BookingSeat, NewBooking};
+use super::pricing::{self, Asked};
 use super::read::load;
 use crate::auth::access::forbidden;
 use crate::auth::{AuthUser, Role};
@@ -17,12 +18,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use mtbp_domain::best_seats::BestPick;
+use mtbp_domain::pricing::LineKind;
 use mtbp_domain::seats::{FieldError, MAX_SEATS_PER_BOOKING, MAX_SEATS_PER_GROUP_BOOKING};
 use mtbp_domain::{
     AccountId, BookingId, BookingStatus, Contact, SeatSelection, ShowId, ShowStatus,
 };
 use mtbp_store::seats::{
-    Hold, HoldLimits, HoldOutcome, HoldRecord, HoldRequest, PendingHold, RecordedHold,
+    Hold, HoldLimits, HoldOutcome, HoldRecord, HoldRequest, PendingHold, PricingPlan, RecordedHold,
     hold_and_record, requested_show,
 };
 use mtbp_workflows::BookingInput;
@@ -53,7 +55,7 @@ pub async fn create_booking(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewBooking>,
 ) -> ApiResult<Response> {
-    let (choice, contact) = validate(&body, max_seats(user.as_ref())?)?;
+    let (choice, contact, asked) = validate(&body, max_seats(user.as_ref())?)?;
     let (named, best) = match &choice {
         Choice::Named(seats) => (seats.to_strings(), None),
         Choice::Best(best) => (Vec::new(), Some(best.clone())),
@@ -64,8 +66,20 @@ pub async fn create_booking(
         BookingId::from_idempotency_key,
     );
     let customer_id = user.map(|u| u.account_id);
-    let fingerprint =
-        request_fingerprint(body.show_id, &named, best.as_ref(), &contact, customer_id);
+    let fingerprint = with_pricing(
+        request_fingerprint(body.show_id, &named, best.as_ref(), &contact, customer_id),
+        &asked,
+    );
+    // A retry of a booking made already is answered with it, whatever became of its offer or
+    // show since (the hold's transaction checks the key again for concurrent retries).
+    if let Some(key) = &key
+        && let Some(existing) = load(&state.db, booking_id).await?
+        && let Some(stored) = stored_fingerprint(&state, key).await?
+    {
+        same_request(&stored, &fingerprint)?;
+        return Ok(created(&state, existing, true));
+    }
+    let plan = pricing::plan(&state, body.show_id, customer_id, booking_id, &asked).await?;
     let request = HoldRequest {
         booking_id,
         show_id: body.show_id,
@@ -82,9 +96,10 @@ pub async fn create_booking(
     let guard = Guard {
         client,
         limits: hold_limits(&state, user.map(|u| u.role), client),
+        plan: &plan,
     };
     let outcome = loop {
-        let outcome = hold(&state, &request, idempotency.clone(), best.clone(), guard).await?;
+        let outcome = hold(&state, &request, idempotency.clone(), best.clone(), &guard).await?;
         let (RecordedHold::KeyTaken, Some((key, _))) = (&outcome, &idempotency) else {
             break outcome;
         };
@@ -131,6 +146,7 @@ async fn answer(
             "a hold without a key found its key taken"
         ))),
         RecordedHold::TooManyHolds(refused) => Ok(too_many_holds(refused)),
+        RecordedHold::Unpriced(e) => Err(ApiError::field("addons", e.to_string())),
         RecordedHold::BelowMinimum { total, minimum } => Err(below_minimum(&total, &minimum)),
         // Say precisely what is wrong with the request (404, 422) before saying the seats
         // are taken (409).
@@ -157,7 +173,7 @@ async fn hold(
     request: &HoldRequest,
     idempotency: Option<(String, String)>,
     best: Option<BestPick>,
-    guard: Guard,
+    guard: &Guard<'_>,
 ) -> ApiResult<RecordedHold> {
     let tries = if best.is_some() { BEST_TRIES } else { 1 };
     let mut outcome = RecordedHold::NoBlock;
@@ -168,6 +184,7 @@ async fn hold(
             client_addr: guard.client.0,
             limits: guard.limits,
             min_charges: &state.config.limits.min_charges,
+            pricing: guard.plan,
         };
         outcome = hold_and_record(&state.db, request, record).await?;
         if !matches!(
@@ -180,13 +197,14 @@ async fn hold(
     Ok(outcome)
 }
 
-/// Who asks, for the hold's limits.
-#[derive(Clone, Copy)]
-struct Guard {
+/// Who asks, for the hold's limits, and how the seats are priced.
+struct Guard<'a> {
     /// The client's address.
     client: ClientAddr,
     /// The limits the request runs under.
     limits: HoldLimits,
+    /// The pricing of the seats taken.
+    plan: &'a PricingPlan<'a>,
 }
 
 /// How many times a best-seats hold chooses again after losing a seat to a concurrent hold.
@@ -216,6 +234,19 @@ pub fn request_fingerprint(
     request.to_string()
 }
 
+/// The fingerprint with the offer code and add-ons, when the request has any (so the
+/// fingerprints of requests without them are as they always were).
+fn with_pricing(fingerprint: String, asked: &Asked) -> String {
+    if asked == &Asked::default() {
+        return fingerprint;
+    }
+    let mut request: serde_json::Value =
+        serde_json::from_str(&fingerprint).unwrap_or_else(|_| json!({ "request": fingerprint }));
+    request["offer_code"] = json!(asked.code);
+    request["addons"] = json!(asked.addons);
+    request.to_string()
+}
+
 /// Records the saga's input with the hold and commits: the workflow starts from the seats
 /// already held (when the customer pays, or by the relay).
 async fn record(state: &AppState, pending: PendingHold) -> ApiResult<Booking> {
@@ -229,8 +260,26 @@ async fn record(state: &AppState, pending: PendingHold) -> ApiResult<Booking> {
         .map_err(|e| anyhow::anyhow!("the saga input does not serialize: {e}"))?;
     let request = pending.request.clone();
     let hold = pending.hold.clone();
+    let quote = pending.quote.clone();
+    let offer_code = pending.offer_code().map(str::to_owned);
     let created_at = pending.record(&saga_input).await?;
-    Ok(held_booking(&request, hold, created_at))
+    let mut booking = held_booking(&request, hold, created_at);
+    booking.addons = quote
+        .lines
+        .iter()
+        .filter(|l| l.kind == LineKind::Addon)
+        .map(|l| BookingAddon {
+            code: l.item.clone(),
+            name: l.description.clone(),
+            quantity: i32::try_from(l.quantity).unwrap_or(i32::MAX),
+            unit_price_minor: l.unit_price.amount_minor,
+            voucher_code: None,
+            voucher_redeemed_at: None,
+        })
+        .collect();
+    booking.offer_code = offer_code;
+    booking.quote = Some(quote);
+    Ok(booking)
 }
 
 /// The booking as the hold's transaction wrote it, without reading it back.
@@ -251,6 +300,9 @@ fn held_booking(request: &HoldRequest, hold: Hold, created_at: DateTime<Utc>) ->
             })
             .collect(),
         total: hold.total,
+        addons: Vec::new(),
+        offer_code: None,
+        quote: None,
         hold_expires_at: DateTime::from_timestamp_millis(hold.expires_at_ms).unwrap_or(created_at),
         ticket_code: None,
         contact_name: Some(request.contact.name.clone()),
@@ -265,8 +317,9 @@ fn held_booking(request: &HoldRequest, hold: Hold, created_at: DateTime<Utc>) ->
     }
 }
 
-fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(Choice, Contact)> {
+fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(Choice, Contact, Asked)> {
     let mut errors: Vec<FieldError> = Vec::new();
+    let asked = pricing::check(body, &mut errors);
     let choice = match &body.best {
         Some(_) if !body.seats.is_empty() => {
             errors.push(FieldError::new(
@@ -289,7 +342,7 @@ fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(Choice, Contact)>
         .map_err(|mut e| errors.append(&mut e))
         .ok();
     match (choice, contact) {
-        (Some(s), Some(c)) if errors.is_empty() => Ok((s, c)),
+        (Some(s), Some(c)) if errors.is_empty() => Ok((s, c, asked)),
         _ => Err(ApiError::Validation(errors)),
     }
 }

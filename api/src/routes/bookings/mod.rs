@@ -7,7 +7,9 @@ mod fair_use;
 pub use create::request_fingerprint;
 pub mod json;
 mod list;
+mod offer;
 mod pay;
+mod pricing;
 pub mod read;
 mod resolve;
 mod temporal_error;
@@ -28,4 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pay::cancel_booking))
         .routes(routes!(pay::extend_hold))
         .routes(routes!(resolve::resolve_booking))
+        .routes(routes!(offer::get_quote))
+        .routes(routes!(offer::apply_offer, offer::remove_offer))
 }

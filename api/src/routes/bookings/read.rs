@@ -1,7 +1,7 @@
 //! Reading a booking (through [`mtbp_store::bookings`]).
 
 use super::access::{Action, authorize};
-use super::json::{Booking, BookingSeat};
+use super::json::{Booking, BookingAddon, BookingSeat};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
@@ -33,6 +33,20 @@ fn to_json(b: BookingRecord) -> Booking {
             })
             .collect(),
         total: b.total,
+        addons: b
+            .addons
+            .into_iter()
+            .map(|a| BookingAddon {
+                code: a.code,
+                name: a.name,
+                quantity: a.quantity,
+                unit_price_minor: a.unit_price_minor,
+                voucher_code: a.voucher_code,
+                voucher_redeemed_at: a.voucher_redeemed_at,
+            })
+            .collect(),
+        offer_code: b.offer_code,
+        quote: b.quote,
         hold_expires_at: b.hold_expires_at,
         ticket_code: b.ticket_code,
         contact_name: b.contact_name,

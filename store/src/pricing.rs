@@ -167,7 +167,8 @@ pub async fn save_quote(
     offer_code: Option<&str>,
 ) -> sqlx::Result<bool> {
     let saved = sqlx::query!(
-        "update bookings set quote = $2, offer_code = $3, amount_minor = $4
+        "update bookings set quote = $2, offer_code = $3, amount_minor = $4,
+                quote_seq = quote_seq + 1
           where booking_id = $1 and status = 'PreBooking' and closed_at is null",
         booking_id.as_uuid(),
         Json(quote) as _,
@@ -278,4 +279,14 @@ pub async fn addons_for_show(
             })
         })
         .collect())
+}
+
+/// How many times the booking was re-quoted since its hold (`None`: no such booking).
+pub async fn quote_seq(db: &PgPool, booking_id: BookingId) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar!(
+        "select quote_seq from bookings where booking_id = $1",
+        booking_id.as_uuid(),
+    )
+    .fetch_optional(db)
+    .await
 }

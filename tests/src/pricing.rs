@@ -70,3 +70,50 @@ impl TestApp {
             .amount_minor
     }
 }
+
+/// An offer written straight into the database (the offers API has tests of its own): the
+/// platform's, valid from an hour ago, stackable and platform-funded unless `tune` says else.
+pub async fn insert_offer(
+    db: &mtbp_store::PgPool,
+    code: Option<&str>,
+    benefit: &mtbp_domain::pricing::Benefit,
+    tune: impl FnOnce(&mut OfferLimits),
+) -> anyhow::Result<Uuid> {
+    let mut limits = OfferLimits::default();
+    tune(&mut limits);
+    let offer_id = Uuid::new_v4();
+    sqlx::query(
+        "insert into offers (offer_id, name, code, benefit, conditions, scope, valid_from,
+                             valid_until, funded_by, stacking, limit_total, limit_per_customer)
+         values ($1, $2, $3, $4, '{}', '{}', now() - interval '1 hour', $5, 'platform', $6,
+                 $7, $8)",
+    )
+    .bind(offer_id)
+    .bind(format!("Test offer {}", code.unwrap_or("auto")))
+    .bind(code)
+    .bind(serde_json::to_value(benefit)?)
+    .bind(limits.valid_until)
+    .bind(if limits.exclusive {
+        "exclusive"
+    } else {
+        "stackable"
+    })
+    .bind(limits.total)
+    .bind(limits.per_customer)
+    .execute(db)
+    .await?;
+    Ok(offer_id)
+}
+
+/// What [`insert_offer`] may change.
+#[derive(Clone, Debug, Default)]
+pub struct OfferLimits {
+    /// Redemptions in all.
+    pub total: Option<i32>,
+    /// Redemptions per customer.
+    pub per_customer: Option<i32>,
+    /// End of validity.
+    pub valid_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Exclusive rather than stackable.
+    pub exclusive: bool,
+}

@@ -19,6 +19,7 @@ mod hold_limits;
 mod idempotency;
 mod money_safety;
 mod movies;
+mod offers_in_saga;
 mod oidc;
 mod operator;
 mod reviews;

@@ -15,7 +15,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mtbp_domain::{BookingId, BookingStatus};
-use mtbp_store::payments;
+use mtbp_store::{payments, pricing};
 use mtbp_workflows::{BookingWorkflow, PayRequest};
 use std::time::Duration;
 use temporalio_client::errors::WorkflowUpdateError;
@@ -81,14 +81,13 @@ pub async fn pay_booking(
         payment_method: pm.to_owned(),
         gateway_customer: method.customer,
     };
-    let sent = send_update(
-        &state,
-        booking_id,
-        BookingWorkflow::pay,
-        request,
-        "pay".into(),
-    )
-    .await;
+    // One payment per quote: a retry joins the payment of the price it saw; after a
+    // `price_changed` the booking is re-quoted, and paying again is a new payment.
+    let seq = pricing::quote_seq(&state.db, booking_id)
+        .await?
+        .unwrap_or(0);
+    let update_id = format!("pay-{seq}");
+    let sent = send_update(&state, booking_id, BookingWorkflow::pay, request, update_id).await;
     match with_new_quote(&state, booking_id, sent).await? {
         Sent::Settled(booking) => answer(booking).map(IntoResponse::into_response),
         Sent::Running(booking) => Ok(under_way(booking)),

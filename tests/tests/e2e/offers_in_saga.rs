@@ -177,6 +177,14 @@ async fn an_offer_that_lapses_before_payment_refuses_pay_with_the_new_price() {
         .await
         .expect("offer");
     let held = hold_with(&app, &show, Some(&code)).await;
+    // The code entered again while holding: a re-quote through the saga, kept in its history.
+    let path = format!("/bookings/{}/offer", held.booking_id);
+    let resp = app
+        .api
+        .put(&path, &json!({"code": code}))
+        .await
+        .expect("apply");
+    assert_eq!(resp.status(), StatusCode::OK);
     sqlx::query("update offers set valid_until = now() where offer_id = $1")
         .bind(offer)
         .execute(&app.db)
@@ -201,6 +209,7 @@ async fn an_offer_that_lapses_before_payment_refuses_pay_with_the_new_price() {
         "the customer pays the new price"
     );
     assert_eq!(charged(&app, &held).await, [no_offer_total(&app)]);
+    crate::visibility::replay_closed(&app, id, "priced_offer_repriced_then_paid").await;
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ pub mod refusal;
 pub mod start;
 pub mod state;
 pub mod types;
+mod view;
 mod wait;
 mod workflow;
 

@@ -6,9 +6,8 @@ use super::refusal::{Refusal, refused_with};
 use super::state::{Ending, Saga, refuse_cancel, refuse_extend, refuse_pay};
 use super::types::*;
 use mtbp_activities::SeatActivities;
-use mtbp_activities::seats::{ExtendHoldRequest, HoldOutcome, HoldRequest};
-use mtbp_domain::{BookingStatus, Contact, Money};
-use temporalio_common::search_attributes::Timestamp;
+use mtbp_activities::seats::{ExtendHoldRequest, HoldOutcome};
+use mtbp_domain::{BookingStatus, Money};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ActivityExecutionError, WorkflowContext, WorkflowContextView, WorkflowResult,
@@ -54,7 +53,7 @@ const PATCH_PRICING: &str = "pricing-1";
 pub struct BookingWorkflow {
     pub(super) input: BookingInput,
     pub(super) hold: Option<HoldOutcome>,
-    hold_error: Option<String>,
+    pub(super) hold_error: Option<String>,
     pub(super) status: Option<BookingStatus>,
     pub(super) hold_expires_at_ms: Option<i64>,
     pub(super) pay: Option<PayRequest>,
@@ -62,7 +61,7 @@ pub struct BookingWorkflow {
     pub(super) ticket_code: Option<String>,
     pub(super) reason: Option<String>,
     pub(super) step: &'static str,
-    extensions: u32,
+    pub(super) extensions: u32,
     pub(super) extending: bool,
     /// Histories written since the money-safety changes (`patched`): the charge honours
     /// cancellation, the confirm is waited for, compensations never stop half-way.
@@ -390,86 +389,5 @@ impl BookingWorkflow {
     #[query]
     pub fn status(&self, _ctx: &WorkflowContextView) -> BookingView {
         self.view()
-    }
-}
-
-impl BookingWorkflow {
-    /// The hold as a local activity: how bookings were held before the API held seats itself.
-    async fn hold_seats(
-        ctx: &mut WorkflowContext<Self>,
-        input: &BookingInput,
-    ) -> Result<HoldOutcome, ActivityExecutionError> {
-        let request = HoldRequest {
-            booking_id: input.booking_id,
-            show_id: input.show_id,
-            seats: input.seats.clone(),
-            hold_seconds: input.hold_seconds,
-            contact: input.contact.clone().unwrap_or_else(|| Contact {
-                name: String::new(),
-                email: String::new(),
-                phone: None,
-            }),
-            customer_id: input.customer_id,
-            platform_seats: input.platform_seats,
-        };
-        ctx.execute_local_activity(SeatActivities::hold_seats, request, options::db_step())
-            .await
-    }
-
-    /// What the booking costs now: the latest quote's total, else the hold's.
-    pub(super) fn charge_amount(&self) -> Option<Money> {
-        match (&self.quote_total, &self.hold) {
-            (Some(total), _) => Some(total.clone()),
-            (None, Some(HoldOutcome::Held(h))) => Some(h.total.clone()),
-            (None, _) => None,
-        }
-    }
-
-    fn view(&self) -> BookingView {
-        BookingView {
-            booking_id: Some(self.input.booking_id),
-            status: self.status,
-            hold: self.hold.clone(),
-            hold_expires_at_ms: self.hold_expires_at_ms,
-            ticket_code: self.ticket_code.clone(),
-            reason: self.reason.clone().or_else(|| self.hold_error.clone()),
-            step: self.step.to_owned(),
-            hold_extensions: self.extensions,
-            needs_operator: self.needs_operator.clone(),
-        }
-    }
-
-    pub(super) fn set_status(
-        ctx: &WorkflowContext<Self>,
-        status: BookingStatus,
-        step: &'static str,
-    ) {
-        ctx.state_mut(|s| {
-            s.status = Some(status);
-            s.step = step;
-        });
-        let mut updates = vec![SA_BOOKING_STATUS.value_set(status.as_str().into())];
-        if let Some(ms) = ctx.state(|s| s.hold_expires_at_ms) {
-            let ts = Timestamp::new(
-                ms.div_euclid(1000),
-                (ms.rem_euclid(1000) * 1_000_000) as i32,
-            );
-            updates.push(SA_HOLD_EXPIRES_AT.value_set(ts));
-        }
-        ctx.upsert_search_attributes(updates);
-    }
-
-    /// Waits for every update handler to answer, then returns the final view.
-    async fn finish(ctx: &mut WorkflowContext<Self>) -> BookingView {
-        let probe = ctx.clone();
-        // Detached from cancellation: after a cancel from the Temporal UI the handlers still
-        // answer (pay with the final state, resolve with the retried step's outcome).
-        let _ = ctx
-            .wait_condition_with_options(
-                move |_| probe.all_handlers_finished(),
-                options::detached_wait(),
-            )
-            .await;
-        ctx.state(Self::view)
     }
 }

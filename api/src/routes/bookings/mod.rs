@@ -4,6 +4,7 @@ pub mod access;
 mod claim;
 mod create;
 mod fair_use;
+mod held;
 pub use create::request_fingerprint;
 pub mod json;
 mod list;

@@ -12,6 +12,7 @@ mod concurrency;
 mod crash;
 mod dates;
 mod discovery;
+mod erasure;
 mod flash_sale;
 mod flood;
 mod guest_bookings;

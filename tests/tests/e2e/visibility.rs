@@ -40,9 +40,13 @@ async fn bookings_can_be_found_in_temporal_by_status_show_customer_and_expiry() 
         app.api.pay(paid, &ok).await.expect("pay").status(),
         StatusCode::OK
     );
+    let resp = app.api.pay(declined, &bad).await.expect("pay");
+    let status = resp.status();
     assert_eq!(
-        app.api.pay(declined, &bad).await.expect("pay").status(),
-        StatusCode::PAYMENT_REQUIRED
+        status,
+        StatusCode::PAYMENT_REQUIRED,
+        "{}",
+        resp.text().await.unwrap_or_default()
     );
 
     let paid_wf = BookingId::from_uuid(paid).workflow_id();
@@ -114,7 +118,7 @@ pub(crate) async fn replay_closed(app: &TestApp, booking: uuid::Uuid, name: &str
 async fn booking_histories_replay_against_the_current_workflow_code() {
     // Long enough for three payments on a loaded machine, short enough to wait out the fourth.
     let app = TestApp::spawn_with(mtbp_tests::TestOptions {
-        hold_seconds: 8,
+        hold_seconds: 12,
         ..mtbp_tests::TestOptions::default()
     })
     .await;
@@ -148,9 +152,13 @@ async fn booking_histories_replay_against_the_current_workflow_code() {
         app.api.pay(completed, &ok).await.expect("pay").status(),
         StatusCode::OK
     );
+    let resp = app.api.pay(declined, &bad).await.expect("pay");
+    let status = resp.status();
     assert_eq!(
-        app.api.pay(declined, &bad).await.expect("pay").status(),
-        StatusCode::PAYMENT_REQUIRED
+        status,
+        StatusCode::PAYMENT_REQUIRED,
+        "{}",
+        resp.text().await.unwrap_or_default()
     );
     assert_eq!(
         app.api.pay(extended, &ok).await.expect("pay").status(),

@@ -74,6 +74,10 @@ id_type!(
     /// An offer: a discount rule with or without a code.
     OfferId
 );
+id_type!(
+    /// A food and beverage add-on of a theater.
+    AddonId
+);
 
 /// Namespace for UUIDv5 booking ids derived from a client's `Idempotency-Key`.
 const BOOKING_KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6d74_6270_2d62_6f6f_6b69_6e67_2d69_6b65);

@@ -2,6 +2,7 @@
 //! One binary, a module per area.
 
 mod accounts;
+mod addons;
 mod auth;
 mod bad_input;
 mod booking_saga;
@@ -19,6 +20,9 @@ mod hold_limits;
 mod idempotency;
 mod money_safety;
 mod movies;
+mod offer_limits;
+mod offer_vouchers;
+mod offers;
 mod oidc;
 mod operator;
 mod reviews;

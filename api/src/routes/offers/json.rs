@@ -74,7 +74,7 @@ pub struct VoucherCode {
 #[allow(dead_code)] // documents the two bodies; the handler reads the one `action` names
 pub enum OfferPut {
     /// The edited offer.
-    Edit(NewOffer),
+    Edit(Box<NewOffer>),
     /// The voucher to redeem.
     Redeem(VoucherCode),
 }
@@ -137,7 +137,7 @@ impl Offer {
     /// The offer as `record` stores it; with the managers' part when `manager`.
     pub fn from_record(record: OfferRecord, manager: bool) -> Self {
         let o = record.offer;
-        let management = manager.then(|| OfferManagement {
+        let management = manager.then_some(OfferManagement {
             funded_by: o.funded_by,
             limit_total: o.limit_total,
             redeemed: record.redeemed,

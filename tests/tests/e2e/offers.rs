@@ -451,6 +451,12 @@ async fn bad_offers_are_422_naming_each_field_and_nothing_is_written() {
             "limit_per_customer"
         ]
     );
+    let far = json!({"name": "Far", "benefit": {"type": "flat_off", "amount_minor": 100},
+                     "valid_until": "3500-01-01T00:00:00Z"});
+    let error = refusal(owner.api.post("/offers", &far).await.expect("post"))
+        .await
+        .expect("error");
+    assert_eq!(field_names(&error), ["valid_until"]);
     // A body of the wrong shape is a 422 too.
     let resp = owner
         .api

@@ -4,6 +4,7 @@
 
 use super::json::NewOffer;
 use crate::auth::AuthUser;
+use crate::dates::check_instant;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::common::required_text;
 use chrono::{DateTime, Utc};
@@ -92,24 +93,7 @@ fn check_fields(
     now: DateTime<Utc>,
     errors: &mut Vec<FieldError>,
 ) -> Draft {
-    let name = required_text("name", &body.name, 120, errors);
-    let description = body.description.trim().to_owned();
-    if description.chars().count() > 1000 {
-        errors.push(FieldError::new("description", "at most 1000 characters"));
-    }
-    let code = body.code.as_deref().and_then(|raw| {
-        let code = offer_code(raw);
-        if code.is_none() {
-            errors.push(FieldError::new("code", "4-32 letters, digits or -"));
-        }
-        code
-    });
-    if body.code.is_some() && body.generate_code {
-        errors.push(FieldError::new(
-            "generate_code",
-            "give a code or generate_code, not both",
-        ));
-    }
+    let (name, description, code) = check_texts(&body, errors);
     let (mut benefit, mut conditions, mut scope) = (body.benefit, body.conditions, body.scope);
     check_benefit(&mut benefit, errors);
     check_conditions(&mut conditions, errors);
@@ -119,6 +103,13 @@ fn check_fields(
         .valid_from
         .or(current.map(|c| c.offer.valid_from))
         .unwrap_or(now);
+    // Years PostgreSQL may not store are a 422 on the field, like every date of the API.
+    if let Some(from) = body.valid_from {
+        check_instant("valid_from", from, errors);
+    }
+    if let Some(until) = body.valid_until {
+        check_instant("valid_until", until, errors);
+    }
     check_window_and_limits(
         valid_from,
         body.valid_until,
@@ -143,6 +134,29 @@ fn check_fields(
         limit_total: count(body.limit_total),
         limit_per_customer: count(body.limit_per_customer),
     }
+}
+
+/// The name, the description and the code entered (upper case).
+fn check_texts(body: &NewOffer, errors: &mut Vec<FieldError>) -> (String, String, Option<String>) {
+    let name = required_text("name", &body.name, 120, errors);
+    let description = body.description.trim().to_owned();
+    if description.chars().count() > 1000 {
+        errors.push(FieldError::new("description", "at most 1000 characters"));
+    }
+    let code = body.code.as_deref().and_then(|raw| {
+        let code = offer_code(raw);
+        if code.is_none() {
+            errors.push(FieldError::new("code", "4-32 letters, digits or -"));
+        }
+        code
+    });
+    if body.code.is_some() && body.generate_code {
+        errors.push(FieldError::new(
+            "generate_code",
+            "give a code or generate_code, not both",
+        ));
+    }
+    (name, description, code)
 }
 
 /// A platform-wide offer is the platform's to fund; a partner's offer is the partner's unless

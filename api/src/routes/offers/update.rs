@@ -4,6 +4,7 @@ use super::checks::{check, code_for};
 use super::json::{NewOffer, Offer, OfferPut, PutQuery, VoucherCode};
 use super::{code_taken, require_manager, require_staff};
 use crate::auth::AuthUser;
+use crate::auth::access::require_active_partner;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope, OnConstraint};
 use crate::routes::common::query;
 use crate::state::AppState;
@@ -73,6 +74,12 @@ async fn edit(
         .await?
         .ok_or(ApiError::NotFound("offer"))?;
     require_manager(user, current.partner_id)?;
+    // Like the catalog, a partner that is not active (suspended, pending) publishes nothing.
+    if let Some(partner) = current.partner_id
+        && !user.is_operator()
+    {
+        require_active_partner(&state.db, partner).await?;
+    }
     let draft = check(
         &state.db,
         body,

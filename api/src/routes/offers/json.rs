@@ -33,15 +33,12 @@ pub struct NewOffer {
     #[serde(default)]
     pub generate_code: bool,
     /// What it gives.
-    #[schema(value_type = Object)]
     pub benefit: Benefit,
     /// When it applies; none: always.
     #[serde(default)]
-    #[schema(value_type = Object)]
     pub conditions: Conditions,
     /// Where it applies; none: every show of the partner (or of every partner).
     #[serde(default)]
-    #[schema(value_type = Object)]
     pub scope: OfferScope,
     /// From when; now when left out (on `PUT`: unchanged).
     pub valid_from: Option<DateTime<Utc>>,
@@ -110,13 +107,10 @@ pub struct Offer {
     /// Its code, upper case; absent for an automatic offer.
     pub code: Option<String>,
     /// What it gives.
-    #[schema(value_type = Object)]
     pub benefit: Benefit,
     /// When it applies.
-    #[schema(value_type = Object)]
     pub conditions: Conditions,
     /// Where it applies.
-    #[schema(value_type = Object)]
     pub scope: OfferScope,
     /// From when.
     pub valid_from: DateTime<Utc>,

@@ -88,3 +88,39 @@ fn generated_code() -> String {
         .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())]))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generated_codes_are_long_and_from_the_unambiguous_alphabet() {
+        let code = super::generated_code();
+        assert_eq!(code.len(), super::GENERATED_CODE_LEN);
+        assert!(code.bytes().all(|b| super::CODE_ALPHABET.contains(&b)));
+        assert!(mtbp_domain::offer_rules::offer_code(&code).as_deref() == Some(code.as_str()));
+        assert_ne!(code, super::generated_code());
+    }
+
+    #[test]
+    fn the_openapi_document_spells_out_the_offer_rule() {
+        let doc = serde_json::to_value(crate::openapi()).expect("the document serialises");
+        let schemas = &doc["components"]["schemas"];
+        let benefit = serde_json::to_string(&schemas["Benefit"]).expect("json");
+        for variant in ["percent_off", "flat_off", "nth_ticket", "meal_voucher"] {
+            assert!(benefit.contains(variant), "{variant} in {benefit}");
+        }
+        for (schema, field) in [
+            ("NewOffer", "benefit"),
+            ("NewOffer", "conditions"),
+            ("Offer", "scope"),
+        ] {
+            let property =
+                serde_json::to_string(&schemas[schema]["properties"][field]).expect("json");
+            assert!(
+                property.contains("#/components/schemas/"),
+                "{schema}.{field}: {property}"
+            );
+        }
+        assert!(doc["paths"]["/offers/{offer_id}"]["put"]["requestBody"].is_object());
+        assert!(doc["paths"]["/theaters/{theater_id}/addons"]["post"].is_object());
+    }
+}

@@ -20,6 +20,7 @@ mod hold_limits;
 mod idempotency;
 mod money_safety;
 mod movies;
+mod offer_input;
 mod offer_limits;
 mod offer_vouchers;
 mod offers;

@@ -78,6 +78,10 @@ id_type!(
     /// A food and beverage add-on of a theater.
     AddonId
 );
+id_type!(
+    /// A booking's payment at the gateway (a row of `payments`).
+    PaymentId
+);
 
 /// Namespace for UUIDv5 booking ids derived from a client's `Idempotency-Key`.
 const BOOKING_KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6d74_6270_2d62_6f6f_6b69_6e67_2d69_6b65);

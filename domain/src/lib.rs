@@ -22,8 +22,8 @@ pub mod theater;
 
 pub use booking::{BookingStatus, Contact};
 pub use ids::{
-    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, ReviewId, ScreenId, ShowId,
-    TheaterId,
+    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId,
+    ShowId, TheaterId,
 };
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};

@@ -3,9 +3,10 @@
 //!
 //! Keep old histories when adding new ones: they prove that runs recorded by earlier code still
 //! replay. Record new ones with
-//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories compensation operator::cancelling_during`
-//! (it writes the `saga_v2_*` files of the money-safety shape. The `held_by_api_*` ones were
-//! recorded before it, when the API first held seats itself, and the `booking_*` ones when the
+//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories compensation operator::cancelling_during offers_in_saga::an_offer_that_lapses`
+//! (it writes the `priced_*` files of the pricing shape, with the apply-offer step. The
+//! `saga_v2_*` ones were recorded with the money-safety shape, the `held_by_api_*` ones
+//! before it, when the API first held seats itself, and the `booking_*` ones when the
 //! workflow still held them; all must keep replaying).
 
 async fn replay(file: &str) {
@@ -94,4 +95,24 @@ async fn a_cancel_that_waited_for_the_seat_confirmation_replays_deterministicall
 #[tokio::test]
 async fn a_booking_an_operator_marked_resolved_replays_deterministically() {
     replay("saga_v2_resolved_by_operator.json").await;
+}
+
+/// Every committed history, whatever its name: none is left out by forgetting a test above.
+#[tokio::test]
+async fn every_committed_history_replays_deterministically() {
+    let dir = format!("{}/tests/histories", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {dir}: {e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 16,
+        "the committed histories are missing: {files:?}"
+    );
+    for file in &files {
+        replay(file).await;
+    }
 }

@@ -162,8 +162,8 @@ async fn a_meal_voucher_is_redeemed_once_at_the_theaters_box_office() {
         )
         .await
         .expect("offer");
-    // The booking saga does not write booking add-ons with vouchers yet: a paid booking with
-    // one, and an unpaid one, are written here directly.
+    // A paid booking with a voucher and an unpaid one, written directly: this is about the box
+    // office, not the saga that issues vouchers (`offers_in_saga`).
     let paid = insert_booking(
         &app,
         show.show_id,

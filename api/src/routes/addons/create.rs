@@ -26,7 +26,7 @@ pub async fn create_addon(
     ApiPath(theater_id): ApiPath<TheaterId>,
     ApiJson(body): ApiJson<NewAddon>,
 ) -> ApiResult<(StatusCode, ApiJson<Addon>)> {
-    manage_theater(&state.db, &user, theater_id.as_uuid()).await?;
+    manage_theater(&state.db, &user, theater_id).await?;
     let currencies = addons::show_currencies(&state.db, theater_id).await?;
     let addon = body.checked(&currencies)?;
     let addon_id = AddonId::from_uuid(Uuid::new_v4());

@@ -23,7 +23,7 @@ pub async fn delete_addon(
     let current = addons::get(&state.db, addon_id)
         .await?
         .ok_or(ApiError::NotFound("add-on"))?;
-    manage_theater(&state.db, &user, current.theater_id.as_uuid()).await?;
+    manage_theater(&state.db, &user, current.theater_id).await?;
     if !addons::delete(&state.db, addon_id).await? {
         return Err(ApiError::NotFound("add-on"));
     }

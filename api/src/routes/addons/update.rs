@@ -28,7 +28,7 @@ pub async fn update_addon(
     let current = addons::get(&state.db, addon_id)
         .await?
         .ok_or(ApiError::NotFound("add-on"))?;
-    manage_theater(&state.db, &user, current.theater_id.as_uuid()).await?;
+    manage_theater(&state.db, &user, current.theater_id).await?;
     let currencies = addons::show_currencies(&state.db, current.theater_id).await?;
     let addon = body.checked(&currencies)?;
     let stored = addons::update(&state.db, addon_id, &addon.fields())

@@ -40,6 +40,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "bookings", description = "Hold seats, pay, cancel: each booking is a Temporal saga"),
         (name = "accounts", description = "Customers, sign-in, tokens, saved payment methods"),
         (name = "partners", description = "Theater partners, their staff and billing; brokers"),
+        (name = "offers", description = "Offers and codes, their limits, and meal vouchers at the box office"),
         (name = "ops", description = "Health")
     ),
     components(schemas(error::ErrorEnvelope)),

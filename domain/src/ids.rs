@@ -75,6 +75,10 @@ id_type!(
     OfferId
 );
 id_type!(
+    /// A food and beverage add-on of a theater.
+    AddonId
+);
+id_type!(
     /// A booking's payment at the gateway (a row of `payments`).
     PaymentId
 );

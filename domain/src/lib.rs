@@ -9,6 +9,7 @@ pub mod booking;
 pub mod charge;
 pub mod ids;
 pub mod money;
+pub mod offer_rules;
 pub mod pricing;
 pub mod rating;
 pub mod schedule;
@@ -21,8 +22,8 @@ pub mod theater;
 
 pub use booking::{BookingStatus, Contact};
 pub use ids::{
-    AccountId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId, ShowId,
-    TheaterId,
+    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId,
+    ShowId, TheaterId,
 };
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};

@@ -6,8 +6,8 @@
 
 use crate::booking::BookingStatus;
 use crate::ids::{
-    AccountId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId, ShowId,
-    TheaterId,
+    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId,
+    ShowId, TheaterId,
 };
 use crate::status::{
     Funder, PartnerStatus, PaymentStatus, RedemptionStatus, Role, SeatStatus, SettlementPeriod,
@@ -71,8 +71,8 @@ macro_rules! text_column {
 }
 
 uuid_column!(
-    AccountId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId, ShowId,
-    TheaterId
+    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId,
+    ShowId, TheaterId
 );
 text_column!(
     BookingStatus,

@@ -10,6 +10,7 @@
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 pub mod accounts;
+pub mod addons;
 pub mod bookings;
 pub mod catalog;
 #[cfg(test)]

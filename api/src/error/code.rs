@@ -143,6 +143,18 @@ error_codes! {
     /// nothing was charged; `details` has the new quote's total, and paying again pays it.
     PriceChanged => "price_changed",
 
+    // Offers and add-ons.
+    /// Another live offer has this code (409).
+    OfferCodeTaken => "offer_code_taken",
+    /// The offer was redeemed more often than the new total limit allows (409).
+    LimitBelowRedeemed => "limit_below_redeemed",
+    /// The meal voucher was redeemed already (409).
+    VoucherAlreadyRedeemed => "voucher_already_redeemed",
+    /// The voucher's booking is not paid (409).
+    BookingNotPaid => "booking_not_paid",
+    /// The theater has a live add-on with this code (409).
+    AddonCodeTaken => "addon_code_taken",
+
     // The platform.
     /// The server is at capacity for expensive work; see `Retry-After` (503).
     TooBusy => "too_busy",

@@ -3,11 +3,13 @@
 //! groups, not a rewrite of them.
 
 pub mod accounts;
+pub mod addons;
 pub mod bookings;
 pub(crate) mod common;
 pub mod discovery;
 mod health;
 pub mod movies;
+pub mod offers;
 pub mod reviews;
 pub mod screens;
 pub mod shows;
@@ -24,6 +26,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(catalog())
         .merge(bookings::router())
+        .merge(offers::router())
 }
 
 /// The catalog: theaters, screens, movies, shows with their seats, reviews, and discovery.
@@ -45,4 +48,5 @@ fn catalog() -> OpenApiRouter<AppState> {
         .merge(discovery::router())
         .merge(shows::router())
         .merge(reviews::router())
+        .merge(addons::router())
 }

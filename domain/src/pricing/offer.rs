@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// What an offer takes off.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Benefit {
     /// A percentage off each covered ticket, optionally capped for the whole booking.
     PercentOff {
@@ -50,6 +51,7 @@ pub enum Benefit {
 /// A window of local start times, `from` inclusive and `until` exclusive (*afternoon shows*:
 /// 12:00 to 17:00). A window whose `until` is before `from` runs past midnight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimeWindow {
     /// First start time covered.
     pub from: NaiveTime,
@@ -70,9 +72,11 @@ impl TimeWindow {
 
 /// When an offer applies. Empty lists mean "any".
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conditions {
-    /// Days of the week of the show (local).
+    /// Days of the week of the show (local): `Mon` … `Sun`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub days_of_week: Vec<Weekday>,
     /// Local start times of the show.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -94,6 +98,7 @@ pub struct Conditions {
 /// Where an offer applies: every field set must match the show. An offer with no partner is
 /// the platform's own and applies across partners.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfferScope {
     /// The partner whose shows it covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]

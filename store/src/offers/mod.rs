@@ -5,8 +5,10 @@
 //! types; the columns the database must query or enforce (partner, code, window, limits, the
 //! live redemption count) are columns of their own.
 
+pub mod admin;
 mod read;
 mod redeem;
+pub mod vouchers;
 
 pub use read::{OfferRecord, candidates, get};
 pub use redeem::{Redeemed, RedemptionLine, Refused, redeem, redemptions, release};

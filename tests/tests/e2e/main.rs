@@ -2,6 +2,7 @@
 //! One binary, a module per area.
 
 mod accounts;
+mod addons;
 mod auth;
 mod bad_input;
 mod booking_saga;
@@ -20,6 +21,10 @@ mod hold_limits;
 mod idempotency;
 mod money_safety;
 mod movies;
+mod offer_input;
+mod offer_limits;
+mod offer_vouchers;
+mod offers;
 mod offers_in_saga;
 mod oidc;
 mod operator;

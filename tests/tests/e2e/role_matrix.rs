@@ -29,7 +29,9 @@ const WHO: [(&str, char); 7] = [
 /// Who may call each route. Path parameters name the customer's and the partner's own things:
 /// `{customer_id}` is the customer, `{partner_id}` the partner, `{booking_id}` the customer's
 /// booking at the partner's theater (for `claim`: a guest booking made with the customer's
-/// email), `{theater_id}`, `{screen_id}`, `{show_id}` the partner's.
+/// email), `{theater_id}`, `{screen_id}`, `{show_id}`, `{offer_id}` (listed), `{addon_id}` the
+/// partner's; `GET` and `DELETE /offers` name the partner (`?partnerId=`). Deletions that do
+/// not take a caller away run after the routes that read what they delete.
 const RULES: &[(&str, &str, &str)] = &[
     ("GET", "/health", "ACcBPpO"),
     ("POST", "/auth/login", "ACcBPpO"),
@@ -101,6 +103,16 @@ const RULES: &[(&str, &str, &str)] = &[
     ("POST", "/bookings/{booking_id}/cancel", "CO"),
     ("POST", "/bookings/{booking_id}/claim", "C"),
     ("POST", "/bookings/{booking_id}/resolve", "O"),
+    ("POST", "/offers", "PpO"),
+    ("GET", "/offers", "PO"),
+    ("GET", "/offers/{offer_id}", "ACcBPpO"),
+    ("PUT", "/offers/{offer_id}", "PO"),
+    ("DELETE", "/offers/{offer_id}", "PO"),
+    ("DELETE", "/offers", "PO"),
+    ("POST", "/theaters/{theater_id}/addons", "PO"),
+    ("GET", "/theaters/{theater_id}/addons", "ACcBPpO"),
+    ("PUT", "/addons/{addon_id}", "PO"),
+    ("DELETE", "/addons/{addon_id}", "PO"),
 ];
 
 /// Routes that destroy what later routes need run last, in this order.

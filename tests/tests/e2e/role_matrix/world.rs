@@ -5,6 +5,8 @@ use super::{PASSWORD, WHO};
 use chrono::{Duration, Utc};
 use mtbp_api::auth::tokens::TokenPair;
 use mtbp_api::routes::accounts::json::Account;
+use mtbp_api::routes::addons::json::Addon;
+use mtbp_api::routes::offers::json::Offer;
 use mtbp_api::routes::reviews::json::Review;
 use mtbp_api::routes::shows::json::Show;
 use mtbp_tests::stripe::CARD_OK;
@@ -32,6 +34,8 @@ pub(super) struct World {
     cards: Vec<String>,
     review_id: String,
     seats: Vec<String>,
+    offer_id: Uuid,
+    addon_id: Uuid,
 }
 
 /// The world, made afresh for each destructive route (`generation` keeps emails unique). In
@@ -114,6 +118,23 @@ pub(super) async fn build_world(app: &TestApp, generation: usize) -> World {
         .await
         .expect("review");
 
+    let offer: Offer = partner
+        .api
+        .create_as(
+            "/offers",
+            &json!({"name": "Matinee", "benefit": {"type": "percent_off", "percent_bp": 1000}}),
+        )
+        .await
+        .expect("offer");
+    let addon: Addon = partner
+        .api
+        .create_as(
+            &format!("/theaters/{}/addons", show.theater_id),
+            &json!({"code": "COMBO", "name": "Combo", "amount_minor": 20000, "currency": "INR"}),
+        )
+        .await
+        .expect("addon");
+
     // One account per caller for the sign-in routes (each email has its own rate limit).
     let mut refresh_tokens = Vec::new();
     let mut login_emails = Vec::new();
@@ -165,6 +186,8 @@ pub(super) async fn build_world(app: &TestApp, generation: usize) -> World {
         cards,
         review_id: review.review_id.to_string(),
         seats: show.seats,
+        offer_id: offer.offer_id.as_uuid(),
+        addon_id: addon.addon_id.as_uuid(),
     }
 }
 
@@ -185,10 +208,14 @@ pub(super) fn fill(path: &str, w: &World) -> String {
         .replace("{show_id}", &w.show_id.to_string())
         .replace("{booking_id}", &booking.to_string())
         .replace("{review_id}", &w.review_id)
-        + if path.ends_with("/seats/best") {
-            "?count=2"
+        .replace("{offer_id}", &w.offer_id.to_string())
+        .replace("{addon_id}", &w.addon_id.to_string())
+        + &if path.ends_with("/seats/best") {
+            "?count=2".to_owned()
+        } else if path == "/offers" {
+            format!("?partnerId={}", w.partner_id)
         } else {
-            ""
+            String::new()
         }
 }
 
@@ -239,6 +266,12 @@ pub(super) fn body(route: &str, i: usize, w: &World) -> Option<Value> {
         "POST /bookings" => json!({"show_id": w.show_id, "seats": [w.seats[10 + i]],
             "contact": {"name": "Someone", "email": "someone@example.com"}}),
         "POST /bookings/{booking_id}/pay" => json!({"payment_method": w.cards[1]}),
+        "POST /offers" | "PUT /offers/{offer_id}" => json!({"name": format!("Offer {i}"),
+            "benefit": {"type": "flat_off", "amount_minor": 5000}}),
+        "POST /theaters/{theater_id}/addons" | "PUT /addons/{addon_id}" => {
+            json!({"code": format!("RM{i}"), "name": "Nachos", "amount_minor": 15000,
+                   "currency": "INR"})
+        }
         "POST /bookings/{booking_id}/resolve" => {
             json!({"action": "mark_resolved", "note": "role matrix"})
         }

@@ -28,7 +28,7 @@ pub async fn create_addon(
 ) -> ApiResult<(StatusCode, ApiJson<Addon>)> {
     manage_theater(&state.db, &user, theater_id).await?;
     let currencies = addons::show_currencies(&state.db, theater_id).await?;
-    let addon = body.checked(&currencies)?;
+    let addon = body.checked(&state.config.settings.pricing, &currencies)?;
     let addon_id = AddonId::from_uuid(Uuid::new_v4());
     let stored = addons::insert(&state.db, addon_id, theater_id, &addon.fields())
         .await

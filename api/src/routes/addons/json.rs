@@ -46,9 +46,10 @@ fn yes() -> bool {
 }
 
 /// Whether the pricing can tax an add-on by `class`: a class the deployment's tax rules know
-/// (the demo's: India's GST), other than the ones of tickets and of the convenience fee.
-pub fn addon_tax_class(class: &str) -> bool {
-    class != TICKET && class != CONVENIENCE_FEE && PricingRules::demo().taxes.knows(class)
+/// (`MTBP_TAXES`; the demo's India's GST has `food`), other than the ones of tickets and of the
+/// convenience fee.
+pub fn addon_tax_class(rules: &PricingRules, class: &str) -> bool {
+    class != TICKET && class != CONVENIENCE_FEE && rules.taxes.knows(class)
 }
 
 /// A checked add-on.
@@ -85,7 +86,11 @@ impl CheckedAddon {
 impl NewAddon {
     /// The cleaned add-on; a 422 listing every problem. `currencies` are those of the
     /// theater's shows (none: any currency).
-    pub fn checked(&self, currencies: &[Currency]) -> ApiResult<CheckedAddon> {
+    pub fn checked(
+        &self,
+        rules: &PricingRules,
+        currencies: &[Currency],
+    ) -> ApiResult<CheckedAddon> {
         let mut errors = Vec::new();
         let code = addon_code(&self.code).unwrap_or_else(|| {
             errors.push(FieldError::new("code", "1-20 letters, digits, - or _"));
@@ -116,7 +121,7 @@ impl NewAddon {
             }
         };
         let tax_class = self.tax_class.trim().to_owned();
-        if !addon_tax_class(&tax_class) {
+        if !addon_tax_class(rules, &tax_class) {
             errors.push(FieldError::new(
                 "tax_class",
                 format!("a tax class of food and beverages, e.g. {FOOD}"),

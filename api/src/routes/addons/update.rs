@@ -30,7 +30,7 @@ pub async fn update_addon(
         .ok_or(ApiError::NotFound("add-on"))?;
     manage_theater(&state.db, &user, current.theater_id).await?;
     let currencies = addons::show_currencies(&state.db, current.theater_id).await?;
-    let addon = body.checked(&currencies)?;
+    let addon = body.checked(&state.config.settings.pricing, &currencies)?;
     let stored = addons::update(&state.db, addon_id, &addon.fields())
         .await
         .on_constraint("addons_code", || code_taken(addon.code()))?

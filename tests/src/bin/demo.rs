@@ -42,26 +42,60 @@ async fn book(operator: &ApiClient, api: &ApiClient, ui: &str) -> anyhow::Result
         "show_id": show.show_id, "available": map["available"], "currency": map["currency"]}),
     );
 
+    let code = format!("DEMO-{}", &uuid::Uuid::new_v4().simple().to_string()[..6]).to_uppercase();
+    let offer: Value = operator
+        .post(
+            "/offers",
+            &json!({"name": "Demo: 20 % off, and a free popcorn", "code": code,
+                    "benefit": {"type": "percent_off", "percent_bp": 2000},
+                    "conditions": {}, "scope": {}, "funded_by": "platform",
+                    "limit_total": 100}),
+        )
+        .await?
+        .json()
+        .await?;
+    let addon: Value = operator
+        .post(
+            &format!("/theaters/{}/addons", show.theater_id),
+            &json!({"code": "POPCORN", "name": "Popcorn combo", "amount_minor": 25000,
+                    "currency": "INR", "tax_class": "food"}),
+        )
+        .await?
+        .json()
+        .await?;
+    step(
+        2,
+        "An operator made a platform offer with a code (POST /offers) and the theater sells a \
+         popcorn combo (POST /theaters/{id}/addons)",
+        &json!({"offer": {"code": offer["code"], "benefit": offer["benefit"]},
+                "addon": {"code": addon["code"], "amount_minor": addon["amount_minor"]}}),
+    );
+
     let resp = api
-        .hold(
-            show.show_id,
-            &["C5", "C6"],
-            Some(&format!("demo-{}", uuid::Uuid::new_v4())),
+        .post(
+            "/bookings",
+            &json!({"show_id": show.show_id, "seats": ["C5", "C6"], "offer_code": code,
+                    "addons": [{"code": "POPCORN", "quantity": 1}],
+                    "contact": {"name": "Demo Customer", "email": "demo@example.com"}}),
         )
         .await?;
     let held: Value = resp.json().await?;
     step(
-        2,
-        "POST /bookings held C5 and C6 as a guest (Update-with-Start, one round trip); \
-         the guest_token reaches the booking as X-Booking-Token",
-        &held,
+        3,
+        "POST /bookings held C5 and C6 with the code and a popcorn as a guest, in one \
+         transaction, priced at once: the quote has each seat, add-on and fee with its \
+         discount and GST (CGST + SGST); the guest_token reaches the booking as X-Booking-Token",
+        &json!({"booking_id": held["booking_id"], "amount_minor": held["amount_minor"],
+                "currency": held["currency"], "hold_expires_at": held["hold_expires_at"],
+                "quote": {"totals": held["quote"]["totals"], "taxes": held["quote"]["taxes"],
+                          "offers": held["quote"]["offers"]}}),
     );
     let booking_id = id(&held, "booking_id")?;
 
     let stripe = StripeClient::from_env();
     let card = stripe.card(CARD_OK).await?;
     step(
-        3,
+        4,
         "The client app tokenised a test card at the gateway",
         &json!({"payment_method": card}),
     );
@@ -70,14 +104,17 @@ async fn book(operator: &ApiClient, api: &ApiClient, ui: &str) -> anyhow::Result
     let status = resp.status();
     let paid: Value = resp.json().await?;
     step(
-        4,
-        &format!("POST /bookings/{booking_id}/pay answered {status}"),
+        5,
+        &format!(
+            "POST /bookings/{booking_id}/pay answered {status}: the saga redeemed the \
+                  offer, charged the quote's total and confirmed the seats"
+        ),
         &paid,
     );
 
     let workflow_id = held["workflow_id"].as_str().unwrap_or_default();
     println!(
-        "\n\x1b[1m5. The saga in the Temporal UI\x1b[0m\n{ui}/namespaces/default/workflows/{workflow_id}"
+        "\n\x1b[1m6. The saga in the Temporal UI\x1b[0m\n{ui}/namespaces/default/workflows/{workflow_id}"
     );
     println!(
         "   Find bookings by status: {ui}/namespaces/default/workflows?query=BookingStatus%3D%22BookingCompleted%22"

@@ -86,6 +86,17 @@ fn args() -> anyhow::Result<Args> {
             other => bail!("unknown flag {other}; see the usage at the top of flash_sale.rs"),
         }
     }
+    p.code_limit = code_limit.unwrap_or_else(|| p.default_code_limit());
+    validate(&p)?;
+    Ok(Args {
+        params: p,
+        out,
+        compare_codes,
+    })
+}
+
+/// Refuses shapes the platform or the machine cannot run as intended.
+fn validate(p: &Params) -> anyhow::Result<()> {
     anyhow::ensure!((1..=20).contains(&p.shows), "1-20 shows");
     anyhow::ensure!(
         (1..=26).contains(&p.rows) && (1..=40).contains(&p.per_row),
@@ -109,16 +120,11 @@ fn args() -> anyhow::Result<Args> {
         "customers must be able to pay before their hold lapses: --think-ms below the hold"
     );
     anyhow::ensure!(p.max_attempts <= 1_000_000, "at most a million attempts");
-    p.code_limit = code_limit.unwrap_or_else(|| p.default_code_limit());
     anyhow::ensure!(
         (1..=1_000_000).contains(&p.code_limit),
         "a code limit of 1 to a million redemptions"
     );
-    Ok(Args {
-        params: p,
-        out,
-        compare_codes,
-    })
+    Ok(())
 }
 
 #[tokio::main]

@@ -242,3 +242,54 @@ pub enum End {
     /// `pay` answered something else (the hold lapsed, …).
     PayRefused,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Params {
+        Params {
+            shows: 4,
+            rows: 20,
+            per_row: 25,
+            customers: 64,
+            max_seats: 4,
+            best_share: 0.5,
+            abandon_share: 0.05,
+            decline_share: 0.05,
+            think_from_ms: 5_000,
+            think_ms: 20_000,
+            hold_seconds: 120,
+            sale_limit: Duration::from_secs(300),
+            max_attempts: 50_000,
+            limits: true,
+            limit_seats: 12_000,
+            seed: 42,
+            code_share: 0.0,
+            code_limit: 0,
+        }
+    }
+
+    #[test]
+    fn the_default_code_limit_is_half_the_bookings_expected_to_pay_with_the_code() {
+        // 2,000 seats ÷ 2.5 a booking = 800 bookings; a quarter enter the code, 90 % of them pay
+        // with a card that works: 180; half of that.
+        assert_eq!(defaults().default_code_limit(), 90);
+        let half = Params {
+            code_share: 0.5,
+            ..defaults()
+        };
+        assert_eq!(half.default_code_limit(), 180);
+        let tiny = Params {
+            shows: 1,
+            rows: 1,
+            per_row: 1,
+            ..defaults()
+        };
+        assert_eq!(
+            tiny.default_code_limit(),
+            1,
+            "never 0: a code always has a use"
+        );
+    }
+}

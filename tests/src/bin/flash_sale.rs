@@ -4,17 +4,31 @@
 //! and writes `flash-sale.json` and `flash-sale.svg`. Bounded in attempts and time; loopback
 //! only. Exits non-zero when the reconciliation fails.
 //!
+//! `--code-share F` has that share of the holds enter a limited code (10 % off, `--code-limit`
+//! redemptions in all; by default half the bookings expected to use it, so it runs out).
+//! `--compare-codes` runs the sale twice on fresh shows, without codes and then with a quarter
+//! of the holds (or `--code-share`) entering one, without the limits, and writes both into
+//! `flash-sale-compare.json` with their completion rates side by side.
+//!
 //! Usage: `flash-sale [--shows N] [--rows N] [--per-row N] [--customers N] [--max-seats N]
 //! [--best F] [--abandon F] [--decline F] [--think-from-ms N] [--think-ms N] [--hold-seconds N] [--sale-seconds N]
-//! [--max-attempts N] [--limit-seats N] [--seed N] [--no-limits] [--out DIR]`
+//! [--max-attempts N] [--limit-seats N] [--seed N] [--code-share F] [--code-limit N]
+//! [--no-limits] [--compare-codes] [--out DIR]`
 
 use anyhow::{Context, bail};
-use mtbp_tests::flash::{self, Params, Target};
+use mtbp_tests::flash::{self, Params, Report, Target};
 use mtbp_tests::{ApiClient, StripeClient};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-fn args() -> anyhow::Result<(Params, PathBuf)> {
+/// What the command line asks for.
+struct Args {
+    params: Params,
+    out: PathBuf,
+    compare_codes: bool,
+}
+
+fn args() -> anyhow::Result<Args> {
     let mut p = Params {
         shows: 4,
         rows: 20,
@@ -32,12 +46,20 @@ fn args() -> anyhow::Result<(Params, PathBuf)> {
         limits: true,
         limit_seats: 12_000,
         seed: 42,
+        code_share: 0.0,
+        code_limit: 0,
     };
     let mut out = PathBuf::from(".local/bench");
+    let mut compare_codes = false;
+    let mut code_limit = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--no-limits" {
             p.limits = false;
+            continue;
+        }
+        if flag == "--compare-codes" {
+            compare_codes = true;
             continue;
         }
         let v = it.next().with_context(|| format!("{flag} needs a value"))?;
@@ -58,10 +80,23 @@ fn args() -> anyhow::Result<(Params, PathBuf)> {
             "--max-attempts" => p.max_attempts = v.parse().with_context(bad)?,
             "--limit-seats" => p.limit_seats = v.parse().with_context(bad)?,
             "--seed" => p.seed = v.parse().with_context(bad)?,
+            "--code-share" => p.code_share = v.parse().with_context(bad)?,
+            "--code-limit" => code_limit = Some(v.parse().with_context(bad)?),
             "--out" => out = v.into(),
             other => bail!("unknown flag {other}; see the usage at the top of flash_sale.rs"),
         }
     }
+    p.code_limit = code_limit.unwrap_or_else(|| p.default_code_limit());
+    validate(&p)?;
+    Ok(Args {
+        params: p,
+        out,
+        compare_codes,
+    })
+}
+
+/// Refuses shapes the platform or the machine cannot run as intended.
+fn validate(p: &Params) -> anyhow::Result<()> {
     anyhow::ensure!((1..=20).contains(&p.shows), "1-20 shows");
     anyhow::ensure!(
         (1..=26).contains(&p.rows) && (1..=40).contains(&p.per_row),
@@ -70,7 +105,7 @@ fn args() -> anyhow::Result<(Params, PathBuf)> {
     anyhow::ensure!((1..=512).contains(&p.customers), "1-512 customers");
     anyhow::ensure!((1..=10).contains(&p.max_seats), "1-10 seats a booking");
     anyhow::ensure!(
-        [p.best_share, p.abandon_share, p.decline_share]
+        [p.best_share, p.abandon_share, p.decline_share, p.code_share]
             .iter()
             .all(|s| (0.0..=1.0).contains(s))
             && p.abandon_share + p.decline_share <= 1.0,
@@ -85,17 +120,70 @@ fn args() -> anyhow::Result<(Params, PathBuf)> {
         "customers must be able to pay before their hold lapses: --think-ms below the hold"
     );
     anyhow::ensure!(p.max_attempts <= 1_000_000, "at most a million attempts");
-    Ok((p, out))
+    anyhow::ensure!(
+        (1..=1_000_000).contains(&p.code_limit),
+        "a code limit of 1 to a million redemptions"
+    );
+    Ok(())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let (params, out) = args()?;
+    let Args {
+        params,
+        out,
+        compare_codes,
+    } = args()?;
+    let target = target().await?;
+    println!(
+        "flash sale: {} shows x {} seats, {} customers, holds of {} s{}",
+        params.shows,
+        params.rows * usize::from(params.per_row),
+        params.customers,
+        params.hold_seconds,
+        match (compare_codes, params.limits) {
+            (true, _) => ", without and then with codes",
+            (false, true) => ", then the limits",
+            (false, false) => "",
+        }
+    );
+    std::fs::create_dir_all(&out)?;
+    if compare_codes {
+        let comparison = flash::compare(params, &target).await?;
+        let json_path = out.join("flash-sale-compare.json");
+        std::fs::write(&json_path, serde_json::to_string_pretty(&comparison)?)?;
+        write_chart(
+            &out.join("flash-sale-no-codes.svg"),
+            &comparison.without_codes,
+        )?;
+        write_chart(&out.join("flash-sale-codes.svg"), &comparison.with_codes)?;
+        print!("{}", flash::comparison_summary(&comparison));
+        println!("written: {} and two charts", json_path.display());
+        anyhow::ensure!(comparison.reconciled, "a reconciliation failed");
+        return Ok(());
+    }
+    let report = flash::run(params, &target).await?;
+    let json_path = out.join("flash-sale.json");
+    std::fs::write(&json_path, serde_json::to_string_pretty(&report)?)?;
+    let svg_path = out.join("flash-sale.svg");
+    write_chart(&svg_path, &report)?;
+    print!("{}", flash::summary(&report));
+    println!(
+        "written: {} and {}",
+        json_path.display(),
+        svg_path.display()
+    );
+    anyhow::ensure!(report.reconciliation.ok, "the reconciliation failed");
+    Ok(())
+}
+
+/// The platform named by the environment (`MTBP_API_URL`, the platform's own settings).
+async fn target() -> anyhow::Result<Target> {
     let base = std::env::var("MTBP_API_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
     let api = ApiClient::new(base);
     let operator = mtbp_tests::api_client::operator_from_env(&api).await?;
     let settings = mtbp_infra::config::Settings::from_env()?;
-    let target = Target {
+    Ok(Target {
         db: mtbp_infra::db::connect(&settings.database_url, 4).await?,
         temporal: mtbp_infra::temporal::connect(
             &settings.temporal_address,
@@ -106,35 +194,18 @@ async fn main() -> anyhow::Result<()> {
         stripe: StripeClient::from_env(),
         api,
         operator,
-    };
-    println!(
-        "flash sale: {} shows x {} seats, {} customers, holds of {} s{}",
-        params.shows,
-        params.rows * usize::from(params.per_row),
-        params.customers,
-        params.hold_seconds,
-        if params.limits {
-            ", then the limits"
-        } else {
-            ""
+    })
+}
+
+fn write_chart(path: &Path, report: &Report) -> anyhow::Result<()> {
+    let title = format!(
+        "flash sale: {} seats, {} customers{}",
+        report.sale.seats_on_sale,
+        report.params.customers,
+        match &report.offer {
+            Some(_) => format!(", {:.0} % with a code", report.params.code_share * 100.0),
+            None => String::new(),
         }
     );
-    let report = flash::run(params, &target).await?;
-    std::fs::create_dir_all(&out)?;
-    let json_path = out.join("flash-sale.json");
-    std::fs::write(&json_path, serde_json::to_string_pretty(&report)?)?;
-    let svg_path = out.join("flash-sale.svg");
-    let title = format!(
-        "flash sale: {} seats, {} customers",
-        report.sale.seats_on_sale, report.params.customers
-    );
-    flash::write_svg(&svg_path, &title, &report.sale.timeline)?;
-    print!("{}", flash::summary(&report));
-    println!(
-        "written: {} and {}",
-        json_path.display(),
-        svg_path.display()
-    );
-    anyhow::ensure!(report.reconciliation.ok, "the reconciliation failed");
-    Ok(())
+    flash::write_svg(path, &title, &report.sale.timeline)
 }

@@ -1,20 +1,32 @@
 //! The flash-sale load generator: many customers race for the seats of a few shows through the
 //! REST API, then the same run measures what the machine allows (the database's hold limit and
-//! Temporal's orchestration limit) and reconciles seats, bookings and money.
+//! Temporal's orchestration limit) and reconciles seats, bookings and money. A share of the
+//! customers may enter a limited code that runs out during the sale; [`compare`] runs the sale
+//! with and without it to show what codes cost in completions per second.
 //!
 //! Used by the `flash-sale` binary (`./mtbp bench-flash`) and, at a small size, by the
 //! end-to-end tests. Bounded in requests and time; loopback only.
 
 pub mod baseline;
 mod chart;
+mod compare;
 mod customers;
 mod limits;
+mod offer;
+mod payment;
 mod reconcile;
+mod sale;
+mod seat_map;
 mod stats;
+mod summary;
 
 pub use chart::write_svg;
-pub use reconcile::{Check, Reconciliation, reconcile};
+pub use compare::{Comparison, compare};
+pub use offer::SaleOffer;
+pub use reconcile::{Check, Reconciliation, Relation, reconcile};
+pub use sale::SaleFigures;
 pub use stats::Latency;
+pub use summary::{comparison_summary, summary};
 
 use crate::{ApiClient, StripeClient};
 use serde::Serialize;
@@ -60,6 +72,10 @@ pub struct Params {
     pub limit_seats: usize,
     /// Seed of the customers' choices.
     pub seed: u64,
+    /// Share of hold attempts that enter the sale's limited code (0: the sale has no code).
+    pub code_share: f64,
+    /// The code's redemptions in all (see [`Params::default_code_limit`]).
+    pub code_limit: usize,
 }
 
 impl Params {
@@ -72,6 +88,21 @@ impl Params {
     /// Seats on sale.
     pub fn seats(&self) -> usize {
         self.shows * self.rows * usize::from(self.per_row)
+    }
+
+    /// A limit that runs out about halfway through the sale: half the bookings expected to be
+    /// paid with the code (seats ÷ the mean seats a booking, × the code's share (a quarter if
+    /// none is set), × the share that pays with a card that works). Redemptions count bookings,
+    /// not seats.
+    pub fn default_code_limit(&self) -> usize {
+        let share = if self.code_share > 0.0 {
+            self.code_share
+        } else {
+            0.25
+        };
+        let bookings = self.seats() as f64 / ((1 + self.max_seats.max(1)) as f64 / 2.0);
+        let paying = (1.0 - self.abandon_share - self.decline_share).max(0.0);
+        ((bookings * share * paying / 2.0).round() as usize).max(1)
     }
 }
 
@@ -105,7 +136,9 @@ pub struct Report {
     /// What was run.
     pub params: Params,
     /// The sale through the API.
-    pub sale: customers::SaleFigures,
+    pub sale: SaleFigures,
+    /// The code on sale, if any.
+    pub offer: Option<SaleOffer>,
     /// Whether seats, bookings and money agree.
     pub reconciliation: Reconciliation,
     /// The same hold transaction straight at PostgreSQL.
@@ -132,15 +165,21 @@ pub struct Ratios {
 }
 
 /// With `params.limits`, measures the database limit (first, on a quiet machine: the highest
-/// it gets), then runs the sale and reconciles, then measures the orchestration limit with as
-/// many workflows as the sale completed.
+/// it gets), then runs the sale (with a limited code made for it if `params.code_share` is
+/// above 0) and reconciles, then measures the orchestration limit with as many workflows as the
+/// sale completed.
 pub async fn run(params: Params, target: &Target) -> anyhow::Result<Report> {
     let database_limit = match params.limits {
         true => Some(limits::database_limit(&params).await?),
         false => None,
     };
-    let sale = customers::run_sale(&params, target).await?;
-    let reconciliation = reconcile(target, &sale.show_ids, &sale.outcomes).await?;
+    let offer = match params.code_share > 0.0 {
+        true => Some(offer::create(target, params.code_limit).await?),
+        false => None,
+    };
+    let code = offer.as_ref().map(|o| o.code.as_str());
+    let sale = sale::run_sale(&params, target, code).await?;
+    let reconciliation = reconcile(target, &sale.show_ids, &sale.outcomes, offer.as_ref()).await?;
     let orchestration_limit = match params.limits {
         true => Some(
             limits::orchestration_limit(&params, target, sale.figures.bookings_completed).await?,
@@ -160,6 +199,7 @@ pub async fn run(params: Params, target: &Target) -> anyhow::Result<Report> {
     Ok(Report {
         params,
         sale: sale.figures,
+        offer,
         reconciliation,
         database_limit,
         orchestration_limit,
@@ -182,6 +222,12 @@ pub struct Outcome {
     pub seats: usize,
     /// What the customer did and got.
     pub end: End,
+    /// The customer entered the sale's code.
+    pub sent_code: bool,
+    /// The hold's quote applied an offer.
+    pub quoted_offer: bool,
+    /// A `pay` answered `price_changed` and the customer paid again.
+    pub repriced: bool,
 }
 
 /// How a held booking ended, as its customer saw it.
@@ -197,94 +243,53 @@ pub enum End {
     PayRefused,
 }
 
-/// The report in a few lines, for a terminal.
-pub fn summary(r: &Report) -> String {
-    use std::fmt::Write;
-    let s = &r.sale;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "sale: {} attempts, {} holds ({:.1}/s, peak {:.0}/s), {} conflicts ({:.1}%), {} errors, \
-         {} times nothing free",
-        s.attempts,
-        s.holds,
-        s.holds_per_second,
-        s.peak_holds_per_second,
-        s.conflicts,
-        s.conflict_rate * 100.0,
-        s.errors,
-        s.nothing_free
-    );
-    let _ = writeln!(
-        out,
-        "      {} booked ({:.1}/s, peak {:.1}/s), {} abandoned, {} declined, {} pay refused, {} expired",
-        s.bookings_completed,
-        s.completed_per_second,
-        s.peak_completed_per_second,
-        s.abandoned,
-        s.declined,
-        s.pay_refused,
-        s.expired
-    );
-    let sold = s.sold_out_after_seconds.map_or_else(
-        || "not sold out".to_owned(),
-        |t| format!("sold out in {t:.1} s"),
-    );
-    let _ = writeln!(out, "      {sold} ({:.1} s measured)", s.duration_seconds);
-    let lat = |name: &str, l: &Latency| {
-        format!(
-            "{name} p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
-        )
-    };
-    let _ = writeln!(out, "      {}", lat("hold", &s.hold_latency));
-    let _ = writeln!(
-        out,
-        "      {}",
-        lat("hold to completed", &s.hold_to_completed_latency)
-    );
-    let _ = writeln!(out, "      {}", lat("pay to completed", &s.pay_latency));
-    if let Some(d) = &r.database_limit {
-        let _ = writeln!(
-            out,
-            "database limit: {:.0} holds/s, peak {:.0}/s ({} clients, pool {}, {})",
-            d.holds_per_second,
-            d.peak_holds_per_second,
-            d.clients,
-            d.pool,
-            lat("hold tx", &d.hold_latency)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Params {
+        Params {
+            shows: 4,
+            rows: 20,
+            per_row: 25,
+            customers: 64,
+            max_seats: 4,
+            best_share: 0.5,
+            abandon_share: 0.05,
+            decline_share: 0.05,
+            think_from_ms: 5_000,
+            think_ms: 20_000,
+            hold_seconds: 120,
+            sale_limit: Duration::from_secs(300),
+            max_attempts: 50_000,
+            limits: true,
+            limit_seats: 12_000,
+            seed: 42,
+            code_share: 0.0,
+            code_limit: 0,
+        }
+    }
+
+    #[test]
+    fn the_default_code_limit_is_half_the_bookings_expected_to_pay_with_the_code() {
+        // 2,000 seats ÷ 2.5 a booking = 800 bookings; a quarter enter the code, 90 % of them pay
+        // with a card that works: 180; half of that.
+        assert_eq!(defaults().default_code_limit(), 90);
+        let half = Params {
+            code_share: 0.5,
+            ..defaults()
+        };
+        assert_eq!(half.default_code_limit(), 180);
+        let tiny = Params {
+            shows: 1,
+            rows: 1,
+            per_row: 1,
+            ..defaults()
+        };
+        assert_eq!(
+            tiny.default_code_limit(),
+            1,
+            "never 0: a code always has a use"
         );
     }
-    if let Some(o) = &r.orchestration_limit {
-        let _ = writeln!(
-            out,
-            "orchestration limit: {:.1} workflows/s, peak {:.1}/s ({} clients, {})",
-            o.workflows_per_second,
-            o.peak_workflows_per_second,
-            o.clients,
-            lat("pay to completed", &o.latency)
-        );
-    }
-    if let Some(x) = &r.ratios {
-        let _ = writeln!(
-            out,
-            "ratios: holds {:.2} of the database limit, completed {:.2} of the orchestration limit",
-            x.holds_vs_database, x.completed_vs_orchestration
-        );
-    }
-    let _ = writeln!(
-        out,
-        "reconciliation: {} (oversold seats {}, lost bookings {})",
-        if r.reconciliation.ok { "OK" } else { "FAILED" },
-        r.reconciliation.oversold_seats,
-        r.reconciliation.lost_bookings
-    );
-    for c in r.reconciliation.checks.iter().filter(|c| !c.ok) {
-        let _ = writeln!(
-            out,
-            "  failed: {}: expected {}, found {}",
-            c.name, c.expected, c.actual
-        );
-    }
-    out
 }

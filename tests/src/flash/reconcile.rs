@@ -1,26 +1,42 @@
 //! After the sale: seats, bookings and money must agree, and no booking may be lost.
 //!
 //! seats booked = seats of completed bookings; bookings completed (database) = bookings the
-//! customers were told are booked = charges the gateway took minus refunds; no seat in two live
-//! bookings; every hold a customer was given ended in a final status with its saga run.
+//! customers were told are booked = charges the gateway took minus refunds; the amount of
+//! completed bookings = the sum of their quotes' totals = the money the gateway kept; no seat in
+//! two live bookings; every hold a customer was given ended in a final status with its saga
+//! run. With a code on sale, its live redemptions = the completed bookings whose quote applied
+//! it, and never more than its limit.
 
+use super::offer::{self, SaleOffer};
 use super::{End, Outcome, Target};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// One equality the run must satisfy.
+/// One comparison the run must satisfy.
 #[derive(Debug, Serialize)]
 pub struct Check {
     /// What is compared.
     pub name: &'static str,
-    /// The side that should hold.
+    /// The side that should hold (for [`Relation::AtMost`], the bound).
     pub expected: i64,
     /// What was found.
     pub actual: i64,
-    /// `expected == actual`.
+    /// How `actual` must relate to `expected`.
+    pub relation: Relation,
+    /// `actual` relates to `expected` as it must.
     pub ok: bool,
+}
+
+/// How a check's finding must relate to what it expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// `actual == expected`.
+    Equal,
+    /// `actual <= expected`.
+    AtMost,
 }
 
 /// The reconciliation of a run.
@@ -37,40 +53,65 @@ pub struct Reconciliation {
     pub checks: Vec<Check>,
 }
 
-fn check(name: &'static str, expected: i64, actual: i64) -> Check {
+/// `actual` must equal `expected`.
+pub(super) fn check(name: &'static str, expected: i64, actual: i64) -> Check {
     Check {
         name,
         expected,
         actual,
+        relation: Relation::Equal,
         ok: expected == actual,
     }
 }
 
-/// Reconciles the shows of a sale against what the customers saw and what the gateway holds.
+/// `actual` must not pass `bound`.
+pub(super) fn at_most(name: &'static str, bound: i64, actual: i64) -> Check {
+    Check {
+        name,
+        expected: bound,
+        actual,
+        relation: Relation::AtMost,
+        ok: actual <= bound,
+    }
+}
+
+/// Reconciles the shows of a sale against what the customers saw, what the gateway holds and,
+/// if the sale had one, the code's redemptions.
 pub async fn reconcile(
     target: &Target,
     shows: &[Uuid],
     outcomes: &[Outcome],
+    offer: Option<&SaleOffer>,
 ) -> anyhow::Result<Reconciliation> {
     let db = &target.db;
-    let (seats_booked, seats_of_completed, completed, completed_amount): (i64, i64, i64, i64) =
-        sqlx::query_as(
-            "select (select count(*) from show_seats where show_id = any($1) and status = 'booked'),
-                    (select count(*) from booking_seats bs join bookings b using (booking_id)
-                      where b.show_id = any($1) and b.status = 'BookingCompleted'),
-                    (select count(*) from bookings where show_id = any($1)
-                        and status = 'BookingCompleted'),
-                    (select coalesce(sum(amount_minor), 0)::bigint from bookings
-                      where show_id = any($1) and status = 'BookingCompleted')",
-        )
-        .bind(shows)
-        .fetch_one(db)
-        .await?;
+    // A completed booking without a quote adds nothing to the quotes' sum, so it fails the
+    // amount check rather than passing unseen.
+    let (seats_booked, seats_of_completed, completed, completed_amount, quoted_amount): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    ) = sqlx::query_as(
+        "select (select count(*) from show_seats where show_id = any($1) and status = 'booked'),
+                (select count(*) from booking_seats bs join bookings b using (booking_id)
+                  where b.show_id = any($1) and b.status = 'BookingCompleted'),
+                (select count(*) from bookings where show_id = any($1)
+                    and status = 'BookingCompleted'),
+                (select coalesce(sum(amount_minor), 0)::bigint from bookings
+                  where show_id = any($1) and status = 'BookingCompleted'),
+                (select coalesce(sum((quote -> 'totals' -> 'total' ->> 'amount_minor')::bigint),
+                                 0)::bigint
+                   from bookings where show_id = any($1) and status = 'BookingCompleted')",
+    )
+    .bind(shows)
+    .fetch_one(db)
+    .await?;
     let oversold = oversold_seats(target, shows).await?;
     let lost = lost_bookings(target, shows, outcomes).await?;
     let told_booked = outcomes.iter().filter(|o| o.end == End::Completed).count() as i64;
     let (charges, charged_amount) = gateway_net(target, shows).await?;
-    let checks = vec![
+    let mut checks = vec![
         check(
             "seats booked = seats of completed bookings",
             seats_of_completed,
@@ -92,12 +133,20 @@ pub async fn reconcile(
             charged_amount,
         ),
         check(
+            "amount of completed bookings = sum of their quotes' totals",
+            quoted_amount,
+            completed_amount,
+        ),
+        check(
             "seats in two live bookings or booked without a booking",
             0,
             oversold,
         ),
         check("lost bookings", 0, lost),
     ];
+    if let Some(offer) = offer {
+        checks.extend(offer::checks(target, shows, offer).await?);
+    }
     Ok(Reconciliation {
         ok: checks.iter().all(|c| c.ok),
         oversold_seats: oversold,

@@ -1,0 +1,133 @@
+//! A run's figures in a few lines, for a terminal.
+
+use super::{Comparison, Latency, Relation, Report};
+use std::fmt::Write;
+
+/// The report in a few lines, for a terminal.
+pub fn summary(r: &Report) -> String {
+    let s = &r.sale;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "sale: {} attempts, {} holds ({:.1}/s, peak {:.0}/s), {} conflicts ({:.1}%), {} errors, \
+         {} times nothing free",
+        s.attempts,
+        s.holds,
+        s.holds_per_second,
+        s.peak_holds_per_second,
+        s.conflicts,
+        s.conflict_rate * 100.0,
+        s.errors,
+        s.nothing_free
+    );
+    let _ = writeln!(
+        out,
+        "      {} booked ({:.1}/s, peak {:.1}/s), {} abandoned, {} declined, {} pay refused, {} expired",
+        s.bookings_completed,
+        s.completed_per_second,
+        s.peak_completed_per_second,
+        s.abandoned,
+        s.declined,
+        s.pay_refused,
+        s.expired
+    );
+    if let Some(offer) = &r.offer {
+        let _ = writeln!(
+            out,
+            "      code {} (limit {}): {} holds entered it, {} quoted with it, {} repriced and \
+             paid again",
+            offer.code, offer.limit, s.code_holds, s.code_quoted, s.repriced
+        );
+    }
+    let sold = s.sold_out_after_seconds.map_or_else(
+        || "not sold out".to_owned(),
+        |t| format!("sold out in {t:.1} s"),
+    );
+    let _ = writeln!(out, "      {sold} ({:.1} s measured)", s.duration_seconds);
+    let lat = |name: &str, l: &Latency| {
+        format!(
+            "{name} p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
+        )
+    };
+    let _ = writeln!(out, "      {}", lat("hold", &s.hold_latency));
+    let _ = writeln!(
+        out,
+        "      {}",
+        lat("hold to completed", &s.hold_to_completed_latency)
+    );
+    let _ = writeln!(out, "      {}", lat("pay to completed", &s.pay_latency));
+    if let Some(d) = &r.database_limit {
+        let _ = writeln!(
+            out,
+            "database limit: {:.0} holds/s, peak {:.0}/s ({} clients, pool {}, {})",
+            d.holds_per_second,
+            d.peak_holds_per_second,
+            d.clients,
+            d.pool,
+            lat("hold tx", &d.hold_latency)
+        );
+    }
+    if let Some(o) = &r.orchestration_limit {
+        let _ = writeln!(
+            out,
+            "orchestration limit: {:.1} workflows/s, peak {:.1}/s ({} clients, {})",
+            o.workflows_per_second,
+            o.peak_workflows_per_second,
+            o.clients,
+            lat("pay to completed", &o.latency)
+        );
+    }
+    if let Some(x) = &r.ratios {
+        let _ = writeln!(
+            out,
+            "ratios: holds {:.2} of the database limit, completed {:.2} of the orchestration limit",
+            x.holds_vs_database, x.completed_vs_orchestration
+        );
+    }
+    let _ = writeln!(
+        out,
+        "reconciliation: {} (oversold seats {}, lost bookings {})",
+        if r.reconciliation.ok { "OK" } else { "FAILED" },
+        r.reconciliation.oversold_seats,
+        r.reconciliation.lost_bookings
+    );
+    for c in r.reconciliation.checks.iter().filter(|c| !c.ok) {
+        let relation = match c.relation {
+            Relation::Equal => "",
+            Relation::AtMost => "at most ",
+        };
+        let _ = writeln!(
+            out,
+            "  failed: {}: expected {relation}{}, found {}",
+            c.name, c.expected, c.actual
+        );
+    }
+    out
+}
+
+/// Both sales of a comparison, then their completion rates side by side.
+pub fn comparison_summary(c: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "without codes:");
+    out.push_str(&summary(&c.without_codes));
+    let _ = writeln!(
+        out,
+        "with codes ({:.0} % of holds):",
+        c.with_codes.params.code_share * 100.0
+    );
+    out.push_str(&summary(&c.with_codes));
+    let (a, b) = (&c.without_codes.sale, &c.with_codes.sale);
+    let _ = writeln!(
+        out,
+        "completions: {:.1}/s without codes, {:.1}/s with: {:.3} of the run without; busiest \
+         5 s {:.1}/s and {:.1}/s: {:.3}",
+        a.completed_per_second,
+        b.completed_per_second,
+        c.completed_per_second_ratio,
+        a.peak_completed_per_second,
+        b.peak_completed_per_second,
+        c.peak_completed_per_second_ratio
+    );
+    out
+}

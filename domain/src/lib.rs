@@ -16,16 +16,18 @@ pub mod seats;
 #[cfg(feature = "sqlx")]
 mod sql;
 pub mod status;
+pub mod subscription;
 pub mod text;
 pub mod theater;
 
 pub use booking::{BookingStatus, Contact};
 pub use ids::{
-    AccountId, BookingId, MovieId, OfferId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId,
+    AccountId, BookingId, MovieId, OfferId, PartnerId, PlanId, ReviewId, ScreenId, ShowId,
+    SubscriptionId, TheaterId,
 };
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};
 pub use status::{
     Funder, PartnerStatus, PaymentStatus, RedemptionStatus, Role, SeatStatus, SettlementPeriod,
-    ShowStatus, Stacking,
+    PeriodUnit, ShowStatus, Stacking, SubscriptionEnd, SubscriptionStatus,
 };

@@ -6,11 +6,12 @@
 
 use crate::booking::BookingStatus;
 use crate::ids::{
-    AccountId, BookingId, MovieId, OfferId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId,
+    AccountId, BookingId, MovieId, OfferId, PartnerId, PlanId, ReviewId, ScreenId, ShowId,
+    SubscriptionId, TheaterId,
 };
 use crate::status::{
     Funder, PartnerStatus, PaymentStatus, RedemptionStatus, Role, SeatStatus, SettlementPeriod,
-    ShowStatus, Stacking,
+    PeriodUnit, ShowStatus, Stacking, SubscriptionEnd, SubscriptionStatus,
 };
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
@@ -70,7 +71,8 @@ macro_rules! text_column {
 }
 
 uuid_column!(
-    AccountId, BookingId, MovieId, OfferId, PartnerId, ReviewId, ScreenId, ShowId, TheaterId
+    AccountId, BookingId, MovieId, OfferId, PartnerId, PlanId, ReviewId, ScreenId, ShowId,
+    SubscriptionId, TheaterId
 );
 text_column!(
     BookingStatus,
@@ -82,7 +84,10 @@ text_column!(
     SettlementPeriod,
     Funder,
     Stacking,
-    RedemptionStatus
+    RedemptionStatus,
+    SubscriptionStatus,
+    SubscriptionEnd,
+    PeriodUnit
 );
 
 /// A currency is stored as its code (`text`); a stored code that is not one fails to decode.

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use mtbp_domain::{Currency, Money, PaymentStatus, SubscriptionId, SubscriptionStatus};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{PgExecutor, PgPool};
 
 /// What a period's charge needs to know about its subscription, read at each attempt: the card
 /// and the plan's price as they are now.
@@ -151,11 +151,12 @@ pub async fn record_decline(
 /// lasts the plan's period. A subscription the customer cancelled meanwhile reads
 /// `cancelling`. Recording a paid period again changes nothing. Returns the period's bounds.
 pub async fn record_paid(
-    tx: &mut PgConnection,
+    db: &PgPool,
     subscription_id: SubscriptionId,
     period_index: i32,
     intent_id: &str,
 ) -> sqlx::Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+    let mut tx = db.begin().await?;
     sqlx::query!(
         "update subscription_charges c
             set status = 'succeeded', failure_code = null,
@@ -200,6 +201,7 @@ pub async fn record_paid(
     )
     .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(Some((bounds.period_start, bounds.period_end)))
 }
 

@@ -4,11 +4,11 @@
 //! the binary that production runs.
 
 use anyhow::Context;
-use mtbp_activities::{PaymentActivities, PaymentFaults, SeatActivities};
+use mtbp_activities::{PaymentActivities, PaymentFaults, SeatActivities, SubscriptionActivities};
 use mtbp_infra::config::{Settings, parse_or};
 use mtbp_infra::gateway::StripeGateway;
 use mtbp_infra::{db, process, temporal};
-use mtbp_workflows::BookingWorkflow;
+use mtbp_workflows::{BookingWorkflow, SubscriptionWorkflow};
 use std::time::Duration;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
@@ -58,9 +58,14 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
         .max_cached_workflows(config.max_cached_workflows)
         .graceful_shutdown_period(Duration::from_secs(10))
         .register_workflow::<BookingWorkflow>()?
+        .register_workflow::<SubscriptionWorkflow>()?
         .register_activities(SeatActivities::with_confirm_pause(
             pool.clone(),
             config.faults.pause_in_confirm,
+        ))
+        .register_activities(SubscriptionActivities::new(
+            pool.clone(),
+            gateway.clone(),
         ))
         .register_activities(PaymentActivities::new(pool, gateway, config.faults))
         .build();

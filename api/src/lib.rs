@@ -39,6 +39,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "bookings", description = "Hold seats, pay, cancel: each booking is a Temporal saga"),
         (name = "accounts", description = "Customers, sign-in, tokens, saved payment methods"),
         (name = "partners", description = "Theater partners, their staff and billing; brokers"),
+        (name = "subscriptions", description = "Subscription plans and customers' subscriptions: each subscription is a Temporal workflow"),
         (name = "ops", description = "Health")
     ),
     components(schemas(error::ErrorEnvelope)),

@@ -61,6 +61,9 @@ pub struct TestOptions {
     pub limits: mtbp_api::limits::InputLimits,
     /// Bounds against sign-in and sign-up floods.
     pub flood: mtbp_api::auth::limits::FloodLimits,
+    /// Plan periods and dunning: periods of a second allowed and a short dunning, so tests
+    /// watch renewals and retries happen.
+    pub subscriptions: mtbp_api::config::SubscriptionSettings,
 }
 
 impl Default for TestOptions {
@@ -87,6 +90,11 @@ impl Default for TestOptions {
             flood: mtbp_api::auth::limits::FloodLimits {
                 sign_ups_per_address_per_hour: 0,
                 ..mtbp_api::auth::limits::FloodLimits::default()
+            },
+            subscriptions: mtbp_api::config::SubscriptionSettings {
+                min_plan_period_seconds: 1,
+                dunning_seconds: vec![1, 2],
+                first_charge_wait: Duration::from_secs(20),
             },
         }
     }
@@ -195,6 +203,7 @@ impl TestApp {
             data_key: Some("5a".repeat(32)),
             limits: options.limits.clone(),
             flood: options.flood.clone(),
+            subscriptions: options.subscriptions.clone(),
         };
         let auth = config.auth.clone();
         let state = mtbp_api::build_state(config).await?;

@@ -138,6 +138,14 @@ error_codes! {
     /// The operator's note is missing or too long (422).
     InvalidNote => "invalid_note",
 
+    // Subscriptions.
+    /// The customer already has a live subscription to this plan (409).
+    AlreadySubscribed => "already_subscribed",
+    /// The plan is closed to new subscribers (409).
+    PlanClosed => "plan_closed",
+    /// The subscription has ended and cannot change any more (409).
+    SubscriptionEnded => "subscription_ended",
+
     // The platform.
     /// The server is at capacity for expensive work; see `Retry-After` (503).
     TooBusy => "too_busy",

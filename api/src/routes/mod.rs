@@ -11,6 +11,7 @@ pub mod movies;
 pub mod reviews;
 pub mod screens;
 pub mod shows;
+pub mod subscriptions;
 pub mod theaters;
 
 use crate::state::AppState;
@@ -24,6 +25,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(catalog())
         .merge(bookings::router())
+        .merge(subscriptions::router())
 }
 
 /// The catalog: theaters, screens, movies, shows with their seats, reviews, and discovery.

@@ -176,3 +176,21 @@ pub async fn end(
     .await?;
     Ok(())
 }
+
+/// Removes a `pending` subscription whose workflow never started (nothing was charged), so
+/// the customer may subscribe again at once.
+pub async fn discard_unstarted(
+    db: impl PgExecutor<'_>,
+    subscription_id: SubscriptionId,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from subscriptions s
+          where s.subscription_id = $1 and s.status = 'pending'
+            and not exists (select 1 from subscription_charges c
+                             where c.subscription_id = s.subscription_id)",
+        subscription_id.as_uuid(),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -95,7 +95,10 @@ impl SubscriptionId {
     /// Gateway idempotency key of one charge attempt of one period: a retried activity or a
     /// replayed workflow asks for the same attempt, never a new charge.
     pub fn charge_key(&self, period_index: u32, attempt: u32) -> String {
-        format!("{SUBSCRIPTION_WORKFLOW_PREFIX}{}-{period_index}-{attempt}", self.0)
+        format!(
+            "{SUBSCRIPTION_WORKFLOW_PREFIX}{}-{period_index}-{attempt}",
+            self.0
+        )
     }
 }
 

@@ -28,6 +28,6 @@ pub use ids::{
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};
 pub use status::{
-    Funder, PartnerStatus, PaymentStatus, RedemptionStatus, Role, SeatStatus, SettlementPeriod,
-    PeriodUnit, ShowStatus, Stacking, SubscriptionEnd, SubscriptionStatus,
+    Funder, PartnerStatus, PaymentStatus, PeriodUnit, RedemptionStatus, Role, SeatStatus,
+    SettlementPeriod, ShowStatus, Stacking, SubscriptionEnd, SubscriptionStatus,
 };

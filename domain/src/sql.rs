@@ -10,8 +10,8 @@ use crate::ids::{
     SubscriptionId, TheaterId,
 };
 use crate::status::{
-    Funder, PartnerStatus, PaymentStatus, RedemptionStatus, Role, SeatStatus, SettlementPeriod,
-    PeriodUnit, ShowStatus, Stacking, SubscriptionEnd, SubscriptionStatus,
+    Funder, PartnerStatus, PaymentStatus, PeriodUnit, RedemptionStatus, Role, SeatStatus,
+    SettlementPeriod, ShowStatus, Stacking, SubscriptionEnd, SubscriptionStatus,
 };
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
@@ -71,8 +71,17 @@ macro_rules! text_column {
 }
 
 uuid_column!(
-    AccountId, BookingId, MovieId, OfferId, PartnerId, PlanId, ReviewId, ScreenId, ShowId,
-    SubscriptionId, TheaterId
+    AccountId,
+    BookingId,
+    MovieId,
+    OfferId,
+    PartnerId,
+    PlanId,
+    ReviewId,
+    ScreenId,
+    ShowId,
+    SubscriptionId,
+    TheaterId
 );
 text_column!(
     BookingStatus,

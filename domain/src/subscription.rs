@@ -203,7 +203,10 @@ mod tests {
             early_access_hours: 721,
         }
         .check(&mut errors);
-        assert_eq!(fields(&errors), ["ticket_discount_bp", "early_access_hours"]);
+        assert_eq!(
+            fields(&errors),
+            ["ticket_discount_bp", "early_access_hours"]
+        );
     }
 
     #[test]

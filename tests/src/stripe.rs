@@ -87,6 +87,19 @@ impl StripeClient {
             .collect())
     }
 
+    /// Payment intents the gateway holds for a subscription's periods (by metadata).
+    pub async fn intents_of_subscription(
+        &self,
+        subscription_id: &str,
+    ) -> anyhow::Result<Vec<Value>> {
+        Ok(self
+            .list("payment_intents")
+            .await?
+            .into_iter()
+            .filter(|pi| pi["metadata"]["subscription_id"] == subscription_id)
+            .collect())
+    }
+
     /// Intents of the booking that actually took money.
     pub async fn succeeded_charges_of(&self, booking_id: &str) -> anyhow::Result<Vec<Value>> {
         Ok(self

@@ -63,10 +63,7 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
             pool.clone(),
             config.faults.pause_in_confirm,
         ))
-        .register_activities(SubscriptionActivities::new(
-            pool.clone(),
-            gateway.clone(),
-        ))
+        .register_activities(SubscriptionActivities::new(pool.clone(), gateway.clone()))
         .register_activities(PaymentActivities::new(pool, gateway, config.faults))
         .build();
     Ok(Worker::new(&runtime, client, options)?)

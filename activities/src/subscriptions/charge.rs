@@ -28,9 +28,14 @@ impl SubscriptionActivities {
             amount_minor: billing.amount_minor,
             currency: billing.currency.clone(),
         };
-        let row = charges::open(&self.db, req.subscription_id, as_i32(req.period_index), &amount)
-            .await
-            .map_err(from_sqlx)?;
+        let row = charges::open(
+            &self.db,
+            req.subscription_id,
+            as_i32(req.period_index),
+            &amount,
+        )
+        .await
+        .map_err(from_sqlx)?;
         if let (PaymentStatus::Succeeded, Some(intent)) = (row.status, &row.gateway_payment_id) {
             return self.paid(req, intent).await;
         }
@@ -123,7 +128,8 @@ impl SubscriptionActivities {
                 &row.currency.to_gateway(),
                 &billing.payment_method,
                 &billing.gateway_customer,
-                &req.subscription_id.charge_key(req.period_index, req.attempt),
+                &req.subscription_id
+                    .charge_key(req.period_index, req.attempt),
             )
             .await?;
         let winner = charges::record_attempt(

@@ -12,10 +12,12 @@ const GATEWAY_ATTEMPT: Duration = Duration::from_secs(45);
 /// away): every retry reads back what the previous one recorded, so none charges twice. A
 /// decline is an outcome, not a failure, and is not retried here (dunning decides).
 pub fn charge_call() -> ActivityOptions {
-    ActivityOptions::with_close_timeouts(temporalio_sdk::ActivityCloseTimeouts::ScheduleAndStartToClose {
-        schedule_to_close: Duration::from_secs(30 * 60),
-        start_to_close: GATEWAY_ATTEMPT,
-    })
+    ActivityOptions::with_close_timeouts(
+        temporalio_sdk::ActivityCloseTimeouts::ScheduleAndStartToClose {
+            schedule_to_close: Duration::from_secs(30 * 60),
+            start_to_close: GATEWAY_ATTEMPT,
+        },
+    )
     .heartbeat_timeout(Duration::from_secs(10))
     .cancellation_type(ActivityCancellationType::WaitCancellationCompleted)
     .retry_policy(

@@ -18,8 +18,8 @@ use mtbp_domain::{SubscriptionEnd, SubscriptionStatus};
 use std::time::UNIX_EPOCH;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ContinueAsNewOptions, SyncWorkflowContext, TimerResult, WorkflowContext,
-    WorkflowContextView, WorkflowResult,
+    ContinueAsNewOptions, SyncWorkflowContext, TimerResult, WorkflowContext, WorkflowContextView,
+    WorkflowResult,
 };
 
 /// One subscription's period loop. Workflow id `subscription-{subscription_id}`.
@@ -144,11 +144,10 @@ impl SubscriptionWorkflow {
                 PeriodOutcome::Cancelled => return Ok(Err(SubscriptionEnd::Cancelled)),
                 PeriodOutcome::Declined { .. } => {}
             }
-            let delay =
-                match after_decline(input.period_index, attempt, &input.dunning_seconds) {
-                    AfterDecline::RetryAfter(delay) => delay,
-                    AfterDecline::GiveUp => return Ok(Err(SubscriptionEnd::PaymentFailed)),
-                };
+            let delay = match after_decline(input.period_index, attempt, &input.dunning_seconds) {
+                AfterDecline::RetryAfter(delay) => delay,
+                AfterDecline::GiveUp => return Ok(Err(SubscriptionEnd::PaymentFailed)),
+            };
             if attempt == 1 {
                 Self::record(ctx, Standing::PastDue).await?;
                 Self::set_status(ctx, SubscriptionStatus::PastDue);

@@ -48,10 +48,7 @@ async fn load_own(
 }
 
 /// The wire shape of a stored subscription, with its preferences, as of now.
-async fn present(
-    state: &AppState,
-    row: subscriptions::Subscription,
-) -> ApiResult<Subscription> {
+async fn present(state: &AppState, row: subscriptions::Subscription) -> ApiResult<Subscription> {
     let announcements = prefs::get(&state.db, row.subscription_id).await?;
     Ok(Subscription::new(row, announcements, Utc::now()))
 }

@@ -10,9 +10,9 @@ use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use mtbp_domain::seats::FieldError;
 use mtbp_domain::subscription::{PlanBenefits, PlanPeriod};
 use mtbp_domain::{Currency, Money, PlanId};
-use mtbp_domain::seats::FieldError;
 use mtbp_store::subscriptions::plans::{self, PlanFields};
 use uuid::Uuid;
 
@@ -30,7 +30,10 @@ fn check(state: &AppState, body: PlanBody) -> ApiResult<PlanFields> {
         ));
     }
     let currency = Currency::parse(body.currency.trim()).map_err(|_| {
-        errors.push(FieldError::new("currency", "an ISO currency code such as INR"));
+        errors.push(FieldError::new(
+            "currency",
+            "an ISO currency code such as INR",
+        ));
     });
     let period = PlanPeriod {
         unit: body.period.unit,

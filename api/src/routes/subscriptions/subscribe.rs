@@ -82,14 +82,15 @@ pub async fn subscribe(
         payment_method: &payment_method,
         gateway_customer: &gateway_customer,
     };
-    subscriptions::create(&state.db, new)
-        .await
-        .on_constraint(lifecycle::LIVE_CONSTRAINT, || {
+    subscriptions::create(&state.db, new).await.on_constraint(
+        lifecycle::LIVE_CONSTRAINT,
+        || {
             ApiError::conflict(
                 ErrorCode::AlreadySubscribed,
                 "you already have a live subscription to this plan",
             )
-        })?;
+        },
+    )?;
     start(&state, subscription_id, customer_id).await?;
     settle(&state, subscription_id).await
 }

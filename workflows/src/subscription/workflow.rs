@@ -59,7 +59,7 @@ impl SubscriptionWorkflow {
         let input = ctx.state(|s| s.input.clone());
         let end_ms = match Self::charge_period(ctx, &input).await? {
             Ok(end_ms) => end_ms,
-            Err(reason) => return Ok(Self::end(ctx, reason).await),
+            Err(reason) => return Self::end(ctx, reason).await,
         };
         let cancelled = ctx.state(|s| s.cancel_requested);
         Self::set_status(
@@ -75,10 +75,10 @@ impl SubscriptionWorkflow {
         // The period runs to its end whatever the customer does: a cancel only marks it.
         if !matches!(ctx.timer(wait).await, TimerResult::Fired) {
             // The workflow itself was cancelled (an operator, from the Temporal UI).
-            return Ok(Self::end(ctx, SubscriptionEnd::Cancelled).await);
+            return Self::end(ctx, SubscriptionEnd::Cancelled).await;
         }
         if ctx.state(|s| s.cancel_requested) {
-            return Ok(Self::end(ctx, SubscriptionEnd::Cancelled).await);
+            return Self::end(ctx, SubscriptionEnd::Cancelled).await;
         }
         let next = SubscriptionInput {
             period_index: input.period_index + 1,
@@ -167,14 +167,17 @@ impl SubscriptionWorkflow {
         }
     }
 
-    /// Records the ending and answers with the final view.
-    async fn end(ctx: &mut WorkflowContext<Self>, reason: SubscriptionEnd) -> SubscriptionView {
-        // An ending that cannot be recorded (the database away for minutes) still ends the
-        // run; the row then says what the last recorded step said, for an operator to see.
-        let _ = Self::record(ctx, Standing::Ended(reason)).await;
+    /// Records the ending and answers with the final view. An ending that cannot be recorded
+    /// (the database away for the local activity's five minutes) fails the run, so it shows as
+    /// failed in the Temporal UI instead of leaving a row that reads live.
+    async fn end(
+        ctx: &mut WorkflowContext<Self>,
+        reason: SubscriptionEnd,
+    ) -> WorkflowResult<SubscriptionView> {
+        Self::record(ctx, Standing::Ended(reason)).await?;
         ctx.state_mut(|s| s.ended = Some(reason));
         Self::set_status(ctx, SubscriptionStatus::Ended);
-        ctx.state(Self::view)
+        Ok(ctx.state(Self::view))
     }
 
     async fn record(ctx: &mut WorkflowContext<Self>, standing: Standing) -> WorkflowResult<()> {

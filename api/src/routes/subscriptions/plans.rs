@@ -106,6 +106,7 @@ pub async fn update_plan(
 #[utoipa::path(get, path = "/subscription-plans", tag = "subscriptions", params(PlanQuery),
     security((), ("bearer" = [])),
     responses((status = 200, body = [Plan]), (status = 400, body = ErrorEnvelope),
+              (status = 401, body = ErrorEnvelope, description = "`includeInactive` without signing in"),
               (status = 403, body = ErrorEnvelope)))]
 pub async fn list_plans(
     State(state): State<AppState>,

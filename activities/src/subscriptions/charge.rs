@@ -15,11 +15,9 @@ fn as_i32(v: u32) -> i32 {
 }
 
 impl SubscriptionActivities {
-    /// The body of `charge_subscription_period`.
-    pub(super) async fn charge(
-        &self,
-        req: &PeriodChargeRequest,
-    ) -> Result<PeriodOutcome, ActivityError> {
+    /// The body of `charge_subscription_period`, callable without Temporal (the tests call it
+    /// again to show that a retried attempt charges nothing twice).
+    pub async fn charge(&self, req: &PeriodChargeRequest) -> Result<PeriodOutcome, ActivityError> {
         let billing = charges::billing(&self.db, req.subscription_id)
             .await
             .map_err(from_sqlx)?

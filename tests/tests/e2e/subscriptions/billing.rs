@@ -205,3 +205,53 @@ async fn a_card_declined_at_sign_up_is_refused_and_nothing_runs() {
     let sub = subscribed(&asha, &plan, &good).await;
     stop(&app, &asha, sub.subscription_id).await;
 }
+
+#[tokio::test]
+async fn a_retried_or_concurrent_charge_attempt_never_charges_a_period_twice() {
+    use mtbp_activities::SubscriptionActivities;
+    use mtbp_activities::subscriptions::{PeriodChargeRequest, PeriodOutcome};
+    let app = TestApp::spawn().await;
+    let plan = plan_of(&app, "day", 1).await;
+    let asha = app.customer("asha@example.com").await.expect("customer");
+    let pm = saved_card(&app, &asha, CARD_OK).await;
+    let sub = subscribed(&asha, &plan, &pm).await;
+    let gateway = mtbp_infra::gateway::StripeGateway::new(
+        &app.settings.stripe_api_base,
+        &app.settings.stripe_secret_key,
+    )
+    .expect("gateway");
+    let activities = SubscriptionActivities::new(app.db.clone(), gateway);
+    let attempt = |period_index| PeriodChargeRequest {
+        subscription_id: sub.subscription_id,
+        period_index,
+        attempt: 1,
+    };
+    // The first period's attempt run again (a retry after a lost answer): the same period back.
+    let again = activities.charge(&attempt(0)).await.expect("charge");
+    let end_ms = sub.current_period_end.expect("end").timestamp_millis();
+    assert!(
+        matches!(again, PeriodOutcome::Paid { end_ms: e, .. } if e == end_ms),
+        "{again:?}"
+    );
+    // Two copies of the next period's attempt at once (a worker thought dead still running):
+    // one intent is recorded and confirmed; the other reads it back or retries.
+    let next = attempt(1);
+    let (a, b) = tokio::join!(activities.charge(&next), activities.charge(&next));
+    let paid = [&a, &b]
+        .iter()
+        .filter(|r| matches!(r, Ok(PeriodOutcome::Paid { .. })))
+        .count();
+    assert!(paid >= 1, "{a:?} {b:?}");
+    let retried = activities.charge(&attempt(1)).await.expect("charge");
+    assert!(matches!(retried, PeriodOutcome::Paid { .. }), "{retried:?}");
+    assert_eq!(paid_at_gateway(&app, sub.subscription_id).await, [0, 1]);
+    let rows = charges::of_subscription(&app.db, sub.subscription_id)
+        .await
+        .expect("charges");
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.status == PaymentStatus::Succeeded && r.attempts == 1)
+    );
+    stop(&app, &asha, sub.subscription_id).await;
+}

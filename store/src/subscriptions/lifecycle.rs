@@ -194,3 +194,18 @@ pub async fn discard_unstarted(
     .await?;
     Ok(())
 }
+
+/// Cancels every live subscription of `customer` at its period's end (an erased customer's
+/// cards are detached: nothing may be charged again). Answers how many.
+pub async fn cancel_all_of(db: impl PgExecutor<'_>, customer_id: AccountId) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update subscriptions
+            set cancel_at_period_end = true,
+                status = case when status = 'active' then 'cancelling' else status end
+          where customer_id = $1 and status <> 'ended'",
+        customer_id.as_uuid(),
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}

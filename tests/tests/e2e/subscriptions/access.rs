@@ -37,7 +37,7 @@ async fn a_customer_subscribes_with_a_saved_card_and_gets_member_benefits_at_onc
         ),
         ("Cinephile", 1000, true)
     );
-    assert_eq!(paid_at_gateway(&app, sub.subscription_id).await, [0]);
+    assert_eq!(paid_recorded(&app, sub.subscription_id).await, [0]);
 
     // Read back by its subscriber; listed; one live subscription per plan.
     let read: Subscription = mtbp_tests::api_client::answer(

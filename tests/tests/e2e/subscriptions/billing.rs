@@ -39,7 +39,7 @@ async fn each_period_is_charged_exactly_once_and_renewed() {
     for pair in rows.windows(2) {
         assert!(pair[1].period_start >= pair[0].period_end, "{pair:?}");
     }
-    let at_gateway = paid_at_gateway(&app, id).await;
+    let at_gateway = paid_periods(&gateway_intents(&app, id).await);
     let expected: Vec<u32> = (0..u32::try_from(paid).expect("count")).collect();
     assert_eq!(
         at_gateway, expected,
@@ -93,12 +93,9 @@ async fn a_card_declining_at_renewal_is_dunned_then_the_subscription_ends() {
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[1].status, PaymentStatus::Failed);
     assert_eq!(rows[1].attempts, 3, "the first try and two dunning retries");
-    assert_eq!(paid_at_gateway(&app, id).await, [0]);
-    let tries = app
-        .stripe
-        .intents_of_subscription(&id.to_string())
-        .await
-        .expect("intents")
+    let intents = gateway_intents(&app, id).await;
+    assert_eq!(paid_periods(&intents), [0]);
+    let tries = intents
         .iter()
         .filter(|pi| pi["metadata"]["period_index"] == "1")
         .count();
@@ -154,7 +151,7 @@ async fn a_cancelled_subscription_keeps_its_benefits_to_the_period_end_and_is_no
             .len(),
         1
     );
-    assert_eq!(paid_at_gateway(&app, id).await, [0]);
+    assert_eq!(paid_recorded(&app, id).await, [0]);
     assert!(
         subscriptions::membership(&app.db, account(&asha), Utc::now())
             .await
@@ -244,7 +241,10 @@ async fn a_retried_or_concurrent_charge_attempt_never_charges_a_period_twice() {
     assert!(paid >= 1, "{a:?} {b:?}");
     let retried = activities.charge(&attempt(1)).await.expect("charge");
     assert!(matches!(retried, PeriodOutcome::Paid { .. }), "{retried:?}");
-    assert_eq!(paid_at_gateway(&app, sub.subscription_id).await, [0, 1]);
+    assert_eq!(
+        paid_periods(&gateway_intents(&app, sub.subscription_id).await),
+        [0, 1]
+    );
     let rows = charges::of_subscription(&app.db, sub.subscription_id)
         .await
         .expect("charges");
@@ -254,4 +254,26 @@ async fn a_retried_or_concurrent_charge_attempt_never_charges_a_period_twice() {
             .all(|r| r.status == PaymentStatus::Succeeded && r.attempts == 1)
     );
     stop(&app, &asha, sub.subscription_id).await;
+}
+
+#[tokio::test]
+async fn an_erased_customers_subscription_ends_with_its_period_and_is_not_charged_again() {
+    let app = TestApp::spawn().await;
+    let plan = plan(&app, 2).await;
+    let asha = app.customer("asha@example.com").await.expect("customer");
+    let pm = saved_card(&app, &asha, CARD_OK).await;
+    let id = subscribed(&asha, &plan, &pm).await.subscription_id;
+    let erase = app
+        .admin
+        .delete(&format!("/customers/{}", asha.account_id))
+        .await
+        .expect("erase");
+    assert_eq!(erase.status(), StatusCode::NO_CONTENT);
+    let ended = wait_for(&app, id, 20, "ended", |s| {
+        s.status == SubscriptionStatus::Ended
+    })
+    .await;
+    assert_eq!(ended.ended_reason, Some(SubscriptionEnd::Cancelled));
+    assert_eq!(ended.period_index, 0);
+    assert_eq!(paid_recorded(&app, id).await, [0]);
 }

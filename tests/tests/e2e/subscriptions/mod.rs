@@ -98,13 +98,17 @@ async fn wait_for(
     }
 }
 
-/// The gateway's succeeded intents of the subscription, per period index.
-async fn paid_at_gateway(app: &TestApp, id: SubscriptionId) -> Vec<u32> {
-    let intents = app
-        .stripe
+/// Every payment intent the gateway holds for the subscription. It lists every intent of the
+/// (shared) gateway, which is slow: call it once per test, at the end.
+async fn gateway_intents(app: &TestApp, id: SubscriptionId) -> Vec<Value> {
+    app.stripe
         .intents_of_subscription(&id.to_string())
         .await
-        .expect("intents");
+        .expect("intents")
+}
+
+/// The period indexes of the intents that took money, in order.
+fn paid_periods(intents: &[Value]) -> Vec<u32> {
     let mut periods: Vec<u32> = intents
         .iter()
         .filter(|pi| pi["status"] == "succeeded")
@@ -112,6 +116,29 @@ async fn paid_at_gateway(app: &TestApp, id: SubscriptionId) -> Vec<u32> {
         .collect();
     periods.sort_unstable();
     periods
+}
+
+/// The period indexes the charges table records as paid, each checked at the gateway by its
+/// intent (one cheap read per period, where listing every intent is not).
+async fn paid_recorded(app: &TestApp, id: SubscriptionId) -> Vec<i32> {
+    let mut paid = Vec::new();
+    for row in charges::of_subscription(&app.db, id)
+        .await
+        .expect("charges")
+    {
+        if row.status != PaymentStatus::Succeeded {
+            continue;
+        }
+        let intent = row.gateway_payment_id.expect("intent");
+        let at_gateway = app.stripe.payment_intent(&intent).await.expect("intent");
+        assert_eq!(at_gateway["status"], "succeeded", "{at_gateway}");
+        assert_eq!(
+            at_gateway["metadata"]["subscription_id"],
+            id.to_string().as_str()
+        );
+        paid.push(row.period_index);
+    }
+    paid
 }
 
 fn account(p: &Principal) -> AccountId {

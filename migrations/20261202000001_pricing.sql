@@ -94,6 +94,9 @@ create table booking_addons (
     primary key (booking_id, addon_id)
 );
 
--- The latest quote (a `domain::pricing::Quote`) and the code the customer entered, if any.
+-- The latest quote (a `domain::pricing::Quote`), the code the customer entered, if any, and
+-- how many times the booking was re-quoted (a payment is for one quote: the API names the
+-- saga's `pay` update after it, so paying again after a re-pricing is a new payment).
 alter table bookings add column quote jsonb;
 alter table bookings add column offer_code text;
+alter table bookings add column quote_seq int not null default 0;

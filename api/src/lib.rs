@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod dates;
 pub mod error;
+mod flat_schemas;
 pub mod idempotency;
 pub mod jobs;
 pub mod limits;
@@ -73,6 +74,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts()
         .1;
     add_common_responses(&mut api);
+    flat_schemas::merge_flattened(&mut api);
     api
 }
 
@@ -123,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::all())
         .split_for_parts();
     add_common_responses(&mut api);
+    flat_schemas::merge_flattened(&mut api);
     routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(|| async { ApiError::NotFound("route") })

@@ -75,6 +75,10 @@ id_type!(
     OfferId
 );
 id_type!(
+    /// A booking's payment at the gateway (a row of `payments`).
+    PaymentId
+);
+id_type!(
     /// A subscription plan operators define (price, period, benefits).
     PlanId
 );

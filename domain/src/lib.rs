@@ -22,8 +22,8 @@ pub mod theater;
 
 pub use booking::{BookingStatus, Contact};
 pub use ids::{
-    AccountId, BookingId, MovieId, OfferId, PartnerId, PlanId, ReviewId, ScreenId, ShowId,
-    SubscriptionId, TheaterId,
+    AccountId, BookingId, MovieId, OfferId, PartnerId, PaymentId, PlanId, ReviewId, ScreenId,
+    ShowId, SubscriptionId, TheaterId,
 };
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};

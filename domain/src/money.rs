@@ -55,12 +55,16 @@ impl fmt::Display for Currency {
 }
 
 /// An amount in minor units (paise, cents) of one currency.
+///
+/// On the wire as `amount_minor` and `currency`; a body carrying money flattens it
+/// (`#[serde(flatten)]`) so both sit beside the body's other fields.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     /// Amount in minor units; never negative for prices.
     pub amount_minor: i64,
-    /// Currency of the amount.
+    /// ISO 4217 currency of the amount.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub currency: Currency,
 }
 

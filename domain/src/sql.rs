@@ -6,8 +6,8 @@
 
 use crate::booking::BookingStatus;
 use crate::ids::{
-    AccountId, BookingId, MovieId, OfferId, PartnerId, PlanId, ReviewId, ScreenId, ShowId,
-    SubscriptionId, TheaterId,
+    AccountId, BookingId, MovieId, OfferId, PartnerId, PaymentId, PlanId, ReviewId, ScreenId,
+    ShowId, SubscriptionId, TheaterId,
 };
 use crate::status::{
     Funder, PartnerStatus, PaymentStatus, PeriodUnit, RedemptionStatus, Role, SeatStatus,
@@ -76,6 +76,7 @@ uuid_column!(
     MovieId,
     OfferId,
     PartnerId,
+    PaymentId,
     PlanId,
     ReviewId,
     ScreenId,

@@ -2,6 +2,8 @@
 //!
 //! Every variable is listed, with its default, in `.env.example`.
 
+use mtbp_domain::pricing::tax::TaxRules;
+use mtbp_domain::pricing::{FeeRule, MAX_UNIT_MINOR, PricingRules};
 use std::env;
 use std::str::FromStr;
 
@@ -22,6 +24,9 @@ pub struct Settings {
     pub stripe_api_base: String,
     /// Stripe secret key (`STRIPE_SECRET_KEY`).
     pub stripe_secret_key: String,
+    /// How bookings are priced: the API quotes with these rules and the worker re-prices with
+    /// them, so both processes must read the same values.
+    pub pricing: PricingRules,
 }
 
 /// Reads `name`, or `default` when unset or empty.
@@ -56,6 +61,28 @@ impl Settings {
             task_queue: var_or("MTBP_TASK_QUEUE", "bookings"),
             stripe_api_base: var_or("STRIPE_API_BASE", "http://127.0.0.1:8420"),
             stripe_secret_key: var_or("STRIPE_SECRET_KEY", "sk_test_local"),
+            pricing: pricing_from_env()?,
         })
     }
+}
+
+/// The pricing rules: the convenience fee per ticket (`MTBP_FEE_PER_TICKET_MINOR`, flat, and
+/// `MTBP_FEE_PERCENT_BP`, basis points of the ticket) and the taxes (`MTBP_TAXES`: `india_gst`
+/// or `none`).
+fn pricing_from_env() -> anyhow::Result<PricingRules> {
+    let demo = PricingRules::demo();
+    let taxes = match var_or("MTBP_TAXES", "india_gst").as_str() {
+        "india_gst" => TaxRules::india_gst(),
+        "none" => TaxRules::none(),
+        other => anyhow::bail!("MTBP_TAXES={other:?} is not valid: use india_gst or none"),
+    };
+    let fee = FeeRule {
+        per_ticket_minor: parse_or("MTBP_FEE_PER_TICKET_MINOR", demo.fee.per_ticket_minor)?,
+        percent_bp: parse_or("MTBP_FEE_PERCENT_BP", demo.fee.percent_bp)?,
+    };
+    anyhow::ensure!(
+        (0..=MAX_UNIT_MINOR).contains(&fee.per_ticket_minor) && fee.percent_bp <= 10_000,
+        "MTBP_FEE_PER_TICKET_MINOR must be 0-{MAX_UNIT_MINOR} and MTBP_FEE_PERCENT_BP 0-10000"
+    );
+    Ok(PricingRules { fee, taxes })
 }

@@ -17,6 +17,7 @@ mod literals;
 pub mod offers;
 pub mod outbox;
 pub mod payments;
+pub mod pricing;
 pub mod saga_starts;
 pub mod seats;
 pub mod subscriptions;

@@ -4,9 +4,8 @@
 //! An outcome once recorded stays: a late attempt can neither turn a success into a decline nor
 //! touch a cancelled payment.
 
-use mtbp_domain::{AccountId, BookingId, Money, PaymentStatus};
+use mtbp_domain::{AccountId, BookingId, Currency, Money, PaymentId, PaymentStatus};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 /// The payment intent recorded for the booking, if any.
 pub async fn recorded_intent(db: &PgPool, booking_id: BookingId) -> sqlx::Result<Option<String>> {
@@ -76,13 +75,31 @@ pub async fn record_charge(
 #[derive(Clone, Debug)]
 pub struct RecordedPayment {
     /// The payment row.
-    pub payment_id: Uuid,
+    pub payment_id: PaymentId,
     /// The gateway's intent.
     pub gateway_payment_id: String,
+    /// The currency charged; a refund gives back in the same currency.
+    pub currency: Currency,
     /// The refund already made, if any.
-    pub gateway_refund_id: Option<String>,
-    /// Its amount in minor units (of the payment's currency).
-    pub refunded_minor: Option<i64>,
+    pub refund: Option<RecordedRefund>,
+}
+
+/// A refund already recorded for a payment.
+#[derive(Clone, Debug)]
+pub struct RecordedRefund {
+    /// The gateway's refund id.
+    pub gateway_refund_id: String,
+    /// What went back.
+    pub amount: Money,
+}
+
+/// One row of [`recorded_payment`].
+struct PaymentRow {
+    payment_id: PaymentId,
+    gateway_payment_id: String,
+    currency: Currency,
+    gateway_refund_id: Option<String>,
+    refunded_minor: Option<i64>,
 }
 
 /// The booking's payment with its refund, if a payment was recorded.
@@ -90,9 +107,10 @@ pub async fn recorded_payment(
     db: &PgPool,
     booking_id: BookingId,
 ) -> sqlx::Result<Option<RecordedPayment>> {
-    sqlx::query_as!(
-        RecordedPayment,
-        r#"select p.payment_id, p.gateway_payment_id,
+    let row = sqlx::query_as!(
+        PaymentRow,
+        r#"select p.payment_id as "payment_id: PaymentId", p.gateway_payment_id,
+                  p.currency as "currency: Currency",
                   r.gateway_refund_id as "gateway_refund_id?",
                   r.amount_minor as "refunded_minor?"
              from payments p left join refunds r using (payment_id)
@@ -100,15 +118,33 @@ pub async fn recorded_payment(
         booking_id.as_uuid(),
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(|r| {
+        let refund =
+            r.gateway_refund_id
+                .zip(r.refunded_minor)
+                .map(|(gateway_refund_id, amount_minor)| RecordedRefund {
+                    gateway_refund_id,
+                    amount: Money {
+                        amount_minor,
+                        currency: r.currency.clone(),
+                    },
+                });
+        RecordedPayment {
+            payment_id: r.payment_id,
+            gateway_payment_id: r.gateway_payment_id,
+            currency: r.currency,
+            refund,
+        }
+    }))
 }
 
 /// The intent was cancelled before any money moved.
-pub async fn record_cancelled(db: &PgPool, payment_id: Uuid) -> sqlx::Result<()> {
+pub async fn record_cancelled(db: &PgPool, payment_id: PaymentId) -> sqlx::Result<()> {
     sqlx::query!(
         "update payments set status = $2
           where payment_id = $1 and status in ('created', 'failed')",
-        payment_id,
+        payment_id.as_uuid(),
         PaymentStatus::Cancelled.as_str(),
     )
     .execute(db)
@@ -120,12 +156,12 @@ pub async fn record_cancelled(db: &PgPool, payment_id: Uuid) -> sqlx::Result<()>
 #[derive(Clone, Copy, Debug)]
 pub struct NewRefund<'a> {
     /// The payment refunded.
-    pub payment_id: Uuid,
+    pub payment_id: PaymentId,
     /// Its booking.
     pub booking_id: BookingId,
     /// The gateway's refund id.
     pub gateway_refund_id: &'a str,
-    /// Amount in minor units.
+    /// Amount in minor units of the payment's currency (the row keeps no currency of its own).
     pub amount_minor: i64,
     /// Why.
     pub reason: &'a str,
@@ -137,7 +173,7 @@ pub async fn record_refund(db: &PgPool, refund: NewRefund<'_>) -> sqlx::Result<(
         "insert into refunds (payment_id, booking_id, gateway_refund_id, amount_minor, reason)
          values ($1, $2, $3, $4, $5)
          on conflict (payment_id) do nothing",
-        refund.payment_id,
+        refund.payment_id.as_uuid(),
         refund.booking_id.as_uuid(),
         refund.gateway_refund_id,
         refund.amount_minor,

@@ -4,11 +4,14 @@
 //! the binary that production runs.
 
 use anyhow::Context;
-use mtbp_activities::{PaymentActivities, PaymentFaults, SeatActivities, SubscriptionActivities};
+use mtbp_activities::{
+    OfferActivities, PaymentActivities, PaymentFaults, SeatActivities, SubscriptionActivities,
+};
 use mtbp_infra::config::{Settings, parse_or};
 use mtbp_infra::gateway::StripeGateway;
 use mtbp_infra::{db, process, temporal};
 use mtbp_workflows::{BookingWorkflow, SubscriptionWorkflow};
+use std::sync::Arc;
 use std::time::Duration;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
@@ -62,6 +65,10 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
         .register_activities(SeatActivities::with_confirm_pause(
             pool.clone(),
             config.faults.pause_in_confirm,
+        ))
+        .register_activities(OfferActivities::new(
+            pool.clone(),
+            Arc::new(s.pricing.clone()),
         ))
         .register_activities(SubscriptionActivities::new(pool.clone(), gateway.clone()))
         .register_activities(PaymentActivities::new(pool, gateway, config.faults))

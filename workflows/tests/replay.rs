@@ -3,12 +3,14 @@
 //!
 //! Keep old histories when adding new ones: they prove that runs recorded by earlier code still
 //! replay. Record new ones with
-//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories compensation operator::cancelling_during`
-//! (it writes the `saga_v2_*` files of the money-safety shape. The `held_by_api_*` ones were
-//! recorded before it, when the API first held seats itself, and the `booking_*` ones when the
-//! workflow still held them; all must keep replaying). The `subscription_*` ones are written by
-//! `-- subscriptions::histories` with the same variable: one run per period, so a subscription
-//! has a first period that continued as new and runs that ended (cancelled, dunned out).
+//! `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- histories compensation operator::cancelling_during offers_in_saga::an_offer_that_lapses`
+//! (it writes the `priced_*` files of the pricing shape, with the apply-offer step. The
+//! `saga_v2_*` ones were recorded with the money-safety shape, the `held_by_api_*` ones
+//! before it, when the API first held seats itself, and the `booking_*` ones when the
+//! workflow still held them; all must keep replaying). The `subscription_*` ones are written
+//! by `-- subscriptions::histories` with the same variable: one run per period, so a
+//! subscription has a first period that continued as new and runs that ended (cancelled,
+//! dunned out).
 
 async fn replay(file: &str) {
     let path = format!("{}/tests/histories/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -114,4 +116,24 @@ async fn a_subscription_cancelled_at_its_period_end_replays_deterministically() 
 #[tokio::test]
 async fn a_subscription_dunned_out_replays_deterministically() {
     replay("subscription_dunned.json").await;
+}
+
+/// Every committed history, whatever its name: none is left out by forgetting a test above.
+#[tokio::test]
+async fn every_committed_history_replays_deterministically() {
+    let dir = format!("{}/tests/histories", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {dir}: {e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 16,
+        "the committed histories are missing: {files:?}"
+    );
+    for file in &files {
+        replay(file).await;
+    }
 }

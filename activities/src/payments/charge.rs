@@ -116,8 +116,7 @@ impl PaymentActivities {
             .gateway
             .create_payment_intent(
                 &req.booking_id.to_string(),
-                req.amount.amount_minor,
-                &req.amount.currency.to_gateway(),
+                &req.amount,
                 &req.payment_method,
                 req.gateway_customer.as_deref(),
                 &req.booking_id.charge_key(),

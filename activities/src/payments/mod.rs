@@ -17,7 +17,7 @@ mod refund;
 
 use crate::error::permanent;
 pub(crate) use heartbeat::heartbeating;
-use mtbp_domain::{BookingId, Money};
+use mtbp_domain::{BookingId, Currency, Money};
 use mtbp_infra::gateway::{GatewayError, StripeGateway};
 use mtbp_store::PgPool;
 use serde::{Deserialize, Serialize};
@@ -71,17 +71,96 @@ pub struct RefundRequest {
 }
 
 /// What a refund did.
+///
+/// On the wire `Refunded` is `{"refund_id", "amount_minor", "currency"}`; histories written
+/// before refunds said their currency lack the last one, and read as [`Self::RefundedUntold`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RefundOutcomeWire", into = "RefundOutcomeWire")]
 pub enum RefundOutcome {
     /// The money went back.
     Refunded {
         /// Gateway refund id.
         refund_id: String,
-        /// Amount in minor units.
+        /// What went back (the charge's currency).
+        amount: Money,
+    },
+    /// The money went back, as recorded by an activity that did not say the currency (the
+    /// charge's): only in histories written before it did.
+    RefundedUntold {
+        /// Gateway refund id.
+        refund_id: String,
+        /// Amount in minor units of the charge's currency.
         amount_minor: i64,
     },
     /// No money had been taken (no intent, or one never confirmed, now cancelled).
     NothingToRefund,
+}
+
+impl RefundOutcome {
+    /// Whether money went back.
+    pub const fn refunded(&self) -> bool {
+        matches!(self, Self::Refunded { .. } | Self::RefundedUntold { .. })
+    }
+}
+
+/// [`RefundOutcome`] as histories hold it: one `Refunded` shape, with or without its currency.
+#[derive(Serialize, Deserialize)]
+enum RefundOutcomeWire {
+    Refunded {
+        refund_id: String,
+        amount_minor: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        currency: Option<Currency>,
+    },
+    NothingToRefund,
+}
+
+impl From<RefundOutcomeWire> for RefundOutcome {
+    fn from(wire: RefundOutcomeWire) -> Self {
+        match wire {
+            RefundOutcomeWire::Refunded {
+                refund_id,
+                amount_minor,
+                currency: Some(currency),
+            } => Self::Refunded {
+                refund_id,
+                amount: Money {
+                    amount_minor,
+                    currency,
+                },
+            },
+            RefundOutcomeWire::Refunded {
+                refund_id,
+                amount_minor,
+                currency: None,
+            } => Self::RefundedUntold {
+                refund_id,
+                amount_minor,
+            },
+            RefundOutcomeWire::NothingToRefund => Self::NothingToRefund,
+        }
+    }
+}
+
+impl From<RefundOutcome> for RefundOutcomeWire {
+    fn from(outcome: RefundOutcome) -> Self {
+        match outcome {
+            RefundOutcome::Refunded { refund_id, amount } => Self::Refunded {
+                refund_id,
+                amount_minor: amount.amount_minor,
+                currency: Some(amount.currency),
+            },
+            RefundOutcome::RefundedUntold {
+                refund_id,
+                amount_minor,
+            } => Self::Refunded {
+                refund_id,
+                amount_minor,
+                currency: None,
+            },
+            RefundOutcome::NothingToRefund => Self::NothingToRefund,
+        }
+    }
 }
 
 /// Fault injection for crash and race tests. Zero in production.
@@ -149,7 +228,6 @@ impl PaymentActivities {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mtbp_domain::Currency;
 
     #[test]
     fn a_charge_request_keeps_its_wire_shape() {
@@ -169,5 +247,29 @@ mod tests {
         );
         let back: ChargeRequest = serde_json::from_str(&json).expect("parses");
         assert_eq!(back.amount, req.amount);
+    }
+
+    #[test]
+    fn a_refund_says_its_currency_and_older_ones_still_read() {
+        let inr = Currency::parse("INR").expect("valid");
+        let new = RefundOutcome::Refunded {
+            refund_id: "re_1".into(),
+            amount: Money {
+                amount_minor: 500,
+                currency: inr,
+            },
+        };
+        let json = serde_json::to_string(&new).expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"Refunded":{"refund_id":"re_1","amount_minor":500,"currency":"INR"}}"#
+        );
+        assert_eq!(serde_json::from_str::<RefundOutcome>(&json).ok(), Some(new));
+        let old = r#"{"Refunded":{"refund_id":"re_1","amount_minor":500}}"#;
+        let read: RefundOutcome = serde_json::from_str(old).expect("an older history reads");
+        assert!(read.refunded());
+        assert_eq!(serde_json::to_string(&read).ok().as_deref(), Some(old));
+        let none: RefundOutcome = serde_json::from_str(r#""NothingToRefund""#).expect("reads");
+        assert!(!none.refunded());
     }
 }

@@ -7,10 +7,10 @@
 
 use super::{PaymentActivities, RefundOutcome, RefundRequest, gateway_error};
 use crate::error::from_sqlx;
+use mtbp_domain::{Currency, Money, PaymentId};
 use mtbp_infra::gateway::{GatewayError, PaymentIntent};
-use mtbp_store::payments::{self, NewRefund, RecordedPayment};
+use mtbp_store::payments::{self, NewRefund, RecordedPayment, RecordedRefund};
 use temporalio_sdk::activities::ActivityError;
-use uuid::Uuid;
 
 /// Statuses from which the gateway still lets an intent be cancelled (no money taken yet).
 const CANCELLABLE: &[&str] = &[
@@ -30,16 +30,20 @@ impl PaymentActivities {
         let Some(RecordedPayment {
             payment_id,
             gateway_payment_id: intent_id,
-            gateway_refund_id,
-            refunded_minor,
+            currency,
+            refund,
         }) = payment
         else {
             return Ok(RefundOutcome::NothingToRefund);
         };
-        if let (Some(refund_id), Some(amount_minor)) = (gateway_refund_id, refunded_minor) {
+        if let Some(RecordedRefund {
+            gateway_refund_id,
+            amount,
+        }) = refund
+        {
             return Ok(RefundOutcome::Refunded {
-                refund_id,
-                amount_minor,
+                refund_id: gateway_refund_id,
+                amount,
             });
         }
         let mut intent = self
@@ -50,7 +54,11 @@ impl PaymentActivities {
         // At most one cancel: after it the intent is final, or it succeeded in the meantime.
         for _ in 0..2 {
             match intent.status.as_str() {
-                "succeeded" => return self.refund_charged(payment_id, &intent, req).await,
+                "succeeded" => {
+                    return self
+                        .refund_charged(payment_id, &intent, &currency, req)
+                        .await;
+                }
                 "canceled" => return self.record_cancelled(payment_id).await,
                 s if CANCELLABLE.contains(&s) => intent = self.cancel_or_reread(&intent).await?,
                 _ => break,
@@ -79,7 +87,10 @@ impl PaymentActivities {
         }
     }
 
-    async fn record_cancelled(&self, payment_id: Uuid) -> Result<RefundOutcome, ActivityError> {
+    async fn record_cancelled(
+        &self,
+        payment_id: PaymentId,
+    ) -> Result<RefundOutcome, ActivityError> {
         payments::record_cancelled(&self.db, payment_id)
             .await
             .map_err(from_sqlx)?;
@@ -89,8 +100,9 @@ impl PaymentActivities {
     /// Refunds a succeeded intent in full, once: an earlier refund found at the gateway counts.
     async fn refund_charged(
         &self,
-        payment_id: Uuid,
+        payment_id: PaymentId,
         intent: &PaymentIntent,
+        currency: &Currency,
         req: &RefundRequest,
     ) -> Result<RefundOutcome, ActivityError> {
         let charge_ids: Vec<String> = intent
@@ -128,7 +140,10 @@ impl PaymentActivities {
             .map_err(from_sqlx)?;
         Ok(RefundOutcome::Refunded {
             refund_id: refund.id,
-            amount_minor: refund.amount,
+            amount: Money {
+                amount_minor: refund.amount,
+                currency: currency.clone(),
+            },
         })
     }
 }

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use mtbp_domain::{PartnerId, PartnerStatus, ScreenId, TheaterId};
 use mtbp_store::PgPool;
 use mtbp_store::accounts::{ownership, partners};
-use uuid::Uuid;
 
 /// A 403 with `message`.
 pub fn forbidden(message: impl Into<String>) -> ApiError {
@@ -48,8 +47,8 @@ pub async fn require_active_partner(db: &PgPool, partner_id: PartnerId) -> ApiRe
 
 /// Checks that `user` may change the theater (its partner's staff while active, or an
 /// operator); 404 if there is no such theater.
-pub async fn manage_theater(db: &PgPool, user: &AuthUser, theater_id: Uuid) -> ApiResult<()> {
-    let owner = ownership::theater_partner(db, TheaterId::from_uuid(theater_id))
+pub async fn manage_theater(db: &PgPool, user: &AuthUser, theater_id: TheaterId) -> ApiResult<()> {
+    let owner = ownership::theater_partner(db, theater_id)
         .await?
         .ok_or(ApiError::NotFound("theater"))?;
     if user.is_operator() {
@@ -66,11 +65,14 @@ pub async fn manage_theater(db: &PgPool, user: &AuthUser, theater_id: Uuid) -> A
 }
 
 /// Checks that `user` may change the screen's theater; returns the theater.
-pub async fn manage_screen(db: &PgPool, user: &AuthUser, screen_id: Uuid) -> ApiResult<Uuid> {
-    let theater = ownership::screen_theater(db, ScreenId::from_uuid(screen_id))
+pub async fn manage_screen(
+    db: &PgPool,
+    user: &AuthUser,
+    screen_id: ScreenId,
+) -> ApiResult<TheaterId> {
+    let theater = ownership::screen_theater(db, screen_id)
         .await?
-        .ok_or(ApiError::NotFound("screen"))?
-        .as_uuid();
+        .ok_or(ApiError::NotFound("screen"))?;
     manage_theater(db, user, theater).await?;
     Ok(theater)
 }

@@ -73,7 +73,7 @@ async fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser
         // partner (deleted), nor the end of the account's sessions (`sessions::end_sessions`:
         // issued in or before that second). One primary-key lookup.
         let issued_at = i64::try_from(claims.iat).unwrap_or(i64::MAX);
-        let live = sessions::token_stands(&state.db, AccountId::from_uuid(claims.sub), issued_at)
+        let live = sessions::token_stands(&state.db, claims.sub, issued_at)
             .await
             .map_err(|e| crate::error::ApiError::from(e).into_response())?;
         if !live {
@@ -82,9 +82,9 @@ async fn from_headers(parts: &Parts, state: &AppState) -> Result<Option<AuthUser
             ));
         }
         return Ok(Some(AuthUser {
-            account_id: AccountId::from_uuid(claims.sub),
+            account_id: claims.sub,
             role: claims.role,
-            partner_id: claims.partner_id.map(PartnerId::from_uuid),
+            partner_id: claims.partner_id,
         }));
     }
     if let Some(oidc) = &state.oidc

@@ -15,13 +15,13 @@ use uuid::Uuid;
 /// Claims of an access token.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
-    /// The account.
-    pub sub: Uuid,
+    /// The account (on the wire its UUID, as every token issued so far has it).
+    pub sub: AccountId,
     /// Its role.
     pub role: Role,
     /// The partner a partner's staff member works for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partner_id: Option<Uuid>,
+    pub partner_id: Option<PartnerId>,
     /// Issuer.
     pub iss: String,
     /// Audience.
@@ -58,9 +58,9 @@ pub struct TokenPair {
 pub fn access_token(config: &AuthConfig, user: &AuthUser) -> Result<String, ApiError> {
     let now = jsonwebtoken::get_current_timestamp();
     let claims = Claims {
-        sub: user.account_id.as_uuid(),
+        sub: user.account_id,
         role: user.role,
-        partner_id: user.partner_id.map(|p| p.as_uuid()),
+        partner_id: user.partner_id,
         iss: config.issuer.clone(),
         aud: config.audience.clone(),
         iat: now,

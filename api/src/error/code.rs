@@ -137,6 +137,11 @@ error_codes! {
     OperatorActionInProgress => "operator_action_in_progress",
     /// The operator's note is missing or too long (422).
     InvalidNote => "invalid_note",
+    /// No live offer has the code entered (422); nothing changed.
+    UnknownOfferCode => "unknown_offer_code",
+    /// The price changed since the quote (an offer expired, was deleted or ran out) (409):
+    /// nothing was charged; `details` has the new quote's total, and paying again pays it.
+    PriceChanged => "price_changed",
 
     // Subscriptions.
     /// The customer already has a live subscription to this plan (409).

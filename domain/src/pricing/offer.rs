@@ -155,8 +155,8 @@ pub struct ShowFacts {
     pub screen_id: ScreenId,
     /// Its theater.
     pub theater_id: TheaterId,
-    /// The theater's partner.
-    pub partner_id: PartnerId,
+    /// The theater's partner; `None` for a theater the platform runs itself.
+    pub partner_id: Option<PartnerId>,
     /// The theater's city.
     pub city: String,
     /// When it starts, in the theater's local time.
@@ -265,7 +265,7 @@ impl Offer {
 
     fn check_scope(&self, show: &ShowFacts) -> Result<(), Ineligible> {
         let s = &self.scope;
-        let in_scope = matches(s.partner_id.as_ref(), &show.partner_id)
+        let in_scope = s.partner_id.is_none_or(|p| show.partner_id == Some(p))
             && matches(s.theater_id.as_ref(), &show.theater_id)
             && matches(s.screen_id.as_ref(), &show.screen_id)
             && matches(s.movie_id.as_ref(), &show.movie_id)

@@ -13,5 +13,7 @@ mod write;
 
 pub use claim::{claim, claimant_verified};
 pub use idempotency::{bind_idempotency_key, stored_fingerprint};
-pub use read::{BookingFilter, BookingRecord, BookingSummary, find, list, partner_of_show};
-pub use write::insert_held;
+pub use read::{
+    BookedAddonRecord, BookingFilter, BookingRecord, BookingSummary, find, list, partner_of_show,
+};
+pub use write::{Priced, insert_held};

@@ -2,8 +2,10 @@
 
 use crate::seats::HeldSeat;
 use chrono::{DateTime, Utc};
+use mtbp_domain::pricing::Quote;
 use mtbp_domain::{AccountId, BookingId, BookingStatus, Currency, Money, PartnerId, ShowId};
 use sqlx::PgPool;
+use sqlx::types::Json;
 
 /// A booking's own row.
 struct BookingRow {
@@ -21,6 +23,8 @@ struct BookingRow {
     operator_note: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    quote: Option<Json<Quote>>,
+    offer_code: Option<String>,
 }
 
 /// A booking with its seats.
@@ -56,6 +60,29 @@ pub struct BookingRecord {
     pub updated_at: DateTime<Utc>,
     /// Its seats, by label.
     pub seats: Vec<HeldSeat>,
+    /// The quote it was last priced at (`None` for bookings made before quotes were kept).
+    pub quote: Option<Quote>,
+    /// The offer code entered, if any.
+    pub offer_code: Option<String>,
+    /// Its add-ons, by code.
+    pub addons: Vec<BookedAddonRecord>,
+}
+
+/// An add-on of a booking.
+#[derive(Clone, Debug)]
+pub struct BookedAddonRecord {
+    /// The add-on's code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// How many.
+    pub quantity: i32,
+    /// One unit's price when booked, in minor units.
+    pub unit_price_minor: i64,
+    /// The meal voucher's code, when one covers it.
+    pub voucher_code: Option<String>,
+    /// When the theater redeemed the voucher.
+    pub voucher_redeemed_at: Option<DateTime<Utc>>,
 }
 
 /// Loads a booking with its seats, if it exists.
@@ -65,7 +92,8 @@ pub async fn find(db: &PgPool, booking_id: BookingId) -> sqlx::Result<Option<Boo
         r#"select show_id as "show_id: ShowId", customer_id as "customer_id: AccountId",
                   status as "status: BookingStatus", status_reason, amount_minor,
                   currency as "currency: Currency", hold_expires_at, ticket_code, contact_name,
-                  needs_operator, needs_operator_since, operator_note, created_at, updated_at
+                  needs_operator, needs_operator_since, operator_note, created_at, updated_at,
+                  quote as "quote: Json<Quote>", offer_code
              from bookings where booking_id = $1"#,
         booking_id.as_uuid(),
     )
@@ -78,6 +106,16 @@ pub async fn find(db: &PgPool, booking_id: BookingId) -> sqlx::Result<Option<Boo
         HeldSeat,
         "select seat_label as label, category_code as category, price_minor
            from booking_seats where booking_id = $1 order by seat_label",
+        booking_id.as_uuid(),
+    )
+    .fetch_all(db)
+    .await?;
+    let addons = sqlx::query_as!(
+        BookedAddonRecord,
+        "select a.code, a.name, ba.quantity, ba.unit_price_minor, ba.voucher_code,
+                ba.voucher_redeemed_at
+           from booking_addons ba join addons a on a.addon_id = ba.addon_id
+          where ba.booking_id = $1 order by a.code",
         booking_id.as_uuid(),
     )
     .fetch_all(db)
@@ -101,6 +139,9 @@ pub async fn find(db: &PgPool, booking_id: BookingId) -> sqlx::Result<Option<Boo
         created_at: row.created_at,
         updated_at: row.updated_at,
         seats,
+        quote: row.quote.map(|q| q.0),
+        offer_code: row.offer_code,
+        addons,
     }))
 }
 

@@ -47,10 +47,8 @@ impl Subject {
 pub struct ReviewRow {
     /// Id.
     pub review_id: ReviewId,
-    /// `movie` or `theater`.
-    pub subject_type: String,
     /// The movie or theater.
-    pub subject_id: Uuid,
+    pub subject: Subject,
     /// Author's display name.
     pub author: String,
     /// 1 to 5.
@@ -61,6 +59,32 @@ pub struct ReviewRow {
     pub verified: bool,
     /// Posted.
     pub created_at: DateTime<Utc>,
+}
+
+/// A review as its row stores the subject: a kind and an id.
+struct StoredReview {
+    review_id: ReviewId,
+    subject_type: String,
+    subject_id: Uuid,
+    author: String,
+    rating: i32,
+    text: String,
+    verified: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<StoredReview> for ReviewRow {
+    fn from(r: StoredReview) -> Self {
+        Self {
+            review_id: r.review_id,
+            subject: Subject::from_stored(&r.subject_type, r.subject_id),
+            author: r.author,
+            rating: r.rating,
+            text: r.text,
+            verified: r.verified,
+            created_at: r.created_at,
+        }
+    }
 }
 
 /// Whether the subject exists (a closed theater still does: its reviews stay).
@@ -143,8 +167,8 @@ pub async fn insert(tx: &mut PgConnection, review: &NewReview<'_>) -> sqlx::Resu
 
 /// A review, removed or not.
 pub async fn find(db: impl PgExecutor<'_>, review_id: ReviewId) -> sqlx::Result<ReviewRow> {
-    sqlx::query_as!(
-        ReviewRow,
+    let row = sqlx::query_as!(
+        StoredReview,
         r#"select r.review_id as "review_id: ReviewId", r.subject_type, r.subject_id,
                   a.name as author, r.rating, r.body as text, r.verified, r.created_at
              from reviews r join accounts a using (account_id)
@@ -152,7 +176,8 @@ pub async fn find(db: impl PgExecutor<'_>, review_id: ReviewId) -> sqlx::Result<
         review_id as ReviewId,
     )
     .fetch_one(db)
-    .await
+    .await?;
+    Ok(row.into())
 }
 
 /// The average and number of a subject's live reviews.
@@ -184,8 +209,8 @@ pub async fn page(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<ReviewRow>> {
-    sqlx::query_as!(
-        ReviewRow,
+    let rows = sqlx::query_as!(
+        StoredReview,
         r#"select r.review_id as "review_id: ReviewId", r.subject_type, r.subject_id,
                   a.name as author, r.rating, r.body as text, r.verified, r.created_at
              from reviews r join accounts a using (account_id)
@@ -197,7 +222,8 @@ pub async fn page(
         offset,
     )
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(ReviewRow::from).collect())
 }
 
 /// The author of a live review; none if there is no such review.

@@ -104,7 +104,7 @@ pub async fn get(db: impl PgExecutor<'_>, offer_id: OfferId) -> sqlx::Result<Opt
 /// against itself). The pricing function decides which of them apply.
 pub async fn candidates(
     db: &PgPool,
-    partner_id: PartnerId,
+    partner_id: Option<PartnerId>,
     code: Option<&str>,
     customer_id: Option<AccountId>,
     booking_id: BookingId,
@@ -123,7 +123,7 @@ pub async fn candidates(
               and (code = upper($2)
                    or (code is null and (partner_id = $1 or partner_id is null)
                        and valid_from <= $3 and (valid_until is null or valid_until > $3)))"#,
-        partner_id.as_uuid(),
+        partner_id.map(|p| p.as_uuid()),
         code,
         now,
     )

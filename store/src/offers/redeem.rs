@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use mtbp_domain::{AccountId, BookingId, Funder, OfferId, RedemptionStatus};
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 
 /// One offer to redeem, with what it took off the booking.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,7 +159,7 @@ async fn why_not(
 }
 
 /// Gives back every live redemption of the booking; answers how many. A second call finds none.
-pub async fn release(db: &PgPool, booking_id: BookingId) -> sqlx::Result<u64> {
+pub async fn release(db: impl PgExecutor<'_>, booking_id: BookingId) -> sqlx::Result<u64> {
     let released = sqlx::query_scalar!(
         r#"with r as (
                update offer_redemptions set status = 'released', released_at = now()

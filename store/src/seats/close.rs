@@ -11,7 +11,7 @@ use sqlx::PgPool;
 
 /// Closes the booking unless it was confirmed first: records `final_status` (`None` keeps the
 /// status, while a refund is still to settle), fences it off from a late confirm and frees the
-/// seats it still holds. Idempotent. `None` if there is no such booking.
+/// seats it still holds and the offers it redeemed. Idempotent. `None` if there is no such booking.
 pub async fn close(
     db: &PgPool,
     booking_id: BookingId,
@@ -45,6 +45,8 @@ pub async fn close(
         }));
     }
     let released = free_held_seats(&mut tx, booking_id).await?;
+    // The offers it redeemed count for others again, in the same transaction as the close.
+    crate::offers::release(&mut *tx, booking_id).await?;
     tx.commit().await?;
     Ok(Some(CloseOutcome::Closed { released }))
 }

@@ -23,11 +23,12 @@ pub use confirm::confirm;
 pub use guards::{HoldLimits, LimitScope, TooManyHolds};
 pub use hold::{RequestedShow, hold, requested_show};
 pub use payment::{PaymentWindow, begin_payment, extend_hold};
-pub use record::{HoldRecord, PendingHold, RecordedHold, hold_and_record};
+pub use record::{
+    BookedAddon, HoldRecord, PendingHold, PricingPlan, RecordedHold, hold_and_record,
+};
 
-use mtbp_domain::{BookingId, Contact, Money, ShowId};
+use mtbp_domain::{AccountId, BookingId, Contact, Money, ShowId};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 /// Ask to hold seats of a show for a new booking.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -43,7 +44,7 @@ pub struct HoldRequest {
     /// Who to reach about the booking.
     pub contact: Contact,
     /// The signed-in customer, if any.
-    pub customer_id: Option<Uuid>,
+    pub customer_id: Option<AccountId>,
     /// Whether seats set aside for the platform may be taken (a broker's booking).
     #[serde(default)]
     pub platform_seats: bool,

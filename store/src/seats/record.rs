@@ -12,13 +12,18 @@ use super::best::{Picked, pick_best};
 use super::guards::{self, HoldLimits, TooManyHolds};
 use super::hold::{take_seats, to_hold, why_refused};
 use super::{Hold, HoldOutcome, HoldRequest};
-use crate::bookings;
+use crate::bookings::{self, Priced};
 use chrono::{DateTime, Utc};
 use mtbp_domain::best_seats::BestPick;
 use mtbp_domain::charge::MinimumCharges;
+use mtbp_domain::pricing::{
+    AddonItem, Basket, Candidate, CustomerFacts, PricingError, PricingInput, PricingRules, Quote,
+    SeatItem, ShowFacts, price,
+};
 use mtbp_domain::{Money, TheaterId};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::net::IpAddr;
+use uuid::Uuid;
 
 /// What the API records in the hold's own transaction, beside the seats and the booking, and
 /// what it checks there.
@@ -36,6 +41,37 @@ pub struct HoldRecord<'a> {
     pub limits: HoldLimits,
     /// A total below its currency's minimum is refused: the gateway could never charge it.
     pub min_charges: &'a MinimumCharges,
+    /// How to price the seats once they are taken.
+    pub pricing: &'a PricingPlan<'a>,
+}
+
+/// Everything the quote needs besides the seats, read before the hold's transaction so that
+/// no lock waits on it: the seats taken are priced in-process.
+#[derive(Debug)]
+pub struct PricingPlan<'a> {
+    /// The deployment's rules.
+    pub rules: &'a PricingRules,
+    /// The show.
+    pub show: ShowFacts,
+    /// The customer.
+    pub customer: CustomerFacts,
+    /// The offers that may apply.
+    pub candidates: Vec<Candidate>,
+    /// Add-ons asked for.
+    pub addons: Vec<BookedAddon>,
+    /// The code entered, upper case.
+    pub offer_code: Option<String>,
+    /// When the offers are checked.
+    pub now: DateTime<Utc>,
+}
+
+/// An add-on asked for, at its current price.
+#[derive(Clone, Debug)]
+pub struct BookedAddon {
+    /// The add-on.
+    pub addon_id: Uuid,
+    /// What the pricing sees.
+    pub item: AddonItem,
 }
 
 /// What [`hold_and_record`] did.
@@ -53,6 +89,8 @@ pub enum RecordedHold {
     /// The request's email or address already has as many live unpaid holds on the show as
     /// allowed: nothing was held.
     TooManyHolds(TooManyHolds),
+    /// The basket cannot be priced (an add-on in another currency, say): nothing was held.
+    Unpriced(PricingError),
     /// The seats' total is below the smallest charge the gateway makes in that currency:
     /// nothing was held.
     BelowMinimum {
@@ -74,9 +112,18 @@ pub struct PendingHold {
     pub hold: Hold,
     /// The show's theater.
     pub theater_id: TheaterId,
+    /// The quote; the hold's total is its total.
+    pub quote: Quote,
+    offer_code: Option<String>,
+    addons: Vec<(Uuid, i32, i64)>,
 }
 
 impl PendingHold {
+    /// The offer code the booking is priced with, if any.
+    pub fn offer_code(&self) -> Option<&str> {
+        self.offer_code.as_deref()
+    }
+
     /// Gives the seats back: nothing of the hold stays.
     pub async fn rollback(self) -> sqlx::Result<()> {
         self.tx.rollback().await
@@ -85,12 +132,18 @@ impl PendingHold {
     /// Writes the booking and records `saga_input` as the saga to start, then commits; returns
     /// when the booking row was written (database clock).
     pub async fn record(mut self, saga_input: &serde_json::Value) -> sqlx::Result<DateTime<Utc>> {
+        let priced = Priced {
+            quote: &self.quote,
+            offer_code: self.offer_code.as_deref(),
+            addons: &self.addons,
+        };
         let created_at = bookings::insert_held(
             &mut self.tx,
             &self.request,
             &self.hold,
             self.client_addr,
             Some(saga_input),
+            Some(priced),
         )
         .await?;
         self.tx.commit().await?;
@@ -108,13 +161,26 @@ pub async fn hold_and_record(
 ) -> sqlx::Result<RecordedHold> {
     let mut tx = db.begin().await?;
     match hold_in(&mut tx, req, &record).await? {
-        Step::Held(request, hold, theater_id) => Ok(RecordedHold::Held(Box::new(PendingHold {
-            tx,
-            client_addr: record.client_addr,
-            request,
-            hold,
-            theater_id,
-        }))),
+        Step::Held(request, hold, theater_id, quote) => {
+            let plan = record.pricing;
+            Ok(RecordedHold::Held(Box::new(PendingHold {
+                tx,
+                client_addr: record.client_addr,
+                request,
+                hold,
+                theater_id,
+                quote: *quote,
+                offer_code: plan.offer_code.clone(),
+                addons: plan
+                    .addons
+                    .iter()
+                    .map(|a| {
+                        let quantity = i32::try_from(a.item.quantity).unwrap_or(i32::MAX);
+                        (a.addon_id, quantity, a.item.unit_minor)
+                    })
+                    .collect(),
+            })))
+        }
         Step::Done(outcome) => {
             tx.rollback().await?;
             Ok(outcome)
@@ -129,8 +195,9 @@ pub async fn hold_and_record(
 
 /// How far [`hold_in`] got.
 enum Step {
-    /// The seats are held: the request as held, the hold, the show's theater.
-    Held(HoldRequest, Hold, TheaterId),
+    /// The seats are held: the request as held, the hold (at the quote's total), the show's
+    /// theater, the quote.
+    Held(HoldRequest, Hold, TheaterId, Box<Quote>),
     /// Nothing is held, for this reason.
     Done(RecordedHold),
     /// Some seats could not be taken: say why outside the transaction.
@@ -176,9 +243,14 @@ async fn hold_in(
     let held = (rows.len() == req.seats.len())
         .then(|| to_hold(rows))
         .flatten();
-    let (Some(hold), Some(theater_id)) = (held, theater_id) else {
+    let (Some(mut hold), Some(theater_id)) = (held, theater_id) else {
         return Ok(Step::Explain(req));
     };
+    let quote = match quote(&hold, record.pricing) {
+        Ok(q) => q,
+        Err(e) => return Ok(Step::Done(RecordedHold::Unpriced(e))),
+    };
+    hold.total = quote.totals.total.clone();
     let minimum = Money {
         amount_minor: record.min_charges.minimum(hold.total.currency.as_str()),
         currency: hold.total.currency.clone(),
@@ -187,5 +259,30 @@ async fn hold_in(
         let total = hold.total;
         return Ok(Step::Done(RecordedHold::BelowMinimum { total, minimum }));
     }
-    Ok(Step::Held(req, hold, theater_id))
+    Ok(Step::Held(req, hold, theater_id, Box::new(quote)))
+}
+
+/// Prices the seats just taken, with the plan's add-ons, customer and offers.
+fn quote(hold: &Hold, plan: &PricingPlan<'_>) -> Result<Quote, PricingError> {
+    let basket = Basket {
+        currency: hold.total.currency.clone(),
+        seats: hold
+            .seats
+            .iter()
+            .map(|s| SeatItem {
+                label: s.label.clone(),
+                category: s.category.clone(),
+                list_minor: s.price_minor,
+            })
+            .collect(),
+        addons: plan.addons.iter().map(|a| a.item.clone()).collect(),
+    };
+    let input = PricingInput {
+        basket: &basket,
+        show: &plan.show,
+        customer: &plan.customer,
+        candidates: &plan.candidates,
+        now: plan.now,
+    };
+    price(&input, plan.rules)
 }

@@ -126,11 +126,13 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
         .map_err(|e| anyhow::anyhow!("contact: {e:?}"))?;
     // The API's limits with their production defaults.
     let limits = Arc::new(mtbp_api::limits::InputLimits::default());
+    let rules = Arc::new(app.settings.pricing.clone());
     let started = Instant::now();
     let clients: Vec<_> = (0..params.customers)
         .map(|_| {
             let (queue, latencies, failures) = (queue.clone(), latencies.clone(), failures.clone());
             let limits = limits.clone();
+            let rules = rules.clone();
             let (pool, contact, hold_seconds) =
                 (pool.clone(), contact.clone(), params.hold_seconds);
             tokio::spawn(async move {
@@ -150,8 +152,19 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                         customer_id: None,
                         platform_seats: false,
                     };
-                    let fingerprint =
-                        request_fingerprint(show, &request.seats, None, &request.contact, None);
+                    let fingerprint = request_fingerprint(
+                        request.show_id,
+                        &request.seats,
+                        None,
+                        &request.contact,
+                        None,
+                    );
+                    // As the API does: the show's facts and the offers that may apply are read
+                    // before the hold's transaction, and the seats taken are priced inside it.
+                    let Ok(plan) = pricing_plan(&pool, &rules, &request).await else {
+                        failures.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    };
                     let record = HoldRecord {
                         idempotency: Some((key, fingerprint)),
                         best: None,
@@ -164,6 +177,7 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                             per_address: None,
                         },
                         min_charges: &limits.min_charges,
+                        pricing: &plan,
                     };
                     let t = Instant::now();
                     let held = match hold_and_record(&pool, &request, record).await {
@@ -171,7 +185,7 @@ pub async fn database_limit(params: &Params) -> anyhow::Result<DatabaseLimit> {
                             let input = BookingInput::after_hold(
                                 &pending.request,
                                 &pending.hold,
-                                pending.theater_id.as_uuid(),
+                                pending.theater_id,
                                 policy,
                             );
                             let input = serde_json::to_value(&input).unwrap_or_default();
@@ -311,5 +325,29 @@ pub async fn orchestration_limit(
         workflows_per_second: count as f64 / seconds.max(1e-3),
         peak_workflows_per_second: peak_rate(&samples.iter().map(|s| s.0).collect::<Vec<_>>(), 5.0),
         latency: Latency::of(samples.iter().map(|s| s.1).collect()),
+    })
+}
+
+/// The pricing plan of a guest's hold without a code, read as the API reads it.
+async fn pricing_plan<'a>(
+    pool: &mtbp_store::PgPool,
+    rules: &'a mtbp_domain::pricing::PricingRules,
+    request: &HoldRequest,
+) -> anyhow::Result<mtbp_store::seats::PricingPlan<'a>> {
+    let now = chrono::Utc::now();
+    let show = mtbp_store::pricing::show_facts(pool, request.show_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no show {}", request.show_id))?;
+    let candidates =
+        mtbp_store::offers::candidates(pool, show.partner_id, None, None, request.booking_id, now)
+            .await?;
+    Ok(mtbp_store::seats::PricingPlan {
+        rules,
+        show,
+        customer: mtbp_domain::pricing::CustomerFacts::default(),
+        candidates,
+        addons: Vec::new(),
+        offer_code: None,
+        now,
     })
 }

@@ -8,13 +8,12 @@ use mtbp_api::auth::Role;
 use mtbp_api::auth::tokens::TokenPair;
 use mtbp_api::error::{ErrorCode, ErrorEnvelope};
 use mtbp_api::routes::accounts::json::{Account, Customer};
-use mtbp_domain::BookingStatus;
 use mtbp_tests::{TEST_JWT_SECRET, TestApp, TestOptions};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-async fn sign_up(app: &TestApp, email: &str) -> Account {
+pub(crate) async fn sign_up(app: &TestApp, email: &str) -> Account {
     let created = app
         .api
         .create(
@@ -27,18 +26,18 @@ async fn sign_up(app: &TestApp, email: &str) -> Account {
 }
 
 /// Signs in; panics unless it works.
-async fn tokens(app: &TestApp, email: &str, password: &str) -> TokenPair {
+pub(crate) async fn tokens(app: &TestApp, email: &str, password: &str) -> TokenPair {
     let resp = login(app, email, password).await;
     assert_eq!(resp.status(), StatusCode::OK);
     resp.json().await.expect("a token pair")
 }
 
-async fn error_code(resp: reqwest::Response) -> ErrorCode {
+pub(crate) async fn error_code(resp: reqwest::Response) -> ErrorCode {
     let body: ErrorEnvelope = resp.json().await.expect("the error envelope");
     body.error.code
 }
 
-async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     app.api
         .post(
             "/auth/login",
@@ -48,7 +47,7 @@ async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response 
         .expect("login")
 }
 
-async fn get_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+pub(crate) async fn get_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
     app.api
         .http
         .get(format!("{}{path}", app.api.base))
@@ -315,125 +314,6 @@ async fn an_operator_from_configuration_signs_in_and_sees_any_customer() {
         .expect("post");
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert_eq!(error_code(resp).await, ErrorCode::EmailTaken);
-}
-
-#[tokio::test]
-async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payments() {
-    let app = TestApp::spawn().await;
-    let asha = sign_up(&app, "asha@example.com").await;
-    let id = asha.account_id.to_string();
-    let pair = tokens(&app, "asha@example.com", "correct horse battery").await;
-    let token = pair.access_token.clone();
-
-    // A signed-in booking belongs to the account.
-    let show = app.create_show(1, 4).await.expect("show");
-    let held: Value = app
-        .api
-        .http
-        .post(format!("{}/bookings", app.api.base))
-        .bearer_auth(&token)
-        .json(&json!({"show_id": show.show_id, "seats": ["A1"],
-                      "contact": {"name": "Asha Rao", "email": "asha@example.com", "phone": "+919876543210"}}))
-        .send()
-        .await
-        .expect("hold")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(held["customer_id"], id.as_str());
-    let booking: uuid::Uuid = held["booking_id"]
-        .as_str()
-        .expect("id")
-        .parse()
-        .expect("uuid");
-    let card = app
-        .stripe
-        .card(mtbp_tests::stripe::CARD_OK)
-        .await
-        .expect("card");
-    let asha_api = app.api.with_token(&token);
-    assert_eq!(
-        app.api.pay(booking, &card).await.expect("pay").status(),
-        StatusCode::UNAUTHORIZED,
-        "an account's booking is paid by that account only"
-    );
-    assert_eq!(
-        asha_api.pay(booking, &card).await.expect("pay").status(),
-        StatusCode::OK
-    );
-
-    // Someone else may not erase it; the customer may.
-    sign_up(&app, "bo@example.com").await;
-    let other_pair = tokens(&app, "bo@example.com", "correct horse battery").await;
-    let delete = |who: String| {
-        let api = app.api.clone();
-        let path = format!("{}/customers/{id}", api.base);
-        async move {
-            api.http
-                .delete(path)
-                .bearer_auth(who)
-                .send()
-                .await
-                .expect("delete")
-        }
-    };
-    assert_eq!(
-        delete(other_pair.access_token).await.status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(delete(token.clone()).await.status(), StatusCode::NO_CONTENT);
-
-    // Gone: no sign-in, no session, no profile; the email can sign up anew.
-    assert_eq!(
-        login(&app, "asha@example.com", "correct horse battery")
-            .await
-            .status(),
-        StatusCode::UNAUTHORIZED
-    );
-    let refresh = app
-        .api
-        .post(
-            "/auth/refresh",
-            &json!({"refresh_token": pair.refresh_token}),
-        )
-        .await
-        .expect("refresh");
-    assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        get_as(&app, &format!("/customers/{id}"), &token)
-            .await
-            .status(),
-        StatusCode::UNAUTHORIZED,
-        "the erased account's access token is revoked with it"
-    );
-    sign_up(&app, "asha@example.com").await;
-
-    // Kept for accounting: the booking, its amount and its payment; no personal data left.
-    let kept = app.admin.booking(booking).await.expect("booking");
-    assert_eq!(kept.status, BookingStatus::BookingCompleted);
-    assert_eq!(kept.amount_minor, 20000);
-    assert!(kept.contact_name.is_none());
-    let (email, phone): (Option<String>, Option<String>) =
-        sqlx::query_as("select contact_email, contact_phone from bookings where booking_id = $1")
-            .bind(booking)
-            .fetch_one(&app.db)
-            .await
-            .expect("row");
-    assert_eq!((email, phone), (None, None));
-    let payment: String = sqlx::query_scalar("select status from payments where booking_id = $1")
-        .bind(booking)
-        .fetch_one(&app.db)
-        .await
-        .expect("payment");
-    assert_eq!(payment, "succeeded");
-    let erased_rows: i64 = sqlx::query_scalar(
-        "select count(*) from accounts where account_id = $1::uuid and email = '' and name = '' and password_hash is null",
-    )
-    .bind(&id)
-    .fetch_one(&app.db)
-    .await
-    .expect("count");
-    assert_eq!(erased_rows, 1);
 }
 
 #[tokio::test]

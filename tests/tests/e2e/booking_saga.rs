@@ -21,11 +21,20 @@ async fn a_held_and_paid_booking_completes_with_a_ticket_and_one_charge() {
 
     let held = app.api.booking(booking).await.expect("booking");
     assert_eq!(held.status, BookingStatus::PreBooking);
+    let prices: Vec<(&str, i64)> = held
+        .seats
+        .iter()
+        .map(|s| (s.label.as_str(), s.price_minor))
+        .collect();
     assert_eq!(
-        held.amount_minor,
-        20000 + 35000,
+        prices,
+        [("A1", 20000), ("B2", 35000)],
         "A is REGULAR, B is PREMIUM"
     );
+    let expected = app.total_of(&[("A1", "REGULAR", 20000), ("B2", "PREMIUM", 35000)]);
+    assert_eq!(held.total.amount_minor, expected, "seats, fees and GST");
+    let quote = held.quote.as_ref().expect("a new booking has its quote");
+    assert_eq!(quote.totals.total, held.total);
     assert_eq!(
         app.api
             .seat_statuses(show.show_id, &["A1", "B2", "A2"])
@@ -59,7 +68,10 @@ async fn a_held_and_paid_booking_completes_with_a_ticket_and_one_charge() {
         .await
         .expect("gateway");
     assert_eq!(charges.len(), 1, "exactly one charge at the gateway");
-    assert_eq!(charges[0]["amount"], 55000);
+    assert_eq!(
+        charges[0]["amount"], expected,
+        "the quote's total is charged"
+    );
     let (status, gateway_id): (String, String) =
         sqlx::query_as("select status, gateway_payment_id from payments where booking_id = $1")
             .bind(booking)
@@ -301,7 +313,8 @@ async fn a_payment_that_lands_after_the_hold_was_lost_is_refunded() {
     assert_eq!(charges.len(), 1);
     let refunds = app.stripe.refunds_of(&charges[0]).await.expect("refunds");
     assert_eq!(refunds.len(), 1, "refunded exactly once");
-    assert_eq!(refunds[0]["amount"], 40000);
+    let charged = app.total_of(&[("A1", "REGULAR", 20000), ("A2", "REGULAR", 20000)]);
+    assert_eq!(refunds[0]["amount"], charged, "the whole charge goes back");
     let rival = rival.await.expect("join").expect("pay");
     let status = rival.status();
     assert_eq!(
@@ -353,7 +366,7 @@ async fn a_payment_slower_than_the_wait_answers_202_and_completes_behind_it() {
     );
     assert_eq!(resp.headers()["retry-after"], "1");
     let running: Booking = resp.json().await.expect("json");
-    assert_eq!(running.booking_id, booking);
+    assert_eq!(running.booking_id.as_uuid(), booking);
     assert!(
         matches!(
             running.status,

@@ -98,7 +98,7 @@ async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries
             .expect("map"),
         ["available", "available"]
     );
-    let amount = flagged.amount_minor;
+    let amount = flagged.total.amount_minor;
     assert_eq!(net_charge(&app, booking).await, amount);
     let workflow = format!("WorkflowId = 'booking-{booking}' AND NeedsOperator = true");
     assert_eq!(
@@ -158,13 +158,13 @@ async fn a_refund_the_gateway_refuses_flags_the_booking_and_the_operator_retries
     assert_eq!(again.status(), StatusCode::CONFLICT);
     let workflow = format!("WorkflowId = 'booking-{booking}' AND NeedsOperator = false");
     assert_eq!(find(&app, &workflow).await.len(), 1);
-    replay_closed(&app, booking, "saga_v2_refund_retried_by_operator").await;
+    replay_closed(&app, booking, "priced_refund_retried_by_operator").await;
 }
 
 #[tokio::test]
 async fn an_operator_marks_a_flagged_booking_resolved_and_it_closes_as_it_ended() {
     let (_gateway, app, _show, booking, flagged) = a_flagged_refund().await;
-    let amount = flagged.amount_minor;
+    let amount = flagged.total.amount_minor;
     let path = format!("/bookings/{booking}/resolve");
     let settled_outside = json!({"action": "mark_resolved", "note": "refunded by hand (ticket 7)"});
     let resp = app
@@ -186,7 +186,7 @@ async fn an_operator_marks_a_flagged_booking_resolved_and_it_closes_as_it_ended(
     assert_eq!(net_charge(&app, booking).await, amount);
     let workflow = format!("WorkflowId = 'booking-{booking}' AND NeedsOperator = false");
     assert_eq!(find(&app, &workflow).await.len(), 1);
-    replay_closed(&app, booking, "saga_v2_resolved_by_operator").await;
+    replay_closed(&app, booking, "priced_resolved_by_operator").await;
 }
 
 #[tokio::test]
@@ -235,6 +235,6 @@ async fn an_operator_cancel_during_the_seat_confirmation_never_books_seats_of_a_
         .iter()
         .find(|b| b.status == BookingStatus::BookingCompleted)
         .expect("no cancel met a confirm in flight");
-    let waited: Uuid = waited.booking_id;
-    replay_closed(&app, waited, "saga_v2_cancel_waited_for_the_confirm").await;
+    let waited: Uuid = waited.booking_id.as_uuid();
+    replay_closed(&app, waited, "priced_cancel_waited_for_the_confirm").await;
 }

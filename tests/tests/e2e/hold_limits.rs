@@ -5,6 +5,7 @@
 
 use mtbp_api::error::{ErrorCode, ErrorEnvelope};
 use mtbp_api::routes::bookings::json::Booking;
+use mtbp_domain::pricing::PricingRules;
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{ShowFixture, TestApp, TestOptions};
 use reqwest::StatusCode;
@@ -22,7 +23,7 @@ async fn held(app: &TestApp, show: &ShowFixture, seat: &str, email: &str) -> Uui
     let resp = hold(app, show, seat, email).await;
     assert_eq!(resp.status(), StatusCode::CREATED, "{seat} for {email}");
     let body: Booking = resp.json().await.expect("json");
-    body.booking_id
+    body.booking_id.as_uuid()
 }
 
 /// Asserts a 429 `too_many_holds` of `scope` with a `Retry-After` within the hold's length,
@@ -136,7 +137,12 @@ async fn one_client_address_keeps_a_few_unpaid_holds_a_show_whatever_the_emails(
 
 #[tokio::test]
 async fn a_total_below_the_gateways_minimum_is_refused_when_the_seats_are_held() {
-    let app = TestApp::spawn().await;
+    // Prices as listed (no fee, no tax): the test is about the gateway's minimum alone.
+    let app = TestApp::spawn_with(TestOptions {
+        pricing: Some(PricingRules::plain()),
+        ..TestOptions::default()
+    })
+    .await;
     let show = app.create_show(2, 8).await.expect("show");
     // 10 paise a regular seat: the default minimum for INR is 50 (Stripe's ₹0.50).
     let path = format!("/shows/{}", show.show_id);
@@ -182,5 +188,5 @@ async fn held_seats(app: &TestApp, show: &ShowFixture, seats: &[&str]) {
     let resp = app.api.hold(show.show_id, seats, None).await.expect("hold");
     assert_eq!(resp.status(), StatusCode::CREATED, "50 paise is chargeable");
     let body: Booking = resp.json().await.expect("json");
-    assert_eq!(body.amount_minor, 50);
+    assert_eq!(body.total.amount_minor, 50);
 }

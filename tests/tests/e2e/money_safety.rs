@@ -86,7 +86,7 @@ pub(crate) async fn assert_money_matches_status(app: &TestApp, bookings: &[Uuid]
         .expect("seats");
         let seats = b.seats.len();
         if b.status == BookingStatus::BookingCompleted {
-            assert_eq!(net, b.amount_minor, "{b:?}");
+            assert_eq!(net, b.total.amount_minor, "{b:?}");
             assert_eq!(usize::try_from(booked).unwrap_or(0), seats, "{b:?}");
         } else {
             assert_eq!(net, 0, "booking {booking} kept money: {b:?}");

@@ -125,7 +125,7 @@ async fn cancelling_during_the_charge_refunds_the_money_and_frees_the_seats() {
         app.api.booking(booking).await.expect("booking").status,
         BookingStatus::Refunded
     );
-    crate::visibility::replay_closed(&app, booking, "saga_v2_cancelled_during_charge").await;
+    crate::visibility::replay_closed(&app, booking, "priced_cancelled_during_charge").await;
 }
 
 /// The customer's `pay` is in flight when an operator cancels the workflow: it answers 409 with

@@ -156,12 +156,13 @@ async fn booking_histories_replay_against_the_current_workflow_code() {
         app.api.pay(extended, &ok).await.expect("pay").status(),
         StatusCode::OK
     );
-    // Recorded as `saga_v2_*` since the money-safety shape (`patched`); the `held_by_api_*` and
-    // `booking_*` histories of earlier shapes stay committed and replayed too.
-    replay_closed(&app, completed, "saga_v2_completed").await;
-    replay_closed(&app, extended, "saga_v2_extended").await;
-    replay_closed(&app, declined, "saga_v2_declined").await;
-    replay_closed(&app, expired, "saga_v2_expired").await;
+    // Recorded as `priced_*` since the pricing shape (`patched`); the `saga_v2_*`
+    // (money-safety), `held_by_api_*` and `booking_*` histories of earlier shapes stay committed
+    // and replayed too.
+    replay_closed(&app, completed, "priced_completed").await;
+    replay_closed(&app, extended, "priced_extended").await;
+    replay_closed(&app, declined, "priced_declined").await;
+    replay_closed(&app, expired, "priced_expired").await;
 }
 
 /// Appends every base64 `data` field of a history (payloads) to `out`, decoded.

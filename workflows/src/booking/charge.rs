@@ -5,7 +5,7 @@ use super::state::{Compensation, Ending, Saga};
 use super::types::PayRequest;
 use super::workflow::{BookingWorkflow, OPERATOR_CANCEL, step_failed};
 use mtbp_activities::payments::{ChargeOutcome, ChargeRequest};
-use mtbp_activities::seats::{BeginPaymentRequest, ConfirmOutcome, HoldOutcome};
+use mtbp_activities::seats::{BeginPaymentRequest, ConfirmOutcome};
 use mtbp_activities::{PaymentActivities, SeatActivities};
 use mtbp_domain::BookingStatus;
 use temporalio_sdk::WorkflowContext;
@@ -17,10 +17,7 @@ impl BookingWorkflow {
         saga: &mut Saga,
         pay: PayRequest,
     ) -> Result<(), Ending> {
-        let amount = ctx.state(|s| match &s.hold {
-            Some(HoldOutcome::Held(h)) => Some(h.total.clone()),
-            _ => None,
-        });
+        let amount = ctx.state(|s| s.charge_amount());
         // `pay` is accepted only once the seats are held, so there is always an amount.
         let Some(amount) = amount else {
             return Err(Ending::new(

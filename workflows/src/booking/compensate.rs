@@ -10,7 +10,7 @@ use super::options;
 use super::state::{Compensation, Ending, Saga};
 use super::types::{OperatorStep, SA_NEEDS_OPERATOR};
 use super::workflow::{BookingWorkflow, why};
-use mtbp_activities::payments::{RefundOutcome, RefundRequest};
+use mtbp_activities::payments::RefundRequest;
 use mtbp_activities::seats::{CloseOutcome, CloseRequest, FlagRequest, ReleaseRequest};
 use mtbp_activities::{PaymentActivities, SeatActivities};
 use mtbp_domain::BookingStatus;
@@ -95,8 +95,7 @@ impl BookingWorkflow {
                 )
                 .await;
             match out {
-                Ok(RefundOutcome::Refunded { .. }) => return true,
-                Ok(RefundOutcome::NothingToRefund) => return false,
+                Ok(outcome) => return outcome.refunded(),
                 Err(e) => {
                     let problem = format!("the refund could not be made: {}", why(&e));
                     if Self::ask_operator(ctx, ending, problem).await == OperatorStep::MarkResolved
@@ -214,7 +213,7 @@ impl BookingWorkflow {
                             options::compensation_gateway_call(),
                         )
                         .await?;
-                    refunded = matches!(out, RefundOutcome::Refunded { .. });
+                    refunded = out.refunded();
                 }
                 Compensation::ReleaseSeats => {
                     let req = ReleaseRequest {

@@ -3,11 +3,13 @@
 
 mod charge;
 mod compensate;
+pub mod offer;
 pub mod options;
 pub mod refusal;
 pub mod start;
 pub mod state;
 pub mod types;
+mod view;
 mod wait;
 mod workflow;
 

@@ -31,11 +31,16 @@ pub enum Refusal {
     OperatorActionInProgress,
     /// The operator gave no note.
     InvalidNote,
+    /// No live offer has the code entered.
+    UnknownOfferCode,
+    /// The price changed since the quote (an offer expired or was used up); nothing was
+    /// charged, and the booking waits for payment at the new price.
+    PriceChanged,
 }
 
 impl Refusal {
     /// Every refusal.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::PaymentInProgress,
         Self::AlreadyPaid,
         Self::BookingClosed,
@@ -48,6 +53,8 @@ impl Refusal {
         Self::NotFlagged,
         Self::OperatorActionInProgress,
         Self::InvalidNote,
+        Self::UnknownOfferCode,
+        Self::PriceChanged,
     ];
 
     /// The code as it starts a failure message.
@@ -65,6 +72,8 @@ impl Refusal {
             Self::NotFlagged => "not_flagged",
             Self::OperatorActionInProgress => "operator_action_in_progress",
             Self::InvalidNote => "invalid_note",
+            Self::UnknownOfferCode => "unknown_offer_code",
+            Self::PriceChanged => "price_changed",
         }
     }
 

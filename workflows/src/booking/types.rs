@@ -1,10 +1,9 @@
 //! Inputs, messages and query results of the booking workflow, and its search attributes.
 
 use mtbp_activities::seats::{Hold, HoldOutcome, HoldRequest};
-use mtbp_domain::{BookingId, BookingStatus, Contact, ShowId, TheaterId};
+use mtbp_domain::{AccountId, BookingId, BookingStatus, Contact, ShowId, TheaterId};
 use serde::{Deserialize, Serialize};
 use temporalio_common::search_attributes::SearchAttributeKey;
-use uuid::Uuid;
 
 /// How a booking workflow starts.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -23,7 +22,7 @@ pub struct BookingInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
     /// The signed-in customer, if any.
-    pub customer_id: Option<Uuid>,
+    pub customer_id: Option<AccountId>,
     /// How long the hold lasts before payment.
     pub hold_seconds: u32,
     /// Whether the booker may take seats set aside for the platform (brokers).
@@ -76,13 +75,13 @@ impl BookingInput {
     pub fn after_hold(
         request: &HoldRequest,
         hold: &Hold,
-        theater_id: Uuid,
+        theater_id: TheaterId,
         policy: HoldPolicy,
     ) -> Self {
         Self {
             booking_id: request.booking_id,
             show_id: request.show_id,
-            theater_id: TheaterId::from_uuid(theater_id),
+            theater_id,
             seats: request.seats.clone(),
             contact: None,
             customer_id: request.customer_id,
@@ -140,7 +139,7 @@ pub struct OperatorAction {
     /// Retry the step that could not finish, or accept the booking as it is.
     pub action: OperatorStep,
     /// The operator's account.
-    pub operator_id: Uuid,
+    pub operator_id: AccountId,
     /// Why, for the record (kept on the booking). Ids and facts only, never customer details.
     pub note: String,
 }
@@ -175,6 +174,6 @@ pub const SA_NEEDS_OPERATOR: SearchAttributeKey<bool> = SearchAttributeKey::bool
 pub const HOLD_REJECTED: &str = "HoldRejected";
 
 /// The `CustomerId` search attribute value for a booking.
-pub fn customer_attribute(customer_id: Option<Uuid>) -> String {
+pub fn customer_attribute(customer_id: Option<AccountId>) -> String {
     customer_id.map_or_else(|| "guest".to_owned(), |id| id.to_string())
 }

@@ -1,6 +1,7 @@
 //! Waiting for the customer: the hold timer raced against `pay` and `cancel` (and the hold
 //! re-armed when it is extended), then the payment.
 
+use super::offer::Applied;
 use super::state::{Ending, Saga, hold_remaining};
 use super::types::PayRequest;
 use super::workflow::{BookingWorkflow, OPERATOR_CANCEL};
@@ -23,7 +24,39 @@ impl BookingWorkflow {
         ctx: &mut WorkflowContext<Self>,
         saga: &mut Saga,
     ) -> Result<(), Ending> {
-        let decision = loop {
+        loop {
+            let pay = match Self::decide(ctx).await {
+                Decision::Pay(pay) => pay,
+                Decision::Expire => {
+                    return Err(Ending::new(
+                        BookingStatus::Expired,
+                        "the hold expired before payment",
+                    ));
+                }
+                Decision::Cancel => {
+                    return Err(Ending::new(
+                        BookingStatus::Cancelled,
+                        "cancelled by the customer",
+                    ));
+                }
+                Decision::OperatorCancel => {
+                    return Err(Ending::new(BookingStatus::Cancelled, OPERATOR_CANCEL));
+                }
+            };
+            if ctx.state(|s| s.pricing) {
+                match Self::apply_offers(ctx).await? {
+                    Applied::Charge => {}
+                    // The customer is told the new price; the hold runs on.
+                    Applied::Repriced => continue,
+                }
+            }
+            return Self::charge_and_confirm(ctx, saga, pay).await;
+        }
+    }
+
+    /// Races the hold timer against the customer until one of them decides.
+    async fn decide(ctx: &mut WorkflowContext<Self>) -> Decision {
+        loop {
             let expires_at_ms = ctx.state(|s| s.hold_expires_at_ms.unwrap_or(0));
             let now_ms = ctx
                 .workflow_time()
@@ -52,27 +85,8 @@ impl BookingWorkflow {
                 },
             };
             if let Some(d) = decided {
-                break d;
+                return d;
             }
-        };
-        let pay = match decision {
-            Decision::Pay(pay) => pay,
-            Decision::Expire => {
-                return Err(Ending::new(
-                    BookingStatus::Expired,
-                    "the hold expired before payment",
-                ));
-            }
-            Decision::Cancel => {
-                return Err(Ending::new(
-                    BookingStatus::Cancelled,
-                    "cancelled by the customer",
-                ));
-            }
-            Decision::OperatorCancel => {
-                return Err(Ending::new(BookingStatus::Cancelled, OPERATOR_CANCEL));
-            }
-        };
-        Self::charge_and_confirm(ctx, saga, pay).await
+        }
     }
 }

@@ -1,13 +1,13 @@
 //! `BookingWorkflow`: sequencing only. Decisions live in `state.rs`, options in `options.rs`.
 
+use super::offer::{MAX_CODE_LEN, OfferRequest, refuse_offer};
 use super::options;
 use super::refusal::{Refusal, refused_with};
 use super::state::{Ending, Saga, refuse_cancel, refuse_extend, refuse_pay};
 use super::types::*;
 use mtbp_activities::SeatActivities;
-use mtbp_activities::seats::{ExtendHoldRequest, HoldOutcome, HoldRequest};
-use mtbp_domain::{BookingStatus, Contact};
-use temporalio_common::search_attributes::Timestamp;
+use mtbp_activities::seats::{ExtendHoldRequest, HoldOutcome};
+use mtbp_domain::{BookingStatus, Money};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ActivityExecutionError, WorkflowContext, WorkflowContextView, WorkflowResult,
@@ -44,12 +44,16 @@ pub(super) const OPERATOR_CANCEL: &str = "cancelled by an operator";
 /// compensation cannot finish.
 const PATCH_MONEY_SAFETY: &str = "money-safety-1";
 
+/// The `patched` marker of the pricing shape: the *apply offer* step before the charge, which
+/// is for the quote's total.
+const PATCH_PRICING: &str = "pricing-1";
+
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {
     pub(super) input: BookingInput,
     pub(super) hold: Option<HoldOutcome>,
-    hold_error: Option<String>,
+    pub(super) hold_error: Option<String>,
     pub(super) status: Option<BookingStatus>,
     pub(super) hold_expires_at_ms: Option<i64>,
     pub(super) pay: Option<PayRequest>,
@@ -57,7 +61,7 @@ pub struct BookingWorkflow {
     pub(super) ticket_code: Option<String>,
     pub(super) reason: Option<String>,
     pub(super) step: &'static str,
-    extensions: u32,
+    pub(super) extensions: u32,
     pub(super) extending: bool,
     /// Histories written since the money-safety changes (`patched`): the charge honours
     /// cancellation, the confirm is waited for, compensations never stop half-way.
@@ -70,6 +74,17 @@ pub struct BookingWorkflow {
     pub(super) operator_actions_done: u32,
     /// The note of an operator's retry under way, kept on the booking once it goes through.
     pub(super) operator_note: Option<String>,
+    /// Histories written since offers came in (`patched`): the *apply offer* step runs before
+    /// the charge.
+    pub(super) pricing: bool,
+    /// The total of the latest quote, once an `apply_offer` or a re-pricing changed it; until
+    /// then the hold's total (which the API priced) is what the booking costs.
+    pub(super) quote_total: Option<Money>,
+    /// An `apply_offer` is re-quoting.
+    pub(super) quoting: bool,
+    /// Why the latest `pay` was refused after it was accepted (the price changed), until its
+    /// handler answers with it.
+    pub(super) pay_refusal: Option<String>,
 }
 
 #[workflow_methods]
@@ -101,13 +116,21 @@ impl BookingWorkflow {
             operator_action: None,
             operator_actions_done: 0,
             operator_note: None,
+            pricing: false,
+            quote_total: None,
+            quoting: false,
+            pay_refusal: None,
         }
     }
 
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<BookingView> {
         let money_safety = ctx.patched(PATCH_MONEY_SAFETY);
-        ctx.state_mut(|s| s.money_safety = money_safety);
+        let pricing = ctx.patched(PATCH_PRICING);
+        ctx.state_mut(|s| {
+            s.money_safety = money_safety;
+            s.pricing = pricing;
+        });
         let input = ctx.state(|s| s.input.clone());
         let outcome = match input.hold.clone() {
             // The API already holds the seats: the saga starts from there.
@@ -179,25 +202,65 @@ impl BookingWorkflow {
                 .because("empty payment method")
                 .into());
         }
-        let (paying, cancelling) = (self.pay.is_some(), self.cancel_requested);
+        let (paying, cancelling) = (self.pay.is_some() || self.quoting, self.cancel_requested);
         match refuse_pay(self.status, paying, cancelling, self.extending) {
             Some(why) => Err(why.into()),
             None => Ok(()),
         }
     }
 
-    /// Pays for the held seats; answers once the booking is settled (booked, or given back).
+    /// Pays for the held seats; answers once the booking is settled (booked, or given back),
+    /// or refuses with `price_changed` when the quote no longer holds (nothing was charged).
     #[update]
     pub async fn pay(
         ctx: &mut WorkflowContext<Self>,
         req: PayRequest,
     ) -> Result<BookingView, HandlerError> {
-        ctx.state_mut(|s| s.pay = Some(req));
+        ctx.state_mut(|s| {
+            s.pay = Some(req);
+            s.pay_refusal = None;
+        });
         ctx.wait_condition_with_options(
-            |s| s.status.is_some_and(BookingStatus::is_settled),
+            |s| s.status.is_some_and(BookingStatus::is_settled) || s.pay_refusal.is_some(),
             options::detached_wait(),
         )
         .await?;
+        if let Some(refusal) = ctx.state_mut(|s| s.pay_refusal.take()) {
+            return Err(refusal.into());
+        }
+        Ok(ctx.state(Self::view))
+    }
+
+    #[update_validator(apply_offer)]
+    fn validate_apply_offer(
+        &self,
+        _ctx: &WorkflowContextView,
+        req: &OfferRequest,
+    ) -> Result<(), HandlerError> {
+        if req
+            .code
+            .as_ref()
+            .is_some_and(|c| c.trim().is_empty() || c.len() > MAX_CODE_LEN)
+        {
+            return Err(Refusal::UnknownOfferCode
+                .because("no offer has this code")
+                .into());
+        }
+        let busy = self.pay.is_some() || self.cancel_requested || self.extending || self.quoting;
+        match refuse_offer(self.status, busy) {
+            Some(why) => Err(why.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Applies an offer code to the held booking, or removes it (`code: None`); answers once
+    /// the booking is re-quoted (`GET /bookings/{id}/quote` shows the breakdown).
+    #[update]
+    pub async fn apply_offer(
+        ctx: &mut WorkflowContext<Self>,
+        req: OfferRequest,
+    ) -> Result<BookingView, HandlerError> {
+        Self::requote(ctx, req.code).await?;
         Ok(ctx.state(Self::view))
     }
 
@@ -230,7 +293,7 @@ impl BookingWorkflow {
         _ctx: &WorkflowContextView,
         _req: &(),
     ) -> Result<(), HandlerError> {
-        let busy = self.pay.is_some() || self.cancel_requested || self.extending;
+        let busy = self.pay.is_some() || self.cancel_requested || self.extending || self.quoting;
         match refuse_extend(
             self.status,
             busy,
@@ -326,77 +389,5 @@ impl BookingWorkflow {
     #[query]
     pub fn status(&self, _ctx: &WorkflowContextView) -> BookingView {
         self.view()
-    }
-}
-
-impl BookingWorkflow {
-    /// The hold as a local activity: how bookings were held before the API held seats itself.
-    async fn hold_seats(
-        ctx: &mut WorkflowContext<Self>,
-        input: &BookingInput,
-    ) -> Result<HoldOutcome, ActivityExecutionError> {
-        let request = HoldRequest {
-            booking_id: input.booking_id,
-            show_id: input.show_id,
-            seats: input.seats.clone(),
-            hold_seconds: input.hold_seconds,
-            contact: input.contact.clone().unwrap_or_else(|| Contact {
-                name: String::new(),
-                email: String::new(),
-                phone: None,
-            }),
-            customer_id: input.customer_id,
-            platform_seats: input.platform_seats,
-        };
-        ctx.execute_local_activity(SeatActivities::hold_seats, request, options::db_step())
-            .await
-    }
-
-    fn view(&self) -> BookingView {
-        BookingView {
-            booking_id: Some(self.input.booking_id),
-            status: self.status,
-            hold: self.hold.clone(),
-            hold_expires_at_ms: self.hold_expires_at_ms,
-            ticket_code: self.ticket_code.clone(),
-            reason: self.reason.clone().or_else(|| self.hold_error.clone()),
-            step: self.step.to_owned(),
-            hold_extensions: self.extensions,
-            needs_operator: self.needs_operator.clone(),
-        }
-    }
-
-    pub(super) fn set_status(
-        ctx: &WorkflowContext<Self>,
-        status: BookingStatus,
-        step: &'static str,
-    ) {
-        ctx.state_mut(|s| {
-            s.status = Some(status);
-            s.step = step;
-        });
-        let mut updates = vec![SA_BOOKING_STATUS.value_set(status.as_str().into())];
-        if let Some(ms) = ctx.state(|s| s.hold_expires_at_ms) {
-            let ts = Timestamp::new(
-                ms.div_euclid(1000),
-                (ms.rem_euclid(1000) * 1_000_000) as i32,
-            );
-            updates.push(SA_HOLD_EXPIRES_AT.value_set(ts));
-        }
-        ctx.upsert_search_attributes(updates);
-    }
-
-    /// Waits for every update handler to answer, then returns the final view.
-    async fn finish(ctx: &mut WorkflowContext<Self>) -> BookingView {
-        let probe = ctx.clone();
-        // Detached from cancellation: after a cancel from the Temporal UI the handlers still
-        // answer (pay with the final state, resolve with the retried step's outcome).
-        let _ = ctx
-            .wait_condition_with_options(
-                move |_| probe.all_handlers_finished(),
-                options::detached_wait(),
-            )
-            .await;
-        ctx.state(Self::view)
     }
 }

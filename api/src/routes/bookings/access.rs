@@ -13,10 +13,9 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
-use mtbp_domain::ShowId;
+use mtbp_domain::BookingId;
 use mtbp_store::bookings;
 use sha2::Sha256;
-use uuid::Uuid;
 
 /// Header carrying a guest booking's token.
 pub const BOOKING_TOKEN: &str = "x-booking-token";
@@ -32,24 +31,24 @@ pub enum Action {
     Cancel,
 }
 
-fn mac(state: &AppState, booking_id: Uuid) -> Hmac<Sha256> {
+fn mac(state: &AppState, booking_id: BookingId) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(&state.config.auth.secret)
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(b"guest-booking:");
-    mac.update(booking_id.as_bytes());
+    mac.update(booking_id.as_uuid().as_bytes());
     mac
 }
 
 /// The token a guest uses to reach their booking: an HMAC of the booking id, so nothing is
 /// stored and a retried `POST /bookings` gets the same token.
-pub fn guest_token(state: &AppState, booking_id: Uuid) -> String {
+pub fn guest_token(state: &AppState, booking_id: BookingId) -> String {
     format!(
         "bt_{}",
         hex::encode(mac(state, booking_id).finalize().into_bytes())
     )
 }
 
-fn guest_token_matches(state: &AppState, booking_id: Uuid, presented: &str) -> bool {
+fn guest_token_matches(state: &AppState, booking_id: BookingId, presented: &str) -> bool {
     presented
         .strip_prefix("bt_")
         .and_then(|h| hex::decode(h).ok())
@@ -89,15 +88,14 @@ pub async fn authorize(
             details: None,
         });
     };
-    if booking.customer_id == Some(user.account_id.as_uuid()) {
+    if booking.customer_id == Some(user.account_id) {
         return Ok(());
     }
     match (user.role, action) {
         (Role::Admin, Action::Read | Action::Cancel) => Ok(()),
         (Role::Admin, Action::Pay) => Err(forbidden("only the customer pays for a booking")),
         (Role::Partner, Action::Read) => {
-            let show = ShowId::from_uuid(booking.show_id);
-            let theater_partner = bookings::partner_of_show(&state.db, show).await?;
+            let theater_partner = bookings::partner_of_show(&state.db, booking.show_id).await?;
             match (theater_partner.flatten(), user.partner_id) {
                 (Some(owner), Some(mine)) if owner == mine => Ok(()),
                 _ => Err(forbidden("this booking is for another partner's theater")),

@@ -27,7 +27,7 @@ pub async fn claim_booking(
     require(&user, &[Role::Customer], "claiming a guest booking")?;
     let booking = load_or_404(&state.db, booking_id).await?;
     match booking.customer_id {
-        Some(owner) if owner == user.account_id.as_uuid() => return Ok(ApiJson(booking)),
+        Some(owner) if owner == user.account_id => return Ok(ApiJson(booking)),
         Some(_) => {
             return Err(ApiError::conflict(
                 ErrorCode::AlreadyClaimed,
@@ -44,7 +44,7 @@ pub async fn claim_booking(
     }
     if !bookings::claim(&state.db, booking_id, account).await? {
         let now = load_or_404(&state.db, booking_id).await?;
-        if now.customer_id == Some(account.as_uuid()) {
+        if now.customer_id == Some(account) {
             return Ok(ApiJson(now));
         }
         if now.customer_id.is_some() {

@@ -4,7 +4,8 @@
 
 use super::access::guest_token;
 use super::fair_use::{below_minimum, hold_limits, too_many_holds};
-use super::json::{Booking, BookingSeat, NewBooking};
+use super::json::{Booking, NewBooking};
+use super::pricing::{self, Asked};
 use super::read::load;
 use crate::auth::access::forbidden;
 use crate::auth::{AuthUser, Role};
@@ -15,15 +16,13 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use mtbp_domain::best_seats::BestPick;
 use mtbp_domain::seats::{FieldError, MAX_SEATS_PER_BOOKING, MAX_SEATS_PER_GROUP_BOOKING};
-use mtbp_domain::{BookingId, BookingStatus, Contact, SeatSelection, ShowId, ShowStatus};
+use mtbp_domain::{AccountId, BookingId, Contact, SeatSelection, ShowId, ShowStatus};
 use mtbp_store::seats::{
-    Hold, HoldLimits, HoldOutcome, HoldRecord, HoldRequest, PendingHold, RecordedHold,
-    hold_and_record, requested_show,
+    HoldLimits, HoldOutcome, HoldRecord, HoldRequest, PricingPlan, RecordedHold, hold_and_record,
+    requested_show,
 };
-use mtbp_workflows::BookingInput;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -51,7 +50,7 @@ pub async fn create_booking(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewBooking>,
 ) -> ApiResult<Response> {
-    let (choice, contact) = validate(&body, max_seats(user.as_ref())?)?;
+    let (choice, contact, asked) = validate(&body, max_seats(user.as_ref())?)?;
     let (named, best) = match &choice {
         Choice::Named(seats) => (seats.to_strings(), None),
         Choice::Best(best) => (Vec::new(), Some(best.clone())),
@@ -61,12 +60,24 @@ pub async fn create_booking(
         || BookingId::from_uuid(Uuid::new_v4()),
         BookingId::from_idempotency_key,
     );
-    let customer_id = user.map(|u| u.account_id.as_uuid());
-    let fingerprint =
-        request_fingerprint(body.show_id, &named, best.as_ref(), &contact, customer_id);
+    let customer_id = user.map(|u| u.account_id);
+    let fingerprint = with_pricing(
+        request_fingerprint(body.show_id, &named, best.as_ref(), &contact, customer_id),
+        &asked,
+    );
+    // A retry of a booking made already is answered with it, whatever became of its offer or
+    // show since (the hold's transaction checks the key again for concurrent retries).
+    if let Some(key) = &key
+        && let Some(existing) = load(&state.db, booking_id).await?
+        && let Some(stored) = stored_fingerprint(&state, key).await?
+    {
+        same_request(&stored, &fingerprint)?;
+        return Ok(created(&state, existing, true));
+    }
+    let plan = pricing::plan(&state, body.show_id, customer_id, booking_id, &asked).await?;
     let request = HoldRequest {
         booking_id,
-        show_id: ShowId::from_uuid(body.show_id),
+        show_id: body.show_id,
         seats: named.clone(),
         hold_seconds: state.config.hold_seconds,
         contact: contact.clone(),
@@ -80,9 +91,10 @@ pub async fn create_booking(
     let guard = Guard {
         client,
         limits: hold_limits(&state, user.map(|u| u.role), client),
+        plan: &plan,
     };
     let outcome = loop {
-        let outcome = hold(&state, &request, idempotency.clone(), best.clone(), guard).await?;
+        let outcome = hold(&state, &request, idempotency.clone(), best.clone(), &guard).await?;
         let (RecordedHold::KeyTaken, Some((key, _))) = (&outcome, &idempotency) else {
             break outcome;
         };
@@ -115,25 +127,22 @@ fn max_seats(user: Option<&AuthUser>) -> ApiResult<usize> {
 async fn answer(
     state: &AppState,
     outcome: RecordedHold,
-    show_id: Uuid,
+    show_id: ShowId,
     named: &[String],
     best: Option<&BestPick>,
 ) -> ApiResult<Response> {
     match outcome {
         // The saga starts when the customer pays, or by the relay (`jobs/saga_relay.rs`).
         RecordedHold::Held(pending) => {
-            let booking = record(state, *pending).await?;
+            let booking = super::held::record(state, *pending).await?;
             Ok(created(state, booking, false))
         }
         RecordedHold::KeyTaken => Err(ApiError::Internal(anyhow::anyhow!(
             "a hold without a key found its key taken"
         ))),
         RecordedHold::TooManyHolds(refused) => Ok(too_many_holds(refused)),
-        RecordedHold::BelowMinimum { total, minimum } => Err(below_minimum(
-            total.amount_minor,
-            minimum.amount_minor,
-            total.currency.as_str(),
-        )),
+        RecordedHold::Unpriced(e) => Err(ApiError::field("addons", e.to_string())),
+        RecordedHold::BelowMinimum { total, minimum } => Err(below_minimum(&total, &minimum)),
         // Say precisely what is wrong with the request (404, 422) before saying the seats
         // are taken (409).
         RecordedHold::Refused(outcome) => {
@@ -159,7 +168,7 @@ async fn hold(
     request: &HoldRequest,
     idempotency: Option<(String, String)>,
     best: Option<BestPick>,
-    guard: Guard,
+    guard: &Guard<'_>,
 ) -> ApiResult<RecordedHold> {
     let tries = if best.is_some() { BEST_TRIES } else { 1 };
     let mut outcome = RecordedHold::NoBlock;
@@ -170,6 +179,7 @@ async fn hold(
             client_addr: guard.client.0,
             limits: guard.limits,
             min_charges: &state.config.limits.min_charges,
+            pricing: guard.plan,
         };
         outcome = hold_and_record(&state.db, request, record).await?;
         if !matches!(
@@ -182,13 +192,14 @@ async fn hold(
     Ok(outcome)
 }
 
-/// Who asks, for the hold's limits.
-#[derive(Clone, Copy)]
-struct Guard {
+/// Who asks, for the hold's limits, and how the seats are priced.
+struct Guard<'a> {
     /// The client's address.
     client: ClientAddr,
     /// The limits the request runs under.
     limits: HoldLimits,
+    /// The pricing of the seats taken.
+    plan: &'a PricingPlan<'a>,
 }
 
 /// How many times a best-seats hold chooses again after losing a seat to a concurrent hold.
@@ -204,11 +215,11 @@ enum Choice {
 
 /// What an `Idempotency-Key` is bound to: a retry with the key must ask for the same thing.
 pub fn request_fingerprint(
-    show_id: Uuid,
+    show_id: ShowId,
     seats: &[String],
     best: Option<&BestPick>,
     contact: &Contact,
-    account: Option<Uuid>,
+    account: Option<AccountId>,
 ) -> String {
     let mut request =
         json!({"show_id": show_id, "seats": seats, "contact": contact, "account": account});
@@ -218,58 +229,22 @@ pub fn request_fingerprint(
     request.to_string()
 }
 
-/// Records the saga's input with the hold and commits: the workflow starts from the seats
-/// already held (when the customer pays, or by the relay).
-async fn record(state: &AppState, pending: PendingHold) -> ApiResult<Booking> {
-    let input = BookingInput::after_hold(
-        &pending.request,
-        &pending.hold,
-        pending.theater_id.as_uuid(),
-        state.config.hold_policy(),
-    );
-    let saga_input = serde_json::to_value(&input)
-        .map_err(|e| anyhow::anyhow!("the saga input does not serialize: {e}"))?;
-    let request = pending.request.clone();
-    let hold = pending.hold.clone();
-    let created_at = pending.record(&saga_input).await?;
-    Ok(held_booking(&request, hold, created_at))
-}
-
-/// The booking as the hold's transaction wrote it, without reading it back.
-fn held_booking(request: &HoldRequest, hold: Hold, created_at: DateTime<Utc>) -> Booking {
-    let booking_id = request.booking_id;
-    Booking {
-        booking_id: booking_id.as_uuid(),
-        show_id: request.show_id.as_uuid(),
-        status: BookingStatus::PreBooking,
-        status_reason: None,
-        seats: hold
-            .seats
-            .into_iter()
-            .map(|s| BookingSeat {
-                label: s.label,
-                category: s.category,
-                price_minor: s.price_minor,
-            })
-            .collect(),
-        amount_minor: hold.total.amount_minor,
-        currency: hold.total.currency.into(),
-        hold_expires_at: DateTime::from_timestamp_millis(hold.expires_at_ms).unwrap_or(created_at),
-        ticket_code: None,
-        contact_name: Some(request.contact.name.clone()),
-        customer_id: request.customer_id,
-        workflow_id: booking_id.workflow_id(),
-        needs_operator: None,
-        needs_operator_since: None,
-        operator_note: None,
-        guest_token: None,
-        created_at,
-        updated_at: created_at,
+/// The fingerprint with the offer code and add-ons, when the request has any (so the
+/// fingerprints of requests without them are as they always were).
+fn with_pricing(fingerprint: String, asked: &Asked) -> String {
+    if asked == &Asked::default() {
+        return fingerprint;
     }
+    let mut request: serde_json::Value =
+        serde_json::from_str(&fingerprint).unwrap_or_else(|_| json!({ "request": fingerprint }));
+    request["offer_code"] = json!(asked.code);
+    request["addons"] = json!(asked.addons);
+    request.to_string()
 }
 
-fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(Choice, Contact)> {
+fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(Choice, Contact, Asked)> {
     let mut errors: Vec<FieldError> = Vec::new();
+    let asked = pricing::check(body, &mut errors);
     let choice = match &body.best {
         Some(_) if !body.seats.is_empty() => {
             errors.push(FieldError::new(
@@ -292,14 +267,14 @@ fn validate(body: &NewBooking, max_seats: usize) -> ApiResult<(Choice, Contact)>
         .map_err(|mut e| errors.append(&mut e))
         .ok();
     match (choice, contact) {
-        (Some(s), Some(c)) if errors.is_empty() => Ok((s, c)),
+        (Some(s), Some(c)) if errors.is_empty() => Ok((s, c, asked)),
         _ => Err(ApiError::Validation(errors)),
     }
 }
 
 /// Checks the show exists, is bookable, and has every seat asked for.
-async fn check_show(state: &AppState, show_id: Uuid, seats: &[String]) -> ApiResult<()> {
-    let show = requested_show(&state.db, ShowId::from_uuid(show_id), seats)
+async fn check_show(state: &AppState, show_id: ShowId, seats: &[String]) -> ApiResult<()> {
+    let show = requested_show(&state.db, show_id, seats)
         .await?
         .ok_or(ApiError::NotFound("show"))?;
     if show.status != ShowStatus::Scheduled {

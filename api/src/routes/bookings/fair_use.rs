@@ -7,6 +7,7 @@ use crate::limits::ClientAddr;
 use crate::state::AppState;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mtbp_domain::Money;
 use mtbp_store::seats::{HoldLimits, LimitScope, TooManyHolds};
 use serde_json::json;
 
@@ -56,7 +57,9 @@ pub(super) fn too_many_holds(refused: TooManyHolds) -> Response {
 }
 
 /// 422: the gateway could never charge a total this small.
-pub(super) fn below_minimum(amount_minor: i64, minimum_minor: i64, currency: &str) -> ApiError {
+pub(super) fn below_minimum(total: &Money, minimum: &Money) -> ApiError {
+    let (amount_minor, minimum_minor) = (total.amount_minor, minimum.amount_minor);
+    let currency = total.currency.as_str();
     ApiError::Refused {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         code: ErrorCode::AmountBelowMinimum,

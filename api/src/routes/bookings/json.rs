@@ -1,10 +1,10 @@
 //! Request and response bodies of the booking endpoints.
 
 use chrono::{DateTime, Utc};
-use mtbp_domain::BookingStatus;
+use mtbp_domain::pricing::Quote;
+use mtbp_domain::{AccountId, BookingId, BookingStatus, Money, ShowId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// Contact details of whoever books.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -24,7 +24,8 @@ pub struct ContactJson {
 #[serde(deny_unknown_fields)]
 pub struct NewBooking {
     /// The show.
-    pub show_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub show_id: ShowId,
     /// Seat labels, e.g. `["H12", "H13"]`: 1 to 10 (brokers: 100), no repeats.
     #[serde(default)]
     pub seats: Vec<String>,
@@ -34,6 +35,49 @@ pub struct NewBooking {
     pub best: Option<BestSeatsJson>,
     /// Who to reach about the booking.
     pub contact: ContactJson,
+    /// An offer code (matched without regard to case). An unknown code is refused (422) and
+    /// nothing is held; a known one that does not apply is held and listed under the quote's
+    /// `declined`, with why.
+    pub offer_code: Option<String>,
+    /// Food and beverage add-ons of the show's theater (see `GET /theaters/{id}/addons`).
+    #[serde(default)]
+    pub addons: Vec<AddonOrder>,
+}
+
+/// An add-on to book with the seats.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddonOrder {
+    /// The add-on's code at the theater, e.g. `COMBO1`.
+    pub code: String,
+    /// How many, 1 to 20.
+    pub quantity: u32,
+}
+
+/// Apply an offer code to a held booking.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyOffer {
+    /// The code, as the customer typed it.
+    pub code: String,
+}
+
+/// An add-on of a booking.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BookingAddon {
+    /// Its code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// How many.
+    pub quantity: i32,
+    /// One unit's price before tax, in the booking's currency (minor units).
+    pub unit_price_minor: i64,
+    /// The meal voucher to show at the counter, once the booking is paid and a voucher covers
+    /// this add-on; the theater redeems it once.
+    pub voucher_code: Option<String>,
+    /// When the theater redeemed it.
+    pub voucher_redeemed_at: Option<DateTime<Utc>>,
 }
 
 /// "The best `count` seats side by side".
@@ -89,19 +133,33 @@ pub struct BookingSeat {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Booking {
     /// Id.
-    pub booking_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub booking_id: BookingId,
     /// The show.
-    pub show_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub show_id: ShowId,
     /// Status in the saga.
     pub status: BookingStatus,
     /// Why the booking ended the way it did, when it did not succeed.
     pub status_reason: Option<String>,
     /// The seats.
     pub seats: Vec<BookingSeat>,
-    /// Total in minor units.
-    pub amount_minor: i64,
-    /// ISO currency.
-    pub currency: String,
+    /// What the booking costs (the quote's total: seats and add-ons after offers, the
+    /// convenience fee and taxes): `amount_minor` (minor units) and `currency` (ISO 4217).
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub total: Money,
+    /// Add-ons.
+    #[serde(default)]
+    pub addons: Vec<BookingAddon>,
+    /// The offer code entered, if any.
+    #[serde(default)]
+    pub offer_code: Option<String>,
+    /// The full breakdown: every seat, add-on and fee with its discounts and taxes, the offers
+    /// applied and declined, and the totals (`GET /bookings/{id}/quote` answers it alone).
+    /// Absent on bookings made before quotes were kept.
+    #[serde(default)]
+    pub quote: Option<Quote>,
     /// When the hold lapses unless paid.
     pub hold_expires_at: DateTime<Utc>,
     /// Code to show at the theater, once booked.
@@ -109,7 +167,8 @@ pub struct Booking {
     /// Name on the booking (none once the customer's personal data was erased).
     pub contact_name: Option<String>,
     /// The account that booked; none for a guest.
-    pub customer_id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub customer_id: Option<AccountId>,
     /// Temporal workflow id of the booking's saga, for support.
     pub workflow_id: String,
     /// Why an operator must look at this booking (a refund the gateway refused, say), while
@@ -133,19 +192,22 @@ pub struct Booking {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct BookingSummary {
     /// Id.
-    pub booking_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub booking_id: BookingId,
     /// The show.
-    pub show_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub show_id: ShowId,
     /// The account that booked; none for a guest.
-    pub customer_id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub customer_id: Option<AccountId>,
     /// Status in the saga.
     pub status: BookingStatus,
     /// Number of seats.
     pub seat_count: i64,
-    /// Total in minor units.
-    pub amount_minor: i64,
-    /// ISO currency.
-    pub currency: String,
+    /// The seats' total: `amount_minor` (minor units) and `currency` (ISO 4217).
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub total: Money,
     /// Code to show at the theater, once booked.
     pub ticket_code: Option<String>,
     /// Created.

@@ -19,9 +19,11 @@ pub struct ListQuery {
     /// Only bookings in this status, e.g. `BookingCompleted`.
     pub status: Option<String>,
     /// Only bookings of this show.
-    pub show_id: Option<Uuid>,
+    #[param(value_type = Option<Uuid>)]
+    pub show_id: Option<ShowId>,
     /// Operators only: the bookings of one customer or broker.
-    pub customer_id: Option<Uuid>,
+    #[param(value_type = Option<Uuid>)]
+    pub customer_id: Option<AccountId>,
     /// Bookings created before this instant (from `next_before` of the previous page).
     pub before: Option<DateTime<Utc>>,
     /// Page size, 1-100 (default 20).
@@ -46,13 +48,12 @@ pub async fn list_bookings(
         .await?
         .into_iter()
         .map(|b| BookingSummary {
-            booking_id: b.booking_id.as_uuid(),
-            show_id: b.show_id.as_uuid(),
-            customer_id: b.customer_id.map(|c| c.as_uuid()),
+            booking_id: b.booking_id,
+            show_id: b.show_id,
+            customer_id: b.customer_id,
             status: b.status,
             seat_count: b.seat_count,
-            amount_minor: b.total.amount_minor,
-            currency: b.total.currency.into(),
+            total: b.total,
             ticket_code: b.ticket_code,
             created_at: b.created_at,
         })
@@ -100,13 +101,13 @@ fn filter(user: &AuthUser, q: ListQuery) -> ApiResult<BookingFilter> {
             None,
             user.partner_id.or(Some(PartnerId::from_uuid(Uuid::nil()))),
         ),
-        Role::Admin => (q.customer_id.map(AccountId::from_uuid), None),
+        Role::Admin => (q.customer_id, None),
     };
     Ok(BookingFilter {
         customer: owner,
         partner,
         status,
-        show: q.show_id.map(ShowId::from_uuid),
+        show: q.show_id,
         before: q.before,
         limit,
     })

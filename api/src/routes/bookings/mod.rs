@@ -4,10 +4,13 @@ pub mod access;
 mod claim;
 mod create;
 mod fair_use;
+mod held;
 pub use create::request_fingerprint;
 pub mod json;
 mod list;
+mod offer;
 mod pay;
+mod pricing;
 pub mod read;
 mod resolve;
 mod temporal_error;
@@ -28,4 +31,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pay::cancel_booking))
         .routes(routes!(pay::extend_hold))
         .routes(routes!(resolve::resolve_booking))
+        .routes(routes!(offer::get_quote))
+        .routes(routes!(offer::apply_offer, offer::remove_offer))
 }

@@ -14,8 +14,8 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mtbp_domain::{AccountId, BookingId, BookingStatus};
-use mtbp_store::payments;
+use mtbp_domain::{BookingId, BookingStatus};
+use mtbp_store::{payments, pricing};
 use mtbp_workflows::{BookingWorkflow, PayRequest};
 use std::time::Duration;
 use temporalio_client::errors::WorkflowUpdateError;
@@ -42,7 +42,7 @@ use uuid::Uuid;
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 402, body = ErrorEnvelope, description = "The payment was refused"),
         (status = 404, body = ErrorEnvelope),
-        (status = 409, body = ErrorEnvelope, description = "Not payable now (expired, paid, cancelled, or paying)"),
+        (status = 409, body = ErrorEnvelope, description = "Not payable now (expired, paid, cancelled, or paying), or `price_changed`: an offer expired or ran out since the quote; nothing was charged, `details.booking` has the new total and quote, and paying again pays it"),
         (status = 422, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
 pub async fn pay_booking(
     State(state): State<AppState>,
@@ -67,9 +67,7 @@ pub async fn pay_booking(
     // A saved card is charged only for the customer who saved it.
     if let Some(owner) = &method.customer {
         let mine = match booking.customer_id {
-            Some(customer) => {
-                payments::gateway_customer_of(&state.db, AccountId::from_uuid(customer)).await?
-            }
+            Some(customer) => payments::gateway_customer_of(&state.db, customer).await?,
             None => None,
         };
         if mine.as_deref() != Some(owner.as_str()) {
@@ -83,15 +81,14 @@ pub async fn pay_booking(
         payment_method: pm.to_owned(),
         gateway_customer: method.customer,
     };
-    match send_update(
-        &state,
-        booking_id,
-        BookingWorkflow::pay,
-        request,
-        "pay".into(),
-    )
-    .await?
-    {
+    // One payment per quote: a retry joins the payment of the price it saw; after a
+    // `price_changed` the booking is re-quoted, and paying again is a new payment.
+    let seq = pricing::quote_seq(&state.db, booking_id)
+        .await?
+        .unwrap_or(0);
+    let update_id = format!("pay-{seq}");
+    let sent = send_update(&state, booking_id, BookingWorkflow::pay, request, update_id).await;
+    match with_new_quote(&state, booking_id, sent).await? {
         Sent::Settled(booking) => answer(booking).map(IntoResponse::into_response),
         Sent::Running(booking) => Ok(under_way(booking)),
         Sent::Ended(booking) => match booking.status {
@@ -100,6 +97,34 @@ pub async fn pay_booking(
             | BookingStatus::PaymentCompleted => Err(ended(booking)),
             _ => answer(booking).map(IntoResponse::into_response),
         },
+    }
+}
+
+/// A `price_changed` refusal carries the booking as re-priced (its new total and quote), so
+/// the client can show the new price and pay again.
+async fn with_new_quote(
+    state: &AppState,
+    booking_id: BookingId,
+    sent: ApiResult<Sent>,
+) -> ApiResult<Sent> {
+    match sent {
+        Err(ApiError::Refused {
+            status,
+            code: ErrorCode::PriceChanged,
+            message,
+            ..
+        }) => {
+            let booking = load_or_404(&state.db, booking_id).await?;
+            Err(ApiError::Refused {
+                status,
+                code: ErrorCode::PriceChanged,
+                message,
+                details: serde_json::to_value(&booking)
+                    .ok()
+                    .map(|b| serde_json::json!({ "booking": b })),
+            })
+        }
+        other => other,
     }
 }
 
@@ -193,7 +218,7 @@ pub async fn extend_hold(
 }
 
 /// What an update left the booking as.
-enum Sent {
+pub(super) enum Sent {
     /// The update answered: the booking as the saga left it.
     Settled(Booking),
     /// Accepted, still running after `MTBP_PAY_WAIT_SECONDS`: the booking as it stands.
@@ -204,7 +229,7 @@ enum Sent {
 }
 
 impl Sent {
-    fn booking(self) -> ApiJson<Booking> {
+    pub(super) fn booking(self) -> ApiJson<Booking> {
         match self {
             Self::Settled(b) | Self::Running(b) | Self::Ended(b) => ApiJson(b),
         }
@@ -214,7 +239,7 @@ impl Sent {
 /// Sends `update` to the booking's workflow under `update_id` (so a retry joins the same
 /// update and is answered once), waits up to `MTBP_PAY_WAIT_SECONDS` for its answer, then reads
 /// the booking. A refusal by the update's validator comes back as the error it explains.
-async fn send_update<U>(
+pub(super) async fn send_update<U>(
     state: &AppState,
     booking_id: BookingId,
     update: U,
@@ -285,7 +310,7 @@ const CLOSE_WAIT: Duration = Duration::from_secs(10);
 
 /// The booking's workflow ended under an update: the booking's state, as a 409 (or 402 for a
 /// refused payment) with the booking attached.
-fn ended(booking: Booking) -> ApiError {
+pub(super) fn ended(booking: Booking) -> ApiError {
     match booking.status {
         BookingStatus::PreBooking
         | BookingStatus::PaymentInitiated
@@ -312,7 +337,7 @@ fn answer(booking: Booking) -> ApiResult<ApiJson<Booking>> {
 }
 
 /// Explains why a booking in this state cannot be paid (or was not), with the booking attached.
-fn not_payable(booking: Booking) -> ApiError {
+pub(super) fn not_payable(booking: Booking) -> ApiError {
     let (status, code, message) = match booking.status {
         BookingStatus::PaymentFailed => (
             StatusCode::PAYMENT_REQUIRED,

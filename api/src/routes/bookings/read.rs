@@ -1,7 +1,7 @@
 //! Reading a booking (through [`mtbp_store::bookings`]).
 
 use super::access::{Action, authorize};
-use super::json::{Booking, BookingSeat};
+use super::json::{Booking, BookingAddon, BookingSeat};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
@@ -19,8 +19,8 @@ pub async fn load(db: &PgPool, booking_id: BookingId) -> Result<Option<Booking>,
 /// A booking as the API shows it.
 fn to_json(b: BookingRecord) -> Booking {
     Booking {
-        booking_id: b.booking_id.as_uuid(),
-        show_id: b.show_id.as_uuid(),
+        booking_id: b.booking_id,
+        show_id: b.show_id,
         status: b.status,
         status_reason: b.status_reason,
         seats: b
@@ -32,12 +32,25 @@ fn to_json(b: BookingRecord) -> Booking {
                 price_minor: s.price_minor,
             })
             .collect(),
-        amount_minor: b.total.amount_minor,
-        currency: b.total.currency.into(),
+        total: b.total,
+        addons: b
+            .addons
+            .into_iter()
+            .map(|a| BookingAddon {
+                code: a.code,
+                name: a.name,
+                quantity: a.quantity,
+                unit_price_minor: a.unit_price_minor,
+                voucher_code: a.voucher_code,
+                voucher_redeemed_at: a.voucher_redeemed_at,
+            })
+            .collect(),
+        offer_code: b.offer_code,
+        quote: b.quote,
         hold_expires_at: b.hold_expires_at,
         ticket_code: b.ticket_code,
         contact_name: b.contact_name,
-        customer_id: b.customer_id.map(|c| c.as_uuid()),
+        customer_id: b.customer_id,
         workflow_id: b.booking_id.workflow_id(),
         needs_operator: b.needs_operator,
         needs_operator_since: b.needs_operator_since,

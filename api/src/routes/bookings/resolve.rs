@@ -53,7 +53,7 @@ pub async fn resolve_booking(
             ResolveStep::Retry => OperatorStep::Retry,
             ResolveStep::MarkResolved => OperatorStep::MarkResolved,
         },
-        operator_id: user.account_id.as_uuid(),
+        operator_id: user.account_id,
         note: note.to_owned(),
     };
     let options = WorkflowStartUpdateOptions::builder()

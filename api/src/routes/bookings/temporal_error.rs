@@ -86,6 +86,11 @@ fn refusal_error(refusal: Refusal) -> Option<(ErrorCode, StatusCode)> {
         Refusal::NotFlagged => conflict(ErrorCode::NotFlagged),
         Refusal::OperatorActionInProgress => conflict(ErrorCode::OperatorActionInProgress),
         Refusal::InvalidNote => Some((ErrorCode::InvalidNote, StatusCode::UNPROCESSABLE_ENTITY)),
+        Refusal::UnknownOfferCode => Some((
+            ErrorCode::UnknownOfferCode,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+        Refusal::PriceChanged => conflict(ErrorCode::PriceChanged),
         Refusal::InvalidPaymentMethod => Some((
             ErrorCode::InvalidPaymentMethod,
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -50,8 +50,8 @@ impl From<ReviewRow> for Review {
     fn from(r: ReviewRow) -> Self {
         Self {
             review_id: r.review_id,
-            subject_type: r.subject_type,
-            subject_id: r.subject_id,
+            subject_type: r.subject.kind().into(),
+            subject_id: r.subject.id(),
             author: r.author,
             rating: r.rating,
             text: r.text,

@@ -25,7 +25,7 @@ pub async fn create_screen(
     ApiPath(theater_id): ApiPath<TheaterId>,
     ApiJson(body): ApiJson<NewScreen>,
 ) -> ApiResult<(StatusCode, ApiJson<Screen>)> {
-    manage_theater(&state.db, &user, theater_id.as_uuid()).await?;
+    manage_theater(&state.db, &user, theater_id).await?;
     let (name, seats) = body.checked()?;
     let fields = ScreenFields {
         name: &name,

@@ -22,7 +22,7 @@ pub async fn delete_screen(
     user: AuthUser,
     ApiPath((theater_id, screen_id)): ApiPath<(TheaterId, ScreenId)>,
 ) -> ApiResult<StatusCode> {
-    manage_theater(&state.db, &user, theater_id.as_uuid()).await?;
+    manage_theater(&state.db, &user, theater_id).await?;
     let mut tx = state.db.begin().await?;
     screens::lock(&mut tx, theater_id, screen_id)
         .await?

@@ -27,7 +27,7 @@ pub async fn update_screen(
     ApiPath((theater_id, screen_id)): ApiPath<(TheaterId, ScreenId)>,
     ApiJson(body): ApiJson<NewScreen>,
 ) -> ApiResult<ApiJson<Screen>> {
-    manage_theater(&state.db, &user, theater_id.as_uuid()).await?;
+    manage_theater(&state.db, &user, theater_id).await?;
     let (name, seats) = body.checked()?;
     let fields = ScreenFields {
         name: &name,

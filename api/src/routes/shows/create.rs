@@ -99,7 +99,7 @@ fn at_index(i: usize, error: ApiError) -> ApiError {
 
 /// An unknown screen is a field error later; a known one must be the caller's.
 async fn authorize_screen(state: &AppState, user: &AuthUser, screen_id: ScreenId) -> ApiResult<()> {
-    match manage_screen(&state.db, user, screen_id.as_uuid()).await {
+    match manage_screen(&state.db, user, screen_id).await {
         Ok(_) | Err(ApiError::NotFound(_)) => Ok(()),
         Err(e) => Err(e),
     }

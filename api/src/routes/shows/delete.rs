@@ -23,7 +23,7 @@ pub async fn delete_show(
     ApiPath(show_id): ApiPath<ShowId>,
 ) -> ApiResult<StatusCode> {
     let theater = super::show_theater(&state.db, show_id).await?;
-    manage_theater(&state.db, &user, theater.as_uuid()).await?;
+    manage_theater(&state.db, &user, theater).await?;
     // With the seat rows locked no hold can slip in between the count and the cancellation;
     // blocking the free seats keeps any later hold off them.
     let mut tx = state.db.begin().await?;

@@ -67,7 +67,7 @@ pub async fn update_inventory(
     ApiJson(body): ApiJson<InventoryChange>,
 ) -> ApiResult<ApiJson<SeatMap>> {
     let theater = super::show_theater(&state.db, show_id).await?;
-    manage_theater(&state.db, &user, theater.as_uuid()).await?;
+    manage_theater(&state.db, &user, theater).await?;
     let total = body.seats.len() + body.rows.len();
     if !(1..=5_000).contains(&total) {
         return Err(ApiError::field("seats", "name 1 to 5000 seats or rows"));

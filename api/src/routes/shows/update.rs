@@ -57,7 +57,7 @@ pub async fn update_show(
     ApiJson(body): ApiJson<UpdateShow>,
 ) -> ApiResult<ApiJson<Show>> {
     let theater = super::show_theater(&state.db, show_id).await?;
-    manage_theater(&state.db, &user, theater.as_uuid()).await?;
+    manage_theater(&state.db, &user, theater).await?;
     let (language, format) = check_body(&state, &body)?;
     let mut tx = state.db.begin().await?;
     let current = shows::lock(&mut tx, show_id).await?;

@@ -22,7 +22,7 @@ pub async fn delete_theater(
     user: AuthUser,
     ApiPath(theater_id): ApiPath<TheaterId>,
 ) -> ApiResult<StatusCode> {
-    manage_theater(&state.db, &user, theater_id.as_uuid()).await?;
+    manage_theater(&state.db, &user, theater_id).await?;
     let mut tx = state.db.begin().await?;
     // Screens locked first: scheduling a show takes a share lock on its screen.
     screens::lock_all_of_theater(&mut tx, theater_id).await?;

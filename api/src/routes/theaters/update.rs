@@ -25,7 +25,7 @@ pub async fn update_theater(
     ApiPath(theater_id): ApiPath<TheaterId>,
     ApiJson(body): ApiJson<NewTheater>,
 ) -> ApiResult<ApiJson<Theater>> {
-    manage_theater(&state.db, &user, theater_id.as_uuid()).await?;
+    manage_theater(&state.db, &user, theater_id).await?;
     if let Some(partner) = body.partner_id {
         if !user.is_operator() && user.partner_id != Some(partner) {
             return Err(forbidden(

@@ -26,7 +26,7 @@ pub(super) fn show() -> ShowFacts {
         movie_id: MovieId::from_uuid(Uuid::from_u128(2)),
         screen_id: ScreenId::from_uuid(Uuid::from_u128(3)),
         theater_id: TheaterId::from_uuid(Uuid::from_u128(4)),
-        partner_id: partner(),
+        partner_id: Some(partner()),
         city: "Pune".to_owned(),
         local_start: NaiveDate::from_ymd_opt(2026, 3, 3)
             .and_then(|d| d.and_hms_opt(14, 30, 0))

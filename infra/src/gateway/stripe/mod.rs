@@ -3,6 +3,7 @@
 //! It works against Stripe itself and against `localstripe`. Card data never passes through
 //! here: the client app tokenises the card at the gateway and we only see `pm_…` ids.
 
+use mtbp_domain::Money;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -46,20 +47,20 @@ impl StripeGateway {
         })
     }
 
-    /// Creates an unconfirmed payment intent for `booking_id`.
+    /// Creates an unconfirmed payment intent for `booking_id` over `amount`.
     pub async fn create_payment_intent(
         &self,
         booking_id: &str,
-        amount_minor: i64,
-        currency: &str,
+        amount: &Money,
         payment_method: &str,
         customer: Option<&str>,
         idempotency_key: &str,
     ) -> Result<PaymentIntent, GatewayError> {
-        let amount = amount_minor.to_string();
+        let amount_minor = amount.amount_minor.to_string();
+        let currency = amount.currency.to_gateway();
         let mut form = vec![
-            ("amount", amount.as_str()),
-            ("currency", currency),
+            ("amount", amount_minor.as_str()),
+            ("currency", currency.as_str()),
             ("payment_method", payment_method),
             ("metadata[booking_id]", booking_id),
         ];

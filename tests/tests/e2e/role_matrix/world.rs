@@ -241,6 +241,7 @@ pub(super) fn body(route: &str, i: usize, w: &World) -> Option<Value> {
         }
         "POST /customers" | "POST /brokers" | "POST /partners/{partner_id}/staff" => account,
         "PUT /customers/{customer_id}" => json!({"preferred_city": "Pune"}),
+        "PUT /bookings/{booking_id}/offer" => json!({"code": "NO-SUCH-CODE"}),
         "POST /customers/{customer_id}/email-verification/confirm" => json!({"code": "123456"}),
         "POST /customers/{customer_id}/payment-methods" => {
             json!({"payment_method": w.cards[0]})

@@ -11,18 +11,22 @@ use mtbp_api::auth::{AuthConfig, AuthUser, Role};
 use mtbp_api::config::{ApiConfig, OperatorSeed};
 use mtbp_domain::{AccountId, PartnerId};
 use mtbp_infra::config::Settings;
-use mtbp_infra::db;
 use mtbp_workers::WorkerConfig;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::PgPool;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use temporalio_client::Client;
 use uuid::Uuid;
 
-const TEMPLATE_DB: &str = "mtbp_test_template";
+mod databases;
+mod worker;
+
+use databases::{create_database, with_database};
+pub use worker::spawn_worker_thread;
+use worker::start_worker_thread;
+
 /// The key test apps sign access tokens with, so tests can forge and tamper with tokens.
 pub const TEST_JWT_SECRET: &[u8] = b"test-only-signing-key-0123456789abcdef";
-static TEMPLATE_READY: tokio::sync::Mutex<bool> = tokio::sync::Mutex::const_new(false);
 
 /// Knobs a test may turn.
 #[derive(Clone, Debug)]
@@ -61,6 +65,8 @@ pub struct TestOptions {
     pub limits: mtbp_api::limits::InputLimits,
     /// Bounds against sign-in and sign-up floods.
     pub flood: mtbp_api::auth::limits::FloodLimits,
+    /// Pricing rules other than the environment's (the demo's fee and GST by default).
+    pub pricing: Option<mtbp_domain::pricing::PricingRules>,
     /// Plan periods and dunning: periods of a second allowed and a short dunning, so tests
     /// watch renewals and retries happen.
     pub subscriptions: mtbp_api::config::SubscriptionSettings,
@@ -91,6 +97,7 @@ impl Default for TestOptions {
                 sign_ups_per_address_per_hour: 0,
                 ..mtbp_api::auth::limits::FloodLimits::default()
             },
+            pricing: None,
             subscriptions: mtbp_api::config::SubscriptionSettings {
                 min_plan_period_seconds: 1,
                 dunning_seconds: vec![1, 2],
@@ -173,6 +180,9 @@ impl TestApp {
         settings.db_pool = 8;
         if let Some(base) = &options.stripe_api_base {
             settings.stripe_api_base = base.clone();
+        }
+        if let Some(rules) = &options.pricing {
+            settings.pricing = rules.clone();
         }
 
         let config = ApiConfig {
@@ -322,6 +332,7 @@ impl TestApp {
             .env("STRIPE_API_BASE", &s.stripe_api_base)
             .env("STRIPE_SECRET_KEY", &s.stripe_secret_key)
             .env("MTBP_DB_POOL", "4")
+            .envs(crate::pricing::env_of(&s.pricing))
             .env(
                 "MTBP_FAULT_PAUSE_AFTER_CHARGE_MS",
                 pause_after_charge_ms.to_string(),
@@ -332,53 +343,6 @@ impl TestApp {
             .spawn()
             .context("starting the worker binary")
     }
-}
-
-/// Runs the mtbp worker on a thread of its own; returns a function that asks it to shut down.
-fn start_worker_thread(config: WorkerConfig) -> anyhow::Result<Box<dyn Fn() + Send + Sync>> {
-    spawn_worker_thread(move || async move { mtbp_workers::build_worker(&config).await })
-}
-
-/// Runs the worker `build` makes on a thread of its own (the SDK's worker future is not
-/// `Send`); returns a function that asks it to shut down.
-pub fn spawn_worker_thread<F, Fut>(build: F) -> anyhow::Result<Box<dyn Fn() + Send + Sync>>
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<temporalio_sdk::Worker>>,
-{
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("test-worker".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = tx.send(Err(anyhow::Error::new(e)));
-                    return;
-                }
-            };
-            runtime.block_on(async move {
-                match build().await {
-                    Ok(mut worker) => {
-                        let _ = tx.send(Ok(
-                            Box::new(worker.shutdown_handle()) as Box<dyn Fn() + Send + Sync>
-                        ));
-                        if let Err(e) = worker.run().await {
-                            eprintln!("test worker stopped with an error: {e:#}");
-                        }
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                    }
-                }
-            });
-        })?;
-    rx.recv_timeout(Duration::from_secs(30))
-        .context("the worker did not start in time")?
 }
 
 async fn insert_account(
@@ -413,67 +377,6 @@ fn mint(
         partner_id: partner_id.map(PartnerId::from_uuid),
     };
     mtbp_api::auth::tokens::access_token(auth, &user).map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-fn with_database(url: &str, db: &str) -> String {
-    match url.rsplit_once('/') {
-        Some((prefix, _)) => format!("{prefix}/{db}"),
-        None => url.to_owned(),
-    }
-}
-
-/// The template's name for this checkout's migrations: checkouts (or branches) with other
-/// migrations get templates of their own, and test runs of the same migrations share one.
-fn template_name() -> String {
-    use sha2::{Digest, Sha256};
-    let mut hash = Sha256::new();
-    for m in mtbp_store::MIGRATOR.iter() {
-        hash.update(m.version.to_le_bytes());
-        hash.update(&m.checksum);
-    }
-    format!("{TEMPLATE_DB}_{}", &hex::encode(hash.finalize())[..12])
-}
-
-/// Creates `name` from the migrated template. The template is built once, under an advisory
-/// lock, and renamed into place only when fully migrated, so a concurrent test run never clones
-/// a half-built one.
-async fn create_database(base_url: &str, name: &str) -> anyhow::Result<()> {
-    let mut ready = TEMPLATE_READY.lock().await;
-    let template = template_name();
-    let mut admin = PgConnection::connect(base_url).await?;
-    if !*ready {
-        sqlx::query("select pg_advisory_lock(727274)")
-            .execute(&mut admin)
-            .await?;
-        let exists: Option<i32> =
-            sqlx::query_scalar("select 1 from pg_database where datname = $1")
-                .bind(&template)
-                .fetch_optional(&mut admin)
-                .await?;
-        if exists.is_none() {
-            let building = format!("{template}_building");
-            sqlx::query(&format!("drop database if exists {building} with (force)"))
-                .execute(&mut admin)
-                .await?;
-            sqlx::query(&format!("create database {building}"))
-                .execute(&mut admin)
-                .await?;
-            let pool = db::connect(&with_database(base_url, &building), 1).await?;
-            mtbp_store::MIGRATOR.run(&pool).await?;
-            pool.close().await;
-            sqlx::query(&format!("alter database {building} rename to {template}"))
-                .execute(&mut admin)
-                .await?;
-        }
-        sqlx::query("select pg_advisory_unlock(727274)")
-            .execute(&mut admin)
-            .await?;
-        *ready = true;
-    }
-    sqlx::query(&format!("create database {name} template {template}"))
-        .execute(&mut admin)
-        .await?;
-    Ok(())
 }
 
 /// Logs go to the test's captured output (shown when a test fails), filtered by `RUST_LOG`.

@@ -2,7 +2,8 @@
 //!
 //! Each module is one concern: [`seats`] (inventory in PostgreSQL, run as local activities),
 //! [`payments`] (the Stripe API, run as ordinary activities), [`offers`] (re-quotes and the
-//! redemption of offers, local activities). Every activity is idempotent: it
+//! redemption of offers, local activities), [`subscriptions`] (each period's charge at the
+//! gateway, and the subscription's standing). Every activity is idempotent: it
 //! is keyed by the booking id, which is derived from the workflow id, so a retry after a crash
 //! finds and reuses what the first attempt did.
 
@@ -10,7 +11,9 @@ pub mod error;
 pub mod offers;
 pub mod payments;
 pub mod seats;
+pub mod subscriptions;
 
 pub use offers::OfferActivities;
 pub use payments::{PaymentActivities, PaymentFaults};
 pub use seats::SeatActivities;
+pub use subscriptions::SubscriptionActivities;

@@ -46,6 +46,62 @@ pub struct ApiConfig {
     /// Bounds against sign-in and sign-up floods (`MTBP_MAX_CONCURRENT_HASHES`,
     /// `MTBP_SIGN_UPS_PER_ADDRESS_PER_HOUR`, `MTBP_EMAIL_MAX_LENGTH`).
     pub flood: FloodLimits,
+    /// Plan periods and dunning (`MTBP_MIN_PLAN_PERIOD_SECONDS`, `MTBP_DUNNING_SECONDS`).
+    pub subscriptions: SubscriptionSettings,
+}
+
+/// How subscriptions run here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubscriptionSettings {
+    /// The shortest period a plan may have, in seconds (`MTBP_MIN_PLAN_PERIOD_SECONDS`, a day;
+    /// tests set a few seconds to watch renewals happen).
+    pub min_plan_period_seconds: u64,
+    /// Seconds to wait before each retry of a declined renewal (`MTBP_DUNNING_SECONDS`, comma
+    /// separated; 1, 3 and 7 days). After the last retry the subscription ends.
+    pub dunning_seconds: Vec<u32>,
+    /// How long `POST /subscriptions` waits for the first period's charge before answering
+    /// 202 (`MTBP_PAY_WAIT_SECONDS`, as for bookings).
+    pub first_charge_wait: Duration,
+}
+
+impl Default for SubscriptionSettings {
+    fn default() -> Self {
+        Self {
+            min_plan_period_seconds: 86_400,
+            dunning_seconds: vec![86_400, 3 * 86_400, 7 * 86_400],
+            first_charge_wait: Duration::from_secs(20),
+        }
+    }
+}
+
+impl SubscriptionSettings {
+    fn from_env(first_charge_wait: Duration) -> anyhow::Result<Self> {
+        let defaults = Self::default();
+        let dunning = match std::env::var("MTBP_DUNNING_SECONDS")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            None => defaults.dunning_seconds,
+            Some(raw) => raw
+                .split(',')
+                .map(|d| d.trim().parse::<u32>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("MTBP_DUNNING_SECONDS={raw:?} is not valid: {e}"))?,
+        };
+        anyhow::ensure!(
+            dunning.len() <= 10,
+            "MTBP_DUNNING_SECONDS may list at most 10 retries"
+        );
+        Ok(Self {
+            min_plan_period_seconds: parse_or(
+                "MTBP_MIN_PLAN_PERIOD_SECONDS",
+                defaults.min_plan_period_seconds,
+            )?
+            .max(1),
+            dunning_seconds: dunning,
+            first_charge_wait,
+        })
+    }
 }
 
 /// An operator account from configuration: operators never sign up publicly.
@@ -74,6 +130,7 @@ impl ApiConfig {
             "MTBP_HOLD_SECONDS must be between 1 and 3600"
         );
         let policy = mtbp_workflows::HoldPolicy::default();
+        let pay_wait = Duration::from_secs(parse_or("MTBP_PAY_WAIT_SECONDS", 20u64)?.clamp(1, 50));
         Ok(Self {
             settings: Settings::from_env()?,
             bind: parse_or("MTBP_API_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
@@ -90,7 +147,7 @@ impl ApiConfig {
             hold_cap_seconds: parse_or("MTBP_HOLD_CAP_SECONDS", policy.hold_cap_seconds)?,
             cleaning_minutes: parse_or("MTBP_CLEANING_MINUTES", 15u32)?,
             saga_relay_grace: Duration::from_millis(parse_or("MTBP_SAGA_RELAY_GRACE_MS", 1000u64)?),
-            pay_wait: Duration::from_secs(parse_or("MTBP_PAY_WAIT_SECONDS", 20u64)?.clamp(1, 50)),
+            pay_wait,
             temporal_ui_url: var_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
             auth: auth_from_env()?,
             operator: operator_from_env()?,
@@ -99,6 +156,7 @@ impl ApiConfig {
                 .filter(|k| !k.is_empty()),
             limits: crate::limits::InputLimits::from_env()?,
             flood: flood_from_env()?,
+            subscriptions: SubscriptionSettings::from_env(pay_wait)?,
         })
     }
 }

@@ -41,6 +41,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "accounts", description = "Customers, sign-in, tokens, saved payment methods"),
         (name = "partners", description = "Theater partners, their staff and billing; brokers"),
         (name = "offers", description = "Offers and codes, their limits, and meal vouchers at the box office"),
+        (name = "subscriptions", description = "Subscription plans and customers' subscriptions: each subscription is a Temporal workflow"),
         (name = "ops", description = "Health")
     ),
     components(schemas(error::ErrorEnvelope)),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Launches the Temporal dev server for the local stack: SQLite file, UI, the booking search
+# Launches the Temporal dev server for the local stack: SQLite file, UI, the booking and subscription search
 # attributes registered, and updates (including Update-with-Start) enabled.
 # The SQLite file runs in WAL mode with synchronous=NORMAL: one fsync per checkpoint instead of
 # one per transaction. A crash of the process loses nothing; a power cut may lose the last
@@ -21,5 +21,6 @@ exec "$temporal_bin" server start-dev \
   --search-attribute CustomerId=Keyword \
   --search-attribute HoldExpiresAt=Datetime \
   --search-attribute NeedsOperator=Bool \
+  --search-attribute SubscriptionStatus=Keyword \
   --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
   --dynamic-config-value frontend.enableExecuteMultiOperation=true

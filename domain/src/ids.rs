@@ -82,6 +82,33 @@ id_type!(
     /// A booking's payment at the gateway (a row of `payments`).
     PaymentId
 );
+id_type!(
+    /// A subscription plan operators define (price, period, benefits).
+    PlanId
+);
+id_type!(
+    /// A customer's subscription to a plan; its workflow id is `subscription-{id}`.
+    SubscriptionId
+);
+
+/// Prefix of every subscription workflow id.
+pub const SUBSCRIPTION_WORKFLOW_PREFIX: &str = "subscription-";
+
+impl SubscriptionId {
+    /// The Temporal workflow id of this subscription's period loop.
+    pub fn workflow_id(&self) -> String {
+        format!("{SUBSCRIPTION_WORKFLOW_PREFIX}{}", self.0)
+    }
+
+    /// Gateway idempotency key of one charge attempt of one period: a retried activity or a
+    /// replayed workflow asks for the same attempt, never a new charge.
+    pub fn charge_key(&self, period_index: u32, attempt: u32) -> String {
+        format!(
+            "{SUBSCRIPTION_WORKFLOW_PREFIX}{}-{period_index}-{attempt}",
+            self.0
+        )
+    }
+}
 
 /// Namespace for UUIDv5 booking ids derived from a client's `Idempotency-Key`.
 const BOOKING_KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6d74_6270_2d62_6f6f_6b69_6e67_2d69_6b65);

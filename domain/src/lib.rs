@@ -17,17 +17,18 @@ pub mod seats;
 #[cfg(feature = "sqlx")]
 mod sql;
 pub mod status;
+pub mod subscription;
 pub mod text;
 pub mod theater;
 
 pub use booking::{BookingStatus, Contact};
 pub use ids::{
-    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId,
-    ShowId, TheaterId,
+    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, PlanId, ReviewId,
+    ScreenId, ShowId, SubscriptionId, TheaterId,
 };
 pub use money::{Currency, Money};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};
 pub use status::{
-    Funder, PartnerStatus, PaymentStatus, RedemptionStatus, Role, SeatStatus, SettlementPeriod,
-    ShowStatus, Stacking,
+    Funder, PartnerStatus, PaymentStatus, PeriodUnit, RedemptionStatus, Role, SeatStatus,
+    SettlementPeriod, ShowStatus, Stacking, SubscriptionEnd, SubscriptionStatus,
 };

@@ -6,12 +6,12 @@
 
 use crate::booking::BookingStatus;
 use crate::ids::{
-    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId,
-    ShowId, TheaterId,
+    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, PlanId, ReviewId,
+    ScreenId, ShowId, SubscriptionId, TheaterId,
 };
 use crate::status::{
-    Funder, PartnerStatus, PaymentStatus, RedemptionStatus, Role, SeatStatus, SettlementPeriod,
-    ShowStatus, Stacking,
+    Funder, PartnerStatus, PaymentStatus, PeriodUnit, RedemptionStatus, Role, SeatStatus,
+    SettlementPeriod, ShowStatus, Stacking, SubscriptionEnd, SubscriptionStatus,
 };
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
@@ -71,8 +71,19 @@ macro_rules! text_column {
 }
 
 uuid_column!(
-    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, ReviewId, ScreenId,
-    ShowId, TheaterId
+    AccountId,
+    AddonId,
+    BookingId,
+    MovieId,
+    OfferId,
+    PartnerId,
+    PaymentId,
+    PlanId,
+    ReviewId,
+    ScreenId,
+    ShowId,
+    SubscriptionId,
+    TheaterId
 );
 text_column!(
     BookingStatus,
@@ -84,7 +95,10 @@ text_column!(
     SettlementPeriod,
     Funder,
     Stacking,
-    RedemptionStatus
+    RedemptionStatus,
+    SubscriptionStatus,
+    SubscriptionEnd,
+    PeriodUnit
 );
 
 /// A currency is stored as its code (`text`); a stored code that is not one fails to decode.

@@ -119,6 +119,55 @@ stored_status!(
     }
 );
 
+stored_status!(
+    /// A customer's subscription (`subscriptions.status`).
+    SubscriptionStatus {
+        /// Started; the first period is not paid yet.
+        Pending => "pending",
+        /// The current period is paid; benefits apply.
+        Active => "active",
+        /// A renewal was declined; retried (dunning), no benefits meanwhile.
+        PastDue => "past_due",
+        /// Cancelled at the period's end; benefits last until then.
+        Cancelling => "cancelling",
+        /// Over (see `subscriptions.ended_reason`).
+        Ended => "ended",
+    }
+);
+
+impl SubscriptionStatus {
+    /// Whether the subscription still counts as the customer's live one for its plan.
+    pub const fn is_live(self) -> bool {
+        !matches!(self, Self::Ended)
+    }
+}
+
+stored_status!(
+    /// Why a subscription ended (`subscriptions.ended_reason`).
+    SubscriptionEnd {
+        /// The customer cancelled; it ran to the end of the paid period.
+        Cancelled => "cancelled",
+        /// A period could not be charged, dunning included.
+        PaymentFailed => "payment_failed",
+    }
+);
+
+stored_status!(
+    /// The unit of a plan's period (`subscription_plans.period_unit`).
+    PeriodUnit {
+        /// Seconds: for tests, refused below the API's configured minimum.
+        Second => "second",
+        /// Days.
+        Day => "day",
+        /// Weeks.
+        Week => "week",
+        /// Calendar months.
+        Month => "month",
+        /// Calendar years.
+        Year => "year",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +191,12 @@ mod tests {
         }
         for s in SettlementPeriod::ALL {
             assert_eq!(SettlementPeriod::parse(s.as_str()), Some(*s));
+        }
+        for s in SubscriptionStatus::ALL {
+            assert_eq!(SubscriptionStatus::parse(s.as_str()), Some(*s));
+        }
+        for s in PeriodUnit::ALL {
+            assert_eq!(PeriodUnit::parse(s.as_str()), Some(*s));
         }
         assert_eq!(SeatStatus::parse("Free"), None);
     }

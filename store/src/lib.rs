@@ -21,6 +21,7 @@ pub mod payments;
 pub mod pricing;
 pub mod saga_starts;
 pub mod seats;
+pub mod subscriptions;
 
 /// The pool, connection and error types of the store's functions, so that callers need no
 /// direct `sqlx` dependency of their own.

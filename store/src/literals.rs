@@ -4,7 +4,9 @@
 //! purpose: the planner matches partial indexes (`bookings_unpaid_by_email`, `show_seats_free`)
 //! only against constants, never against bound parameters.
 
-use mtbp_domain::{BookingStatus, PaymentStatus, RedemptionStatus, SeatStatus, ShowStatus};
+use mtbp_domain::{
+    BookingStatus, PaymentStatus, RedemptionStatus, SeatStatus, ShowStatus, SubscriptionStatus,
+};
 
 /// Whether `name` is a stored name of some status enum.
 fn is_status(name: &str) -> bool {
@@ -12,6 +14,7 @@ fn is_status(name: &str) -> bool {
         || SeatStatus::parse(name).is_some()
         || PaymentStatus::parse(name).is_some()
         || ShowStatus::parse(name).is_some()
+        || SubscriptionStatus::parse(name).is_some()
         || RedemptionStatus::parse(name).is_some()
 }
 

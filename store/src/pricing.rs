@@ -51,7 +51,7 @@ pub async fn customer_facts(
     .await?;
     Ok(CustomerFacts {
         signed_in: true,
-        membership: membership(db, customer, now).await?,
+        membership: crate::subscriptions::membership(db, customer, now).await?,
         first_booking: !paid_before,
     })
 }
@@ -193,15 +193,6 @@ pub async fn quote(
     .fetch_optional(db)
     .await?;
     Ok(row.map(|r| (r.quote.map(|q| q.0), r.offer_code)))
-}
-
-/// MERGE: replaced by `crate::subscriptions::membership` when subscriptions land.
-async fn membership(
-    _db: &PgPool,
-    _customer: AccountId,
-    _now: DateTime<Utc>,
-) -> sqlx::Result<Option<mtbp_domain::pricing::Membership>> {
-    Ok(None)
 }
 
 /// Gives each add-on a meal voucher covers a voucher code (once: a retry keeps the first code),

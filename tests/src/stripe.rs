@@ -41,6 +41,19 @@ impl StripeClient {
             .await?)
     }
 
+    /// Reads a payment intent as the gateway has it.
+    pub async fn payment_intent(&self, id: &str) -> anyhow::Result<Value> {
+        Ok(self
+            .http
+            .get(format!("{}/v1/payment_intents/{id}", self.base))
+            .basic_auth(&self.key, Some(""))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?)
+    }
+
     /// Tokenises a test card, as a client app would; returns the `pm_…` id.
     pub async fn card(&self, number: &str) -> anyhow::Result<String> {
         let body: Value = self
@@ -84,6 +97,19 @@ impl StripeClient {
             .await?
             .into_iter()
             .filter(|pi| pi["metadata"]["booking_id"] == booking_id)
+            .collect())
+    }
+
+    /// Payment intents the gateway holds for a subscription's periods (by metadata).
+    pub async fn intents_of_subscription(
+        &self,
+        subscription_id: &str,
+    ) -> anyhow::Result<Vec<Value>> {
+        Ok(self
+            .list("payment_intents")
+            .await?
+            .into_iter()
+            .filter(|pi| pi["metadata"]["subscription_id"] == subscription_id)
             .collect())
     }
 

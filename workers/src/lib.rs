@@ -4,11 +4,13 @@
 //! the binary that production runs.
 
 use anyhow::Context;
-use mtbp_activities::{OfferActivities, PaymentActivities, PaymentFaults, SeatActivities};
+use mtbp_activities::{
+    OfferActivities, PaymentActivities, PaymentFaults, SeatActivities, SubscriptionActivities,
+};
 use mtbp_infra::config::{Settings, parse_or};
 use mtbp_infra::gateway::StripeGateway;
 use mtbp_infra::{db, process, temporal};
-use mtbp_workflows::BookingWorkflow;
+use mtbp_workflows::{BookingWorkflow, SubscriptionWorkflow};
 use std::sync::Arc;
 use std::time::Duration;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
@@ -59,6 +61,7 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
         .max_cached_workflows(config.max_cached_workflows)
         .graceful_shutdown_period(Duration::from_secs(10))
         .register_workflow::<BookingWorkflow>()?
+        .register_workflow::<SubscriptionWorkflow>()?
         .register_activities(SeatActivities::with_confirm_pause(
             pool.clone(),
             config.faults.pause_in_confirm,
@@ -67,6 +70,7 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
             pool.clone(),
             Arc::new(s.pricing.clone()),
         ))
+        .register_activities(SubscriptionActivities::new(pool.clone(), gateway.clone()))
         .register_activities(PaymentActivities::new(pool, gateway, config.faults))
         .build();
     Ok(Worker::new(&runtime, client, options)?)

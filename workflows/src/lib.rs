@@ -6,11 +6,13 @@
 
 pub mod booking;
 pub mod replay;
+pub mod subscription;
 
 pub use booking::{
     BookingInput, BookingView, BookingWorkflow, HoldPolicy, OperatorAction, OperatorStep,
     PayRequest, start_options,
 };
+pub use subscription::{SubscriptionInput, SubscriptionView, SubscriptionWorkflow};
 
 /// The default task queue of booking workflows and their activities.
 pub const DEFAULT_TASK_QUEUE: &str = "bookings";

@@ -1,6 +1,6 @@
 //! A replayer that knows every workflow of mtbp, for replay tests of recorded histories.
 
-use crate::BookingWorkflow;
+use crate::{BookingWorkflow, SubscriptionWorkflow};
 use temporalio_client::WorkflowHistory;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
@@ -11,6 +11,7 @@ pub async fn replay_history(history_json: &[u8]) -> anyhow::Result<()> {
     let replayer = WorkflowReplayer::new(
         WorkflowReplayerOptions::new()
             .register_workflow::<BookingWorkflow>()?
+            .register_workflow::<SubscriptionWorkflow>()?
             .build(),
     )?;
     replayer.replay_workflow(history).await?;

@@ -1,5 +1,5 @@
 //! Replays committed histories against the current workflow code: a change that would break
-//! running bookings (nondeterminism) fails here, before it reaches a worker.
+//! running bookings or subscriptions (nondeterminism) fails here, before it reaches a worker.
 //!
 //! Keep old histories when adding new ones: they prove that runs recorded by earlier code still
 //! replay. Record new ones with
@@ -7,7 +7,10 @@
 //! (it writes the `priced_*` files of the pricing shape, with the apply-offer step. The
 //! `saga_v2_*` ones were recorded with the money-safety shape, the `held_by_api_*` ones
 //! before it, when the API first held seats itself, and the `booking_*` ones when the
-//! workflow still held them; all must keep replaying).
+//! workflow still held them; all must keep replaying). The `subscription_*` ones are written
+//! by `-- subscriptions::histories` with the same variable: one run per period, so a
+//! subscription has a first period that continued as new and runs that ended (cancelled,
+//! dunned out).
 
 async fn replay(file: &str) {
     let path = format!("{}/tests/histories/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -95,6 +98,24 @@ async fn a_cancel_that_waited_for_the_seat_confirmation_replays_deterministicall
 #[tokio::test]
 async fn a_booking_an_operator_marked_resolved_replays_deterministically() {
     replay("saga_v2_resolved_by_operator.json").await;
+}
+
+// Subscription workflow histories, recorded with
+// `MTBP_RECORD_HISTORY_DIR=$PWD/workflows/tests/histories cargo test -p mtbp-tests --test e2e -- subscriptions::histories`.
+
+#[tokio::test]
+async fn a_subscriptions_first_period_continued_as_new_replays_deterministically() {
+    replay("subscription_first_period.json").await;
+}
+
+#[tokio::test]
+async fn a_subscription_cancelled_at_its_period_end_replays_deterministically() {
+    replay("subscription_cancelled.json").await;
+}
+
+#[tokio::test]
+async fn a_subscription_dunned_out_replays_deterministically() {
+    replay("subscription_dunned.json").await;
 }
 
 /// Every committed history, whatever its name: none is left out by forgetting a test above.

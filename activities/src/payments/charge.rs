@@ -153,14 +153,14 @@ impl PaymentActivities {
 
 /// An intent that is neither paid nor refused yet (`processing`, `requires_action`): retried,
 /// so the next attempt reads it again.
-fn settling(intent_id: &str, status: &str) -> ActivityError {
+pub(crate) fn settling(intent_id: &str, status: &str) -> ActivityError {
     ActivityError::from(anyhow::anyhow!(
         "payment intent {intent_id} is {status}; waiting for it to settle"
     ))
 }
 
 /// The decline code and message an intent that needs a new payment method was refused with.
-fn previous_decline(intent: &PaymentIntent) -> (String, String) {
+pub(crate) fn previous_decline(intent: &PaymentIntent) -> (String, String) {
     let err = intent.last_payment_error.as_ref();
     (
         err.and_then(|e| e.decline_code.clone().or(e.code.clone()))

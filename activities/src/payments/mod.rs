@@ -11,12 +11,12 @@
 //!
 //! What is recorded about a payment is written by [`mtbp_store::payments`].
 
-mod charge;
-mod heartbeat;
+pub(crate) mod charge;
+pub(crate) mod heartbeat;
 mod refund;
 
 use crate::error::permanent;
-use heartbeat::heartbeating;
+pub(crate) use heartbeat::heartbeating;
 use mtbp_domain::{BookingId, Currency, Money};
 use mtbp_infra::gateway::{GatewayError, StripeGateway};
 use mtbp_store::PgPool;
@@ -193,7 +193,7 @@ impl PaymentActivities {
 }
 
 /// A gateway failure as an activity failure: retry what may pass, refuse what never will.
-fn gateway_error(err: GatewayError) -> ActivityError {
+pub(crate) fn gateway_error(err: GatewayError) -> ActivityError {
     match err {
         GatewayError::Unavailable(_) => ActivityError::from(anyhow::Error::new(err)),
         other => permanent(other.to_string()),

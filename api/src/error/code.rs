@@ -154,6 +154,13 @@ error_codes! {
     BookingNotPaid => "booking_not_paid",
     /// The theater has a live add-on with this code (409).
     AddonCodeTaken => "addon_code_taken",
+    // Subscriptions.
+    /// The customer already has a live subscription to this plan (409).
+    AlreadySubscribed => "already_subscribed",
+    /// The plan is closed to new subscribers (409).
+    PlanClosed => "plan_closed",
+    /// The subscription has ended and cannot change any more (409).
+    SubscriptionEnded => "subscription_ended",
 
     // The platform.
     /// The server is at capacity for expensive work; see `Retry-After` (503).

@@ -13,6 +13,7 @@ pub mod offers;
 pub mod reviews;
 pub mod screens;
 pub mod shows;
+pub mod subscriptions;
 pub mod theaters;
 
 use crate::state::AppState;
@@ -27,6 +28,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(catalog())
         .merge(bookings::router())
         .merge(offers::router())
+        .merge(subscriptions::router())
 }
 
 /// The catalog: theaters, screens, movies, shows with their seats, reviews, and discovery.

@@ -2,4 +2,6 @@
 
 pub mod stripe;
 
-pub use stripe::{CardSummary, GatewayError, PaymentIntent, PaymentMethod, StripeGateway};
+pub use stripe::{
+    CardSummary, GatewayError, PaymentIntent, PaymentMethod, StripeGateway, SubscriptionPeriodRef,
+};

@@ -120,7 +120,8 @@ pub async fn update_profile(
 
 /// Erases a live customer's personal data in one transaction (`conn`): the account keeps only
 /// its id, its sessions end, its bookings lose their contact details, pending verification
-/// codes and saved cards are forgotten. Answers the gateway ids of the forgotten cards, to
+/// codes and saved cards are forgotten, and its subscriptions end with their paid periods
+/// (nothing is charged again). Answers the gateway ids of the forgotten cards, to
 /// detach them there, or `None` if there is no such customer.
 pub async fn erase(
     conn: &mut PgConnection,
@@ -143,6 +144,7 @@ pub async fn erase(
     sessions::revoke_account(&mut *conn, customer).await?;
     crate::bookings::customers::forget_contacts(&mut *conn, customer).await?;
     verification::delete_all(&mut *conn, customer).await?;
+    crate::subscriptions::lifecycle::cancel_all_of(&mut *conn, customer).await?;
     let cards = payment_methods::delete_all(&mut *conn, customer).await?;
     Ok(Some(cards))
 }

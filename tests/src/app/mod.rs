@@ -67,6 +67,9 @@ pub struct TestOptions {
     pub flood: mtbp_api::auth::limits::FloodLimits,
     /// Pricing rules other than the environment's (the demo's fee and GST by default).
     pub pricing: Option<mtbp_domain::pricing::PricingRules>,
+    /// Plan periods and dunning: periods of a second allowed and a short dunning, so tests
+    /// watch renewals and retries happen.
+    pub subscriptions: mtbp_api::config::SubscriptionSettings,
 }
 
 impl Default for TestOptions {
@@ -95,6 +98,11 @@ impl Default for TestOptions {
                 ..mtbp_api::auth::limits::FloodLimits::default()
             },
             pricing: None,
+            subscriptions: mtbp_api::config::SubscriptionSettings {
+                min_plan_period_seconds: 1,
+                dunning_seconds: vec![1, 2],
+                first_charge_wait: Duration::from_secs(20),
+            },
         }
     }
 }
@@ -205,6 +213,7 @@ impl TestApp {
             data_key: Some("5a".repeat(32)),
             limits: options.limits.clone(),
             flood: options.flood.clone(),
+            subscriptions: options.subscriptions.clone(),
         };
         let auth = config.auth.clone();
         let state = mtbp_api::build_state(config).await?;

@@ -33,5 +33,6 @@ mod role_matrix;
 mod saga_relay;
 mod screens;
 mod shows;
+mod subscriptions;
 mod venues;
 mod visibility;

@@ -13,7 +13,7 @@ use mtbp_tests::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use world::{body, build_world, fill};
+use world::{body, build_world, fill, query};
 
 /// The callers, in the order of the table's columns.
 const WHO: [(&str, char); 7] = [
@@ -30,8 +30,9 @@ const WHO: [(&str, char); 7] = [
 /// `{customer_id}` is the customer, `{partner_id}` the partner, `{booking_id}` the customer's
 /// booking at the partner's theater (for `claim`: a guest booking made with the customer's
 /// email), `{theater_id}`, `{screen_id}`, `{show_id}`, `{offer_id}` (listed), `{addon_id}` the
-/// partner's; `GET` and `DELETE /offers` name the partner (`?partnerId=`). Deletions that do
-/// not take a caller away run after the routes that read what they delete.
+/// partner's; `GET` and `DELETE /offers` name the partner (`?partnerId=`); `{subscription_id}`
+/// is the customer's subscription to `{plan_id}`. Deletions that do not take a caller away run
+/// after the routes that read what they delete.
 const RULES: &[(&str, &str, &str)] = &[
     ("GET", "/health", "ACcBPpO"),
     ("POST", "/auth/login", "ACcBPpO"),
@@ -113,6 +114,18 @@ const RULES: &[(&str, &str, &str)] = &[
     ("GET", "/theaters/{theater_id}/addons", "ACcBPpO"),
     ("PUT", "/addons/{addon_id}", "PO"),
     ("DELETE", "/addons/{addon_id}", "PO"),
+    ("POST", "/subscription-plans", "O"),
+    ("GET", "/subscription-plans", "ACcBPpO"),
+    ("PUT", "/subscription-plans/{plan_id}", "O"),
+    ("POST", "/subscriptions", "Cc"),
+    ("GET", "/subscriptions", "CO"),
+    ("GET", "/subscriptions/{subscription_id}", "CO"),
+    ("DELETE", "/subscriptions/{subscription_id}", "CO"),
+    (
+        "PUT",
+        "/subscriptions/{subscription_id}/announcements",
+        "CO",
+    ),
 ];
 
 /// Routes that destroy what later routes need run last, in this order.
@@ -178,7 +191,7 @@ async fn every_route_allows_and_denies_each_role_as_the_table_says() {
             let api = &world.callers[i];
             let mut req = api.request(
                 Method::from_bytes(method.as_bytes()).expect("method"),
-                &fill(path, &world),
+                &(fill(path, &world) + &query(&route, &world)),
             );
             if let Some(b) = body(&route, i, &world) {
                 req = req.json(&b);

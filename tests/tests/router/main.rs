@@ -7,3 +7,4 @@ mod accounts;
 mod harness;
 mod partners;
 mod sessions;
+mod subscriptions;

@@ -9,10 +9,8 @@ use crate::routes::common::query;
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use chrono::{DateTime, Utc};
-use mtbp_domain::pricing::Membership;
+use chrono::Utc;
 use mtbp_domain::{AccountId, PartnerId};
-use mtbp_store::PgPool;
 use mtbp_store::accounts::partners;
 use mtbp_store::offers::admin;
 
@@ -55,7 +53,10 @@ pub async fn list_offers(
                 ));
             }
             let now = Utc::now();
-            let member = membership(&state.db, customer, now).await?.is_some();
+            // Members-only offers are listed to customers whose subscription covers now.
+            let member = mtbp_store::subscriptions::membership(&state.db, customer, now)
+                .await?
+                .is_some();
             let records = admin::eligible(&state.db, customer, member, now).await?;
             Ok(ApiJson(
                 records
@@ -68,16 +69,4 @@ pub async fn list_offers(
             "give exactly one of partnerId and customerId".into(),
         )),
     }
-}
-
-/// The membership a customer's active subscription gives at `now`, which decides whether
-/// members-only offers are listed for them. Memberships are kept by the subscriptions store
-/// (`store::subscriptions::membership`); until a deployment has subscriptions, nobody is a
-/// member, so members-only offers are listed to no one.
-async fn membership(
-    _db: &PgPool,
-    _customer: AccountId,
-    _now: DateTime<Utc>,
-) -> ApiResult<Option<Membership>> {
-    Ok(None)
 }

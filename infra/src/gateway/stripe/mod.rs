@@ -15,6 +15,15 @@ use errors::classify;
 pub use wire::{CardSummary, Charge, ChargeList, ErrorBody, PaymentIntent, PaymentMethod, Refund};
 use wire::{ErrorEnvelope, RefundList};
 
+/// Which period of which subscription a payment intent pays for.
+#[derive(Clone, Copy, Debug)]
+pub struct SubscriptionPeriodRef<'a> {
+    /// The subscription's id.
+    pub subscription_id: &'a str,
+    /// The period's index (0 for the first).
+    pub period_index: u32,
+}
+
 /// A Stripe API client.
 #[derive(Clone, Debug)]
 pub struct StripeGateway {
@@ -58,6 +67,36 @@ impl StripeGateway {
         if let Some(customer) = customer {
             form.push(("customer", customer));
         }
+        let req = self
+            .http
+            .post(format!("{}/v1/payment_intents", self.base_url))
+            .header("Idempotency-Key", idempotency_key)
+            .form(&form);
+        self.send(req).await
+    }
+
+    /// Creates an unconfirmed payment intent for one period of a subscription, on the saved
+    /// card of the subscriber's gateway customer. The metadata names the subscription and the
+    /// period (ids only), so the gateway's records match ours.
+    pub async fn create_subscription_intent(
+        &self,
+        period: &SubscriptionPeriodRef<'_>,
+        amount_minor: i64,
+        currency: &str,
+        payment_method: &str,
+        customer: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, GatewayError> {
+        let amount = amount_minor.to_string();
+        let index = period.period_index.to_string();
+        let form = [
+            ("amount", amount.as_str()),
+            ("currency", currency),
+            ("payment_method", payment_method),
+            ("customer", customer),
+            ("metadata[subscription_id]", period.subscription_id),
+            ("metadata[period_index]", index.as_str()),
+        ];
         let req = self
             .http
             .post(format!("{}/v1/payment_intents", self.base_url))

@@ -9,6 +9,7 @@ use mtbp_api::routes::addons::json::Addon;
 use mtbp_api::routes::offers::json::Offer;
 use mtbp_api::routes::reviews::json::Review;
 use mtbp_api::routes::shows::json::Show;
+use mtbp_api::routes::subscriptions::json::{Plan, Subscription};
 use mtbp_tests::stripe::CARD_OK;
 use mtbp_tests::{ApiClient, TestApp};
 use reqwest::StatusCode;
@@ -36,6 +37,8 @@ pub(super) struct World {
     seats: Vec<String>,
     offer_id: Uuid,
     addon_id: Uuid,
+    plan_id: Uuid,
+    subscription_id: Uuid,
 }
 
 /// The world, made afresh for each destructive route (`generation` keeps emails unique). In
@@ -98,6 +101,7 @@ pub(super) async fn build_world(app: &TestApp, generation: usize) -> World {
         .await
         .expect("save card");
     assert_eq!(saved.status(), StatusCode::CREATED);
+    let (plan_id, subscription_id) = subscription(app, &customer.api, &saved_card).await;
     let mut cards = Vec::new();
     for _ in 0..2 {
         cards.push(stripe.card(CARD_OK).await.expect("card"));
@@ -188,6 +192,38 @@ pub(super) async fn build_world(app: &TestApp, generation: usize) -> World {
         seats: show.seats,
         offer_id: offer.offer_id.as_uuid(),
         addon_id: addon.addon_id.as_uuid(),
+        plan_id,
+        subscription_id,
+    }
+}
+
+/// A monthly plan and the customer's subscription to it, paid with the saved card.
+async fn subscription(app: &TestApp, customer: &ApiClient, card: &str) -> (Uuid, Uuid) {
+    let plan: Plan = app
+        .admin
+        .create_as(
+            "/subscription-plans",
+            &json!({"name": "Monthly", "amount_minor": 19_900, "currency": "INR",
+                    "period": {"unit": "month", "count": 1}}),
+        )
+        .await
+        .expect("plan");
+    let sub: Subscription = customer
+        .create_as(
+            "/subscriptions",
+            &json!({"plan_id": plan.plan_id, "payment_method": card}),
+        )
+        .await
+        .expect("subscription");
+    (plan.plan_id.as_uuid(), sub.subscription_id.as_uuid())
+}
+
+/// The query a route needs to name the customer's things (`GET /subscriptions` lists by
+/// customer).
+pub(super) fn query(route: &str, w: &World) -> String {
+    match route {
+        "GET /subscriptions" => format!("?customerId={}", w.customer_id),
+        _ => String::new(),
     }
 }
 
@@ -210,6 +246,8 @@ pub(super) fn fill(path: &str, w: &World) -> String {
         .replace("{review_id}", &w.review_id)
         .replace("{offer_id}", &w.offer_id.to_string())
         .replace("{addon_id}", &w.addon_id.to_string())
+        .replace("{plan_id}", &w.plan_id.to_string())
+        .replace("{subscription_id}", &w.subscription_id.to_string())
         + &if path.ends_with("/seats/best") {
             "?count=2".to_owned()
         } else if path == "/offers" {
@@ -275,6 +313,12 @@ pub(super) fn body(route: &str, i: usize, w: &World) -> Option<Value> {
         "POST /bookings/{booking_id}/resolve" => {
             json!({"action": "mark_resolved", "note": "role matrix"})
         }
+        "POST /subscription-plans" | "PUT /subscription-plans/{plan_id}" => {
+            json!({"name": format!("Plan {i}"), "amount_minor": 9_900, "currency": "INR",
+                   "period": {"unit": "month", "count": 1}})
+        }
+        "POST /subscriptions" => json!({"plan_id": w.plan_id, "payment_method": w.saved_card}),
+        "PUT /subscriptions/{subscription_id}/announcements" => json!({"cities": ["Pune"]}),
         _ => return None,
     };
     Some(value)

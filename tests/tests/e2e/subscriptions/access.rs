@@ -2,6 +2,8 @@
 //! else's; bad input refused with nothing created.
 
 use super::*;
+use mtbp_domain::pricing::LineKind;
+use mtbp_domain::pricing::quote::DiscountSource;
 
 #[tokio::test]
 async fn a_customer_subscribes_with_a_saved_card_and_gets_member_benefits_at_once() {
@@ -274,5 +276,64 @@ async fn bad_input_is_refused_and_creates_nothing() {
     .ok()
     .expect("read");
     assert!(read.announcements.cities.is_empty() && read.announcements.genres.is_empty());
+    stop(&app, &asha, sub.subscription_id).await;
+}
+
+#[tokio::test]
+async fn members_get_their_prices_in_quotes_at_once() {
+    let app = TestApp::spawn().await;
+    let show = app.create_show(1, 4).await.expect("show");
+    let plan = plan_of(&app, "day", 1).await;
+    let asha = app.customer("asha@example.com").await.expect("customer");
+    let before = asha.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
+    let before = asha.api.booking(before).await.expect("booking");
+    assert_eq!(
+        before.total.amount_minor,
+        app.total_of(&[("A1", "REGULAR", 20000)]),
+        "not a member yet: list price, fee and GST"
+    );
+
+    let pm = saved_card(&app, &asha, CARD_OK).await;
+    let sub = subscribed(&asha, &plan, &pm).await;
+    let held = asha.api.hold_ok(show.show_id, &["A2"]).await.expect("hold");
+    let member = asha.api.booking(held).await.expect("booking");
+    let quote = member.quote.as_ref().expect("quote");
+    let seat = quote
+        .lines
+        .iter()
+        .find(|l| l.kind == LineKind::Seat)
+        .expect("seat line");
+    let cut: Vec<(&DiscountSource, i64)> = seat
+        .discounts
+        .iter()
+        .map(|d| (&d.source, d.amount.amount_minor))
+        .collect();
+    let plan_name = DiscountSource::Member {
+        plan: "Cinephile".into(),
+    };
+    assert_eq!(cut, [(&plan_name, 2000)], "10 % off the ticket");
+    let fee = quote
+        .lines
+        .iter()
+        .find(|l| l.kind == LineKind::Fee)
+        .expect("the waived fee is shown");
+    assert_eq!(fee.total.amount_minor, 0);
+    // ₹180 after the member discount, 18 % GST on it, no fee.
+    assert_eq!(member.total.amount_minor, 18000 + 1620 + 1620);
+    assert_eq!(
+        quote.totals.platform_funded.amount_minor,
+        2000 + fee.list.amount_minor
+    );
+
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+    let paid = asha.api.pay(held, &card).await.expect("pay");
+    assert_eq!(paid.status(), StatusCode::OK);
+    let charges = app
+        .stripe
+        .succeeded_charges_of(&held.to_string())
+        .await
+        .expect("gateway");
+    assert_eq!(charges.len(), 1);
+    assert_eq!(charges[0]["amount"], member.total.amount_minor);
     stop(&app, &asha, sub.subscription_id).await;
 }

@@ -10,11 +10,12 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorEnvelope};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use mtbp_domain::offer_rules;
 use mtbp_domain::pricing::Quote;
 use mtbp_domain::{BookingId, BookingStatus};
 use mtbp_store::pricing;
 use mtbp_workflows::BookingWorkflow;
-use mtbp_workflows::booking::offer::{MAX_CODE_LEN, OfferRequest};
+use mtbp_workflows::booking::offer::OfferRequest;
 use uuid::Uuid;
 
 /// The latest quote of a booking: every seat, add-on and fee with its discounts and taxes, the
@@ -58,16 +59,13 @@ pub async fn apply_offer(
     ApiPath(booking_id): ApiPath<BookingId>,
     ApiJson(body): ApiJson<ApplyOffer>,
 ) -> ApiResult<ApiJson<Booking>> {
-    let code = body.code.trim();
-    let shaped = (4..=MAX_CODE_LEN).contains(&code.len())
-        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if !shaped {
+    let Some(code) = offer_rules::offer_code(&body.code) else {
         return Err(ApiError::field(
             "code",
             "an offer code has 4 to 32 letters, digits or dashes",
         ));
-    }
-    requote(&state, user, &headers, booking_id, Some(code.to_owned())).await
+    };
+    requote(&state, user, &headers, booking_id, Some(code)).await
 }
 
 /// Removes the offer code from a held booking and answers it re-quoted.

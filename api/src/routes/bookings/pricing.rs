@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use chrono::Utc;
+use mtbp_domain::offer_rules;
 use mtbp_domain::pricing::MAX_ADDON_QUANTITY;
 use mtbp_domain::seats::FieldError;
 use mtbp_domain::{AccountId, BookingId, ShowId};
@@ -25,19 +26,13 @@ pub struct Asked {
     pub addons: Vec<(String, u32)>,
 }
 
-fn code_shape(code: &str, min: usize, max: usize, extra: &[char]) -> bool {
-    (min..=max).contains(&code.len())
-        && code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
-}
-
 /// Checks the offer code and the add-ons of a new booking.
 pub fn check(body: &NewBooking, errors: &mut Vec<FieldError>) -> Asked {
-    let code = body.offer_code.as_deref().map(str::trim);
-    if let Some(c) = code
-        && !code_shape(c, 4, 32, &['-'])
-    {
+    let code = body
+        .offer_code
+        .as_deref()
+        .map(|raw| (raw, offer_rules::offer_code(raw)));
+    if let Some((_, None)) = code {
         errors.push(FieldError::new(
             "offer_code",
             "an offer code has 4 to 32 letters, digits or dashes",
@@ -51,8 +46,11 @@ pub fn check(body: &NewBooking, errors: &mut Vec<FieldError>) -> Asked {
     }
     let mut addons: Vec<(String, u32)> = Vec::new();
     for (i, a) in body.addons.iter().enumerate() {
-        let code = a.code.trim().to_ascii_uppercase();
-        if !code_shape(&code, 1, 20, &['-', '_']) {
+        let checked = offer_rules::addon_code(&a.code);
+        let code = checked
+            .clone()
+            .unwrap_or_else(|| a.code.trim().to_ascii_uppercase());
+        if checked.is_none() {
             errors.push(FieldError::new(
                 format!("addons[{i}].code"),
                 "an add-on code has 1 to 20 letters, digits, dashes or underscores",
@@ -73,7 +71,7 @@ pub fn check(body: &NewBooking, errors: &mut Vec<FieldError>) -> Asked {
         addons.push((code, a.quantity));
     }
     Asked {
-        code: code.map(str::to_ascii_uppercase),
+        code: code.and_then(|(_, checked)| checked),
         addons,
     }
 }

@@ -11,7 +11,7 @@ use mtbp_domain::pricing::{PricingRules, Quote};
 use mtbp_domain::{BookingId, Money};
 use mtbp_store::PgPool;
 use mtbp_store::offers::{self, RedemptionLine, Refused};
-use mtbp_store::pricing::{self, Unpriced};
+use mtbp_store::pricing::{self, Repriced, Unpriced};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -85,7 +85,7 @@ impl OfferActivities {
         &self,
         booking_id: BookingId,
         code: Option<&str>,
-    ) -> Result<Result<Quote, Unpriced>, ActivityError> {
+    ) -> Result<Result<Repriced, Unpriced>, ActivityError> {
         let priced = pricing::reprice(&self.db, &self.rules, booking_id, code, Utc::now())
             .await
             .map_err(from_sqlx)?;
@@ -160,7 +160,7 @@ impl OfferActivities {
     ) -> Result<QuoteOutcome, ActivityError> {
         let code = req.code.as_deref().map(str::trim).filter(|c| !c.is_empty());
         let quote = match self.reprice(req.booking_id, code).await? {
-            Ok(q) => q,
+            Ok(r) => r.quote,
             Err(Unpriced::UnknownCode) => return Ok(QuoteOutcome::UnknownCode),
             Err(_) => return Ok(QuoteOutcome::Closed),
         };
@@ -184,15 +184,15 @@ impl OfferActivities {
         let Some((_, code)) = pricing::quote(&self.db, id).await.map_err(from_sqlx)? else {
             return Ok(RedeemOutcome::Closed);
         };
-        let quote = match self.reprice(id, code.as_deref()).await? {
-            Ok(q) => q,
+        let Repriced { quote, customer_id } = match self.reprice(id, code.as_deref()).await? {
+            Ok(r) => r,
             Err(Unpriced::UnknownCode) => {
                 // The offer was deleted since the quote: price without it.
-                let Ok(q) = self.reprice(id, None).await? else {
+                let Ok(r) = self.reprice(id, None).await? else {
                     return Ok(RedeemOutcome::Closed);
                 };
                 let why = "the offer code no longer exists".to_owned();
-                return self.repriced(id, q, None, why).await;
+                return self.repriced(id, r.quote, None, why).await;
             }
             Err(_) => return Ok(RedeemOutcome::Closed),
         };
@@ -209,11 +209,7 @@ impl OfferActivities {
                 funded_by: o.funded_by,
             })
             .collect();
-        let customer = pricing::basket(&self.db, id)
-            .await
-            .map_err(from_sqlx)?
-            .and_then(|b| b.customer_id);
-        let redeemed = offers::redeem(&self.db, id, customer, &lines, Utc::now())
+        let redeemed = offers::redeem(&self.db, id, customer_id, &lines, Utc::now())
             .await
             .map_err(from_sqlx)?;
         if let Err(refused) = redeemed {
@@ -222,10 +218,12 @@ impl OfferActivities {
                 Refused::UsedByCustomer(_) => "you have already used this offer",
                 Refused::Gone(_) => "the offer is no longer valid",
             };
-            let Ok(q) = self.reprice(id, code.as_deref()).await? else {
+            let Ok(r) = self.reprice(id, code.as_deref()).await? else {
                 return Ok(RedeemOutcome::Closed);
             };
-            return self.repriced(id, q, code.as_deref(), why.to_owned()).await;
+            return self
+                .repriced(id, r.quote, code.as_deref(), why.to_owned())
+                .await;
         }
         pricing::issue_vouchers(&self.db, id, &quote, voucher_code)
             .await

@@ -127,6 +127,15 @@ pub enum Unpriced {
     Invalid(PricingError),
 }
 
+/// A booking priced afresh, and whose it is (the redemption counts per customer).
+#[derive(Clone, Debug)]
+pub struct Repriced {
+    /// The new quote.
+    pub quote: Quote,
+    /// The signed-in customer, if any.
+    pub customer_id: Option<AccountId>,
+}
+
 /// Prices a booking afresh from what it holds, with `code` entered (or none), at `now`.
 pub async fn reprice(
     db: &PgPool,
@@ -134,7 +143,7 @@ pub async fn reprice(
     booking_id: BookingId,
     code: Option<&str>,
     now: DateTime<Utc>,
-) -> sqlx::Result<Result<Quote, Unpriced>> {
+) -> sqlx::Result<Result<Repriced, Unpriced>> {
     let Some(held) = basket(db, booking_id).await? else {
         return Ok(Err(Unpriced::Unknown));
     };
@@ -155,7 +164,12 @@ pub async fn reprice(
         candidates: &candidates,
         now,
     };
-    Ok(price(&input, rules).map_err(Unpriced::Invalid))
+    Ok(price(&input, rules)
+        .map(|quote| Repriced {
+            quote,
+            customer_id: held.customer_id,
+        })
+        .map_err(Unpriced::Invalid))
 }
 
 /// Records a new quote of a booking still waiting for payment: its total becomes what the

@@ -168,6 +168,12 @@ impl OfferActivities {
         if !self.save(req.booking_id, &quote, code.as_deref()).await? {
             return Ok(QuoteOutcome::Closed);
         }
+        // A use reserved at hold time for an offer the new quote drops is free for others at
+        // once; an offer the new quote adds is redeemed at payment.
+        let kept: Vec<_> = quote.offers.iter().map(|o| o.offer_id).collect();
+        offers::release_reservations_except(&self.db, req.booking_id, &kept)
+            .await
+            .map_err(from_sqlx)?;
         Ok(QuoteOutcome::Quoted {
             total: quote.totals.total,
         })

@@ -227,6 +227,9 @@ stored_status!(
 stored_status!(
     /// One use of an offer by one booking (`offer_redemptions.status`).
     RedemptionStatus {
+        /// Held for a booking whose seats are held: counts against the offer's limits, and
+        /// turns into a redemption when the booking is paid.
+        Reserved => "reserved",
         /// Counts against the offer's limits.
         Redeemed => "redeemed",
         /// Given back (the booking failed or was cancelled); no longer counts.

@@ -8,7 +8,10 @@
 pub mod admin;
 mod read;
 mod redeem;
+pub mod reserve;
 pub mod vouchers;
 
 pub use read::{OfferRecord, candidates, get};
-pub use redeem::{Redeemed, RedemptionLine, Refused, redeem, redemptions, release};
+pub use redeem::{
+    Redeemed, RedemptionLine, Refused, redeem, redemptions, release, release_reservations_except,
+};

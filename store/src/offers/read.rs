@@ -135,7 +135,7 @@ pub async fn candidates(
                   count(*) filter (where booking_id <> $2) as "total!",
                   count(*) filter (where booking_id <> $2 and customer_id = $3) as "mine!"
              from offer_redemptions
-            where offer_id = any($1) and status = 'redeemed'
+            where offer_id = any($1) and status in ('reserved', 'redeemed')
             group by offer_id"#,
         &ids,
         booking_id.as_uuid(),

@@ -7,6 +7,11 @@
 //! The per-customer count is read while that lock is held, so one customer's racing bookings
 //! are counted one after the other. Both are idempotent per booking: redeeming again what the
 //! booking holds changes nothing; releasing twice releases once.
+//!
+//! A booking held with a limited offer already has a reservation of it (see [`super::reserve`]):
+//! redeeming turns it into a redemption without a second increment, and without the offer's row
+//! lock unless the offer has a per-customer limit to re-check. Reservations the booking's final
+//! quote no longer uses are given back in the same transaction.
 
 use chrono::{DateTime, Utc};
 use mtbp_domain::{AccountId, BookingId, Funder, OfferId, RedemptionStatus};
@@ -59,6 +64,8 @@ pub async fn redeem(
     // One order for every booking, so two bookings redeeming the same offers cannot deadlock.
     lines.sort_by_key(|l| l.offer_id);
     let mut tx = db.begin().await?;
+    let keep: Vec<uuid::Uuid> = lines.iter().map(|l| l.offer_id.as_uuid()).collect();
+    release_where(&mut *tx, booking_id, &["reserved"], &keep).await?;
     for line in &lines {
         if let Err(refused) = redeem_one(&mut tx, booking_id, customer_id, line, now).await? {
             tx.rollback().await?;
@@ -84,8 +91,12 @@ async fn redeem_one(
     )
     .fetch_optional(&mut *tx)
     .await?;
-    if held == Some(RedemptionStatus::Redeemed) {
-        return Ok(Ok(())); // a retry of a redemption that committed
+    match held {
+        Some(RedemptionStatus::Redeemed) => return Ok(Ok(())), // a retry that committed
+        Some(RedemptionStatus::Reserved) => {
+            return convert(tx, booking_id, customer_id, line, now).await;
+        }
+        Some(RedemptionStatus::Released) | None => {}
     }
     let counted = sqlx::query_scalar!(
         "update offers set redeemed = redeemed + 1
@@ -136,8 +147,54 @@ async fn redeem_one(
     Ok(Ok(()))
 }
 
+/// Turns the booking's reservation into a redemption; its use is counted already. A
+/// per-customer limit is re-checked under the offer's row lock against the customer's other
+/// redemptions (their other holds' reservations do not count against a payment).
+async fn convert(
+    tx: &mut sqlx::PgConnection,
+    booking_id: BookingId,
+    customer_id: Option<AccountId>,
+    line: &RedemptionLine,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Result<(), Refused>> {
+    let per_customer = sqlx::query_scalar!(
+        "select limit_per_customer from offers where offer_id = $1 for update",
+        line.offer_id.as_uuid(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(max) = per_customer {
+        let used = sqlx::query_scalar!(
+            r#"select count(*) as "n!" from offer_redemptions
+                where offer_id = $1 and customer_id = $2 and booking_id <> $3
+                  and status = 'redeemed'"#,
+            line.offer_id.as_uuid(),
+            customer_id.map(|c| c.as_uuid()),
+            booking_id.as_uuid(),
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if customer_id.is_none() || used >= i64::from(max) {
+            return Ok(Err(Refused::UsedByCustomer(line.offer_id)));
+        }
+    }
+    sqlx::query!(
+        "update offer_redemptions
+            set status = 'redeemed', redeemed_at = $3, discount_minor = $4, funded_by = $5
+          where offer_id = $1 and booking_id = $2 and status = 'reserved'",
+        line.offer_id.as_uuid(),
+        booking_id.as_uuid(),
+        now,
+        line.discount_minor,
+        line.funded_by.as_str(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(Ok(()))
+}
+
 /// Why the increment found no row: the offer is gone or out of its window, or used up.
-async fn why_not(
+pub(super) async fn why_not(
     tx: &mut sqlx::PgConnection,
     offer_id: OfferId,
     now: DateTime<Utc>,
@@ -158,12 +215,36 @@ async fn why_not(
     })
 }
 
-/// Gives back every live redemption of the booking; answers how many. A second call finds none.
+/// Gives back every live redemption and reservation of the booking; answers how many. A second
+/// call finds none.
 pub async fn release(db: impl PgExecutor<'_>, booking_id: BookingId) -> sqlx::Result<u64> {
+    release_where(db, booking_id, &["reserved", "redeemed"], &[]).await
+}
+
+/// Gives back the booking's reservations of offers other than `keep` (its quote changed while
+/// it was held, and no longer applies them); answers how many.
+pub async fn release_reservations_except(
+    db: impl PgExecutor<'_>,
+    booking_id: BookingId,
+    keep: &[OfferId],
+) -> sqlx::Result<u64> {
+    let keep: Vec<uuid::Uuid> = keep.iter().map(|o| o.as_uuid()).collect();
+    release_where(db, booking_id, &["reserved"], &keep).await
+}
+
+/// Gives back the booking's uses whose status is one of `statuses`, except those of the offers
+/// in `keep`, and takes them off the offers' counts.
+async fn release_where(
+    db: impl PgExecutor<'_>,
+    booking_id: BookingId,
+    statuses: &[&str],
+    keep: &[uuid::Uuid],
+) -> sqlx::Result<u64> {
+    let statuses: Vec<String> = statuses.iter().map(|s| (*s).to_owned()).collect();
     let released = sqlx::query_scalar!(
         r#"with r as (
                update offer_redemptions set status = 'released', released_at = now()
-                where booking_id = $1 and status = 'redeemed'
+                where booking_id = $1 and status = any($2) and offer_id <> all($3)
                 returning offer_id),
            o as (
                update offers set redeemed = redeemed - 1
@@ -171,6 +252,8 @@ pub async fn release(db: impl PgExecutor<'_>, booking_id: BookingId) -> sqlx::Re
                 returning 1)
            select count(*) as "n!" from o"#,
         booking_id.as_uuid(),
+        &statuses,
+        keep,
     )
     .fetch_one(db)
     .await?;

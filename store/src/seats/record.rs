@@ -13,6 +13,7 @@ use super::guards::{self, HoldLimits, TooManyHolds};
 use super::hold::{take_seats, to_hold, why_refused};
 use super::{Hold, HoldOutcome, HoldRequest};
 use crate::bookings::{self, Priced};
+use crate::offers::{RedemptionLine, reserve};
 use chrono::{DateTime, Utc};
 use mtbp_domain::best_seats::BestPick;
 use mtbp_domain::charge::MinimumCharges;
@@ -116,6 +117,7 @@ pub struct PendingHold {
     pub quote: Quote,
     offer_code: Option<String>,
     addons: Vec<(Uuid, i32, i64)>,
+    reservations: Vec<RedemptionLine>,
 }
 
 impl PendingHold {
@@ -146,6 +148,16 @@ impl PendingHold {
             Some(priced),
         )
         .await?;
+        let (booking_id, customer_id) = (self.request.booking_id, self.request.customer_id);
+        let now = created_at;
+        reserve::record_reservations(
+            &mut self.tx,
+            booking_id,
+            customer_id,
+            &self.reservations,
+            now,
+        )
+        .await?;
         self.tx.commit().await?;
         Ok(created_at)
     }
@@ -161,7 +173,14 @@ pub async fn hold_and_record(
 ) -> sqlx::Result<RecordedHold> {
     let mut tx = db.begin().await?;
     match hold_in(&mut tx, req, &record).await? {
-        Step::Held(request, hold, theater_id, quote) => {
+        Step::Held(held) => {
+            let Held {
+                request,
+                hold,
+                theater_id,
+                quote,
+                reservations,
+            } = *held;
             let plan = record.pricing;
             Ok(RecordedHold::Held(Box::new(PendingHold {
                 tx,
@@ -169,7 +188,8 @@ pub async fn hold_and_record(
                 request,
                 hold,
                 theater_id,
-                quote: *quote,
+                quote,
+                reservations,
                 offer_code: plan.offer_code.clone(),
                 addons: plan
                     .addons
@@ -193,11 +213,24 @@ pub async fn hold_and_record(
     }
 }
 
+/// Seats held and priced, inside the hold's transaction.
+struct Held {
+    /// The request as held.
+    request: HoldRequest,
+    /// The hold, at the quote's total.
+    hold: Hold,
+    /// The show's theater.
+    theater_id: TheaterId,
+    /// The quote.
+    quote: Quote,
+    /// The uses of limited offers taken for the quote, to record with the booking.
+    reservations: Vec<RedemptionLine>,
+}
+
 /// How far [`hold_in`] got.
 enum Step {
-    /// The seats are held: the request as held, the hold (at the quote's total), the show's
-    /// theater, the quote.
-    Held(HoldRequest, Hold, TheaterId, Box<Quote>),
+    /// The seats are held and priced.
+    Held(Box<Held>),
     /// Nothing is held, for this reason.
     Done(RecordedHold),
     /// Some seats could not be taken: say why outside the transaction.
@@ -246,7 +279,7 @@ async fn hold_in(
     let (Some(mut hold), Some(theater_id)) = (held, theater_id) else {
         return Ok(Step::Explain(req));
     };
-    let quote = match quote(&hold, record.pricing) {
+    let (quote, reservations) = match quote_and_reserve(tx, &req, &hold, record.pricing).await? {
         Ok(q) => q,
         Err(e) => return Ok(Step::Done(RecordedHold::Unpriced(e))),
     };
@@ -259,11 +292,58 @@ async fn hold_in(
         let total = hold.total;
         return Ok(Step::Done(RecordedHold::BelowMinimum { total, minimum }));
     }
-    Ok(Step::Held(req, hold, theater_id, Box::new(quote)))
+    Ok(Step::Held(Box::new(Held {
+        request: req,
+        hold,
+        theater_id,
+        quote,
+        reservations,
+    })))
 }
 
-/// Prices the seats just taken, with the plan's add-ons, customer and offers.
-fn quote(hold: &Hold, plan: &PricingPlan<'_>) -> Result<Quote, PricingError> {
+/// Prices the seats just taken and takes one use of every limited offer the quote applies. An
+/// offer that ran out since the plan read its usage is priced again as used up: the hold is
+/// quoted at the price its payment will find, and a savepoint gives back the uses taken for the
+/// refused quote.
+async fn quote_and_reserve(
+    tx: &mut Transaction<'static, Postgres>,
+    req: &HoldRequest,
+    hold: &Hold,
+    plan: &PricingPlan<'_>,
+) -> sqlx::Result<Result<(Quote, Vec<RedemptionLine>), PricingError>> {
+    let mut candidates = plan.candidates.clone();
+    // Each refusal takes one offer out of the quote, so this ends within one pass per offer.
+    for _ in 0..=plan.candidates.len() {
+        let quote = match quote(hold, plan, &candidates) {
+            Ok(q) => q,
+            Err(e) => return Ok(Err(e)),
+        };
+        let lines = reserve::limited_lines(&quote, &candidates);
+        if lines.is_empty() {
+            return Ok(Ok((quote, lines)));
+        }
+        let mut savepoint = sqlx::Connection::begin(&mut **tx).await?;
+        match reserve::take_uses(&mut savepoint, req.customer_id, &lines, plan.now).await? {
+            Ok(()) => {
+                savepoint.commit().await?;
+                return Ok(Ok((quote, lines)));
+            }
+            Err(refused) => {
+                savepoint.rollback().await?;
+                reserve::mark_refused(&mut candidates, refused);
+            }
+        }
+    }
+    // Not reached (each pass declines one more limited offer); priced with no offer to be sure.
+    Ok(quote(hold, plan, &[]).map(|q| (q, Vec::new())))
+}
+
+/// Prices the seats just taken, with the plan's add-ons and customer and these offers.
+fn quote(
+    hold: &Hold,
+    plan: &PricingPlan<'_>,
+    candidates: &[Candidate],
+) -> Result<Quote, PricingError> {
     let basket = Basket {
         currency: hold.total.currency.clone(),
         seats: hold
@@ -281,7 +361,7 @@ fn quote(hold: &Hold, plan: &PricingPlan<'_>) -> Result<Quote, PricingError> {
         basket: &basket,
         show: &plan.show,
         customer: &plan.customer,
-        candidates: &plan.candidates,
+        candidates,
         now: plan.now,
     };
     price(&input, plan.rules)

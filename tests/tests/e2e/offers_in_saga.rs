@@ -36,6 +36,18 @@ async fn hold_with(app: &TestApp, show: &ShowFixture, offer_code: Option<&str>) 
     resp.json().await.expect("booking")
 }
 
+/// Holds `seats` with `offer_code`; answers the booking.
+async fn hold_seats(
+    app: &TestApp,
+    show: &ShowFixture,
+    seats: &[&str],
+    offer_code: Option<&str>,
+) -> Booking {
+    let body = json!({"show_id": show.show_id, "seats": seats, "offer_code": offer_code,
+                      "contact": {"name": "Test Customer", "email": "customer@example.com"}});
+    app.api.create_as("/bookings", &body).await.expect("hold")
+}
+
 fn no_offer_total(app: &TestApp) -> i64 {
     app.total_of(&[("A1", "REGULAR", 20000), ("A2", "REGULAR", 20000)])
 }
@@ -254,7 +266,7 @@ async fn a_declined_payment_gives_the_redemption_back() {
 }
 
 #[tokio::test]
-async fn the_last_use_of_a_limited_offer_goes_to_the_first_payer() {
+async fn the_last_use_of_a_limited_offer_is_reserved_by_the_first_hold() {
     let app = TestApp::spawn().await;
     let show = app.create_show(2, 6).await.expect("show");
     let code = code("LAST");
@@ -264,29 +276,65 @@ async fn the_last_use_of_a_limited_offer_goes_to_the_first_payer() {
     .await
     .expect("offer");
     let first = hold_with(&app, &show, Some(&code)).await;
-    let body = json!({"show_id": show.show_id, "seats": ["B1", "B2"], "offer_code": code,
-                      "contact": {"name": "Test Customer", "email": "customer@example.com"}});
-    let second: Booking = app.api.create_as("/bookings", &body).await.expect("second");
-    let quote = second.quote.as_ref().expect("quote");
-    assert_eq!(quote.offers.len(), 1, "both are quoted with the offer");
+    assert_eq!(first.quote.as_ref().expect("quote").offers.len(), 1);
+    assert_eq!(
+        redeemed(&app, offer).await,
+        (1, vec!["reserved".to_owned()]),
+        "the hold reserves the one use"
+    );
 
+    // The second hold is told at once: its quote is the full price, the code declined.
+    let second = hold_seats(&app, &show, &["B1", "B2"], Some(&code)).await;
+    let quote = second.quote.as_ref().expect("quote");
+    assert!(quote.offers.is_empty(), "{quote:?}");
+    assert_eq!(quote.declined.len(), 1, "{quote:?}");
+    assert_eq!(quote.totals.discount.amount_minor, 0);
+    assert_eq!(quote.totals.total, second.total);
+
+    // Both pay what they were quoted: no price_changed, and the limit holds.
     let card = app.stripe.card(CARD_OK).await.expect("card");
-    let paid = app
-        .api
-        .pay(first.booking_id.as_uuid(), &card)
-        .await
-        .expect("pay");
-    assert_eq!(paid.status(), StatusCode::OK);
-    let late = app
-        .api
-        .pay(second.booking_id.as_uuid(), &card)
-        .await
-        .expect("pay");
-    assert_eq!(late.status(), StatusCode::CONFLICT);
-    let err: ErrorEnvelope = late.json().await.expect("json");
-    assert_eq!(err.error.code, ErrorCode::PriceChanged);
-    assert!(charged(&app, &second).await.is_empty());
-    assert_eq!(redeemed(&app, offer).await.0, 1, "never past the limit");
+    for booking in [&second, &first] {
+        let paid = app
+            .api
+            .pay(booking.booking_id.as_uuid(), &card)
+            .await
+            .expect("pay");
+        assert_eq!(paid.status(), StatusCode::OK);
+        assert_eq!(charged(&app, booking).await, [booking.total.amount_minor]);
+    }
+    assert_eq!(
+        redeemed(&app, offer).await,
+        (1, vec!["redeemed".to_owned()])
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_hold_gives_its_reserved_use_to_the_next_hold() {
+    let app = TestApp::spawn().await;
+    let show = app.create_show(2, 6).await.expect("show");
+    let code = code("BACK");
+    let offer = insert_offer(&app.db, Some(&code), &twenty_percent(), |l| {
+        l.total = Some(1);
+    })
+    .await
+    .expect("offer");
+    let first = hold_with(&app, &show, Some(&code)).await;
+    let path = format!("/bookings/{}/cancel", first.booking_id);
+    let resp = app.api.post(&path, &json!({})).await.expect("cancel");
+    assert!(resp.status().is_success(), "{}", resp.status());
+    assert_eq!(
+        redeemed(&app, offer).await,
+        (0, vec!["released".to_owned()])
+    );
+    let next = hold_seats(&app, &show, &["B1", "B2"], Some(&code)).await;
+    assert_eq!(next.quote.as_ref().expect("quote").offers.len(), 1);
+    assert_eq!(redeemed(&app, offer).await.0, 1);
+
+    // Removing the code while holding gives the use back at once.
+    let path = format!("/bookings/{}/offer", next.booking_id);
+    let resp = app.api.delete(&path).await.expect("remove");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(redeemed(&app, offer).await.0, 0);
 }
 
 #[tokio::test]

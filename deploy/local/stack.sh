@@ -36,7 +36,10 @@ SQL
 
 temporal_up() {
   if pid_alive temporal && port_open "$TEMPORAL_PORT"; then
-    say "temporal already running on $TEMPORAL_PORT (UI $TEMPORAL_UI_PORT)"; return
+    say "temporal already running on $TEMPORAL_PORT (UI $TEMPORAL_UI_PORT)"
+    # A server started by an older checkout may lack attributes added since: register them.
+    temporal_attributes
+    return
   fi
   port_open "$TEMPORAL_PORT" && die "port $TEMPORAL_PORT is taken by another process (set MTBP_TEMPORAL_PORT)"
   mkdir -p "$LOCAL/temporal"
@@ -45,6 +48,15 @@ temporal_up() {
   wait_for temporal "'$VENV/bin/temporal' operator cluster health --address 127.0.0.1:$TEMPORAL_PORT >/dev/null 2>&1" 90 \
     || die "temporal failed to start"
   say "temporal started on $TEMPORAL_PORT (UI $TEMPORAL_UI_PORT)"
+}
+
+# The search attributes dev-server.sh registers at start, for a server already running.
+temporal_attributes() {
+  local name
+  for name in BookingStep; do
+    "$VENV/bin/temporal" operator search-attribute create --address "127.0.0.1:$TEMPORAL_PORT" \
+      --name "$name" --type Keyword >/dev/null 2>&1 || true
+  done
 }
 
 # Is the gateway fit for use: does it answer a list within MTBP_STRIPE_PROBE_SECONDS (1 s), holding

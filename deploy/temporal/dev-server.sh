@@ -16,6 +16,7 @@ exec "$temporal_bin" server start-dev \
   --ui-disable-news-fetch \
   --log-level warn \
   --search-attribute BookingStatus=Keyword \
+  --search-attribute BookingStep=Keyword \
   --search-attribute ShowId=Keyword \
   --search-attribute TheaterId=Keyword \
   --search-attribute CustomerId=Keyword \

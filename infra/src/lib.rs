@@ -10,4 +10,6 @@ pub mod db;
 pub mod gateway;
 pub mod mail;
 pub mod process;
+pub mod qr;
+pub mod templates;
 pub mod temporal;

@@ -86,7 +86,9 @@ impl Drop for OwnMaildev {
 
 /// A free loopback port (bound and released at once).
 pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 impl OwnMaildev {

@@ -73,8 +73,14 @@ async fn a_confirmation_arrives_once_in_the_customers_language_with_its_qr_code(
     let (booking, address, code) = completed_booking(&app, true, false, &["ta", "hi"]).await;
     let notify = activities(&app);
 
-    let first = notify.notify_booking(confirm(booking)).await.expect("notified");
-    let again = notify.notify_booking(confirm(booking)).await.expect("again");
+    let first = notify
+        .notify_booking(confirm(booking))
+        .await
+        .expect("notified");
+    let again = notify
+        .notify_booking(confirm(booking))
+        .await
+        .expect("again");
     assert_eq!(first, again, "a retry answers the same");
     let email = first.channels.iter().find(|c| c.channel == Channel::Email);
     assert_eq!(email.map(|c| c.status), Some(NotificationStatus::Sent));
@@ -86,16 +92,27 @@ async fn a_confirmation_arrives_once_in_the_customers_language_with_its_qr_code(
     assert_eq!(mails.len(), 1, "exactly one confirmation: {mails:?}");
     let mail = &mails[0];
     let subject = mail["subject"].as_str().unwrap_or_default();
-    assert!(subject.contains(&code) && subject.contains("टिकट"), "{subject}");
+    assert!(
+        subject.contains(&code) && subject.contains("टिकट"),
+        "{subject}"
+    );
     let text = mail["text"].as_str().unwrap_or_default();
-    assert!(text.contains("A1, A2") && text.contains("The Test Picture"), "{text}");
-    assert!(text.contains("Test Cinema") && text.contains("Bengaluru"), "{text}");
+    assert!(
+        text.contains("A1, A2") && text.contains("The Test Picture"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Test Cinema") && text.contains("Bengaluru"),
+        "{text}"
+    );
     let html = mail["html"].as_str().unwrap_or_default();
-    assert!(html.contains("cid:ticket-qr"), "{html}");
+    assert!(html.contains("<img") && html.contains(&code), "{html}");
     let attachments = mail["attachments"].as_array().cloned().unwrap_or_default();
     assert!(
-        attachments.iter().any(|a| a["contentType"] == "image/png"),
-        "the QR code rides along: {attachments:?}"
+        attachments
+            .iter()
+            .any(|a| a["contentType"] == "image/png" && a["contentDisposition"] == "inline"),
+        "the QR code rides inline: {attachments:?}"
     );
     assert_eq!(
         mail["headers"]["message-id"],
@@ -103,7 +120,10 @@ async fn a_confirmation_arrives_once_in_the_customers_language_with_its_qr_code(
     );
 
     let recs = records(&app, booking).await;
-    let email = recs.iter().find(|r| r.channel == "email").expect("email record");
+    let email = recs
+        .iter()
+        .find(|r| r.channel == "email")
+        .expect("email record");
     assert_eq!(
         (email.status.as_str(), email.attempts),
         ("sent", 1),
@@ -111,7 +131,10 @@ async fn a_confirmation_arrives_once_in_the_customers_language_with_its_qr_code(
     );
     assert_eq!(email.template.as_deref(), Some("confirmation/email.hi"));
     assert!(email.provider_id.is_some());
-    let sms = recs.iter().find(|r| r.channel == "sms").expect("sms record");
+    let sms = recs
+        .iter()
+        .find(|r| r.channel == "sms")
+        .expect("sms record");
     assert_eq!(sms.status, "skipped", "no SMS consent: {sms:?}");
 }
 
@@ -120,7 +143,10 @@ async fn nothing_is_sent_without_consent_and_a_guest_gets_transactional_email_on
     let app = TestApp::spawn().await;
     let (booking, address, _) = completed_booking(&app, false, false, &[]).await;
     let notify = activities(&app);
-    let done = notify.notify_booking(confirm(booking)).await.expect("notified");
+    let done = notify
+        .notify_booking(confirm(booking))
+        .await
+        .expect("notified");
     assert!(
         done.channels
             .iter()
@@ -132,7 +158,12 @@ async fn nothing_is_sent_without_consent_and_a_guest_gets_transactional_email_on
         .await
         .expect("maildev");
     assert!(mails.is_empty(), "no consent, no mail: {mails:?}");
-    assert!(records(&app, booking).await.iter().all(|r| r.status == "skipped"));
+    assert!(
+        records(&app, booking)
+            .await
+            .iter()
+            .all(|r| r.status == "skipped")
+    );
 
     // A guest: the address given at the hold, email only.
     let guest_address = format!("guest-{}@example.com", Uuid::new_v4().simple());
@@ -154,7 +185,11 @@ async fn nothing_is_sent_without_consent_and_a_guest_gets_transactional_email_on
         .notify_booking(confirm(guest_booking))
         .await
         .expect("notified");
-    let statuses: Vec<_> = done.channels.iter().map(|c| (c.channel, c.status)).collect();
+    let statuses: Vec<_> = done
+        .channels
+        .iter()
+        .map(|c| (c.channel, c.status))
+        .collect();
     assert_eq!(
         statuses,
         [
@@ -185,7 +220,10 @@ async fn an_attempt_killed_after_sending_is_never_sent_again() {
     attempt.abort();
     let _ = attempt.await;
     let recs = records(&app, booking).await;
-    assert!(recs.iter().any(|r| r.channel == "email" && r.status == "sending"));
+    assert!(
+        recs.iter()
+            .any(|r| r.channel == "email" && r.status == "sending")
+    );
 
     // The retry finds the message claimed by an attempt that never settled it: unknown, kept.
     let done = activities(&app)
@@ -215,17 +253,30 @@ async fn with_smtp_down_the_failure_is_recorded_and_a_later_attempt_delivers() {
     // Temporal retries it with backoff.
     let err = notify.notify_booking(confirm(booking)).await;
     assert!(
-        matches!(err, Err(NotifyError::Retry { channel: Channel::Email, .. })),
+        matches!(
+            err,
+            Err(NotifyError::Retry {
+                channel: Channel::Email,
+                ..
+            })
+        ),
         "{err:?}"
     );
     let recs = records(&app, booking).await;
     let email = recs.iter().find(|r| r.channel == "email").expect("record");
-    assert_eq!((email.status.as_str(), email.attempts), ("failed", 1), "{email:?}");
+    assert_eq!(
+        (email.status.as_str(), email.attempts),
+        ("failed", 1),
+        "{email:?}"
+    );
     assert!(email.last_error.is_some());
 
     // The server is back: the next attempt sends it, once.
     let maildev = OwnMaildev::start(port).await.expect("own maildev");
-    let done = notify.notify_booking(confirm(booking)).await.expect("delivered");
+    let done = notify
+        .notify_booking(confirm(booking))
+        .await
+        .expect("delivered");
     let sent = done.channels.iter().find(|c| c.channel == Channel::Email);
     assert_eq!(sent.map(|c| c.status), Some(NotificationStatus::Sent));
     let mails = maildev

@@ -19,10 +19,10 @@ pub(super) async fn firsts(
 ) -> Result<Vec<(MovieId, String)>, mtbp_store::Error> {
     let mut found: Vec<(MovieId, String)> = Vec::new();
     for show in shows {
-        if let Some(first) = audience::first_in_city(&mut *tx, show).await? {
-            if !found.contains(&first) {
-                found.push(first);
-            }
+        if let Some(first) = audience::first_in_city(&mut *tx, show).await?
+            && !found.contains(&first)
+        {
+            found.push(first);
         }
     }
     Ok(found)

@@ -8,11 +8,13 @@
 //! finds and reuses what the first attempt did.
 
 pub mod error;
+pub mod notify;
 pub mod offers;
 pub mod payments;
 pub mod seats;
 pub mod subscriptions;
 
+pub use notify::NotifyActivities;
 pub use offers::OfferActivities;
 pub use payments::{PaymentActivities, PaymentFaults};
 pub use seats::SeatActivities;

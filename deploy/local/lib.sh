@@ -23,6 +23,10 @@ TEMPORAL_PORT="${MTBP_TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${MTBP_TEMPORAL_UI_PORT:-8233}"
 STRIPE_PORT="${MTBP_STRIPE_PORT:-8420}"
 API_PORT="${MTBP_API_PORT:-8080}"
+SMTP_PORT="${MTBP_SMTP_PORT:-1025}"
+MAILDEV_PORT="${MTBP_MAILDEV_PORT:-1080}"
+# npm tools (maildev) install under .local/node, like the Python ones under the venv.
+NODE_DIR="$LOCAL/node"
 
 # Build output is shared by every checkout on the machine, so a fresh clone (CI) starts warm.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/mtbp/target}"
@@ -41,6 +45,12 @@ export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:$STRIPE_PORT}"
 export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_local}"
 export MTBP_API_ADDR="${MTBP_API_ADDR:-127.0.0.1:$API_PORT}"
 export MTBP_API_URL="${MTBP_API_URL:-http://$MTBP_API_ADDR}"
+# Mail: the local stack's SMTP catcher (maildev), plain SMTP on loopback, no credentials.
+export MTBP_SMTP_HOST="${MTBP_SMTP_HOST:-127.0.0.1}"
+export MTBP_SMTP_PORT="$SMTP_PORT"
+export MTBP_SMTP_TLS="${MTBP_SMTP_TLS:-none}"
+export MTBP_MAIL_FROM="${MTBP_MAIL_FROM:-MTBP Tickets <tickets@mtbp.localhost>}"
+export MTBP_MAILDEV_URL="${MTBP_MAILDEV_URL:-http://127.0.0.1:$MAILDEV_PORT}"
 
 # The local stack's token signing key: random, made once, kept in .local/ (never committed).
 if [ -z "${MTBP_JWT_SECRET:-}" ]; then

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The local stack as plain processes on loopback: PostgreSQL, the Temporal dev server (and UI),
-# and localstripe. Usage: stack.sh up|down|status
-# `up` twice is harmless; a component that fails to start is named with the tail of its log.
+# localstripe and maildev (an SMTP catcher with a web UI and `/api/email`).
+# Usage: stack.sh up|down|status [component…]: with components (postgres, temporal, stripe,
+# maildev) only those start or stop. `up` twice is harmless; a component that fails to start is
+# named with the tail of its log.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -87,37 +89,66 @@ stripe_up() {
   say "localstripe started on $STRIPE_PORT"
 }
 
+# maildev keeps mail in memory (a restart empties it) and binds loopback only.
+maildev_up() {
+  if pid_alive maildev && port_open "$SMTP_PORT" && port_open "$MAILDEV_PORT"; then
+    say "maildev already running on $SMTP_PORT (web $MAILDEV_PORT)"; return
+  fi
+  port_open "$SMTP_PORT" && die "port $SMTP_PORT is taken by another process (set MTBP_SMTP_PORT)"
+  port_open "$MAILDEV_PORT" && die "port $MAILDEV_PORT is taken by another process (set MTBP_MAILDEV_PORT)"
+  spawn maildev "$NODE_DIR/node_modules/.bin/maildev" --ip 127.0.0.1 --web-ip 127.0.0.1 \
+    --smtp "$SMTP_PORT" --web "$MAILDEV_PORT" --silent
+  wait_for maildev "port_open $SMTP_PORT && curl -fs $MTBP_MAILDEV_URL/api/email >/dev/null" 30 \
+    || die "maildev failed to start"
+  say "maildev started on $SMTP_PORT (web $MTBP_MAILDEV_URL)"
+}
+
 status_line() {
   local name=$1 ok=$2 where=$3
   if [ "$ok" = yes ]; then printf '  %-10s up    %s\n' "$name" "$where"; else printf '  %-10s down  %s\n' "$name" "$where"; fi
 }
 
 status() {
-  local pg=no t=no s=no a=no w=no
+  local pg=no t=no s=no a=no w=no m=no
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && pg=yes
   pid_alive temporal && port_open "$TEMPORAL_PORT" && t=yes
   pid_alive stripe && port_open "$STRIPE_PORT" && s=yes
+  pid_alive maildev && port_open "$SMTP_PORT" && m=yes
   pid_alive api && port_open "$API_PORT" && a=yes
   pid_alive worker && w=yes
   status_line postgres $pg "127.0.0.1:$PG_PORT"
   status_line temporal $t "127.0.0.1:$TEMPORAL_PORT, UI $TEMPORAL_UI_URL"
   status_line stripe $s "$STRIPE_API_BASE"
+  status_line maildev $m "smtp 127.0.0.1:$SMTP_PORT, web $MTBP_MAILDEV_URL"
   status_line api $a "$MTBP_API_URL"
   status_line worker $w "task queue ${MTBP_TASK_QUEUE:-bookings}"
-  [ $pg$t$s = yesyesyes ]
+  [ $pg$t$s$m = yesyesyesyes ]
 }
 
-case "${1:-}" in
+COMPONENTS=(postgres temporal stripe maildev)
+cmd=${1:-}
+shift || true
+for c in "$@"; do
+  [[ " ${COMPONENTS[*]} " == *" $c "* ]] || die "unknown component $c (${COMPONENTS[*]})"
+done
+[ $# -gt 0 ] || set -- "${COMPONENTS[@]}"
+case "$cmd" in
   up)
     "$ROOT/deploy/local/install.sh"
-    postgres_up
-    temporal_up
-    stripe_up
+    for c in "$@"; do "${c}_up"; done
     ;;
   down)
-    stop api; stop worker; stop stripe; stop temporal
-    if [ -f "$PG_DATA/PG_VERSION" ]; then as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true; fi
-    say "stack stopped"
+    if [ $# -eq ${#COMPONENTS[@]} ]; then stop api; stop worker; fi
+    # Last started, first stopped: the database goes last.
+    for ((i = $#; i >= 1; i--)); do
+      c=${!i}
+      case $c in
+        postgres)
+          if [ -f "$PG_DATA/PG_VERSION" ]; then as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true; fi ;;
+        *) stop "$c" ;;
+      esac
+    done
+    say "stopped: $*"
     ;;
   status) status ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;

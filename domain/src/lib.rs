@@ -9,6 +9,7 @@ pub mod booking;
 pub mod charge;
 pub mod ids;
 pub mod money;
+pub mod notification;
 pub mod offer_rules;
 pub mod pricing;
 pub mod rating;
@@ -27,6 +28,7 @@ pub use ids::{
     ScreenId, ShowId, SubscriptionId, TheaterId,
 };
 pub use money::{Currency, Money};
+pub use notification::{Channel, NotificationKind, NotificationStatus};
 pub use seats::{SeatLabel, SeatLayout, SeatSelection};
 pub use status::{
     Funder, PartnerStatus, PaymentStatus, PeriodUnit, RedemptionStatus, Role, SeatStatus,

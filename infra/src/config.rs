@@ -5,7 +5,9 @@
 use mtbp_domain::pricing::tax::TaxRules;
 use mtbp_domain::pricing::{FeeRule, MAX_UNIT_MINOR, PricingRules};
 use std::env;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// Settings common to every mtbp process.
 #[derive(Clone, Debug)]
@@ -27,6 +29,102 @@ pub struct Settings {
     /// How bookings are priced: the API quotes with these rules and the worker re-prices with
     /// them, so both processes must read the same values.
     pub pricing: PricingRules,
+    /// Where notifications go and how they are sent.
+    pub notify: NotifySettings,
+}
+
+/// How the SMTP connection is secured (`MTBP_SMTP_TLS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text: the local catcher on loopback only.
+    None,
+    /// Plain connection upgraded with STARTTLS (port 587, SES's SMTP endpoint).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// Notification settings: the SMTP server, the sender, the reminder offset, the templates.
+#[derive(Clone, Debug)]
+pub struct NotifySettings {
+    /// SMTP host (`MTBP_SMTP_HOST`).
+    pub smtp_host: String,
+    /// SMTP port (`MTBP_SMTP_PORT`).
+    pub smtp_port: u16,
+    /// TLS mode (`MTBP_SMTP_TLS`: `none`, `starttls` or `tls`).
+    pub smtp_tls: SmtpTls,
+    /// SMTP user and password (`MTBP_SMTP_USER`, `MTBP_SMTP_PASSWORD`), both or neither.
+    pub smtp_credentials: Option<(String, String)>,
+    /// How long one SMTP exchange may take (`MTBP_SMTP_TIMEOUT_SECONDS`), shorter than the
+    /// notify activity's attempt.
+    pub smtp_timeout: Duration,
+    /// The From header (`MTBP_MAIL_FROM`), e.g. `MTBP Tickets <tickets@example.com>`.
+    pub mail_from: String,
+    /// How long before the show the reminder goes out (`MTBP_REMINDER_BEFORE`: `90s`, `45m`,
+    /// `3h`, `1d`).
+    pub reminder_before: Duration,
+    /// The templates' directory (`MTBP_TEMPLATE_DIR`); the checkout's own by default.
+    pub template_dir: PathBuf,
+}
+
+impl NotifySettings {
+    /// Reads the notification settings from the environment (local catcher by default).
+    pub fn from_env() -> anyhow::Result<Self> {
+        let smtp_tls = match var_or("MTBP_SMTP_TLS", "none").as_str() {
+            "none" => SmtpTls::None,
+            "starttls" => SmtpTls::StartTls,
+            "tls" => SmtpTls::Tls,
+            other => anyhow::bail!("MTBP_SMTP_TLS={other:?} is not valid: none, starttls or tls"),
+        };
+        let user = var_or("MTBP_SMTP_USER", "");
+        let password = var_or("MTBP_SMTP_PASSWORD", "");
+        anyhow::ensure!(
+            user.is_empty() == password.is_empty(),
+            "MTBP_SMTP_USER and MTBP_SMTP_PASSWORD go together"
+        );
+        let timeout = parse_or("MTBP_SMTP_TIMEOUT_SECONDS", 10u64)?;
+        anyhow::ensure!(
+            (1..=60).contains(&timeout),
+            "MTBP_SMTP_TIMEOUT_SECONDS must be 1-60"
+        );
+        Ok(Self {
+            smtp_host: var_or("MTBP_SMTP_HOST", "127.0.0.1"),
+            smtp_port: parse_or("MTBP_SMTP_PORT", 1025)?,
+            smtp_tls,
+            smtp_credentials: (!user.is_empty()).then_some((user, password)),
+            smtp_timeout: Duration::from_secs(timeout),
+            mail_from: var_or("MTBP_MAIL_FROM", "MTBP Tickets <tickets@mtbp.localhost>"),
+            reminder_before: parse_duration("MTBP_REMINDER_BEFORE", "3h")?,
+            template_dir: env::var_os("MTBP_TEMPLATE_DIR")
+                .filter(|v| !v.is_empty())
+                .map_or_else(default_template_dir, PathBuf::from),
+        })
+    }
+}
+
+/// The checkout's templates: where a development build finds them wherever it runs from.
+fn default_template_dir() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../templates/notifications"
+    ))
+}
+
+/// Reads a duration such as `90s`, `45m`, `3h` or `1d` (a bare number is seconds).
+pub fn parse_duration(name: &str, default: &str) -> anyhow::Result<Duration> {
+    let v = var_or(name, default);
+    let (digits, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len()));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{name}={v:?} is not a duration like 90s, 45m, 3h, 1d"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => anyhow::bail!("{name}={v:?} is not a duration like 90s, 45m, 3h, 1d"),
+    };
+    Ok(Duration::from_secs(secs))
 }
 
 /// Reads `name`, or `default` when unset or empty.
@@ -62,6 +160,7 @@ impl Settings {
             stripe_api_base: var_or("STRIPE_API_BASE", "http://127.0.0.1:8420"),
             stripe_secret_key: var_or("STRIPE_SECRET_KEY", "sk_test_local"),
             pricing: pricing_from_env()?,
+            notify: NotifySettings::from_env()?,
         })
     }
 }

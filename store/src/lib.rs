@@ -15,6 +15,7 @@ pub mod bookings;
 pub mod catalog;
 #[cfg(test)]
 mod literals;
+pub mod notifications;
 pub mod offers;
 pub mod outbox;
 pub mod payments;

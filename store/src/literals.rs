@@ -5,7 +5,8 @@
 //! only against constants, never against bound parameters.
 
 use mtbp_domain::{
-    BookingStatus, PaymentStatus, RedemptionStatus, SeatStatus, ShowStatus, SubscriptionStatus,
+    BookingStatus, NotificationStatus, PaymentStatus, RedemptionStatus, SeatStatus, ShowStatus,
+    SubscriptionStatus,
 };
 
 /// Whether `name` is a stored name of some status enum.
@@ -16,6 +17,7 @@ fn is_status(name: &str) -> bool {
         || ShowStatus::parse(name).is_some()
         || SubscriptionStatus::parse(name).is_some()
         || RedemptionStatus::parse(name).is_some()
+        || NotificationStatus::parse(name).is_some()
 }
 
 /// The literals compared with or assigned to a `status` column in `sql`.

@@ -5,12 +5,13 @@
 
 use anyhow::Context;
 use mtbp_activities::{
-    OfferActivities, PaymentActivities, PaymentFaults, SeatActivities, SubscriptionActivities,
+    NotifyActivities, OfferActivities, PaymentActivities, PaymentFaults, SeatActivities,
+    SubscriptionActivities,
 };
 use mtbp_infra::config::{Settings, parse_or};
 use mtbp_infra::gateway::StripeGateway;
 use mtbp_infra::{db, process, temporal};
-use mtbp_workflows::{BookingWorkflow, SubscriptionWorkflow};
+use mtbp_workflows::{AnnouncementWorkflow, BookingWorkflow, SubscriptionWorkflow};
 use std::sync::Arc;
 use std::time::Duration;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
@@ -56,12 +57,16 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
     let client = temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-worker")
         .await
         .context("connecting to Temporal")?;
+    // Notifications: the retry policy is the caller's (`mtbp_workflows::notify::notify_call`:
+    // backoff from 5 s to 10 min, for 6 hours); no text sender until the SNS adapter is wired.
+    let notify = NotifyActivities::new(pool.clone(), &s.notify).context("notifications")?;
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let options = WorkerOptions::new(s.task_queue.clone())
         .max_cached_workflows(config.max_cached_workflows)
         .graceful_shutdown_period(Duration::from_secs(10))
         .register_workflow::<BookingWorkflow>()?
         .register_workflow::<SubscriptionWorkflow>()?
+        .register_workflow::<AnnouncementWorkflow>()?
         .register_activities(SeatActivities::with_confirm_pause(
             pool.clone(),
             config.faults.pause_in_confirm,
@@ -71,6 +76,7 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
             Arc::new(s.pricing.clone()),
         ))
         .register_activities(SubscriptionActivities::new(pool.clone(), gateway.clone()))
+        .register_activities(notify)
         .register_activities(PaymentActivities::new(pool, gateway, config.faults))
         .build();
     Ok(Worker::new(&runtime, client, options)?)

@@ -4,10 +4,13 @@
 //! activities, timers and messages through the SDK's context so that every replay of a history
 //! makes the same decisions.
 
+pub mod announcement;
 pub mod booking;
+pub mod notify;
 pub mod replay;
 pub mod subscription;
 
+pub use announcement::{AnnouncementInput, AnnouncementView, AnnouncementWorkflow};
 pub use booking::{
     BookingInput, BookingView, BookingWorkflow, HoldPolicy, OperatorAction, OperatorStep,
     PayRequest, start_options,

@@ -1,6 +1,6 @@
 //! A replayer that knows every workflow of mtbp, for replay tests of recorded histories.
 
-use crate::{BookingWorkflow, SubscriptionWorkflow};
+use crate::{AnnouncementWorkflow, BookingWorkflow, SubscriptionWorkflow};
 use temporalio_client::WorkflowHistory;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
@@ -12,6 +12,7 @@ pub async fn replay_history(history_json: &[u8]) -> anyhow::Result<()> {
         WorkflowReplayerOptions::new()
             .register_workflow::<BookingWorkflow>()?
             .register_workflow::<SubscriptionWorkflow>()?
+            .register_workflow::<AnnouncementWorkflow>()?
             .build(),
     )?;
     replayer.replay_workflow(history).await?;

@@ -10,7 +10,8 @@
 //! workflow still held them; all must keep replaying). The `subscription_*` ones are written
 //! by `-- subscriptions::histories` with the same variable: one run per period, so a
 //! subscription has a first period that continued as new and runs that ended (cancelled,
-//! dunned out).
+//! dunned out). The `announcement_*` ones by `-- announcements`: the first run of an
+//! announcement (two batches, continued as new) and its last (the audience exhausted).
 
 async fn replay(file: &str) {
     let path = format!("{}/tests/histories/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -136,4 +137,14 @@ async fn every_committed_history_replays_deterministically() {
     for file in &files {
         replay(file).await;
     }
+}
+
+#[tokio::test]
+async fn an_announcements_first_run_replays_deterministically() {
+    replay("announcement_first_run.json").await;
+}
+
+#[tokio::test]
+async fn an_announcements_last_run_replays_deterministically() {
+    replay("announcement_last_run.json").await;
 }

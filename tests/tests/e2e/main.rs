@@ -3,6 +3,7 @@
 
 mod accounts;
 mod addons;
+mod announcements;
 mod auth;
 mod bad_input;
 mod booking_saga;
@@ -21,6 +22,7 @@ mod hold_limits;
 mod idempotency;
 mod money_safety;
 mod movies;
+mod notifications;
 mod offer_input;
 mod offer_limits;
 mod offer_vouchers;

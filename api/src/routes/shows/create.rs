@@ -1,5 +1,6 @@
 //! `POST /shows` and `POST /shows/bulk`: scheduling shows with their seat inventory.
 
+use super::announce;
 use super::json::{NewShow, NewShows, Show};
 use crate::auth::access::{manage_screen, require};
 use crate::auth::{AuthUser, Role};
@@ -36,7 +37,9 @@ pub async fn create_show(
     authorize_screen(&state, &user, body.screen_id).await?;
     let mut tx = state.db.begin().await?;
     let show = schedule(&state, &mut tx, body).await?;
+    let firsts = announce::firsts(&mut tx, vec![show.show_id]).await?;
     tx.commit().await?;
+    announce::start(&state, firsts).await;
     Ok((StatusCode::CREATED, ApiJson(show)))
 }
 
@@ -69,7 +72,9 @@ pub async fn create_shows(
             .map_err(|e| at_index(i, e))?;
         created.push(show);
     }
+    let firsts = announce::firsts(&mut tx, created.iter().map(|s| s.show_id).collect()).await?;
     tx.commit().await?;
+    announce::start(&state, firsts).await;
     Ok((StatusCode::CREATED, ApiJson(created)))
 }
 

@@ -3,6 +3,7 @@
 //! `GET /shows/{id}/seats` with its availability and best-seat suggestions, and the
 //! operator's `PUT /shows/{id}/inventory`.
 
+mod announce;
 mod best_seats;
 pub(super) mod create;
 mod delete;

@@ -1,12 +1,17 @@
 //! Infrastructure shared by every mtbp process: settings from the environment, the PostgreSQL
 //! pool, the Temporal client, process plumbing (logging, shutdown) and the clients of outside
-//! systems (the payment gateway today; object storage, mail and the event broker as they come).
+//! systems (the payment gateway, object storage over S3, text messages over SNS) and the invoice PDF
+//! renderer.
 //!
 //! Nothing here knows the business: each adapter speaks one system's protocol, and the
 //! activities and the API put them to use.
 
+pub mod aws;
 pub mod config;
 pub mod db;
 pub mod gateway;
+pub mod objects;
+pub mod pdf;
 pub mod process;
+pub mod sms;
 pub mod temporal;

@@ -5,10 +5,12 @@
 
 use anyhow::Context;
 use mtbp_activities::{
-    OfferActivities, PaymentActivities, PaymentFaults, SeatActivities, SubscriptionActivities,
+    InvoiceActivities, OfferActivities, PaymentActivities, PaymentFaults, SeatActivities,
+    SubscriptionActivities,
 };
 use mtbp_infra::config::{Settings, parse_or};
 use mtbp_infra::gateway::StripeGateway;
+use mtbp_infra::objects::ObjectStore;
 use mtbp_infra::{db, process, temporal};
 use mtbp_workflows::{BookingWorkflow, SubscriptionWorkflow};
 use std::sync::Arc;
@@ -56,6 +58,12 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
     let client = temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-worker")
         .await
         .context("connecting to Temporal")?;
+    let objects = ObjectStore::new(&s.aws);
+    // Made here as well as by the local stack, so a fresh store works at once. Not fatal: the
+    // invoice step retries until the store answers, and bookings go on meanwhile.
+    if let Err(e) = objects.ensure_bucket().await {
+        tracing::warn!(bucket = objects.bucket(), error = %e, "documents bucket not ready");
+    }
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let options = WorkerOptions::new(s.task_queue.clone())
         .max_cached_workflows(config.max_cached_workflows)
@@ -71,6 +79,11 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
             Arc::new(s.pricing.clone()),
         ))
         .register_activities(SubscriptionActivities::new(pool.clone(), gateway.clone()))
+        .register_activities(InvoiceActivities::new(
+            pool.clone(),
+            objects,
+            s.platform.clone(),
+        ))
         .register_activities(PaymentActivities::new(pool, gateway, config.faults))
         .build();
     Ok(Worker::new(&runtime, client, options)?)

@@ -19,6 +19,7 @@ mod flood;
 mod guest_bookings;
 mod hold_limits;
 mod idempotency;
+mod invoices;
 mod money_safety;
 mod movies;
 mod offer_input;

@@ -38,11 +38,15 @@ fn role_name(role: IssuerRole) -> &'static str {
     }
 }
 
-/// Where a document's PDF goes: derived from the issuer and the number, so every retry puts
-/// the same key and two issuers with the same prefix never share one.
-fn object_key(issuer: &str, number: &str) -> String {
+/// Where a document's PDF goes: derived from the booking, the issuer and the number, so every
+/// retry puts the same key, and neither two issuers with the same prefix nor two databases
+/// sharing a bucket (test runs) ever share one.
+fn object_key(booking_id: BookingId, issuer: &str, number: &str) -> String {
     let issuer = issuer.replace(':', "-");
-    format!("invoices/{issuer}/{}.pdf", number.replace('/', "_"))
+    format!(
+        "invoices/{booking_id}/{issuer}/{}.pdf",
+        number.replace('/', "_")
+    )
 }
 
 /// Numbers and records `new`, unless the booking already has that document (then answers it).
@@ -138,7 +142,7 @@ async fn insert(
 ) -> sqlx::Result<StoredDocument> {
     let invoice_id = InvoiceId::from_uuid(Uuid::new_v4());
     let doc = &new.document;
-    let key = object_key(&new.issuer, &doc.number);
+    let key = object_key(new.booking_id, &new.issuer, &doc.number);
     let refers_to = new.credit_for.as_ref().map(|(id, _)| *id);
     sqlx::query!(
         "insert into invoices (invoice_id, booking_id, issuer, issuer_role, kind, refers_to,

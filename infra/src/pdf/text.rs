@@ -68,7 +68,7 @@ mod tests {
         assert_eq!(amount(0, "INR"), "0.00");
         assert_eq!(amount(99_900, "INR"), "999.00");
         assert_eq!(amount(123_456_789, "INR"), "12,34,567.89");
-        assert_eq!(amount(1_000_000_000_00, "INR"), "1,00,00,00,000.00");
+        assert_eq!(amount(100_000_000_000, "INR"), "1,00,00,00,000.00");
         assert_eq!(amount(-5, "INR"), "-0.05");
         assert_eq!(money(123_456_789, "USD"), "USD 1,234,567.89");
         assert_eq!(money(120_000, "INR"), "₹1,200.00");

@@ -3,17 +3,20 @@
 //! Each module is one concern: [`seats`] (inventory in PostgreSQL, run as local activities),
 //! [`payments`] (the Stripe API, run as ordinary activities), [`offers`] (re-quotes and the
 //! redemption of offers, local activities), [`subscriptions`] (each period's charge at the
-//! gateway, and the subscription's standing). Every activity is idempotent: it
+//! gateway, and the subscription's standing), [`invoices`] (invoice and credit-note numbers,
+//! their PDFs in S3). Every activity is idempotent: it
 //! is keyed by the booking id, which is derived from the workflow id, so a retry after a crash
 //! finds and reuses what the first attempt did.
 
 pub mod error;
+pub mod invoices;
 pub mod notify;
 pub mod offers;
 pub mod payments;
 pub mod seats;
 pub mod subscriptions;
 
+pub use invoices::InvoiceActivities;
 pub use notify::NotifyActivities;
 pub use offers::OfferActivities;
 pub use payments::{PaymentActivities, PaymentFaults};

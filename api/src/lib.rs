@@ -195,10 +195,12 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         Some(c) => Some(Arc::new(auth::oidc::OidcVerifier::new(c.clone())?)),
         None => None,
     };
+    let objects = mtbp_infra::objects::ObjectStore::new(&s.aws);
     Ok(AppState {
         db,
         temporal,
         gateway,
+        objects,
         config: Arc::new(config),
         login_limiter,
         sealer,

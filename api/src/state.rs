@@ -6,6 +6,7 @@ use crate::auth::password::Hashing;
 use crate::auth::seal::Sealer;
 use crate::config::ApiConfig;
 use mtbp_infra::gateway::StripeGateway;
+use mtbp_infra::objects::ObjectStore;
 use mtbp_store::PgPool;
 use std::sync::Arc;
 use temporalio_client::Client;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub temporal: Client,
     /// Payment gateway, to check payment methods before a saga uses them.
     pub gateway: StripeGateway,
+    /// The documents bucket, to link invoice PDFs.
+    pub objects: ObjectStore,
     /// Configuration.
     pub config: Arc<ApiConfig>,
     /// Login attempts per email, to slow down password guessing.

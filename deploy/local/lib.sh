@@ -27,6 +27,7 @@ SMTP_PORT="${MTBP_SMTP_PORT:-1025}"
 MAILDEV_PORT="${MTBP_MAILDEV_PORT:-1080}"
 # npm tools (maildev) install under .local/node, like the Python ones under the venv.
 NODE_DIR="$LOCAL/node"
+MOTO_PORT="${MTBP_MOTO_PORT:-5055}"
 
 # Build output is shared by every checkout on the machine, so a fresh clone (CI) starts warm.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/mtbp/target}"
@@ -43,6 +44,14 @@ export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-http://127.0.0.1:$TEMPORAL_PORT}"
 export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://127.0.0.1:$TEMPORAL_UI_PORT}"
 export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:$STRIPE_PORT}"
 export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_local}"
+# S3 (invoice PDFs) and SNS (SMS) are moto's server on loopback. Its credentials are dummies
+# that moto accepts: production sets real ones (and its own endpoints) in the deployment.
+export MTBP_S3_ENDPOINT="${MTBP_S3_ENDPOINT:-http://127.0.0.1:$MOTO_PORT}"
+export MTBP_SNS_ENDPOINT="${MTBP_SNS_ENDPOINT:-http://127.0.0.1:$MOTO_PORT}"
+export MTBP_S3_BUCKET="${MTBP_S3_BUCKET:-mtbp-documents}"
+export AWS_REGION="${AWS_REGION:-ap-south-1}"
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-moto-local}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-moto-local}"
 export MTBP_API_ADDR="${MTBP_API_ADDR:-127.0.0.1:$API_PORT}"
 export MTBP_API_URL="${MTBP_API_URL:-http://$MTBP_API_ADDR}"
 # Mail: the local stack's SMTP catcher (maildev), plain SMTP on loopback, no credentials.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The local stack as plain processes on loopback: PostgreSQL, the Temporal dev server (and UI),
-# localstripe and maildev (an SMTP catcher with a web UI and `/api/email`).
-# Usage: stack.sh up|down|status [component…]: with components (postgres, temporal, stripe,
-# maildev) only those start or stop. `up` twice is harmless; a component that fails to start is
-# named with the tail of its log.
+# localstripe, moto's server (S3 and SNS on one port) and maildev (an SMTP catcher with a web UI
+# and `/api/email`). Usage: stack.sh up|down|status [component…]: with components (postgres,
+# temporal, stripe, moto, maildev) only those start or stop. `up` twice is harmless; a component
+# that fails to start is named with the tail of its log.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -89,6 +89,28 @@ stripe_up() {
   say "localstripe started on $STRIPE_PORT"
 }
 
+# moto answers every AWS service on one port (S3 and SNS are the ones we use), behind a launcher
+# that adds S3's expiry check of presigned links (deploy/local/moto_loopback.py). The documents
+# bucket is made here (and again, idempotently, by the worker at start through the adapter).
+moto_up() {
+  if pid_alive moto && port_open "$MOTO_PORT"; then
+    say "moto already running on $MOTO_PORT"
+  else
+    port_open "$MOTO_PORT" && die "port $MOTO_PORT is taken by another process (set MTBP_MOTO_PORT)"
+    spawn moto "$VENV/bin/python" "$ROOT/deploy/local/moto_loopback.py" --port "$MOTO_PORT"
+    wait_for moto "curl -fs -o /dev/null http://127.0.0.1:$MOTO_PORT/moto-api/" 30 || die "moto failed to start"
+    say "moto started on $MOTO_PORT (S3 and SNS)"
+  fi
+  # Path-style PUT of the bucket: 200 when made, 409 when it exists (both fine). moto does not
+  # check signatures, so curl needs none.
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+    -H 'Content-Type: application/xml' \
+    --data "<CreateBucketConfiguration><LocationConstraint>$AWS_REGION</LocationConstraint></CreateBucketConfiguration>" \
+    "$MTBP_S3_ENDPOINT/$MTBP_S3_BUCKET")
+  case "$code" in 200 | 409) ;; *) die "could not make bucket $MTBP_S3_BUCKET on moto (HTTP $code)" ;; esac
+}
+
 # maildev keeps mail in memory (a restart empties it) and binds loopback only.
 maildev_up() {
   if pid_alive maildev && port_open "$SMTP_PORT" && port_open "$MAILDEV_PORT"; then
@@ -109,23 +131,25 @@ status_line() {
 }
 
 status() {
-  local pg=no t=no s=no a=no w=no m=no
+  local pg=no t=no s=no m=no d=no a=no w=no
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && pg=yes
   pid_alive temporal && port_open "$TEMPORAL_PORT" && t=yes
   pid_alive stripe && port_open "$STRIPE_PORT" && s=yes
-  pid_alive maildev && port_open "$SMTP_PORT" && m=yes
+  pid_alive moto && port_open "$MOTO_PORT" && m=yes
+  pid_alive maildev && port_open "$SMTP_PORT" && d=yes
   pid_alive api && port_open "$API_PORT" && a=yes
   pid_alive worker && w=yes
   status_line postgres $pg "127.0.0.1:$PG_PORT"
   status_line temporal $t "127.0.0.1:$TEMPORAL_PORT, UI $TEMPORAL_UI_URL"
   status_line stripe $s "$STRIPE_API_BASE"
-  status_line maildev $m "smtp 127.0.0.1:$SMTP_PORT, web $MTBP_MAILDEV_URL"
+  status_line moto $m "$MTBP_S3_ENDPOINT (S3 bucket $MTBP_S3_BUCKET, SNS)"
+  status_line maildev $d "smtp 127.0.0.1:$SMTP_PORT, web $MTBP_MAILDEV_URL"
   status_line api $a "$MTBP_API_URL"
   status_line worker $w "task queue ${MTBP_TASK_QUEUE:-bookings}"
-  [ $pg$t$s$m = yesyesyesyes ]
+  [ $pg$t$s$m$d = yesyesyesyesyes ]
 }
 
-COMPONENTS=(postgres temporal stripe maildev)
+COMPONENTS=(postgres temporal stripe moto maildev)
 cmd=${1:-}
 shift || true
 for c in "$@"; do
@@ -151,5 +175,8 @@ case "$cmd" in
     say "stopped: $*"
     ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  # Only moto, for a checkout whose other components run elsewhere.
+  moto-up) moto_up ;;
+  moto-down) stop moto; say "moto stopped" ;;
+  *) echo "usage: $0 up|down|status|moto-up|moto-down" >&2; exit 2 ;;
 esac

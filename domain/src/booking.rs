@@ -74,6 +74,15 @@ impl BookingStatus {
         )
     }
 
+    /// True while the seats are the customer's: booked, and on through the steps after the
+    /// payment (invoiced, settled).
+    pub const fn is_booked(self) -> bool {
+        matches!(
+            self,
+            Self::BookingCompleted | Self::Invoiced | Self::SettlementDone
+        )
+    }
+
     /// True when the booking ended without seats.
     pub const fn is_unsuccessful(self) -> bool {
         matches!(

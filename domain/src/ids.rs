@@ -83,6 +83,10 @@ id_type!(
     PaymentId
 );
 id_type!(
+    /// An invoice or credit note (a row of `invoices`).
+    InvoiceId
+);
+id_type!(
     /// A subscription plan operators define (price, period, benefits).
     PlanId
 );

@@ -8,6 +8,7 @@ pub mod best_seats;
 pub mod booking;
 pub mod charge;
 pub mod ids;
+pub mod invoice;
 pub mod money;
 pub mod notification;
 pub mod offer_rules;
@@ -24,8 +25,8 @@ pub mod theater;
 
 pub use booking::{BookingStatus, Contact};
 pub use ids::{
-    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, PlanId, ReviewId,
-    ScreenId, ShowId, SubscriptionId, TheaterId,
+    AccountId, AddonId, BookingId, InvoiceId, MovieId, OfferId, PartnerId, PaymentId, PlanId,
+    ReviewId, ScreenId, ShowId, SubscriptionId, TheaterId,
 };
 pub use money::{Currency, Money};
 pub use notification::{Channel, NotificationKind, NotificationStatus};

@@ -6,8 +6,8 @@
 
 use crate::booking::BookingStatus;
 use crate::ids::{
-    AccountId, AddonId, BookingId, MovieId, OfferId, PartnerId, PaymentId, PlanId, ReviewId,
-    ScreenId, ShowId, SubscriptionId, TheaterId,
+    AccountId, AddonId, BookingId, InvoiceId, MovieId, OfferId, PartnerId, PaymentId, PlanId,
+    ReviewId, ScreenId, ShowId, SubscriptionId, TheaterId,
 };
 use crate::status::{
     Funder, PartnerStatus, PaymentStatus, PeriodUnit, RedemptionStatus, Role, SeatStatus,
@@ -74,6 +74,7 @@ uuid_column!(
     AccountId,
     AddonId,
     BookingId,
+    InvoiceId,
     MovieId,
     OfferId,
     PartnerId,

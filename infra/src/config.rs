@@ -31,6 +31,43 @@ pub struct Settings {
     pub pricing: PricingRules,
     /// Where notifications go and how they are sent.
     pub notify: NotifySettings,
+    /// Object storage and SMS (S3 and SNS, or anything that speaks their APIs).
+    pub aws: AwsSettings,
+    /// Who issues the platform's own invoices (the convenience fee).
+    pub platform: PlatformIssuer,
+}
+
+/// Where S3 and SNS are and how to reach them.
+#[derive(Clone, Debug)]
+pub struct AwsSettings {
+    /// Region (`AWS_REGION`), signed into every request.
+    pub region: String,
+    /// Access key (`AWS_ACCESS_KEY_ID`); with the secret, the static credentials every call is
+    /// signed with. Unset: calls fail with the SDK's "no credentials" error.
+    pub access_key_id: Option<String>,
+    /// Secret key (`AWS_SECRET_ACCESS_KEY`).
+    pub secret_access_key: Option<String>,
+    /// S3 endpoint (`MTBP_S3_ENDPOINT`), e.g. moto's `http://127.0.0.1:5055`; unset: AWS's
+    /// own. A custom endpoint is always addressed path-style (`endpoint/bucket/key`), which every
+    /// S3-compatible store understands.
+    pub s3_endpoint: Option<String>,
+    /// The bucket of documents (`MTBP_S3_BUCKET`): invoice and credit-note PDFs.
+    pub s3_bucket: String,
+    /// How long a presigned download link lives (`MTBP_PRESIGN_SECONDS`, 1-3600).
+    pub presign_seconds: u64,
+    /// SNS endpoint (`MTBP_SNS_ENDPOINT`); unset: AWS's own.
+    pub sns_endpoint: Option<String>,
+}
+
+/// The platform as the issuer of its fee invoices.
+#[derive(Clone, Debug)]
+pub struct PlatformIssuer {
+    /// Legal name on the invoice (`MTBP_PLATFORM_NAME`).
+    pub name: String,
+    /// GSTIN (`MTBP_PLATFORM_GSTIN`).
+    pub tax_id: String,
+    /// Invoice number prefix (`MTBP_PLATFORM_INVOICE_PREFIX`), e.g. `MTBP`.
+    pub invoice_prefix: String,
 }
 
 /// How the SMTP connection is secured (`MTBP_SMTP_TLS`).
@@ -161,8 +198,35 @@ impl Settings {
             stripe_secret_key: var_or("STRIPE_SECRET_KEY", "sk_test_local"),
             pricing: pricing_from_env()?,
             notify: NotifySettings::from_env()?,
+            aws: aws_from_env()?,
+            platform: PlatformIssuer {
+                name: var_or("MTBP_PLATFORM_NAME", "MTBP Platform Pvt Ltd"),
+                tax_id: var_or("MTBP_PLATFORM_GSTIN", "29AAACM0000A1Z5"),
+                invoice_prefix: var_or("MTBP_PLATFORM_INVOICE_PREFIX", "MTBP"),
+            },
         })
     }
+}
+
+fn optional(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn aws_from_env() -> anyhow::Result<AwsSettings> {
+    let presign_seconds = parse_or("MTBP_PRESIGN_SECONDS", 300u64)?;
+    anyhow::ensure!(
+        (1..=3600).contains(&presign_seconds),
+        "MTBP_PRESIGN_SECONDS must be 1-3600"
+    );
+    Ok(AwsSettings {
+        region: var_or("AWS_REGION", "ap-south-1"),
+        access_key_id: optional("AWS_ACCESS_KEY_ID"),
+        secret_access_key: optional("AWS_SECRET_ACCESS_KEY"),
+        s3_endpoint: optional("MTBP_S3_ENDPOINT"),
+        s3_bucket: var_or("MTBP_S3_BUCKET", "mtbp-documents"),
+        presign_seconds,
+        sns_endpoint: optional("MTBP_SNS_ENDPOINT"),
+    })
 }
 
 /// The pricing rules: the convenience fee per ticket (`MTBP_FEE_PER_TICKET_MINOR`, flat, and

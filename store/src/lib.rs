@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod addons;
 pub mod bookings;
 pub mod catalog;
+pub mod invoices;
 #[cfg(test)]
 mod literals;
 pub mod notifications;

@@ -6,6 +6,7 @@ pub mod api_client;
 pub mod app;
 pub mod catalog;
 pub mod flash;
+pub mod invoices;
 pub mod maildev;
 pub mod pricing;
 pub mod slow_gateway;

@@ -4,12 +4,15 @@
 //! the binary that production runs.
 
 use anyhow::Context;
+use mtbp_activities::notify::{SnsTexts, StoredInvoices};
 use mtbp_activities::{
-    NotifyActivities, OfferActivities, PaymentActivities, PaymentFaults, SeatActivities,
-    SubscriptionActivities,
+    InvoiceActivities, NotifyActivities, OfferActivities, PaymentActivities, PaymentFaults,
+    SeatActivities, SubscriptionActivities,
 };
 use mtbp_infra::config::{Settings, parse_or};
 use mtbp_infra::gateway::StripeGateway;
+use mtbp_infra::objects::ObjectStore;
+use mtbp_infra::sms::SmsSender;
 use mtbp_infra::{db, process, temporal};
 use mtbp_workflows::{AnnouncementWorkflow, BookingWorkflow, SubscriptionWorkflow};
 use std::sync::Arc;
@@ -25,6 +28,11 @@ pub struct WorkerConfig {
     pub faults: PaymentFaults,
     /// Most workflows kept in the sticky cache.
     pub max_cached_workflows: usize,
+    /// Serve the steps after the payment (invoices, notifications) too
+    /// (`MTBP_WORKER_AFTER_PAYMENT`, on by default). Off, the worker leaves those activities to
+    /// other workers on the queue: tests of the activities themselves run one like that, so the
+    /// saga's own attempts stay queued and do not race theirs.
+    pub after_payment: bool,
 }
 
 impl WorkerConfig {
@@ -43,6 +51,7 @@ impl WorkerConfig {
                 )?),
             },
             max_cached_workflows: parse_or("MTBP_MAX_CACHED_WORKFLOWS", 2_000usize)?,
+            after_payment: parse_or("MTBP_WORKER_AFTER_PAYMENT", true)?,
         })
     }
 }
@@ -57,9 +66,19 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
     let client = temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-worker")
         .await
         .context("connecting to Temporal")?;
+    let objects = ObjectStore::new(&s.aws);
+    // Made here as well as by the local stack, so a fresh store works at once. Not fatal: the
+    // invoice step retries until the store answers, and bookings go on meanwhile.
+    if let Err(e) = objects.ensure_bucket().await {
+        tracing::warn!(bucket = objects.bucket(), error = %e, "documents bucket not ready");
+    }
     // Notifications: the retry policy is the caller's (`mtbp_workflows::notify::notify_call`:
-    // backoff from 5 s to 10 min, for 6 hours); no text sender until the SNS adapter is wired.
-    let notify = NotifyActivities::new(pool.clone(), &s.notify).context("notifications")?;
+    // backoff from 5 s to 10 min, for 6 hours). Texts go through SNS; the confirmation attaches
+    // the invoice the invoice step stored.
+    let notify = NotifyActivities::new(pool.clone(), &s.notify)
+        .context("notifications")?
+        .with_texts(Arc::new(SnsTexts(SmsSender::new(&s.aws))))
+        .with_invoices(Arc::new(StoredInvoices::new(pool.clone(), objects.clone())));
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let options = WorkerOptions::new(s.task_queue.clone())
         .max_cached_workflows(config.max_cached_workflows)
@@ -76,9 +95,15 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
             Arc::new(s.pricing.clone()),
         ))
         .register_activities(SubscriptionActivities::new(pool.clone(), gateway.clone()))
-        .register_activities(notify)
-        .register_activities(PaymentActivities::new(pool, gateway, config.faults))
-        .build();
+        .register_activities(PaymentActivities::new(pool.clone(), gateway, config.faults));
+    let options = if config.after_payment {
+        options
+            .register_activities(notify)
+            .register_activities(InvoiceActivities::new(pool, objects, s.platform.clone()))
+    } else {
+        options
+    }
+    .build();
     Ok(Worker::new(&runtime, client, options)?)
 }
 

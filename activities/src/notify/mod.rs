@@ -11,8 +11,10 @@
 mod announce;
 mod compose;
 mod deliver;
+mod sources;
 
 pub use announce::{AnnouncementBatch, AnnouncementPage, AnnouncementPageRequest, BatchSent};
+pub use sources::{SnsTexts, StoredInvoices};
 
 use crate::error::from_sqlx;
 use chrono::{DateTime, Utc};

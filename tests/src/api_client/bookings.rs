@@ -135,7 +135,10 @@ impl ApiClient {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
         loop {
             let b = self.booking(booking_id).await?;
-            if b.status == want {
+            // A booked booking moves on to `Invoiced`: waiting for `BookingCompleted` is
+            // waiting for the seats to be booked, whatever step followed.
+            let booked = want == BookingStatus::BookingCompleted && b.status.is_booked();
+            if b.status == want || booked {
                 return Ok(b);
             }
             if std::time::Instant::now() > deadline {

@@ -67,6 +67,12 @@ pub struct TestOptions {
     pub flood: mtbp_api::auth::limits::FloodLimits,
     /// Pricing rules other than the environment's (the demo's fee and GST by default).
     pub pricing: Option<mtbp_domain::pricing::PricingRules>,
+    /// How long before the show the reminder goes out (`None`: the environment's; by default so
+    /// long that no test booking gets one).
+    pub reminder_before: Option<Duration>,
+    /// The in-process worker serves the invoice and notification steps (off for tests that
+    /// call those activities themselves: the saga's own attempts then wait in the queue).
+    pub after_payment_worker: bool,
     /// Plan periods and dunning: periods of a second allowed and a short dunning, so tests
     /// watch renewals and retries happen.
     pub subscriptions: mtbp_api::config::SubscriptionSettings,
@@ -98,6 +104,10 @@ impl Default for TestOptions {
                 ..mtbp_api::auth::limits::FloodLimits::default()
             },
             pricing: None,
+            // No reminder unless a test asks for one: its workflows close once the customer is
+            // told, so tests can wait for them to close and replay their histories.
+            reminder_before: Some(Duration::from_secs(400 * 86_400)),
+            after_payment_worker: true,
             subscriptions: mtbp_api::config::SubscriptionSettings {
                 min_plan_period_seconds: 1,
                 dunning_seconds: vec![1, 2],
@@ -184,6 +194,9 @@ impl TestApp {
         if let Some(rules) = &options.pricing {
             settings.pricing = rules.clone();
         }
+        if let Some(before) = options.reminder_before {
+            settings.notify.reminder_before = before;
+        }
 
         let config = ApiConfig {
             settings: settings.clone(),
@@ -231,6 +244,7 @@ impl TestApp {
                 settings: settings.clone(),
                 faults: options.faults,
                 max_cached_workflows: 500,
+                after_payment: options.after_payment_worker,
             })?)
         } else {
             None

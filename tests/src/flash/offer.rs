@@ -51,7 +51,7 @@ pub(super) async fn checks(
                   where offer_id = $2 and status = 'redeemed'),
                 (select coalesce(max(redeemed), 0)::bigint from offers where offer_id = $2),
                 (select count(*) from bookings b
-                  where b.show_id = any($1) and b.status = 'BookingCompleted'
+                  where b.show_id = any($1) and b.status in ('BookingCompleted', 'Invoiced', 'SettlementDone')
                     and exists (select 1
                                   from jsonb_array_elements(coalesce(b.quote -> 'offers', '[]'))
                                        as applied (offer)

@@ -95,14 +95,14 @@ pub async fn reconcile(
     ) = sqlx::query_as(
         "select (select count(*) from show_seats where show_id = any($1) and status = 'booked'),
                 (select count(*) from booking_seats bs join bookings b using (booking_id)
-                  where b.show_id = any($1) and b.status = 'BookingCompleted'),
+                  where b.show_id = any($1) and b.status in ('BookingCompleted', 'Invoiced', 'SettlementDone')),
                 (select count(*) from bookings where show_id = any($1)
-                    and status = 'BookingCompleted'),
+                    and status in ('BookingCompleted', 'Invoiced', 'SettlementDone')),
                 (select coalesce(sum(amount_minor), 0)::bigint from bookings
-                  where show_id = any($1) and status = 'BookingCompleted'),
+                  where show_id = any($1) and status in ('BookingCompleted', 'Invoiced', 'SettlementDone')),
                 (select coalesce(sum((quote -> 'totals' -> 'total' ->> 'amount_minor')::bigint),
                                  0)::bigint
-                   from bookings where show_id = any($1) and status = 'BookingCompleted')",
+                   from bookings where show_id = any($1) and status in ('BookingCompleted', 'Invoiced', 'SettlementDone'))",
     )
     .bind(shows)
     .fetch_one(db)
@@ -167,7 +167,7 @@ async fn oversold_seats(target: &Target, shows: &[Uuid]) -> anyhow::Result<i64> 
                 (select count(*) from show_seats ss
                    left join bookings b on b.booking_id = ss.booking_id
                   where ss.show_id = any($1) and ss.status = 'booked'
-                    and (b.status is distinct from 'BookingCompleted'
+                    and (coalesce(b.status, '') not in ('BookingCompleted', 'Invoiced', 'SettlementDone')
                          or not exists (select 1 from booking_seats bs
                                          where bs.booking_id = ss.booking_id
                                            and bs.seat_label = ss.seat_label)))",
@@ -196,7 +196,12 @@ async fn lost_bookings(
     let not_booked = outcomes
         .iter()
         .filter(|o| o.end == End::Completed)
-        .filter(|o| status.get(&o.booking_id).map(String::as_str) != Some("BookingCompleted"))
+        .filter(|o| {
+            let booked = ["BookingCompleted", "Invoiced", "SettlementDone"];
+            !status
+                .get(&o.booking_id)
+                .is_some_and(|s| booked.contains(&s.as_str()))
+        })
         .count();
     let open = status
         .values()

@@ -83,7 +83,7 @@ async fn fifty_racing_bookings_never_share_a_seat_and_losers_get_409() {
         "select count(*) from (
              select bs.seat_label from booking_seats bs join bookings b using (booking_id)
               where b.show_id = $1 and b.status in ('PreBooking', 'PaymentInitiated',
-                    'PaymentCompleted', 'BookingCompleted')
+                    'PaymentCompleted', 'BookingCompleted', 'Invoiced')
               group by bs.seat_label having count(*) > 1) d",
     )
     .bind(show.show_id)

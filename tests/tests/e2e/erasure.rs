@@ -2,7 +2,6 @@
 //! details on bookings), bookings and payments stay for accounting.
 
 use crate::auth::{get_as, login, sign_up, tokens};
-use mtbp_domain::BookingStatus;
 use mtbp_tests::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -100,7 +99,7 @@ async fn erasing_a_customer_removes_personal_data_but_keeps_bookings_and_payment
 
     // Kept for accounting: the booking, its amount and its payment; no personal data left.
     let kept = app.admin.booking(booking).await.expect("booking");
-    assert_eq!(kept.status, BookingStatus::BookingCompleted);
+    assert!(kept.status.is_booked(), "{:?}", kept.status);
     let quote = kept
         .quote
         .as_ref()

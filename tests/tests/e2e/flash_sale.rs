@@ -102,7 +102,7 @@ async fn a_small_flash_sale_sells_every_seat_once_and_the_books_balance() {
         .expect("reconcile");
     assert!(again.ok);
     let victim: Uuid = sqlx::query_scalar(
-        "select booking_id from bookings where show_id = $1 and status = 'BookingCompleted' limit 1",
+        "select booking_id from bookings where show_id = $1 and status in ('BookingCompleted', 'Invoiced') limit 1",
     )
     .bind(report.show_ids[0])
     .fetch_one(&app.db)
@@ -238,7 +238,7 @@ async fn a_small_sale_with_a_limited_code_redeems_it_within_its_limit_and_charge
             set quote = jsonb_set(quote, '{totals,total,amount_minor}',
                                   to_jsonb((quote #>> '{totals,total,amount_minor}')::bigint + 1))
           where booking_id = (select booking_id from bookings
-                               where show_id = any($1) and status = 'BookingCompleted' limit 1)",
+                               where show_id = any($1) and status in ('BookingCompleted', 'Invoiced') limit 1)",
     )
     .bind(&report.show_ids)
     .execute(&app.db)

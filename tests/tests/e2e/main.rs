@@ -3,6 +3,7 @@
 
 mod accounts;
 mod addons;
+mod after_payment;
 mod announcements;
 mod auth;
 mod bad_input;
@@ -20,6 +21,7 @@ mod flood;
 mod guest_bookings;
 mod hold_limits;
 mod idempotency;
+mod invoices;
 mod money_safety;
 mod movies;
 mod notifications;

@@ -14,6 +14,18 @@ use reqwest::StatusCode;
 use std::time::Duration;
 use uuid::Uuid;
 
+/// An app whose worker leaves the invoice and notification steps alone: these tests call the
+/// activities themselves, and the saga's own attempts wait in the queue instead of racing them
+/// (the saga's path is tested in `after_payment`).
+async fn activity_app() -> TestApp {
+    TestApp::spawn_with(mtbp_tests::TestOptions {
+        after_payment_worker: false,
+        reminder_before: None,
+        ..mtbp_tests::TestOptions::default()
+    })
+    .await
+}
+
 /// A customer who consents to `email` / `sms`, with `languages`, and a completed booking of
 /// two seats: (booking, the customer's address, ticket code).
 async fn completed_booking(
@@ -69,7 +81,7 @@ fn confirm(booking_id: BookingId) -> NotifyInput {
 
 #[tokio::test]
 async fn a_confirmation_arrives_once_in_the_customers_language_with_its_qr_code() {
-    let app = TestApp::spawn().await;
+    let app = activity_app().await;
     let (booking, address, code) = completed_booking(&app, true, false, &["ta", "hi"]).await;
     let notify = activities(&app);
 
@@ -140,7 +152,7 @@ async fn a_confirmation_arrives_once_in_the_customers_language_with_its_qr_code(
 
 #[tokio::test]
 async fn nothing_is_sent_without_consent_and_a_guest_gets_transactional_email_only() {
-    let app = TestApp::spawn().await;
+    let app = activity_app().await;
     let (booking, address, _) = completed_booking(&app, false, false, &[]).await;
     let notify = activities(&app);
     let done = notify
@@ -206,7 +218,7 @@ async fn nothing_is_sent_without_consent_and_a_guest_gets_transactional_email_on
 
 #[tokio::test]
 async fn an_attempt_killed_after_sending_is_never_sent_again() {
-    let app = TestApp::spawn().await;
+    let app = activity_app().await;
     let (booking, address, _) = completed_booking(&app, true, false, &[]).await;
     // The first attempt sends, then "crashes" before it can record the send.
     let slow = activities(&app).with_pause_after_send(Duration::from_secs(30));
@@ -241,7 +253,7 @@ async fn an_attempt_killed_after_sending_is_never_sent_again() {
 
 #[tokio::test]
 async fn with_smtp_down_the_failure_is_recorded_and_a_later_attempt_delivers() {
-    let app = TestApp::spawn().await;
+    let app = activity_app().await;
     let (booking, address, _) = completed_booking(&app, true, false, &[]).await;
     let port = free_port().expect("port");
     let mut settings = app.settings.notify.clone();
@@ -292,7 +304,7 @@ async fn with_smtp_down_the_failure_is_recorded_and_a_later_attempt_delivers() {
 
 #[tokio::test]
 async fn the_reminder_is_due_before_the_show_and_not_for_a_show_too_close() {
-    let app = TestApp::spawn().await;
+    let app = activity_app().await;
     let (booking, _, _) = completed_booking(&app, true, false, &[]).await;
     let notify = activities(&app);
     let now = chrono::Utc::now();

@@ -97,6 +97,7 @@ const RULES: &[(&str, &str, &str)] = &[
     ("GET", "/bookings", "CcBPpO"),
     ("GET", "/bookings/{booking_id}", "CPO"),
     ("GET", "/bookings/{booking_id}/quote", "CPO"),
+    ("GET", "/bookings/{booking_id}/invoice", "CPO"),
     ("PUT", "/bookings/{booking_id}/offer", "C"),
     ("DELETE", "/bookings/{booking_id}/offer", "C"),
     ("POST", "/bookings/{booking_id}/pay", "C"),

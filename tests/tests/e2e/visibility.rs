@@ -55,7 +55,7 @@ async fn bookings_can_be_found_in_temporal_by_status_show_customer_and_expiry() 
     assert_eq!(
         find(
             &app,
-            &format!("{show_q} AND BookingStatus = 'BookingCompleted'")
+            &format!("{show_q} AND BookingStatus IN ('BookingCompleted', 'Invoiced')")
         )
         .await,
         [paid_wf]

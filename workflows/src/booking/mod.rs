@@ -1,6 +1,7 @@
 //! The booking saga: hold → pay → confirm, with a compensation for every step that can fail
 //! after another has succeeded.
 
+mod after;
 mod charge;
 mod compensate;
 pub mod offer;

@@ -122,3 +122,29 @@ pub fn detached_wait() -> WaitConditionOptions {
         .cancellation_token(WorkflowCancellationToken::new())
         .build()
 }
+
+/// Issuing the invoice: numbering, the PDFs and their upload in one attempt of a minute (the
+/// S3 client's own calls time out within 10 s); retried for a quarter of an hour before the
+/// customer is told without the document.
+pub fn invoice_call() -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
+        schedule_to_close: Duration::from_secs(15 * 60),
+        start_to_close: Duration::from_secs(60),
+    })
+    .retry_policy(gateway_retries(Duration::from_secs(60), 0))
+    .build()
+}
+
+/// The invoice again, once the customer has been told: retried until it is issued, backing
+/// off to ten minutes (ops see the pending activity and its last failure in the Temporal UI).
+pub fn invoice_retry_call() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(60))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_secs(1))
+                .backoff_coefficient(2.0)
+                .maximum_interval(Duration::from_secs(600))
+                .build(),
+        )
+        .build()
+}

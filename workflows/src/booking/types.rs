@@ -131,6 +131,12 @@ pub struct BookingView {
     /// Why an operator must look at the booking (a compensation could not finish), if so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub needs_operator: Option<String>,
+    /// After the payment: the last step that could not be done (the invoice, a notification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_payment_error: Option<String>,
+    /// When the reminder is due, while the workflow waits for it (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_due_at_ms: Option<i64>,
 }
 
 /// What an operator does with a booking flagged for them: the `resolve` update.
@@ -157,6 +163,9 @@ pub enum OperatorStep {
 /// `BookingStatus` search attribute (Keyword): the booking status, or `HoldRejected`.
 pub const SA_BOOKING_STATUS: SearchAttributeKey<String> =
     SearchAttributeKey::keyword("BookingStatus");
+/// `BookingStep` search attribute (Keyword): where a booked booking is in the steps after its
+/// payment (invoice, notification, reminder).
+pub const SA_BOOKING_STEP: SearchAttributeKey<String> = SearchAttributeKey::keyword("BookingStep");
 /// `ShowId` search attribute (Keyword).
 pub const SA_SHOW_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("ShowId");
 /// `TheaterId` search attribute (Keyword).

@@ -54,6 +54,8 @@ impl BookingWorkflow {
             step: self.step.to_owned(),
             hold_extensions: self.extensions,
             needs_operator: self.needs_operator.clone(),
+            after_payment_error: self.after_payment_error.clone(),
+            reminder_due_at_ms: self.reminder_due_at_ms,
         }
     }
 

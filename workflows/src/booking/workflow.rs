@@ -48,6 +48,9 @@ const PATCH_MONEY_SAFETY: &str = "money-safety-1";
 /// is for the quote's total.
 const PATCH_PRICING: &str = "pricing-1";
 
+/// The `patched` marker of the steps after the payment: invoice, notification, reminder.
+const PATCH_AFTER_PAYMENT: &str = "after-payment-1";
+
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {
@@ -85,6 +88,11 @@ pub struct BookingWorkflow {
     /// Why the latest `pay` was refused after it was accepted (the price changed), until its
     /// handler answers with it.
     pub(super) pay_refusal: Option<String>,
+    /// The last step after the payment that could not be done (the invoice, a notification),
+    /// for ops; the booking stands.
+    pub(super) after_payment_error: Option<String>,
+    /// When the reminder is due, while the workflow waits for it (ms since the epoch).
+    pub(super) reminder_due_at_ms: Option<i64>,
 }
 
 #[workflow_methods]
@@ -120,6 +128,8 @@ impl BookingWorkflow {
             quote_total: None,
             quoting: false,
             pay_refusal: None,
+            after_payment_error: None,
+            reminder_due_at_ms: None,
         }
     }
 
@@ -165,12 +175,12 @@ impl BookingWorkflow {
 
         let mut saga = Saga::default();
         saga.register(super::state::Compensation::ReleaseSeats);
-        if let Err(ending) = Self::sell(ctx, &mut saga).await {
-            if money_safety {
-                Self::compensate(ctx, &mut saga, ending).await;
-            } else {
-                Self::compensate_legacy(ctx, &mut saga, ending).await?;
-            }
+        match Self::sell(ctx, &mut saga).await {
+            // Histories written before these steps ended at `BookingCompleted`.
+            Ok(()) if ctx.patched(PATCH_AFTER_PAYMENT) => Self::after_payment(ctx).await,
+            Ok(()) => {}
+            Err(ending) if money_safety => Self::compensate(ctx, &mut saga, ending).await,
+            Err(ending) => Self::compensate_legacy(ctx, &mut saga, ending).await?,
         }
         Ok(Self::finish(ctx).await)
     }

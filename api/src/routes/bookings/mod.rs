@@ -5,6 +5,7 @@ mod claim;
 mod create;
 mod fair_use;
 mod held;
+mod invoice;
 pub use create::request_fingerprint;
 pub mod json;
 mod list;
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create::create_booking, list::list_bookings))
         .routes(routes!(read::get_booking))
+        .routes(routes!(invoice::get_invoice))
         .routes(routes!(claim::claim_booking))
         .routes(routes!(pay::pay_booking))
         .routes(routes!(pay::cancel_booking))

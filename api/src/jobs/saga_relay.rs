@@ -20,6 +20,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::temporal_calls::{self, Call};
 use mtbp_domain::BookingId;
 use mtbp_store::saga_starts::{self, Claimed};
 use mtbp_workflows::{BookingInput, BookingWorkflow, start_options};
@@ -44,11 +45,17 @@ enum StartFailure {
     Permanent(String),
 }
 
-/// Starts the booking's workflow; `Ok` when it runs or already ran.
-async fn start_workflow(state: &AppState, input: serde_json::Value) -> Result<(), StartFailure> {
+/// Starts the booking's workflow; `Ok` when it runs or already ran. `call` says whose path the
+/// call is on, for the counts `GET /health` reports.
+async fn start_workflow(
+    state: &AppState,
+    input: serde_json::Value,
+    call: Call,
+) -> Result<(), StartFailure> {
     let input: BookingInput = serde_json::from_value(input)
         .map_err(|e| StartFailure::Permanent(format!("the saga input does not parse: {e}")))?;
     let options = start_options(&input, &state.config.settings.task_queue);
+    temporal_calls::count(call);
     match state
         .temporal
         .start_workflow(BookingWorkflow::run, input, options)
@@ -82,7 +89,7 @@ pub async fn ensure_started(state: &AppState, booking_id: BookingId) -> Result<(
     let Some(input) = pending else {
         return Ok(());
     };
-    match start_workflow(state, input).await {
+    match start_workflow(state, input, Call::Start).await {
         Ok(()) => Ok(saga_starts::started(&state.db, booking_id).await?),
         Err(StartFailure::Transient(e)) => Err(ApiError::Unavailable(e)),
         Err(StartFailure::Permanent(e)) => {
@@ -141,7 +148,7 @@ pub async fn relay_once(state: &AppState) -> Result<usize, ApiError> {
         ..
     }) = rows.next()
     {
-        match start_workflow(state, input).await {
+        match start_workflow(state, input, Call::RelayStart).await {
             Ok(()) => saga_starts::started(&state.db, booking_id).await?,
             Err(StartFailure::Permanent(e)) => {
                 saga_starts::set_aside(&state.db, booking_id, &e).await?;

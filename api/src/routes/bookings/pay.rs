@@ -11,6 +11,7 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelo
 use crate::idempotency::IdempotencyKey;
 use crate::payment_gateway::{known_payment_method, valid_payment_method_id};
 use crate::state::AppState;
+use crate::temporal_calls::{self, Call};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -255,6 +256,7 @@ where
     let options = WorkflowStartUpdateOptions::builder()
         .update_id(update_id)
         .build();
+    temporal_calls::count(Call::Update);
     let accepted = match state
         .temporal
         .get_workflow_handle::<BookingWorkflow>(booking_id.workflow_id())
@@ -264,6 +266,7 @@ where
         Ok(accepted) => accepted,
         Err(e) => return update_failed(state, booking_id, e).await,
     };
+    temporal_calls::count(Call::PollUpdate);
     let waited = tokio::time::timeout(
         state.config.pay_wait,
         accepted.get_result(RpcOptions::default()),

@@ -10,8 +10,6 @@ use utoipa::ToSchema;
 /// A kind of call to Temporal.
 #[derive(Clone, Copy, Debug)]
 pub enum Call {
-    /// `StartWorkflowExecution` on a request's path (the saga had not started yet).
-    Start,
     /// `ExecuteMultiOperation`: start the saga and send it an update in one call.
     UpdateWithStart,
     /// `UpdateWorkflowExecution` (returns once the update is accepted, or completed).
@@ -22,7 +20,7 @@ pub enum Call {
     RelayStart,
 }
 
-static COUNTS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+static COUNTS: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
 
 /// Counts one call of `kind`.
 pub fn count(kind: Call) {
@@ -32,8 +30,6 @@ pub fn count(kind: Call) {
 /// The calls made since the process started.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct TemporalCalls {
-    /// Saga starts a request waited for.
-    pub start: u64,
     /// Update-with-Start calls a request waited for.
     pub update_with_start: u64,
     /// Updates sent to running sagas.
@@ -48,7 +44,6 @@ pub struct TemporalCalls {
 pub fn snapshot() -> TemporalCalls {
     let at = |k: Call| COUNTS[k as usize].load(Ordering::Relaxed);
     TemporalCalls {
-        start: at(Call::Start),
         update_with_start: at(Call::UpdateWithStart),
         update: at(Call::Update),
         poll_update: at(Call::PollUpdate),

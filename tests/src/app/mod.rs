@@ -231,6 +231,8 @@ impl TestApp {
                 settings: settings.clone(),
                 faults: options.faults,
                 max_cached_workflows: 500,
+                workflow_pollers: mtbp_workers::WORKFLOW_POLLERS,
+                activity_pollers: mtbp_workers::ACTIVITY_POLLERS,
             })?)
         } else {
             None

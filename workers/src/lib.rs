@@ -18,9 +18,9 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 /// Workflow-task polls a worker keeps open by default (the SDK's default is 5). A task that
 /// finds no poll waiting is written to the server's backlog and read back (a database write and
-/// read on the booking's path); with enough polls waiting it is handed over at once. 16 was
-/// measured with the closed-loop bench (docs/PERFORMANCE.md): at 32 customers the booking's p95
-/// fell from 6.0 to 3.2 s.
+/// read on the booking's path); with enough polls waiting it is handed over at once. With the
+/// closed-loop bench (docs/PERFORMANCE.md) 16 did as well as 5 or better at 32 customers, within
+/// the machine's noise; an idle poll costs next to nothing.
 pub const WORKFLOW_POLLERS: usize = 16;
 /// Activity-task polls a worker keeps open by default (the SDK's default is 5; the charge is
 /// the one remote activity on a booking's path).

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod payment_gateway;
 pub mod routes;
 pub mod state;
+pub mod temporal_calls;
 
 use anyhow::Context;
 use axum::Router;

@@ -17,7 +17,18 @@ use mtbp_infra::{db, process, temporal};
 use mtbp_workflows::{AnnouncementWorkflow, BookingWorkflow, SubscriptionWorkflow};
 use std::sync::Arc;
 use std::time::Duration;
+use temporalio_sdk::runtime::PollerBehavior;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+
+/// Workflow-task polls a worker keeps open by default (the SDK's default is 5). A task that
+/// finds no poll waiting is written to the server's backlog and read back (a database write and
+/// read on the booking's path); with enough polls waiting it is handed over at once. With the
+/// closed-loop bench (docs/PERFORMANCE.md) 16 did as well as 5 or better at 32 customers, within
+/// the machine's noise; an idle poll costs next to nothing.
+pub const WORKFLOW_POLLERS: usize = 16;
+/// Activity-task polls a worker keeps open by default (the SDK's default is 5; the charge is
+/// the one remote activity on a booking's path).
+pub const ACTIVITY_POLLERS: usize = 16;
 
 /// Everything a worker needs.
 #[derive(Clone, Debug)]
@@ -33,6 +44,10 @@ pub struct WorkerConfig {
     /// other workers on the queue: tests of the activities themselves run one like that, so the
     /// saga's own attempts stay queued and do not race theirs.
     pub after_payment: bool,
+    /// Most workflow-task polls open at once (`MTBP_WORKFLOW_POLLERS`).
+    pub workflow_pollers: usize,
+    /// Most activity-task polls open at once (`MTBP_ACTIVITY_POLLERS`).
+    pub activity_pollers: usize,
 }
 
 impl WorkerConfig {
@@ -52,6 +67,8 @@ impl WorkerConfig {
             },
             max_cached_workflows: parse_or("MTBP_MAX_CACHED_WORKFLOWS", 2_000usize)?,
             after_payment: parse_or("MTBP_WORKER_AFTER_PAYMENT", true)?,
+            workflow_pollers: parse_or("MTBP_WORKFLOW_POLLERS", WORKFLOW_POLLERS)?.max(2),
+            activity_pollers: parse_or("MTBP_ACTIVITY_POLLERS", ACTIVITY_POLLERS)?.max(1),
         })
     }
 }
@@ -82,6 +99,8 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let options = WorkerOptions::new(s.task_queue.clone())
         .max_cached_workflows(config.max_cached_workflows)
+        .workflow_task_poller_behavior(PollerBehavior::SimpleMaximum(config.workflow_pollers))
+        .activity_task_poller_behavior(PollerBehavior::SimpleMaximum(config.activity_pollers))
         .graceful_shutdown_period(Duration::from_secs(10))
         .register_workflow::<BookingWorkflow>()?
         .register_workflow::<SubscriptionWorkflow>()?

@@ -13,7 +13,7 @@ pub mod subscription;
 pub use announcement::{AnnouncementInput, AnnouncementView, AnnouncementWorkflow};
 pub use booking::{
     BookingInput, BookingView, BookingWorkflow, HoldPolicy, OperatorAction, OperatorStep,
-    PayRequest, start_options,
+    PayRequest, start_options, update_with_start_options,
 };
 pub use subscription::{SubscriptionInput, SubscriptionView, SubscriptionWorkflow};
 

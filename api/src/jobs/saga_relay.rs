@@ -4,7 +4,8 @@
 //! in `saga_starts`, and answers 201 without waiting for Temporal: a rush of holds is bounded by
 //! the database alone. The workflow is then started two ways, both idempotent (see
 //! `mtbp_workflows::booking::start`):
-//! 1. on demand, by [`ensure_started`], before any update (pay, cancel, extend) is sent to it;
+//! 1. on demand, with the first update (pay, cancel, extend) sent to it: [`update_with_start`]
+//!    starts it and delivers the update in one call (Update-with-Start);
 //! 2. by [`run_relay`], which starts every saga whose hold is older than
 //!    `MTBP_SAGA_RELAY_GRACE_MS`, oldest first, one at a time per API process.
 //!
@@ -20,12 +21,17 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::temporal_calls::{self, Call};
 use mtbp_domain::BookingId;
 use mtbp_store::saga_starts::{self, Claimed};
-use mtbp_workflows::{BookingInput, BookingWorkflow, start_options};
+use mtbp_workflows::{BookingInput, BookingWorkflow, start_options, update_with_start_options};
 use std::time::Duration;
-use temporalio_client::errors::WorkflowStartError;
+use temporalio_client::WorkflowUpdateHandle;
+use temporalio_client::errors::{
+    WorkflowStartError, WorkflowUpdateError, WorkflowUpdateWithStartError,
+};
 use temporalio_client::tonic::Code;
+use temporalio_common::{HasWorkflowDefinition, UpdateDefinition};
 
 /// How often the relay looks for unstarted sagas.
 const RELAY_INTERVAL: Duration = Duration::from_millis(250);
@@ -44,11 +50,12 @@ enum StartFailure {
     Permanent(String),
 }
 
-/// Starts the booking's workflow; `Ok` when it runs or already ran.
+/// Starts the booking's workflow (the relay's call); `Ok` when it runs or already ran.
 async fn start_workflow(state: &AppState, input: serde_json::Value) -> Result<(), StartFailure> {
     let input: BookingInput = serde_json::from_value(input)
         .map_err(|e| StartFailure::Permanent(format!("the saga input does not parse: {e}")))?;
     let options = start_options(&input, &state.config.settings.task_queue);
+    temporal_calls::count(Call::RelayStart);
     match state
         .temporal
         .start_workflow(BookingWorkflow::run, input, options)
@@ -76,23 +83,108 @@ async fn start_workflow(state: &AppState, input: serde_json::Value) -> Result<()
     }
 }
 
-/// Makes sure the booking's workflow runs before an update is sent to it.
-pub async fn ensure_started(state: &AppState, booking_id: BookingId) -> Result<(), ApiError> {
-    let pending = saga_starts::pending_input(&state.db, booking_id).await?;
-    let Some(input) = pending else {
-        return Ok(());
+/// Sends `update` to the booking's saga, starting the saga with it in one call
+/// (Update-with-Start) when no one has started it yet: one round trip and one workflow task
+/// fewer than a start followed by the update.
+pub async fn update_with_start<U>(
+    state: &AppState,
+    booking_id: BookingId,
+    update: U,
+    input: U::Input,
+    update_id: &str,
+) -> Result<Started<U>, ApiError>
+where
+    U: UpdateDefinition<Workflow = <BookingWorkflow as HasWorkflowDefinition>::Run>,
+    U::Input: Send,
+{
+    let Some(pending) = saga_starts::pending_input(&state.db, booking_id).await? else {
+        return Ok(Started::NotPending(update, input));
     };
-    match start_workflow(state, input).await {
-        Ok(()) => Ok(saga_starts::started(&state.db, booking_id).await?),
-        Err(StartFailure::Transient(e)) => Err(ApiError::Unavailable(e)),
-        Err(StartFailure::Permanent(e)) => {
-            saga_starts::set_aside(&state.db, booking_id, &e).await?;
-            tracing::error!(booking.id = %booking_id, "unstartable saga set aside");
-            Err(ApiError::Internal(anyhow::anyhow!(
-                "the saga of booking {booking_id} cannot start"
-            )))
+    let saga: BookingInput = match serde_json::from_value(pending) {
+        Ok(saga) => saga,
+        Err(e) => {
+            let why = format!("the saga input does not parse: {e}");
+            return Err(set_aside(state, booking_id, &why).await);
         }
+    };
+    let task_queue = &state.config.settings.task_queue;
+    let options = update_with_start_options(&saga, task_queue, update_id.to_owned());
+    temporal_calls::count(Call::UpdateWithStart);
+    let sent = state
+        .temporal
+        .start_update_with_start_workflow(BookingWorkflow::run, saga, update, input, options)
+        .await;
+    match sent {
+        Ok(handle) => {
+            saga_starts::started(&state.db, booking_id).await?;
+            Ok(Started::Sent(handle))
+        }
+        // Started, and its update refused (the validator's answer, or the saga closed under it).
+        Err(WorkflowUpdateWithStartError::Update(e)) => {
+            saga_starts::started(&state.db, booking_id).await?;
+            Ok(Started::Failed(e))
+        }
+        // Started before and closed since (its id is never reused).
+        Err(WorkflowUpdateWithStartError::Start(WorkflowStartError::AlreadyStarted { .. })) => {
+            saga_starts::started(&state.db, booking_id).await?;
+            Ok(Started::Closed)
+        }
+        Err(e) => match start_failure(e) {
+            StartFailure::Transient(e) => Err(ApiError::Unavailable(e)),
+            StartFailure::Permanent(e) => Err(set_aside(state, booking_id, &e).await),
+        },
     }
+}
+
+/// The handle of an update sent to a booking's saga.
+pub type UpdateHandle<T> = WorkflowUpdateHandle<temporalio_client::Client, T>;
+
+/// What [`update_with_start`] did.
+pub enum Started<U: UpdateDefinition> {
+    /// No start was pending (the saga runs, or ran): the update and its input, to send as a
+    /// plain update.
+    NotPending(U, U::Input),
+    /// The saga started with the update, which it accepted.
+    Sent(UpdateHandle<U::Output>),
+    /// The saga started; the update was refused or failed.
+    Failed(WorkflowUpdateError),
+    /// The saga had started before and has closed since: the booking's row is final.
+    Closed,
+}
+
+/// Why an Update-with-Start could not start the saga.
+fn start_failure(err: WorkflowUpdateWithStartError) -> StartFailure {
+    let status = match err {
+        WorkflowUpdateWithStartError::Start(WorkflowStartError::Rpc(status))
+        | WorkflowUpdateWithStartError::Rpc(status) => status,
+        WorkflowUpdateWithStartError::PayloadConversion(e) => {
+            return StartFailure::Permanent(format!("the saga input does not serialize: {e}"));
+        }
+        other => return StartFailure::Transient(other.to_string()),
+    };
+    if matches!(status.code(), Code::InvalidArgument | Code::OutOfRange) {
+        StartFailure::Permanent(format!(
+            "temporal refused the start as invalid: {}",
+            status.message()
+        ))
+    } else {
+        StartFailure::Transient(format!(
+            "the workflow service did not take the start: {:?}: {}",
+            status.code(),
+            status.message()
+        ))
+    }
+}
+
+/// Sets an unstartable saga aside (`saga_starts_failed`), logged; the error for the request.
+async fn set_aside(state: &AppState, booking_id: BookingId, why: &str) -> ApiError {
+    if let Err(e) = saga_starts::set_aside(&state.db, booking_id, why).await {
+        return e.into();
+    }
+    tracing::error!(booking.id = %booking_id, "unstartable saga set aside");
+    ApiError::Internal(anyhow::anyhow!(
+        "the saga of booking {booking_id} cannot start"
+    ))
 }
 
 /// How many sagas were set aside as unstartable (`saga_starts_failed`).

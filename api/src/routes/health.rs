@@ -3,6 +3,7 @@
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
 use crate::jobs::saga_relay as saga;
 use crate::state::AppState;
+use crate::temporal_calls::{self, TemporalCalls};
 use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -15,6 +16,9 @@ pub struct Health {
     /// Bookings whose saga could never be started and was set aside (`saga_starts_failed`):
     /// anything but 0 needs an operator (see OPERATIONS.md).
     pub unstartable_sagas: i64,
+    /// Calls this process made to Temporal since it started (see `temporal_calls`): what a
+    /// booking costs in round trips, for benchmarks.
+    pub temporal_calls: TemporalCalls,
 }
 
 /// Reports health; 503 when the database does not answer.
@@ -27,5 +31,6 @@ pub async fn health(State(state): State<AppState>) -> ApiResult<ApiJson<Health>>
     Ok(ApiJson(Health {
         status: "ok",
         unstartable_sagas,
+        temporal_calls: temporal_calls::snapshot(),
     }))
 }

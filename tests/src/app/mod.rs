@@ -245,6 +245,8 @@ impl TestApp {
                 faults: options.faults,
                 max_cached_workflows: 500,
                 after_payment: options.after_payment_worker,
+                workflow_pollers: mtbp_workers::WORKFLOW_POLLERS,
+                activity_pollers: mtbp_workers::ACTIVITY_POLLERS,
             })?)
         } else {
             None

@@ -10,10 +10,14 @@
 //! of the holds (or `--code-share`) entering one, without the limits, and writes both into
 //! `flash-sale-compare.json` with their completion rates side by side.
 //!
+//! `--closed-loop 8,32` runs the closed loop instead (see `mtbp_tests::flash::run_closed_loop`):
+//! that many customers with no think time, one after the other, `--loop-seconds` each (30 by
+//! default), and writes `closed-loop.json` with the round trips a booking costs.
+//!
 //! Usage: `flash-sale [--shows N] [--rows N] [--per-row N] [--customers N] [--max-seats N]
 //! [--best F] [--abandon F] [--decline F] [--think-from-ms N] [--think-ms N] [--hold-seconds N] [--sale-seconds N]
 //! [--max-attempts N] [--limit-seats N] [--seed N] [--code-share F] [--code-limit N]
-//! [--no-limits] [--compare-codes] [--out DIR]`
+//! [--no-limits] [--compare-codes] [--closed-loop N,N…] [--loop-seconds N] [--out DIR]`
 
 use anyhow::{Context, bail};
 use mtbp_tests::flash::{self, Params, Report, Target};
@@ -26,6 +30,8 @@ struct Args {
     params: Params,
     out: PathBuf,
     compare_codes: bool,
+    /// The closed loop's customer counts, if it is the run asked for.
+    closed_loop: Option<flash::LoopParams>,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -52,6 +58,7 @@ fn args() -> anyhow::Result<Args> {
     let mut out = PathBuf::from(".local/bench");
     let mut compare_codes = false;
     let mut code_limit = None;
+    let (mut loop_customers, mut loop_seconds) = (None::<Vec<usize>>, 30u64);
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--no-limits" {
@@ -83,15 +90,32 @@ fn args() -> anyhow::Result<Args> {
             "--code-share" => p.code_share = v.parse().with_context(bad)?,
             "--code-limit" => code_limit = Some(v.parse().with_context(bad)?),
             "--out" => out = v.into(),
+            "--closed-loop" => {
+                let counts: Result<Vec<usize>, _> = v.split(',').map(str::parse).collect();
+                loop_customers = Some(counts.with_context(bad)?);
+            }
+            "--loop-seconds" => loop_seconds = v.parse().with_context(bad)?,
             other => bail!("unknown flag {other}; see the usage at the top of flash_sale.rs"),
         }
     }
     p.code_limit = code_limit.unwrap_or_else(|| p.default_code_limit());
     validate(&p)?;
+    let closed_loop = loop_customers.map(|customers| flash::LoopParams {
+        customers,
+        seconds: loop_seconds,
+    });
+    if let Some(l) = &closed_loop {
+        anyhow::ensure!(
+            !l.customers.is_empty() && l.customers.iter().all(|n| (1..=128).contains(n)),
+            "--closed-loop: 1-128 customers a step"
+        );
+        anyhow::ensure!((1..=300).contains(&l.seconds), "--loop-seconds 1-300");
+    }
     Ok(Args {
         params: p,
         out,
         compare_codes,
+        closed_loop,
     })
 }
 
@@ -133,8 +157,12 @@ async fn main() -> anyhow::Result<()> {
         params,
         out,
         compare_codes,
+        closed_loop,
     } = args()?;
     let target = target().await?;
+    if let Some(l) = closed_loop {
+        return run_closed_loop(l, &target, &out).await;
+    }
     println!(
         "flash sale: {} shows x {} seats, {} customers, holds of {} s{}",
         params.shows,
@@ -174,6 +202,21 @@ async fn main() -> anyhow::Result<()> {
         svg_path.display()
     );
     anyhow::ensure!(report.reconciliation.ok, "the reconciliation failed");
+    Ok(())
+}
+
+/// The closed loop: prints its summary and writes `closed-loop.json`.
+async fn run_closed_loop(l: flash::LoopParams, target: &Target, out: &Path) -> anyhow::Result<()> {
+    println!(
+        "closed loop: {:?} customers with no think time, {} s each, back to back",
+        l.customers, l.seconds
+    );
+    let report = flash::run_closed_loop(l, target).await?;
+    std::fs::create_dir_all(out)?;
+    let json_path = out.join("closed-loop.json");
+    std::fs::write(&json_path, serde_json::to_string_pretty(&report)?)?;
+    print!("{}", flash::loop_summary(&report));
+    println!("written: {}", json_path.display());
     Ok(())
 }
 

@@ -4,11 +4,15 @@
 //! customers may enter a limited code that runs out during the sale; [`compare`] runs the sale
 //! with and without it to show what codes cost in completions per second.
 //!
+//! [`run_closed_loop`] is the other shape: a few customers with no think time, holding and
+//! paying at once, again and again, with the Temporal round trips a booking costs.
+//!
 //! Used by the `flash-sale` binary (`./mtbp bench-flash`) and, at a small size, by the
 //! end-to-end tests. Bounded in requests and time; loopback only.
 
 pub mod baseline;
 mod chart;
+mod closed_loop;
 mod compare;
 mod customers;
 mod limits;
@@ -19,14 +23,17 @@ mod sale;
 mod seat_map;
 mod stats;
 mod summary;
+mod trips;
 
 pub use chart::write_svg;
+pub use closed_loop::{LoopParams, LoopReport, LoopStep, run_closed_loop};
 pub use compare::{Comparison, compare};
 pub use offer::SaleOffer;
 pub use reconcile::{Check, Reconciliation, Relation, reconcile};
 pub use sale::SaleFigures;
 pub use stats::Latency;
-pub use summary::{comparison_summary, summary};
+pub use summary::{comparison_summary, loop_summary, summary};
+pub use trips::{ApiCalls, Trips};
 
 use crate::{ApiClient, StripeClient};
 use serde::Serialize;

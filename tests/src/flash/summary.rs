@@ -1,6 +1,6 @@
 //! A run's figures in a few lines, for a terminal.
 
-use super::{Comparison, Latency, Relation, Report};
+use super::{Comparison, Latency, LoopReport, Relation, Report};
 use std::fmt::Write;
 
 /// The report in a few lines, for a terminal.
@@ -129,5 +129,56 @@ pub fn comparison_summary(c: &Comparison) -> String {
         b.peak_completed_per_second,
         c.peak_completed_per_second_ratio
     );
+    out
+}
+
+/// The closed loop in a few lines per N, for a terminal: rates, latencies and round trips per
+/// booking (before the customer's answer → after it).
+pub fn loop_summary(r: &LoopReport) -> String {
+    let mut out = String::new();
+    for s in &r.steps {
+        let t = &s.trips;
+        let _ = writeln!(
+            out,
+            "closed loop N={}: {} booked in {:.1} s ({:.1}/s), {} failed; booking p50 {:.0} ms \
+             p95 {:.0} ms, pay p50 {:.0} ms, hold p50 {:.0} ms",
+            s.customers,
+            s.completed,
+            s.duration_seconds,
+            s.completed_per_second,
+            s.failed,
+            s.booking_latency.p50_ms,
+            s.booking_latency.p95_ms,
+            s.pay_latency.p50_ms,
+            s.hold_latency.p50_ms
+        );
+        let _ = writeln!(
+            out,
+            "  round trips a booking (before the answer / after; {} histories): workflow tasks \
+             {:.2} / {:.2}, activity tasks {:.2} / {:.2}, API calls {:.2} / {:.2} off the path \
+             (start {}, update-with-start {}, update {}, poll {}, relay {}); upserts {:.2} / {:.2}, \
+             {:.0} events, {:.0} % started before pay; on the path: {:.2}",
+            t.sampled,
+            t.workflow_tasks_before,
+            t.workflow_tasks_after,
+            t.activity_tasks_before,
+            t.activity_tasks_after,
+            t.api_calls_on_path,
+            t.api_calls_off_path,
+            t.api_calls.start,
+            t.api_calls.update_with_start,
+            t.api_calls.update,
+            t.api_calls.poll_update,
+            t.api_calls.relay_start,
+            t.upserts_before,
+            t.upserts_after,
+            t.events,
+            t.started_before_pay * 100.0,
+            t.on_path()
+        );
+    }
+    if let Some(ratio) = r.ratio() {
+        let _ = writeln!(out, "completed/s, last N over first N: {ratio:.2}");
+    }
     out
 }

@@ -15,6 +15,6 @@ mod wait;
 mod workflow;
 
 pub use refusal::Refusal;
-pub use start::start_options;
+pub use start::{start_options, update_with_start_options};
 pub use types::{BookingInput, BookingView, HoldPolicy, OperatorAction, OperatorStep, PayRequest};
 pub use workflow::BookingWorkflow;

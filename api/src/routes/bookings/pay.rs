@@ -9,8 +9,10 @@ use super::temporal_error;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorCode, ErrorEnvelope};
 use crate::idempotency::IdempotencyKey;
+use crate::jobs::saga_relay::{self, Started};
 use crate::payment_gateway::{known_payment_method, valid_payment_method_id};
 use crate::state::AppState;
+use crate::temporal_calls::{self, Call};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -251,19 +253,29 @@ where
     U::Input: Send,
     U::Output: 'static,
 {
-    crate::jobs::saga_relay::ensure_started(state, booking_id).await?;
-    let options = WorkflowStartUpdateOptions::builder()
-        .update_id(update_id)
-        .build();
-    let accepted = match state
-        .temporal
-        .get_workflow_handle::<BookingWorkflow>(booking_id.workflow_id())
-        .start_update(update, input, options)
-        .await
-    {
-        Ok(accepted) => accepted,
-        Err(e) => return update_failed(state, booking_id, e).await,
+    let started =
+        saga_relay::update_with_start(state, booking_id, update, input, &update_id).await?;
+    let accepted = match started {
+        Started::Sent(handle) => handle,
+        Started::Failed(e) => return update_failed(state, booking_id, e).await,
+        Started::Closed => return Ok(Sent::Ended(load_or_404(&state.db, booking_id).await?)),
+        Started::NotPending(update, input) => {
+            let options = WorkflowStartUpdateOptions::builder()
+                .update_id(update_id)
+                .build();
+            temporal_calls::count(Call::Update);
+            match state
+                .temporal
+                .get_workflow_handle::<BookingWorkflow>(booking_id.workflow_id())
+                .start_update(update, input, options)
+                .await
+            {
+                Ok(accepted) => accepted,
+                Err(e) => return update_failed(state, booking_id, e).await,
+            }
+        }
     };
+    temporal_calls::count(Call::PollUpdate);
     let waited = tokio::time::timeout(
         state.config.pay_wait,
         accepted.get_result(RpcOptions::default()),

@@ -117,7 +117,7 @@ where
     match sent {
         Ok(handle) => {
             saga_starts::started(&state.db, booking_id).await?;
-            Ok(Started::Sent(handle))
+            Ok(Started::Sent(Box::new(handle)))
         }
         // Started, and its update refused (the validator's answer, or the saga closed under it).
         Err(WorkflowUpdateWithStartError::Update(e)) => {
@@ -145,7 +145,7 @@ pub enum Started<U: UpdateDefinition> {
     /// plain update.
     NotPending(U, U::Input),
     /// The saga started with the update, which it accepted.
-    Sent(UpdateHandle<U::Output>),
+    Sent(Box<UpdateHandle<U::Output>>),
     /// The saga started; the update was refused or failed.
     Failed(WorkflowUpdateError),
     /// The saga had started before and has closed since: the booking's row is final.

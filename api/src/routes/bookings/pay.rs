@@ -256,7 +256,7 @@ where
     let started =
         saga_relay::update_with_start(state, booking_id, update, input, &update_id).await?;
     let accepted = match started {
-        Started::Sent(handle) => handle,
+        Started::Sent(handle) => *handle,
         Started::Failed(e) => return update_failed(state, booking_id, e).await,
         Started::Closed => return Ok(Sent::Ended(load_or_404(&state.db, booking_id).await?)),
         Started::NotPending(update, input) => {

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// Statuses a booking rests in once its saga has settled the money.
-const SETTLED: [BookingStatus; 5] = [
+const SETTLED: [BookingStatus; 6] = [
     BookingStatus::BookingCompleted,
+    BookingStatus::Invoiced,
     BookingStatus::PaymentFailed,
     BookingStatus::Refunded,
     BookingStatus::Cancelled,

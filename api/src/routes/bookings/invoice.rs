@@ -86,7 +86,8 @@ async fn entry(state: &AppState, d: StoredDocument) -> ApiResult<InvoiceEntry> {
     responses((status = 200, body = BookingInvoices),
               (status = 303, description = "`format=pdf`: the PDF's download link in Location"),
               (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
-              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+              (status = 422, body = ErrorEnvelope)))]
 pub async fn get_invoice(
     State(state): State<AppState>,
     user: Option<AuthUser>,

@@ -98,17 +98,7 @@ async fn redeem_one(
         }
         Some(RedemptionStatus::Released) | None => {}
     }
-    let counted = sqlx::query_scalar!(
-        "update offers set redeemed = redeemed + 1
-          where offer_id = $1 and deleted_at is null
-            and valid_from <= $2 and (valid_until is null or valid_until > $2)
-            and (limit_total is null or redeemed < limit_total)
-          returning limit_per_customer",
-        line.offer_id.as_uuid(),
-        now,
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    let counted = super::reserve::count_use(&mut *tx, line.offer_id, now).await?;
     let Some(per_customer) = counted else {
         return Ok(Err(why_not(&mut *tx, line.offer_id, now).await?));
     };

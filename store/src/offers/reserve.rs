@@ -50,17 +50,7 @@ pub async fn take_uses(
     now: DateTime<Utc>,
 ) -> sqlx::Result<Result<(), Refused>> {
     for line in lines {
-        let counted = sqlx::query_scalar!(
-            "update offers set redeemed = redeemed + 1
-              where offer_id = $1 and deleted_at is null
-                and valid_from <= $2 and (valid_until is null or valid_until > $2)
-                and (limit_total is null or redeemed < limit_total)
-              returning limit_per_customer",
-            line.offer_id.as_uuid(),
-            now,
-        )
-        .fetch_optional(&mut *conn)
-        .await?;
+        let counted = count_use(&mut *conn, line.offer_id, now).await?;
         let Some(per_customer) = counted else {
             return Ok(Err(why_not(&mut *conn, line.offer_id, now).await?));
         };
@@ -80,6 +70,27 @@ pub async fn take_uses(
         }
     }
     Ok(Ok(()))
+}
+
+/// Counts one more use of a live offer that has one left: `None` if it has none (or is gone),
+/// else its per-customer limit. The `update` locks the offer's row and re-checks the limit once
+/// it holds the lock, so racing uses never pass it. Reservations and redemptions share it.
+pub(super) async fn count_use(
+    conn: &mut PgConnection,
+    offer_id: OfferId,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Option<i32>>> {
+    sqlx::query_scalar!(
+        "update offers set redeemed = redeemed + 1
+          where offer_id = $1 and deleted_at is null
+            and valid_from <= $2 and (valid_until is null or valid_until > $2)
+            and (limit_total is null or redeemed < limit_total)
+          returning limit_per_customer",
+        offer_id.as_uuid(),
+        now,
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Writes the reservations whose uses [`take_uses`] took, once the booking row exists.

@@ -102,21 +102,10 @@ async fn redeem_one(
     let Some(per_customer) = counted else {
         return Ok(Err(why_not(&mut *tx, line.offer_id, now).await?));
     };
-    if let Some(max) = per_customer {
-        let used = sqlx::query_scalar!(
-            r#"select count(*) as "n!" from offer_redemptions
-                where offer_id = $1 and customer_id = $2 and booking_id <> $3
-                  and status = 'redeemed'"#,
-            line.offer_id.as_uuid(),
-            customer_id.map(|c| c.as_uuid()),
-            booking_id.as_uuid(),
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        // A guest cannot be counted per customer; the pricing never offers it to one.
-        if customer_id.is_none() || used >= i64::from(max) {
-            return Ok(Err(Refused::UsedByCustomer(line.offer_id)));
-        }
+    if let Some(max) = per_customer
+        && used_up_by_customer(tx, booking_id, customer_id, line.offer_id, max).await?
+    {
+        return Ok(Err(Refused::UsedByCustomer(line.offer_id)));
     }
     sqlx::query!(
         "insert into offer_redemptions
@@ -153,20 +142,10 @@ async fn convert(
     )
     .fetch_one(&mut *tx)
     .await?;
-    if let Some(max) = per_customer {
-        let used = sqlx::query_scalar!(
-            r#"select count(*) as "n!" from offer_redemptions
-                where offer_id = $1 and customer_id = $2 and booking_id <> $3
-                  and status = 'redeemed'"#,
-            line.offer_id.as_uuid(),
-            customer_id.map(|c| c.as_uuid()),
-            booking_id.as_uuid(),
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        if customer_id.is_none() || used >= i64::from(max) {
-            return Ok(Err(Refused::UsedByCustomer(line.offer_id)));
-        }
+    if let Some(max) = per_customer
+        && used_up_by_customer(tx, booking_id, customer_id, line.offer_id, max).await?
+    {
+        return Ok(Err(Refused::UsedByCustomer(line.offer_id)));
     }
     sqlx::query!(
         "update offer_redemptions
@@ -181,6 +160,31 @@ async fn convert(
     .execute(&mut *tx)
     .await?;
     Ok(Ok(()))
+}
+
+/// Whether the customer has redeemed the offer `max` times with other bookings (a guest cannot
+/// be counted per customer: the pricing never offers such an offer to one).
+async fn used_up_by_customer(
+    tx: &mut sqlx::PgConnection,
+    booking_id: BookingId,
+    customer_id: Option<AccountId>,
+    offer_id: OfferId,
+    max: i32,
+) -> sqlx::Result<bool> {
+    let Some(customer_id) = customer_id else {
+        return Ok(true);
+    };
+    let used = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from offer_redemptions
+            where offer_id = $1 and customer_id = $2 and booking_id <> $3
+              and status = 'redeemed'"#,
+        offer_id.as_uuid(),
+        customer_id.as_uuid(),
+        booking_id.as_uuid(),
+    )
+    .fetch_one(tx)
+    .await?;
+    Ok(used >= i64::from(max))
 }
 
 /// Why the increment found no row: the offer is gone or out of its window, or used up.

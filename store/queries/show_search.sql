@@ -4,6 +4,7 @@
 select s.show_id as "show_id: ShowId", s.movie_id as "movie_id: MovieId",
        m.title as movie_title, s.theater_id as "theater_id: TheaterId",
        t.name as theater_name, sc.name as screen_name, s.starts_at, s.language, s.format,
+       case when s.on_sale_at > now() then s.on_sale_at end as on_sale_at,
        (select count(*) from show_seats f
          where f.show_id = s.show_id
            and seat_holdable(f.status, f.held_until, f.platform, false)) as "seats_available!"

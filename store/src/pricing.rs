@@ -13,14 +13,23 @@ use mtbp_domain::{
 use sqlx::types::Json;
 use sqlx::{PgExecutor, PgPool};
 
-/// The show as offers look at it, with its local start in its theater's time zone.
-pub async fn show_facts(db: &PgPool, show_id: ShowId) -> sqlx::Result<Option<ShowFacts>> {
-    sqlx::query_as!(
-        ShowFacts,
+/// The show as offers look at it, and when its sale opens.
+#[derive(Clone, Debug)]
+pub struct ShowForSale {
+    /// The show's facts, with its local start in its theater's time zone.
+    pub facts: ShowFacts,
+    /// When its sale opens; none: on sale since it was scheduled.
+    pub on_sale_at: Option<DateTime<Utc>>,
+}
+
+/// The show as offers look at it, with its local start in its theater's time zone, and when
+/// its sale opens.
+pub async fn show_facts(db: &PgPool, show_id: ShowId) -> sqlx::Result<Option<ShowForSale>> {
+    let row = sqlx::query!(
         r#"select s.show_id as "show_id: ShowId", s.movie_id as "movie_id: MovieId",
                   s.screen_id as "screen_id: ScreenId", t.theater_id as "theater_id: TheaterId",
                   t.partner_id as "partner_id: PartnerId", t.city,
-                  (s.starts_at at time zone t.time_zone) as "local_start!"
+                  (s.starts_at at time zone t.time_zone) as "local_start!", s.on_sale_at
              from shows s
              join screens sc on sc.screen_id = s.screen_id
              join theaters t on t.theater_id = sc.theater_id
@@ -28,7 +37,19 @@ pub async fn show_facts(db: &PgPool, show_id: ShowId) -> sqlx::Result<Option<Sho
         show_id.as_uuid(),
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(|r| ShowForSale {
+        facts: ShowFacts {
+            show_id: r.show_id,
+            movie_id: r.movie_id,
+            screen_id: r.screen_id,
+            theater_id: r.theater_id,
+            partner_id: r.partner_id,
+            city: r.city,
+            local_start: r.local_start,
+        },
+        on_sale_at: r.on_sale_at,
+    }))
 }
 
 /// The customer as offers look at them: signed in or not, a first booking or not, and the
@@ -147,7 +168,8 @@ pub async fn reprice(
     let Some(held) = basket(db, booking_id).await? else {
         return Ok(Err(Unpriced::Unknown));
     };
-    let Some(show) = show_facts(db, held.show_id).await? else {
+    // A held booking is re-priced whatever the show's sale opening: its seats are held.
+    let Some(ShowForSale { facts: show, .. }) = show_facts(db, held.show_id).await? else {
         return Ok(Err(Unpriced::Unknown));
     };
     let customer = customer_facts(db, held.customer_id, now).await?;

@@ -103,6 +103,9 @@ error_codes! {
     NotEnoughSeatsTogether => "not_enough_seats_together",
     /// The show cannot be booked: cancelled, started or unknown (409).
     ShowNotBookable => "show_not_bookable",
+    /// The show's sale has not opened for this customer yet; `details.on_sale_at` says when it
+    /// opens, `details.member_access_at` when it opens to members with early access (409).
+    NotOnSale => "not_on_sale",
     /// Too many unpaid holds on this show; see `Retry-After` (429).
     TooManyHolds => "too_many_holds",
     /// The total is below the gateway's minimum charge (422).

@@ -177,6 +177,9 @@ pub struct Membership {
     pub ticket_discount_bp: u32,
     /// No convenience fee.
     pub fee_waived: bool,
+    /// Hours before a show's sale opens that the member may hold seats already.
+    #[serde(default)]
+    pub early_access_hours: u32,
 }
 
 /// Who is booking, as offers look at them.

@@ -134,6 +134,8 @@ pub struct ShowHit {
     pub format: String,
     /// Seats a customer can hold now (as the seat map's `available`).
     pub seats_available: i64,
+    /// When the sale opens, while it has not.
+    pub on_sale_at: Option<DateTime<Utc>>,
 }
 
 /// Upcoming shows by start time, a page of them.

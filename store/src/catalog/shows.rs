@@ -30,6 +30,8 @@ pub struct ShowRow {
     pub currency: String,
     /// Scheduled or cancelled.
     pub status: ShowStatus,
+    /// When its sale opens; none: on sale since it was scheduled.
+    pub on_sale_at: Option<DateTime<Utc>>,
 }
 
 /// A show to schedule.
@@ -55,6 +57,8 @@ pub struct NewShowRow {
     pub format: String,
     /// ISO currency.
     pub currency: String,
+    /// When its sale opens; none: at once.
+    pub on_sale_at: Option<DateTime<Utc>>,
 }
 
 /// Inserts a scheduled show (its inventory: [`crate::seats::inventory::create`]). An overlap
@@ -62,8 +66,8 @@ pub struct NewShowRow {
 pub async fn insert(tx: &mut PgConnection, show: &NewShowRow) -> sqlx::Result<()> {
     sqlx::query!(
         "insert into shows (show_id, movie_id, screen_id, theater_id, starts_at, ends_at,
-                            busy_until, language, format, currency)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                            busy_until, language, format, currency, on_sale_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         show.show_id as ShowId,
         show.movie_id as MovieId,
         show.screen_id as ScreenId,
@@ -74,6 +78,7 @@ pub async fn insert(tx: &mut PgConnection, show: &NewShowRow) -> sqlx::Result<()
         show.language,
         show.format,
         show.currency,
+        show.on_sale_at,
     )
     .execute(tx)
     .await?;
@@ -87,7 +92,7 @@ pub async fn find(db: impl PgExecutor<'_>, show_id: ShowId) -> sqlx::Result<Opti
         r#"select show_id as "show_id: ShowId", movie_id as "movie_id: MovieId",
                   screen_id as "screen_id: ScreenId", theater_id as "theater_id: TheaterId",
                   starts_at, ends_at, language, format, currency,
-                  status as "status: ShowStatus"
+                  status as "status: ShowStatus", on_sale_at
              from shows where show_id = $1"#,
         show_id as ShowId,
     )
@@ -170,13 +175,15 @@ pub struct LockedShow {
     pub ends_at: DateTime<Utc>,
     /// Scheduled or cancelled.
     pub status: ShowStatus,
+    /// When its sale opens.
+    pub on_sale_at: Option<DateTime<Utc>>,
 }
 
 /// Locks a show for a change.
 pub async fn lock(tx: &mut PgConnection, show_id: ShowId) -> sqlx::Result<LockedShow> {
     sqlx::query_as!(
         LockedShow,
-        r#"select starts_at, ends_at, status as "status: ShowStatus"
+        r#"select starts_at, ends_at, status as "status: ShowStatus", on_sale_at
              from shows where show_id = $1 for update"#,
         show_id as ShowId,
     )
@@ -197,6 +204,8 @@ pub struct ShowChange {
     pub language: Option<String>,
     /// New format; none keeps it.
     pub format: Option<String>,
+    /// When the sale opens: none keeps it, `Some(None)` opens it now.
+    pub on_sale_at: Option<Option<DateTime<Utc>>>,
 }
 
 /// Moves a show or changes what is shown. An overlap fails on `shows_no_overlap`.
@@ -207,7 +216,8 @@ pub async fn update(
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "update shows set starts_at = $2, ends_at = $3, busy_until = $4,
-                language = coalesce($5, language), format = coalesce($6, format)
+                language = coalesce($5, language), format = coalesce($6, format),
+                on_sale_at = case when $7 then $8 else on_sale_at end
           where show_id = $1",
         show_id as ShowId,
         change.starts_at,
@@ -215,6 +225,8 @@ pub async fn update(
         change.busy_until,
         change.language,
         change.format,
+        change.on_sale_at.is_some(),
+        change.on_sale_at.flatten(),
     )
     .execute(tx)
     .await?;

@@ -337,7 +337,8 @@ async fn pricing_plan<'a>(
     let now = chrono::Utc::now();
     let show = mtbp_store::pricing::show_facts(pool, request.show_id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("no show {}", request.show_id))?;
+        .ok_or_else(|| anyhow::anyhow!("no show {}", request.show_id))?
+        .facts;
     let candidates =
         mtbp_store::offers::candidates(pool, show.partner_id, None, None, request.booking_id, now)
             .await?;

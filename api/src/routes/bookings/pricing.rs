@@ -6,9 +6,9 @@ use super::json::NewBooking;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 use axum::http::StatusCode;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use mtbp_domain::offer_rules;
-use mtbp_domain::pricing::MAX_ADDON_QUANTITY;
+use mtbp_domain::pricing::{MAX_ADDON_QUANTITY, Membership};
 use mtbp_domain::seats::FieldError;
 use mtbp_domain::{AccountId, BookingId, ShowId};
 use mtbp_store::pricing;
@@ -87,9 +87,16 @@ pub async fn plan<'a>(
 ) -> ApiResult<PricingPlan<'a>> {
     let now = Utc::now();
     let db = &state.db;
-    let show = pricing::show_facts(db, show_id)
+    let pricing::ShowForSale {
+        facts: show,
+        on_sale_at,
+    } = pricing::show_facts(db, show_id)
         .await?
         .ok_or(ApiError::NotFound("show"))?;
+    let customer = pricing::customer_facts(db, customer_id, now).await?;
+    if let Some(on_sale_at) = on_sale_at {
+        check_on_sale(on_sale_at, customer.membership.as_ref(), now)?;
+    }
     let candidates = mtbp_store::offers::candidates(
         db,
         show.partner_id,
@@ -117,12 +124,39 @@ pub async fn plan<'a>(
     }
     Ok(PricingPlan {
         rules: &state.config.settings.pricing,
-        customer: pricing::customer_facts(db, customer_id, now).await?,
+        customer,
         show,
         candidates,
         addons,
         offer_code: asked.code.clone(),
         now,
+    })
+}
+
+/// Refuses a hold before the show's sale opens (409 `not_on_sale`), unless the customer's
+/// membership gives early access far enough ahead.
+fn check_on_sale(
+    on_sale_at: DateTime<Utc>,
+    membership: Option<&Membership>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let early = membership.map_or(0, |m| m.early_access_hours);
+    let opens = on_sale_at - chrono::Duration::hours(i64::from(early));
+    if now >= opens {
+        return Ok(());
+    }
+    let mut details = serde_json::json!({ "on_sale_at": on_sale_at });
+    let message = if early > 0 {
+        details["member_access_at"] = serde_json::json!(opens);
+        format!("the sale opens at {on_sale_at}; to members with early access at {opens}")
+    } else {
+        format!("the sale opens at {on_sale_at}")
+    };
+    Err(ApiError::Refused {
+        status: StatusCode::CONFLICT,
+        code: ErrorCode::NotOnSale,
+        message,
+        details: Some(details),
     })
 }
 

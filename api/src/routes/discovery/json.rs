@@ -117,6 +117,9 @@ pub struct ShowListing {
     pub format: String,
     /// Seats free now.
     pub seats_available: i64,
+    /// When the sale opens (members with early access may hold sooner); absent: open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_sale_at: Option<DateTime<Utc>>,
 }
 
 impl From<ShowHit> for ShowListing {
@@ -132,6 +135,7 @@ impl From<ShowHit> for ShowListing {
             language: s.language,
             format: s.format,
             seats_available: s.seats_available,
+            on_sale_at: s.on_sale_at,
         }
     }
 }
@@ -175,6 +179,9 @@ pub struct Showtime {
     pub format: String,
     /// Seats free now.
     pub seats_available: i64,
+    /// When the sale opens; absent: open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_sale_at: Option<DateTime<Utc>>,
 }
 
 /// A theater running the movie, with its show times.

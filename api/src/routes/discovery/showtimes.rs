@@ -24,6 +24,7 @@ fn by_theater(hits: Vec<ShowHit>) -> Vec<TheaterShowtimes> {
             language: r.language,
             format: r.format,
             seats_available: r.seats_available,
+            on_sale_at: r.on_sale_at,
         };
         match theaters.last_mut() {
             Some(t) if t.theater_id == r.theater_id => t.shows.push(show),

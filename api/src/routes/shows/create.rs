@@ -10,7 +10,7 @@ use crate::routes::common::required_text;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use mtbp_domain::schedule::{ShowTimes, category_prices, check_prices};
 use mtbp_domain::seats::FieldError;
 use mtbp_domain::{Currency, ScreenId, ShowId, ShowStatus};
@@ -130,10 +130,25 @@ fn check_body(state: &AppState, body: &NewShow) -> ApiResult<(String, String, Cu
     if let Some(ends_at) = body.ends_at {
         check_instant("ends_at", ends_at, &mut errors);
     }
+    check_on_sale(body.on_sale_at, body.starts_at, &mut errors);
     check_prices(&body.prices, &mut errors);
     match currency {
         Ok(currency) if errors.is_empty() => Ok((language, format, currency)),
         _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// A sale's opening is a sane instant before the show starts.
+pub(super) fn check_on_sale(
+    on_sale_at: Option<DateTime<Utc>>,
+    starts_at: DateTime<Utc>,
+    errors: &mut Vec<FieldError>,
+) {
+    let Some(on_sale_at) = on_sale_at else {
+        return;
+    };
+    if check_instant("on_sale_at", on_sale_at, errors) && on_sale_at >= starts_at {
+        errors.push(FieldError::new("on_sale_at", "before the show starts"));
     }
 }
 
@@ -168,6 +183,7 @@ async fn schedule(state: &AppState, tx: &mut PgConnection, body: NewShow) -> Api
         language,
         format,
         currency: body.currency,
+        on_sale_at: body.on_sale_at,
     };
     shows::insert(tx, &row)
         .await
@@ -185,5 +201,6 @@ async fn schedule(state: &AppState, tx: &mut PgConnection, body: NewShow) -> Api
         currency: row.currency,
         status: ShowStatus::Scheduled,
         prices,
+        on_sale_at: row.on_sale_at,
     })
 }

@@ -33,6 +33,9 @@ pub struct NewShow {
     /// Price by seat category code (minor units); categories left out use the screen's price.
     #[serde(default)]
     pub prices: BTreeMap<String, i64>,
+    /// When the sale opens, before the start; left out, it is open at once. Members whose
+    /// plan gives early access may hold seats that many hours sooner.
+    pub on_sale_at: Option<DateTime<Utc>>,
 }
 
 /// Several shows scheduled together.
@@ -58,6 +61,8 @@ pub struct UpdateShow {
     /// New prices by seat category (free seats only).
     #[serde(default)]
     pub prices: BTreeMap<String, i64>,
+    /// When the sale opens (before the start); a time already past opens it now.
+    pub on_sale_at: Option<DateTime<Utc>>,
 }
 
 fn default_format() -> String {
@@ -101,6 +106,9 @@ pub struct Show {
     #[serde(serialize_with = "minor_units::by_code")]
     #[schema(value_type = BTreeMap<String, i64>)]
     pub prices: BTreeMap<String, Money>,
+    /// When the sale opens; absent: it is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_sale_at: Option<DateTime<Utc>>,
 }
 
 /// A seat as customers see it.

@@ -26,6 +26,7 @@ pub(super) async fn load(db: &PgPool, show_id: ShowId) -> ApiResult<Show> {
         currency: row.currency,
         status: row.status,
         prices,
+        on_sale_at: row.on_sale_at,
     })
 }
 

@@ -33,6 +33,9 @@ fn check_body(state: &AppState, body: &UpdateShow) -> ApiResult<(Option<String>,
     if let Some(ends_at) = body.ends_at {
         check_instant("ends_at", ends_at, &mut errors);
     }
+    if let Some(on_sale_at) = body.on_sale_at {
+        check_instant("on_sale_at", on_sale_at, &mut errors);
+    }
     check_prices(&body.prices, &mut errors);
     if errors.is_empty() {
         Ok((language, format))
@@ -41,8 +44,8 @@ fn check_body(state: &AppState, body: &UpdateShow) -> ApiResult<(Option<String>,
     }
 }
 
-/// Changes a show's time, language, format or prices (the theater's partner, or an operator).
-/// Fields left out stay. Once seats are held or booked, only prices of free seats change;
+/// Changes a show's time, language, format, prices or sale opening (the theater's partner, or
+/// an operator). Fields left out stay. Once seats are held or booked, only prices of free seats change;
 /// moving it or changing what is shown is a 409.
 #[utoipa::path(put, path = "/shows/{show_id}", tag = "catalog",
     params(("show_id" = Uuid, Path)), request_body = UpdateShow, security(("bearer" = [])),
@@ -81,12 +84,18 @@ pub async fn update_show(
         body.ends_at,
     )
     .map_err(|e| ApiError::Validation(vec![e]))?;
+    if let Some(on_sale_at) = body.on_sale_at.or(current.on_sale_at)
+        && on_sale_at >= times.starts_at()
+    {
+        return Err(ApiError::field("on_sale_at", "before the show starts"));
+    }
     let change = ShowChange {
         starts_at: times.starts_at(),
         ends_at: times.ends_at(),
         busy_until: times.busy_until(state.config.cleaning_minutes),
         language,
         format,
+        on_sale_at: body.on_sale_at.map(Some),
     };
     shows::update(&mut tx, show_id, &change)
         .await

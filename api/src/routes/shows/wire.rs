@@ -23,6 +23,8 @@ pub(super) struct Show {
     currency: String,
     status: ShowStatus,
     prices: BTreeMap<String, i64>,
+    #[serde(default)]
+    on_sale_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<Show> for json::Show {
@@ -47,6 +49,7 @@ impl TryFrom<Show> for json::Show {
             currency: w.currency,
             status: w.status,
             prices,
+            on_sale_at: w.on_sale_at,
         })
     }
 }

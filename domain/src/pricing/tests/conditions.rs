@@ -88,6 +88,7 @@ fn subscriber_and_first_booking_offers_check_the_customer() {
             plan: "Gold".into(),
             ticket_discount_bp: 0,
             fee_waived: false,
+            early_access_hours: 0,
         }),
         ..signed_in()
     };

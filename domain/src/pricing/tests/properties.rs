@@ -95,6 +95,7 @@ fn customer() -> impl Strategy<Value = CustomerFacts> {
                 plan: "Plan".into(),
                 ticket_discount_bp: bp,
                 fee_waived,
+                early_access_hours: 0,
             }),
         })
 }

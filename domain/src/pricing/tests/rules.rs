@@ -191,6 +191,7 @@ fn members_get_their_discount_and_fee_waiver_paid_by_the_platform() {
             plan: "Plus".into(),
             ticket_discount_bp: 1_000,
             fee_waived: true,
+            early_access_hours: 0,
         }),
         ..signed_in()
     };

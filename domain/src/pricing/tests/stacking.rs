@@ -139,6 +139,7 @@ fn the_member_discount_stacks_with_an_exclusive_offer() {
             plan: "Plus".into(),
             ticket_discount_bp: 500,
             fee_waived: false,
+            early_access_hours: 0,
         }),
         ..signed_in()
     };

@@ -215,6 +215,33 @@ pub async fn of_partner(
     Ok(rows.into_iter().map(OfferRecord::from).collect())
 }
 
+/// Every live offer (the platform's and every partner's), newest first, created before
+/// `before` when given, at most `limit`.
+pub async fn all(
+    db: impl PgExecutor<'_>,
+    before: Option<DateTime<Utc>>,
+    limit: i64,
+) -> sqlx::Result<Vec<OfferRecord>> {
+    let rows = sqlx::query_as!(
+        OfferRow,
+        r#"select offer_id as "offer_id: OfferId", partner_id as "partner_id: PartnerId",
+                  name, description, code,
+                  benefit as "benefit: Json<Benefit>", conditions as "conditions: Json<Conditions>",
+                  scope as "scope: Json<OfferScope>", valid_from, valid_until,
+                  funded_by as "funded_by: Funder", stacking as "stacking: Stacking", listed,
+                  limit_total, limit_per_customer, redeemed, created_at, updated_at
+             from offers
+            where deleted_at is null and ($1::timestamptz is null or created_at < $1)
+            order by created_at desc, offer_id
+            limit $2"#,
+        before,
+        limit,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(OfferRecord::from).collect())
+}
+
 /// The listed offers a customer may use at `now`: live, inside their window, not used up, with
 /// uses left for this customer, members-only ones only for a `member`, first-booking ones only
 /// before the customer's first paid booking. Ending soonest first. The show-specific

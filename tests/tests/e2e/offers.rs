@@ -354,3 +354,92 @@ async fn deleting_a_partners_offers_leaves_other_partners_alone() {
     assert_eq!(theirs.len(), 1);
     assert_eq!(theirs[0].offer_id, kept.offer_id);
 }
+
+#[tokio::test]
+async fn operators_page_through_every_partners_offers_and_nobody_else_lists_them_all() {
+    let app = app().await;
+    let (first, _) = partner_with_show(&app, "First Cinemas").await;
+    let (second, _) = partner_with_show(&app, "Second Cinemas").await;
+    let mut made = Vec::new();
+    for (who, name) in [(&first, "A"), (&second, "B"), (&first, "C")] {
+        let offer: Offer = who
+            .api
+            .create_as("/offers", &percent_off(name))
+            .await
+            .expect("offer");
+        made.push(offer.offer_id);
+    }
+    let platform: Offer = app
+        .admin
+        .create_as("/offers", &percent_off("Platform"))
+        .await
+        .expect("offer");
+    made.push(platform.offer_id);
+    made.reverse();
+
+    let all: Vec<Offer> = app.admin.read("/offers").await.expect("list");
+    let ids: Vec<_> = all.iter().map(|o| o.offer_id).collect();
+    assert_eq!(ids, made, "every live offer, newest first");
+    assert!(
+        all.iter().all(|o| o.management.is_some()),
+        "with their management data"
+    );
+
+    // Two at a time, following the last one's creation time.
+    let page: Vec<Offer> = app.admin.read("/offers?limit=2").await.expect("page");
+    assert_eq!(
+        page.iter().map(|o| o.offer_id).collect::<Vec<_>>(),
+        made[..2]
+    );
+    let last = page[1].management.as_ref().expect("management").created_at;
+    let before = urlencode(&last.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    let next: Vec<Offer> = app
+        .admin
+        .read(&format!("/offers?limit=2&before={before}"))
+        .await
+        .expect("next page");
+    assert_eq!(
+        next.iter().map(|o| o.offer_id).collect::<Vec<_>>(),
+        made[2..]
+    );
+
+    // A deleted offer is no longer listed.
+    let resp = app
+        .admin
+        .delete(&format!("/offers/{}", made[0]))
+        .await
+        .expect("delete");
+    assert!(resp.status().is_success());
+    let all: Vec<Offer> = app.admin.read("/offers").await.expect("list");
+    assert_eq!(all.len(), made.len() - 1);
+
+    // Partners and customers give a filter; paging needs the unfiltered list; bad pages 422.
+    let customer = app.customer("asha@example.com").await.expect("customer");
+    for who in [&first.api, &customer.api] {
+        assert_eq!(
+            who.get("/offers").await.expect("get").status(),
+            StatusCode::BAD_REQUEST
+        );
+    }
+    let with_filter = format!(
+        "/offers?partnerId={}&limit=2",
+        first.partner_id.expect("partner")
+    );
+    assert_eq!(
+        app.admin.get(&with_filter).await.expect("get").status(),
+        StatusCode::BAD_REQUEST
+    );
+    for bad in [
+        "/offers?limit=0",
+        "/offers?limit=201",
+        "/offers?before=0001-01-01T00:00:00Z",
+    ] {
+        let resp = app.admin.get(bad).await.expect("get");
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+}
+
+/// `+` and `:` of a timestamp, escaped for a query string.
+fn urlencode(raw: &str) -> String {
+    raw.replace('+', "%2B").replace(':', "%3A")
+}

@@ -157,7 +157,23 @@ impl Offer {
     }
 }
 
-/// `GET /offers` and `DELETE /offers`: whose offers.
+/// `GET /offers`: whose offers, and a page of them.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListOffersQuery {
+    /// A partner's live offers (its staff, operators).
+    pub partner_id: Option<uuid::Uuid>,
+    /// What this customer is eligible for now (the customer, operators).
+    pub customer_id: Option<uuid::Uuid>,
+    /// With neither filter (operators): offers created before this instant, from the
+    /// `created_at` of the previous page's last offer.
+    pub before: Option<chrono::DateTime<chrono::Utc>>,
+    /// With neither filter (operators): page size, 1-200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// `DELETE /offers`: whose offers.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]

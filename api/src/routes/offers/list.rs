@@ -1,6 +1,6 @@
-//! `GET /offers?partnerId=` and `GET /offers?customerId=`.
+//! `GET /offers?partnerId=`, `GET /offers?customerId=` and (operators) `GET /offers`.
 
-use super::json::{Offer, OffersQuery};
+use super::json::{ListOffersQuery, Offer};
 use super::{require_manager, sign_in};
 use crate::auth::AuthUser;
 use crate::auth::access::forbidden;
@@ -10,6 +10,7 @@ use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use chrono::Utc;
+use mtbp_domain::seats::FieldError;
 use mtbp_domain::{AccountId, PartnerId};
 use mtbp_store::accounts::partners;
 use mtbp_store::offers::admin;
@@ -17,8 +18,9 @@ use mtbp_store::offers::admin;
 /// Lists offers: with `partnerId`, the partner's live offers whatever their window (its staff,
 /// operators); with `customerId`, the listed offers the customer may use now (the customer,
 /// operators): in their window, not used up, with uses left for them, members-only offers for
-/// members, first-booking offers before their first paid booking. Exactly one of the two.
-#[utoipa::path(get, path = "/offers", tag = "offers", params(OffersQuery),
+/// members, first-booking offers before their first paid booking. At most one of the two;
+/// with neither, operators page through every live offer, newest first (`limit`, `before`).
+#[utoipa::path(get, path = "/offers", tag = "offers", params(ListOffersQuery),
     security(("bearer" = [])),
     responses((status = 200, body = [Offer]), (status = 400, body = ErrorEnvelope),
               (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
@@ -26,10 +28,15 @@ use mtbp_store::offers::admin;
 pub async fn list_offers(
     State(state): State<AppState>,
     user: Option<AuthUser>,
-    q: Result<Query<OffersQuery>, QueryRejection>,
+    q: Result<Query<ListOffersQuery>, QueryRejection>,
 ) -> ApiResult<ApiJson<Vec<Offer>>> {
     let q = query(q)?;
     let user = user.ok_or_else(sign_in)?;
+    if (q.limit.is_some() || q.before.is_some()) && (q.partner_id, q.customer_id) != (None, None) {
+        return Err(ApiError::BadRequest(
+            "limit and before page the operators' list of all offers, without a filter".into(),
+        ));
+    }
     match (q.partner_id, q.customer_id) {
         (Some(partner), None) => {
             let partner = PartnerId::from_uuid(partner);
@@ -65,8 +72,33 @@ pub async fn list_offers(
                     .collect(),
             ))
         }
-        _ => Err(ApiError::BadRequest(
-            "give exactly one of partnerId and customerId".into(),
+        (None, None) => {
+            if !user.is_operator() {
+                return Err(ApiError::BadRequest(
+                    "give partnerId or customerId (only operators list every offer)".into(),
+                ));
+            }
+            let limit = q.limit.unwrap_or(50);
+            let mut errors = Vec::new();
+            if !(1..=200).contains(&limit) {
+                errors.push(FieldError::new("limit", "between 1 and 200"));
+            }
+            if let Some(before) = q.before {
+                crate::dates::check_instant("before", before, &mut errors);
+            }
+            if !errors.is_empty() {
+                return Err(ApiError::Validation(errors));
+            }
+            let records = admin::all(&state.db, q.before, limit).await?;
+            Ok(ApiJson(
+                records
+                    .into_iter()
+                    .map(|r| Offer::from_record(r, true))
+                    .collect(),
+            ))
+        }
+        (Some(_), Some(_)) => Err(ApiError::BadRequest(
+            "give one of partnerId and customerId, not both".into(),
         )),
     }
 }

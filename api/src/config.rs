@@ -62,6 +62,12 @@ pub struct SubscriptionSettings {
     /// How long `POST /subscriptions` waits for the first period's charge before answering
     /// 202 (`MTBP_PAY_WAIT_SECONDS`, as for bookings).
     pub first_charge_wait: Duration,
+    /// How long one charge attempt is retried before its outcome counts as unknown
+    /// (`MTBP_SUBSCRIPTION_CHARGE_GIVE_UP_SECONDS`, half an hour).
+    pub charge_give_up_seconds: u32,
+    /// How long after an unknown outcome the same attempt is made again
+    /// (`MTBP_SUBSCRIPTION_UNSETTLED_RETRY_SECONDS`, 15 minutes).
+    pub unsettled_retry_seconds: u32,
 }
 
 impl Default for SubscriptionSettings {
@@ -70,6 +76,8 @@ impl Default for SubscriptionSettings {
             min_plan_period_seconds: 86_400,
             dunning_seconds: vec![86_400, 3 * 86_400, 7 * 86_400],
             first_charge_wait: Duration::from_secs(20),
+            charge_give_up_seconds: 30 * 60,
+            unsettled_retry_seconds: 15 * 60,
         }
     }
 }
@@ -100,6 +108,17 @@ impl SubscriptionSettings {
             .max(1),
             dunning_seconds: dunning,
             first_charge_wait,
+            // Longer than one attempt of the activity (45 s), or no attempt could finish.
+            charge_give_up_seconds: parse_or(
+                "MTBP_SUBSCRIPTION_CHARGE_GIVE_UP_SECONDS",
+                defaults.charge_give_up_seconds,
+            )?
+            .max(60),
+            unsettled_retry_seconds: parse_or(
+                "MTBP_SUBSCRIPTION_UNSETTLED_RETRY_SECONDS",
+                defaults.unsettled_retry_seconds,
+            )?
+            .max(1),
         })
     }
 }

@@ -119,6 +119,19 @@ async fn a_subscription_dunned_out_replays_deterministically() {
     replay("subscription_dunned.json").await;
 }
 
+// Recorded by `subscriptions::billing` (same variable): a first charge whose outcome was
+// unknown and read back (`subscription-unsettled-charge-1`), and a past-due renewal charged at
+// once with a new card (the `card_changed` signal).
+#[tokio::test]
+async fn a_first_charge_read_back_after_its_activity_gave_up_replays_deterministically() {
+    replay("subscription_unsettled_first_charge.json").await;
+}
+
+#[tokio::test]
+async fn a_renewal_paid_by_a_changed_card_replays_deterministically() {
+    replay("subscription_card_changed.json").await;
+}
+
 /// Every committed history, whatever its name: none is left out by forgetting a test above.
 #[tokio::test]
 async fn every_committed_history_replays_deterministically() {

@@ -145,6 +145,24 @@ pub async fn cancel_at_period_end(
     Ok(done.rows_affected() == 1)
 }
 
+/// The subscriber's card for the periods to come (and dunning's next attempt). `false` if the
+/// subscription has ended.
+pub async fn change_card(
+    db: impl PgExecutor<'_>,
+    subscription_id: SubscriptionId,
+    payment_method: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update subscriptions set gateway_payment_method_id = $2
+          where subscription_id = $1 and status <> 'ended'",
+        subscription_id.as_uuid(),
+        payment_method,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// A renewal was declined: `past_due` while dunning retries it (an active subscription only).
 pub async fn mark_past_due(
     db: impl PgExecutor<'_>,

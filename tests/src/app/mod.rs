@@ -112,6 +112,7 @@ impl Default for TestOptions {
                 min_plan_period_seconds: 1,
                 dunning_seconds: vec![1, 2],
                 first_charge_wait: Duration::from_secs(20),
+                ..mtbp_api::config::SubscriptionSettings::default()
             },
         }
     }

@@ -121,6 +121,7 @@ const RULES: &[(&str, &str, &str)] = &[
     ("POST", "/subscriptions", "Cc"),
     ("GET", "/subscriptions", "CO"),
     ("GET", "/subscriptions/{subscription_id}", "CO"),
+    ("PUT", "/subscriptions/{subscription_id}", "CO"),
     ("DELETE", "/subscriptions/{subscription_id}", "CO"),
     (
         "PUT",

@@ -8,13 +8,22 @@ use temporalio_sdk::{ActivityCancellationType, ActivityOptions, LocalActivityOpt
 /// four, 8 s each with the client's own timeout); it heartbeats every 2 s.
 const GATEWAY_ATTEMPT: Duration = Duration::from_secs(45);
 
-/// A period's charge. Retried with backoff for half an hour (the gateway down, the database
-/// away): every retry reads back what the previous one recorded, so none charges twice. A
-/// decline is an outcome, not a failure, and is not retried here (dunning decides).
-pub fn charge_call() -> ActivityOptions {
+/// How long after a charge attempt whose outcome stayed unknown (its activity gave up) the
+/// same attempt is made again, unless the input says otherwise.
+pub const UNSETTLED_RETRY: Duration = Duration::from_secs(15 * 60);
+
+/// How long a charge attempt is retried, unless the input says otherwise.
+const CHARGE_GIVE_UP: Duration = Duration::from_secs(30 * 60);
+
+/// A period's charge. Retried with backoff for `give_up` (half an hour by default; the gateway
+/// down, the database away): every retry reads back what the previous one recorded, so none
+/// charges twice. A decline is an outcome, not a failure, and is not retried here (dunning
+/// decides).
+pub fn charge_call(give_up: Option<u32>) -> ActivityOptions {
+    let give_up = give_up.map_or(CHARGE_GIVE_UP, |s| Duration::from_secs(u64::from(s)));
     ActivityOptions::with_close_timeouts(
         temporalio_sdk::ActivityCloseTimeouts::ScheduleAndStartToClose {
-            schedule_to_close: Duration::from_secs(30 * 60),
+            schedule_to_close: give_up,
             start_to_close: GATEWAY_ATTEMPT,
         },
     )

@@ -18,6 +18,13 @@ pub struct SubscriptionInput {
     /// Dunning: seconds to wait before each retry of a declined renewal. After the last retry
     /// is declined too, the subscription ends (`payment_failed`).
     pub dunning_seconds: Vec<u32>,
+    /// How long one charge attempt is retried before its outcome counts as unknown; none (runs
+    /// started before it was configurable): half an hour.
+    #[serde(default)]
+    pub charge_give_up_seconds: Option<u32>,
+    /// How long after an unknown outcome the same attempt is made again; none: 15 minutes.
+    #[serde(default)]
+    pub unsettled_retry_seconds: Option<u32>,
 }
 
 /// What the workflow knows about its subscription: the `status` query.

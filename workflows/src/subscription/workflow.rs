@@ -15,12 +15,15 @@ use mtbp_activities::subscriptions::{
     PeriodChargeRequest, PeriodOutcome, Standing, StandingRequest,
 };
 use mtbp_domain::{SubscriptionEnd, SubscriptionStatus};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ContinueAsNewOptions, SyncWorkflowContext, TimerResult, WorkflowContext, WorkflowContextView,
     WorkflowResult,
 };
+
+/// A charge whose activity gave up is made again (same attempt) instead of failing the run.
+const PATCH_UNSETTLED_CHARGE: &str = "subscription-unsettled-charge-1";
 
 /// One subscription's period loop. Workflow id `subscription-{subscription_id}`.
 #[workflow]
@@ -30,6 +33,9 @@ pub struct SubscriptionWorkflow {
     attempt: u32,
     period_end_ms: Option<i64>,
     cancel_requested: bool,
+    /// Card changes signalled so far, and how many a dunning wait has acted on.
+    cards_changed: u32,
+    cards_seen: u32,
     ended: Option<SubscriptionEnd>,
 }
 
@@ -50,6 +56,8 @@ impl SubscriptionWorkflow {
             attempt: 0,
             period_end_ms: None,
             cancel_requested: false,
+            cards_changed: 0,
+            cards_seen: 0,
             ended: None,
         }
     }
@@ -98,6 +106,13 @@ impl SubscriptionWorkflow {
         }
     }
 
+    /// The subscriber saved a new card on the subscription: a past-due period is charged with
+    /// it now instead of at dunning's next retry (every attempt reads the card from the row).
+    #[signal]
+    pub fn card_changed(&mut self, _ctx: &mut SyncWorkflowContext<Self>, _req: ()) {
+        self.cards_changed = self.cards_changed.saturating_add(1);
+    }
+
     /// Where the subscription stands, as this run sees it.
     #[query]
     pub fn status(&self, _ctx: &WorkflowContextView) -> SubscriptionView {
@@ -136,9 +151,22 @@ impl SubscriptionWorkflow {
                 .execute_activity(
                     SubscriptionActivities::charge_subscription_period,
                     req,
-                    options::charge_call(),
+                    options::charge_call(input.charge_give_up_seconds),
                 )
-                .await?;
+                .await;
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(e) if e.as_timeout().is_some() && ctx.patched(PATCH_UNSETTLED_CHARGE) => {
+                    // The gateway did not answer for the activity's half hour: whether the card
+                    // was charged is not known. The same attempt runs again later and reads
+                    // back its own intent, so nothing is charged twice, and a cancel waits for
+                    // the answer: the money is settled before the subscription can end. (A
+                    // permanent failure still fails the run, for an operator to see.)
+                    Self::unsettled(ctx, input).await?;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             match outcome {
                 PeriodOutcome::Paid { end_ms, .. } => return Ok(Ok(end_ms)),
                 PeriodOutcome::Cancelled => return Ok(Err(SubscriptionEnd::Cancelled)),
@@ -158,13 +186,37 @@ impl SubscriptionWorkflow {
                     let _ = waited;
                     true
                 },
+                changed = ctx.wait_condition(|s| s.cards_changed > s.cards_seen) => {
+                    let _ = changed;
+                    false
+                },
             };
+            ctx.state_mut(|s| s.cards_seen = s.cards_changed);
             // A past-due subscription has no paid period left to run: a cancel ends it now.
             if cancelled {
                 return Ok(Err(SubscriptionEnd::Cancelled));
             }
             attempt += 1;
         }
+    }
+
+    /// A charge attempt whose outcome is unknown: a renewal reads `past_due` (its benefits stop
+    /// until it is paid), and the attempt is made again after the input's retry delay.
+    async fn unsettled(
+        ctx: &mut WorkflowContext<Self>,
+        input: &SubscriptionInput,
+    ) -> WorkflowResult<()> {
+        if input.period_index > 0 && ctx.state(|s| s.status) == SubscriptionStatus::Active {
+            Self::record(ctx, Standing::PastDue).await?;
+            Self::set_status(ctx, SubscriptionStatus::PastDue);
+        }
+        let retry = input
+            .unsettled_retry_seconds
+            .map_or(options::UNSETTLED_RETRY, |s| {
+                Duration::from_secs(u64::from(s))
+            });
+        let _ = ctx.timer(retry).await;
+        Ok(())
     }
 
     /// Records the ending and answers with the final view. An ending that cannot be recorded

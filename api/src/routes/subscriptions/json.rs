@@ -125,6 +125,15 @@ pub struct NewSubscription {
     pub payment_method: String,
 }
 
+/// A subscription's new card.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionChange {
+    /// A payment method the customer saved (`POST /customers/{id}/payment-methods`): it pays
+    /// the periods to come, and a past-due subscription's next attempt is made with it at once.
+    pub payment_method: String,
+}
+
 /// What new movies the subscriber wants to hear about. Each list at most 20 entries of 1-60
 /// characters; repeats are dropped.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]

@@ -1,10 +1,11 @@
 //! Subscription plans (operators define them, anyone reads them) and customers'
 //! subscriptions: subscribe with a saved card (the first period is charged by the
-//! subscription's workflow before the answer), read, cancel at the period's end, and choose
-//! the announcements to receive.
+//! subscription's workflow before the answer), read, change the card, cancel at the period's
+//! end, and choose the announcements to receive.
 
 mod announcements;
 mod cancel;
+mod change;
 pub mod json;
 mod plans;
 mod read;
@@ -27,7 +28,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::create_plan, plans::list_plans))
         .routes(routes!(plans::update_plan))
         .routes(routes!(subscribe::subscribe, read::list_subscriptions))
-        .routes(routes!(read::get_subscription, cancel::cancel_subscription))
+        .routes(routes!(
+            read::get_subscription,
+            cancel::cancel_subscription,
+            change::change_subscription
+        ))
         .routes(routes!(announcements::set_announcements))
 }
 

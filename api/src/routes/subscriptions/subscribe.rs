@@ -23,7 +23,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// The saved card and its gateway customer, if `pm` is one of the customer's saved cards.
-async fn saved_card(
+pub(super) async fn saved_card(
     state: &AppState,
     customer_id: AccountId,
     pm: &str,
@@ -107,6 +107,8 @@ async fn start(
         customer_id,
         period_index: 0,
         dunning_seconds: state.config.subscriptions.dunning_seconds.clone(),
+        charge_give_up_seconds: Some(state.config.subscriptions.charge_give_up_seconds),
+        unsettled_retry_seconds: Some(state.config.subscriptions.unsettled_retry_seconds),
     };
     let options = start_options(&input, &state.config.settings.task_queue);
     let started = state

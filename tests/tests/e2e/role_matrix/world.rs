@@ -319,6 +319,7 @@ pub(super) fn body(route: &str, i: usize, w: &World) -> Option<Value> {
         }
         "POST /subscriptions" => json!({"plan_id": w.plan_id, "payment_method": w.saved_card}),
         "PUT /subscriptions/{subscription_id}/announcements" => json!({"cities": ["Pune"]}),
+        "PUT /subscriptions/{subscription_id}" => json!({"payment_method": w.saved_card}),
         _ => return None,
     };
     Some(value)

@@ -277,3 +277,200 @@ async fn an_erased_customers_subscription_ends_with_its_period_and_is_not_charge
     assert_eq!(ended.period_index, 0);
     assert_eq!(paid_recorded(&app, id).await, [0]);
 }
+
+#[tokio::test]
+async fn a_past_due_subscriber_changes_the_card_and_is_charged_with_it_at_once() {
+    // Dunning would wait ten minutes: only the new card's signal can renew within the test.
+    let app = TestApp::spawn_with(mtbp_tests::TestOptions {
+        subscriptions: mtbp_api::config::SubscriptionSettings {
+            min_plan_period_seconds: 1,
+            dunning_seconds: vec![600],
+            first_charge_wait: Duration::from_secs(20),
+            ..mtbp_api::config::SubscriptionSettings::default()
+        },
+        ..mtbp_tests::TestOptions::default()
+    })
+    .await;
+    let plan = plan(&app, 3).await;
+    let asha = app.customer("asha@example.com").await.expect("customer");
+    let ravi = app.customer("ravi@example.com").await.expect("customer");
+    let good = saved_card(&app, &asha, CARD_OK).await;
+    let bad = saved_card(&app, &asha, CARD_DECLINED).await;
+    let ravis = saved_card(&app, &ravi, CARD_OK).await;
+    let sub = subscribed(&asha, &plan, &good).await;
+    let id = sub.subscription_id;
+    let path = format!("/subscriptions/{id}");
+    sqlx::query(
+        "update subscriptions set gateway_payment_method_id = $2 where subscription_id = $1",
+    )
+    .bind(id.as_uuid())
+    .bind(&bad)
+    .execute(&app.db)
+    .await
+    .expect("swap card");
+    wait_for(&app, id, 20, "past due", |s| {
+        s.status == SubscriptionStatus::PastDue
+    })
+    .await;
+
+    // Someone else's subscription, someone else's card, a malformed one: refused, unchanged.
+    let card_of = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "select gateway_payment_method_id from subscriptions where subscription_id = $1",
+            )
+            .bind(id.as_uuid())
+            .fetch_one(&db)
+            .await
+            .expect("card")
+        }
+    };
+    let theirs = ravi
+        .api
+        .put(&path, &json!({"payment_method": ravis}))
+        .await
+        .expect("put");
+    assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+    for pm in [ravis.as_str(), "", "not a card"] {
+        let resp = asha
+            .api
+            .put(&path, &json!({"payment_method": pm}))
+            .await
+            .expect("put");
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{pm:?}");
+    }
+    assert_eq!(card_of(&app).await, bad, "nothing changed");
+
+    let resp = asha
+        .api
+        .put(&path, &json!({"payment_method": good}))
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), StatusCode::OK, "{:?}", resp.text().await);
+    assert_eq!(card_of(&app).await, good);
+    let renewed = wait_for(&app, id, 20, "renewed with the new card", |s| {
+        s.status == SubscriptionStatus::Active && s.period_index >= 1
+    })
+    .await;
+    assert!(renewed.period_index >= 1);
+    let rows = charges::of_subscription(&app.db, id)
+        .await
+        .expect("charges");
+    assert_eq!(rows[1].status, PaymentStatus::Succeeded, "{rows:?}");
+    assert_eq!(
+        rows[1].attempts, 2,
+        "the declined try, then the new card at once"
+    );
+
+    // Once ended, the card cannot change any more.
+    let cancelled = asha.api.delete(&path).await.expect("cancel");
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    wait_for(&app, id, 20, "ended", |s| {
+        s.status == SubscriptionStatus::Ended
+    })
+    .await;
+    let late = asha
+        .api
+        .put(&path, &json!({"payment_method": good}))
+        .await
+        .expect("put");
+    assert_eq!(late.status(), StatusCode::CONFLICT);
+    // The ending is recorded by the run's last activity; give the run a moment to complete.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let runs =
+        super::histories::replay_runs(&app, id, None, Some("subscription_card_changed")).await;
+    assert!(
+        runs >= 2,
+        "the first period, then the renewal the new card paid: {runs}"
+    );
+}
+
+#[tokio::test]
+async fn a_first_charge_whose_answer_never_came_in_time_is_settled_once_not_left_pending() {
+    use mtbp_tests::slow_gateway::{Delay, GatewayFaults, SlowGateway};
+    let upstream = std::env::var("STRIPE_API_BASE").expect("STRIPE_API_BASE (the test stack)");
+    let gateway = SlowGateway::start(&upstream).await.expect("slow gateway");
+    // The charge reaches the gateway only after the activity has given up on it.
+    gateway.set(GatewayFaults {
+        confirm: Delay {
+            before: Duration::from_secs(15),
+            after: Duration::ZERO,
+        },
+        ..GatewayFaults::default()
+    });
+    let app = TestApp::spawn_with(mtbp_tests::TestOptions {
+        stripe_api_base: Some(gateway.url.clone()),
+        subscriptions: mtbp_api::config::SubscriptionSettings {
+            min_plan_period_seconds: 1,
+            dunning_seconds: vec![1, 2],
+            first_charge_wait: Duration::from_secs(2),
+            charge_give_up_seconds: 5,
+            unsettled_retry_seconds: 4,
+        },
+        ..mtbp_tests::TestOptions::default()
+    })
+    .await;
+    let plan = plan(&app, 3).await;
+    let asha = app.customer("asha@example.com").await.expect("customer");
+    let pm = saved_card(&app, &asha, CARD_OK).await;
+    let sub = match subscribe(&asha, &plan, &pm).await {
+        Answer::Ok(StatusCode::ACCEPTED, sub) => sub,
+        other => panic!("the slow charge should answer 202 pending: {other:?}"),
+    };
+    assert_eq!(sub.status, SubscriptionStatus::Pending);
+    let id = sub.subscription_id;
+
+    // Past the activity's give-up time the outcome is unknown; the gateway comes back.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let row = subscriptions::get(&app.db, id)
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(
+        row.status,
+        SubscriptionStatus::Pending,
+        "nothing decided yet"
+    );
+    gateway.set(GatewayFaults::default());
+
+    let active = wait_for(&app, id, 40, "active", |s| {
+        s.status == SubscriptionStatus::Active
+    })
+    .await;
+    assert_eq!(active.period_index, 0);
+    let cancelled = asha
+        .api
+        .delete(&format!("/subscriptions/{id}"))
+        .await
+        .expect("cancel");
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    // Let the late, held confirm reach the gateway too: it must not charge again.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    wait_for(&app, id, 20, "ended", |s| {
+        s.status == SubscriptionStatus::Ended
+    })
+    .await;
+    let rows = charges::of_subscription(&app.db, id)
+        .await
+        .expect("charges");
+    let first = rows.first().expect("the first period's charge");
+    assert_eq!(first.status, PaymentStatus::Succeeded);
+    assert_eq!(
+        first.attempts, 1,
+        "the same attempt, read back, not a new one"
+    );
+    let intents = gateway_intents(&app, id).await;
+    let period_0: Vec<_> = intents
+        .iter()
+        .filter(|pi| pi["metadata"]["period_index"] == "0" && pi["status"] == "succeeded")
+        .collect();
+    assert_eq!(
+        period_0.len(),
+        1,
+        "the first period charged exactly once: {intents:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    super::histories::replay_runs(&app, id, Some("subscription_unsettled_first_charge"), None)
+        .await;
+}

@@ -5,6 +5,7 @@
 
 mod access;
 mod billing;
+mod early_access;
 mod histories;
 
 use chrono::Utc;

@@ -24,7 +24,8 @@ use mtbp_store::offers::admin;
     security(("bearer" = [])),
     responses((status = 200, body = [Offer]), (status = 400, body = ErrorEnvelope),
               (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
-              (status = 404, body = ErrorEnvelope)))]
+              (status = 404, body = ErrorEnvelope),
+              (status = 422, body = ErrorEnvelope, description = "A bad page of the operators' list")))]
 pub async fn list_offers(
     State(state): State<AppState>,
     user: Option<AuthUser>,

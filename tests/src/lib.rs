@@ -10,9 +10,11 @@ pub mod invoices;
 pub mod maildev;
 pub mod pricing;
 pub mod slow_gateway;
+pub mod smtp_outage;
 pub mod stripe;
 
 pub use api_client::{ApiClient, ShowFixture};
 pub use app::{Principal, TEST_JWT_SECRET, TestApp, TestOptions};
 pub use slow_gateway::{Delay, GatewayFaults, SlowGateway};
+pub use smtp_outage::SmtpOutage;
 pub use stripe::StripeClient;

@@ -30,6 +30,30 @@ pub const WORKFLOW_POLLERS: usize = 16;
 /// the one remote activity on a booking's path).
 pub const ACTIVITY_POLLERS: usize = 16;
 
+/// Fault injection for crash tests of the steps after the payment: pauses that give a test a
+/// deterministic moment to kill the worker. Zero (no pause) unless a test sets them; never set
+/// in production.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AfterPaymentFaults {
+    /// Pause after the invoices are numbered, before their PDFs are stored
+    /// (`MTBP_FAULT_PAUSE_AFTER_NUMBERING_MS`).
+    pub pause_after_numbering: Duration,
+    /// Pause after a message went out, before its record is settled
+    /// (`MTBP_FAULT_PAUSE_AFTER_SEND_MS`).
+    pub pause_after_send: Duration,
+}
+
+impl AfterPaymentFaults {
+    /// Reads the pauses from the environment (milliseconds; unset is zero).
+    pub fn from_env() -> anyhow::Result<Self> {
+        let ms = |name| parse_or(name, 0u64).map(Duration::from_millis);
+        Ok(Self {
+            pause_after_numbering: ms("MTBP_FAULT_PAUSE_AFTER_NUMBERING_MS")?,
+            pause_after_send: ms("MTBP_FAULT_PAUSE_AFTER_SEND_MS")?,
+        })
+    }
+}
+
 /// Everything a worker needs.
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
@@ -37,6 +61,8 @@ pub struct WorkerConfig {
     pub settings: Settings,
     /// Fault injection for crash tests (zero in production).
     pub faults: PaymentFaults,
+    /// Fault injection for crash tests of the invoice and notify steps (zero in production).
+    pub after_payment_faults: AfterPaymentFaults,
     /// Most workflows kept in the sticky cache.
     pub max_cached_workflows: usize,
     /// Serve the steps after the payment (invoices, notifications) too
@@ -65,6 +91,7 @@ impl WorkerConfig {
                     0u64,
                 )?),
             },
+            after_payment_faults: AfterPaymentFaults::from_env()?,
             max_cached_workflows: parse_or("MTBP_MAX_CACHED_WORKFLOWS", 2_000usize)?,
             after_payment: parse_or("MTBP_WORKER_AFTER_PAYMENT", true)?,
             workflow_pollers: parse_or("MTBP_WORKFLOW_POLLERS", WORKFLOW_POLLERS)?.max(2),
@@ -95,7 +122,10 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
     let notify = NotifyActivities::new(pool.clone(), &s.notify)
         .context("notifications")?
         .with_texts(Arc::new(SnsTexts(SmsSender::new(&s.aws))))
-        .with_invoices(Arc::new(StoredInvoices::new(pool.clone(), objects.clone())));
+        .with_invoices(Arc::new(StoredInvoices::new(pool.clone(), objects.clone())))
+        .with_pause_after_send(config.after_payment_faults.pause_after_send);
+    let invoices = InvoiceActivities::new(pool.clone(), objects, s.platform.clone())
+        .with_pause_after_numbering(config.after_payment_faults.pause_after_numbering);
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let options = WorkerOptions::new(s.task_queue.clone())
         .max_cached_workflows(config.max_cached_workflows)
@@ -114,11 +144,11 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
             Arc::new(s.pricing.clone()),
         ))
         .register_activities(SubscriptionActivities::new(pool.clone(), gateway.clone()))
-        .register_activities(PaymentActivities::new(pool.clone(), gateway, config.faults));
+        .register_activities(PaymentActivities::new(pool, gateway, config.faults));
     let options = if config.after_payment {
         options
             .register_activities(notify)
-            .register_activities(InvoiceActivities::new(pool, objects, s.platform.clone()))
+            .register_activities(invoices)
     } else {
         options
     }

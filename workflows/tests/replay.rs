@@ -11,7 +11,10 @@
 //! by `-- subscriptions::histories` with the same variable: one run per period, so a
 //! subscription has a first period that continued as new and runs that ended (cancelled,
 //! dunned out). The `announcement_*` ones by `-- announcements`: the first run of an
-//! announcement (two batches, continued as new) and its last (the audience exhausted).
+//! announcement (two batches, continued as new) and its last (the audience exhausted). The
+//! `after_payment_*` ones by `-- after_payment::`, and `refund_notice_hold_lost` (a refund the
+//! saga made, then told to the customer, behind `refund-notice-1`) by
+//! `-- after_payment_faults::refund_notice`.
 
 async fn replay(file: &str) {
     let path = format!("{}/tests/histories/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -160,4 +163,9 @@ async fn an_announcements_first_run_replays_deterministically() {
 #[tokio::test]
 async fn an_announcements_last_run_replays_deterministically() {
     replay("announcement_last_run.json").await;
+}
+
+#[tokio::test]
+async fn a_refund_told_to_the_customer_replays_deterministically() {
+    replay("refund_notice_hold_lost.json").await;
 }

@@ -139,6 +139,10 @@ impl InvoiceActivities {
             numbered += usize::from(done.new);
             docs.push(done.stored);
         }
+        if !self.pause_after_numbering.is_zero() {
+            // Fault injection for crash tests: a crash here leaves numbers without their PDFs.
+            tokio::time::sleep(self.pause_after_numbering).await;
+        }
         let uploaded = self.store_pdfs(&docs).await?;
         invoices::mark_booking_invoiced(&self.db, booking_id).await?;
         tracing::info!(booking.id = %booking_id, numbered, uploaded, "invoices issued");

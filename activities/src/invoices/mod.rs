@@ -23,6 +23,7 @@ use mtbp_infra::objects::ObjectStore;
 use mtbp_store::PgPool;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::time::Duration;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
@@ -70,6 +71,7 @@ pub struct InvoiceActivities {
     db: PgPool,
     objects: ObjectStore,
     platform: PlatformIssuer,
+    pause_after_numbering: Duration,
 }
 
 impl InvoiceActivities {
@@ -79,7 +81,15 @@ impl InvoiceActivities {
             db,
             objects,
             platform,
+            pause_after_numbering: Duration::ZERO,
         }
+    }
+
+    /// Fault injection for crash tests: waits this long between numbering a booking's
+    /// documents and storing their PDFs (zero in production).
+    pub fn with_pause_after_numbering(mut self, pause: Duration) -> Self {
+        self.pause_after_numbering = pause;
+        self
     }
 }
 

@@ -70,6 +70,9 @@ pub struct TestOptions {
     /// How long before the show the reminder goes out (`None`: the environment's; by default so
     /// long that no test booking gets one).
     pub reminder_before: Option<Duration>,
+    /// The SMTP port the worker sends mail to, if not the stack's (a test's own forwarder in
+    /// front of maildev, say).
+    pub smtp_port: Option<u16>,
     /// The in-process worker serves the invoice and notification steps (off for tests that
     /// call those activities themselves: the saga's own attempts then wait in the queue).
     pub after_payment_worker: bool,
@@ -107,6 +110,7 @@ impl Default for TestOptions {
             // No reminder unless a test asks for one: its workflows close once the customer is
             // told, so tests can wait for them to close and replay their histories.
             reminder_before: Some(Duration::from_secs(400 * 86_400)),
+            smtp_port: None,
             after_payment_worker: true,
             subscriptions: mtbp_api::config::SubscriptionSettings {
                 min_plan_period_seconds: 1,
@@ -198,6 +202,9 @@ impl TestApp {
         if let Some(before) = options.reminder_before {
             settings.notify.reminder_before = before;
         }
+        if let Some(port) = options.smtp_port {
+            settings.notify.smtp_port = port;
+        }
 
         let config = ApiConfig {
             settings: settings.clone(),
@@ -244,6 +251,7 @@ impl TestApp {
             Some(start_worker_thread(WorkerConfig {
                 settings: settings.clone(),
                 faults: options.faults,
+                after_payment_faults: mtbp_workers::AfterPaymentFaults::default(),
                 max_cached_workflows: 500,
                 after_payment: options.after_payment_worker,
                 workflow_pollers: mtbp_workers::WORKFLOW_POLLERS,
@@ -341,6 +349,18 @@ impl TestApp {
         bin: &str,
         pause_after_charge_ms: u64,
     ) -> anyhow::Result<Child> {
+        let pause = pause_after_charge_ms.to_string();
+        self.spawn_worker_process_with(bin, &[("MTBP_FAULT_PAUSE_AFTER_CHARGE_MS", &pause)])
+    }
+
+    /// Starts the worker binary at `bin` as a child process on this app's task queue, with
+    /// `env` on top of this app's settings (fault injection such as
+    /// `MTBP_FAULT_PAUSE_AFTER_NUMBERING_MS`, say).
+    pub fn spawn_worker_process_with(
+        &self,
+        bin: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Child> {
         let s = &self.settings;
         Command::new(bin)
             .env("DATABASE_URL", &s.database_url)
@@ -350,10 +370,13 @@ impl TestApp {
             .env("STRIPE_SECRET_KEY", &s.stripe_secret_key)
             .env("MTBP_DB_POOL", "4")
             .envs(crate::pricing::env_of(&s.pricing))
+            .env("MTBP_SMTP_HOST", &s.notify.smtp_host)
+            .env("MTBP_SMTP_PORT", s.notify.smtp_port.to_string())
             .env(
-                "MTBP_FAULT_PAUSE_AFTER_CHARGE_MS",
-                pause_after_charge_ms.to_string(),
+                "MTBP_REMINDER_BEFORE",
+                format!("{}s", s.notify.reminder_before.as_secs()),
             )
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -4,6 +4,7 @@
 mod accounts;
 mod addons;
 mod after_payment;
+mod after_payment_faults;
 mod announcements;
 mod auth;
 mod bad_input;

@@ -58,7 +58,7 @@ impl BookingWorkflow {
 
     /// Sends one notification. Its failures are the notification's record (the activity
     /// retries with backoff for hours, then answers), never the booking's.
-    async fn notify(ctx: &mut WorkflowContext<Self>, kind: NotificationKind) {
+    pub(super) async fn notify(ctx: &mut WorkflowContext<Self>, kind: NotificationKind) {
         let booking_id = ctx.state(|s| s.input.booking_id);
         let input = NotifyInput { booking_id, kind };
         let sent = ctx

@@ -5,15 +5,17 @@
 //! free for others while any refund runs); then the refund settles what the gateway really
 //! took. A step that cannot finish on its own flags the booking for an operator (database,
 //! search attribute, log line) and waits for the `resolve` update: retry, or mark resolved.
+//! Money that went back is announced to the customer (the `refund` notification) once the
+//! booking is closed: never before its final status, never able to undo it.
 
 use super::options;
 use super::state::{Compensation, Ending, Saga};
 use super::types::{OperatorStep, SA_NEEDS_OPERATOR};
-use super::workflow::{BookingWorkflow, why};
+use super::workflow::{BookingWorkflow, PATCH_REFUND_NOTICE, why};
 use mtbp_activities::payments::RefundRequest;
 use mtbp_activities::seats::{CloseOutcome, CloseRequest, FlagRequest, ReleaseRequest};
 use mtbp_activities::{PaymentActivities, SeatActivities};
-use mtbp_domain::BookingStatus;
+use mtbp_domain::{BookingStatus, NotificationKind};
 use temporalio_sdk::{WorkflowContext, WorkflowResult};
 
 impl BookingWorkflow {
@@ -40,6 +42,13 @@ impl BookingWorkflow {
         Self::operator_retry_worked(ctx).await;
         ctx.state_mut(|s| s.reason = Some(ending.reason.clone()));
         Self::set_status(ctx, ending.final_status(refunded), "ended");
+        // Histories written before the refund notice end here. The status is final first, so
+        // `pay` has its answer before any mail is tried; the notice's failures are its record's.
+        if refunded && ctx.patched(PATCH_REFUND_NOTICE) {
+            Self::set_step(ctx, "telling the customer of the refund");
+            Self::notify(ctx, NotificationKind::Refund).await;
+            Self::set_step(ctx, "ended");
+        }
     }
 
     /// Closes the booking (as `status`, once it is final); `Some(ticket code)` if its seats were

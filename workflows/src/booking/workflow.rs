@@ -51,6 +51,10 @@ const PATCH_PRICING: &str = "pricing-1";
 /// The `patched` marker of the steps after the payment: invoice, notification, reminder.
 const PATCH_AFTER_PAYMENT: &str = "after-payment-1";
 
+/// The `patched` marker of the refund notice: a compensation that gave the money back tells
+/// the customer so, once the booking is closed.
+pub(super) const PATCH_REFUND_NOTICE: &str = "refund-notice-1";
+
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {

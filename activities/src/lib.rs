@@ -22,3 +22,8 @@ pub use offers::OfferActivities;
 pub use payments::{PaymentActivities, PaymentFaults};
 pub use seats::SeatActivities;
 pub use subscriptions::SubscriptionActivities;
+
+/// Milliseconds since `from`, saturated to an `int` column's range (the step timings).
+pub(crate) fn millis(from: std::time::Instant) -> i32 {
+    i32::try_from(from.elapsed().as_millis()).unwrap_or(i32::MAX)
+}

@@ -14,10 +14,12 @@ use mtbp_infra::gateway::StripeGateway;
 use mtbp_infra::objects::ObjectStore;
 use mtbp_infra::sms::SmsSender;
 use mtbp_infra::{db, process, temporal};
+use mtbp_workflows::booking::after_payment_queue;
 use mtbp_workflows::{AnnouncementWorkflow, BookingWorkflow, SubscriptionWorkflow};
 use std::sync::Arc;
 use std::time::Duration;
 use temporalio_sdk::runtime::PollerBehavior;
+use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 /// Workflow-task polls a worker keeps open by default (the SDK's default is 5). A task that
@@ -29,6 +31,12 @@ pub const WORKFLOW_POLLERS: usize = 16;
 /// Activity-task polls a worker keeps open by default (the SDK's default is 5; the charge is
 /// the one remote activity on a booking's path).
 pub const ACTIVITY_POLLERS: usize = 16;
+
+/// Invoice and notification activities a worker runs at once on the after-payment queue by
+/// default. Each renders a PDF (a few milliseconds of CPU) or talks to SMTP; more than this
+/// would take the cores the customers' charges need in a rush, and 8 at ~50 ms each drain
+/// well over a hundred bookings a second (docs/PERFORMANCE.md).
+pub const AFTER_PAYMENT_SLOTS: usize = 8;
 
 /// Fault injection for crash tests of the steps after the payment: pauses that give a test a
 /// deterministic moment to kill the worker. Zero (no pause) unless a test sets them; never set
@@ -74,6 +82,9 @@ pub struct WorkerConfig {
     pub workflow_pollers: usize,
     /// Most activity-task polls open at once (`MTBP_ACTIVITY_POLLERS`).
     pub activity_pollers: usize,
+    /// Most invoice and notification activities at once on the after-payment queue
+    /// (`MTBP_AFTER_PAYMENT_SLOTS`).
+    pub after_payment_slots: usize,
 }
 
 impl WorkerConfig {
@@ -96,12 +107,59 @@ impl WorkerConfig {
             after_payment: parse_or("MTBP_WORKER_AFTER_PAYMENT", true)?,
             workflow_pollers: parse_or("MTBP_WORKFLOW_POLLERS", WORKFLOW_POLLERS)?.max(2),
             activity_pollers: parse_or("MTBP_ACTIVITY_POLLERS", ACTIVITY_POLLERS)?.max(1),
+            after_payment_slots: parse_or("MTBP_AFTER_PAYMENT_SLOTS", AFTER_PAYMENT_SLOTS)?.max(1),
         })
     }
 }
 
-/// Builds a worker; run it with [`Worker::run`] on the current thread (it is not `Send`).
-pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
+/// The worker of a process: the booking queue's, and the after-payment queue's beside it.
+pub struct Workers {
+    main: Worker,
+    after_payment: Option<Worker>,
+}
+
+impl From<Worker> for Workers {
+    fn from(main: Worker) -> Self {
+        Self {
+            main,
+            after_payment: None,
+        }
+    }
+}
+
+impl Workers {
+    /// A function that asks every worker to shut down.
+    pub fn shutdown_handle(&self) -> impl Fn() + Send + Sync + 'static + use<> {
+        let main = self.main.shutdown_handle();
+        let after = self.after_payment.as_ref().map(Worker::shutdown_handle);
+        move || {
+            main();
+            if let Some(after) = &after {
+                after();
+            }
+        }
+    }
+
+    /// Runs every worker until all of them shut down (on the current thread: not `Send`).
+    pub async fn run(&mut self) -> anyhow::Result<()> {
+        let Self {
+            main,
+            after_payment,
+        } = self;
+        match after_payment {
+            Some(after) => {
+                let (a, b) = tokio::join!(main.run(), after.run());
+                a?;
+                b?;
+            }
+            None => main.run().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Builds the workers; run them with [`Workers::run`] on the current thread (not `Send`).
+pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
     let s = &config.settings;
     let pool = db::connect(&s.database_url, s.db_pool)
         .await
@@ -119,13 +177,17 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
     // Notifications: the retry policy is the caller's (`mtbp_workflows::notify::notify_call`:
     // backoff from 5 s to 10 min, for 6 hours). Texts go through SNS; the confirmation attaches
     // the invoice the invoice step stored.
-    let notify = NotifyActivities::new(pool.clone(), &s.notify)
-        .context("notifications")?
-        .with_texts(Arc::new(SnsTexts(SmsSender::new(&s.aws))))
-        .with_invoices(Arc::new(StoredInvoices::new(pool.clone(), objects.clone())))
-        .with_pause_after_send(config.after_payment_faults.pause_after_send);
-    let invoices = InvoiceActivities::new(pool.clone(), objects, s.platform.clone())
-        .with_pause_after_numbering(config.after_payment_faults.pause_after_numbering);
+    let notify = || -> anyhow::Result<NotifyActivities> {
+        Ok(NotifyActivities::new(pool.clone(), &s.notify)
+            .context("notifications")?
+            .with_texts(Arc::new(SnsTexts(SmsSender::new(&s.aws))))
+            .with_invoices(Arc::new(StoredInvoices::new(pool.clone(), objects.clone())))
+            .with_pause_after_send(config.after_payment_faults.pause_after_send))
+    };
+    let invoices = || {
+        InvoiceActivities::new(pool.clone(), objects.clone(), s.platform.clone())
+            .with_pause_after_numbering(config.after_payment_faults.pause_after_numbering)
+    };
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let options = WorkerOptions::new(s.task_queue.clone())
         .max_cached_workflows(config.max_cached_workflows)
@@ -144,16 +206,41 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Worker> {
             Arc::new(s.pricing.clone()),
         ))
         .register_activities(SubscriptionActivities::new(pool.clone(), gateway.clone()))
-        .register_activities(PaymentActivities::new(pool, gateway, config.faults));
+        .register_activities(PaymentActivities::new(pool.clone(), gateway, config.faults));
+    // On the booking queue too: announcements and subscriptions notify there, and bookings
+    // whose histories predate the after-payment queue invoice and notify there.
     let options = if config.after_payment {
         options
-            .register_activities(notify)
-            .register_activities(invoices)
+            .register_activities(notify()?)
+            .register_activities(invoices())
     } else {
         options
     }
     .build();
-    Ok(Worker::new(&runtime, client, options)?)
+    let main = Worker::new(&runtime, client.clone(), options)?;
+    let after_payment = if config.after_payment {
+        let slots = config.after_payment_slots;
+        let tuner = TunerHolder::builder()
+            .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+            .activity_task_slot_supplier(FixedSizeSlotSupplier::new(slots))
+            .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+            .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+            .build();
+        let options = WorkerOptions::new(after_payment_queue(&s.task_queue))
+            .tuner(tuner)
+            .activity_task_poller_behavior(PollerBehavior::SimpleMaximum(slots.min(8)))
+            .graceful_shutdown_period(Duration::from_secs(10))
+            .register_activities(notify()?)
+            .register_activities(invoices())
+            .build();
+        Some(Worker::new(&runtime, client, options)?)
+    } else {
+        None
+    };
+    Ok(Workers {
+        main,
+        after_payment,
+    })
 }
 
 /// Runs a worker from the environment until SIGINT / SIGTERM: the body of `mtbp-worker`.
@@ -167,7 +254,11 @@ pub async fn run_until_signal() -> anyhow::Result<()> {
         tracing::info!("shutting down the worker");
         shutdown();
     });
-    tracing::info!(task_queue = %config.settings.task_queue, "worker started");
+    tracing::info!(
+        task_queue = %config.settings.task_queue,
+        after_payment = config.after_payment,
+        "worker started"
+    );
     worker.run().await?;
     Ok(())
 }

@@ -12,7 +12,9 @@
 //! subscription has a first period that continued as new and runs that ended (cancelled,
 //! dunned out). The `announcement_*` ones by `-- announcements`: the first run of an
 //! announcement (two batches, continued as new) and its last (the audience exhausted). The
-//! `after_payment_*` ones by `-- after_payment::`, and `refund_notice_hold_lost` (a refund the
+//! `after_payment_queue_*` ones by `-- after_payment::` (the after-payment steps on their own
+//! task queue, behind `after-payment-queue-1`; the `after_payment_reminded` and
+//! `after_payment_no_reminder` ones were recorded before it), and `refund_notice_hold_lost` (a refund the
 //! saga made, then told to the customer, behind `refund-notice-1`) by
 //! `-- after_payment_faults::refund_notice`.
 
@@ -168,4 +170,20 @@ async fn an_announcements_last_run_replays_deterministically() {
 #[tokio::test]
 async fn a_refund_told_to_the_customer_replays_deterministically() {
     replay("refund_notice_hold_lost.json").await;
+}
+
+#[tokio::test]
+async fn after_payment_steps_on_their_own_queue_then_reminded_replay_deterministically() {
+    replay("after_payment_queue_reminded.json").await;
+}
+
+#[tokio::test]
+async fn after_payment_steps_on_their_own_queue_without_a_reminder_replay_deterministically() {
+    replay("after_payment_queue_no_reminder.json").await;
+}
+
+#[tokio::test]
+async fn after_payment_steps_of_the_first_shape_replay_deterministically() {
+    replay("after_payment_reminded.json").await;
+    replay("after_payment_no_reminder.json").await;
 }

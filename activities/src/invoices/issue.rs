@@ -1,6 +1,7 @@
 //! The steps behind the activities, as plain methods so tests can run them without Temporal.
 
 use super::{CreditNoteInput, InvoiceActivities, IssuedInvoice};
+use crate::millis;
 use mtbp_domain::invoice::{
     DocumentBody, DocumentKind, FinancialYear, InvoiceDocument, Issuer, IssuerRole, SaleFacts,
     credit_note, derived_prefix, split_quote,
@@ -8,8 +9,9 @@ use mtbp_domain::invoice::{
 use mtbp_domain::{BookingStatus, Money};
 use mtbp_infra::pdf;
 use mtbp_store::invoices::{
-    self, NewDocument, PLATFORM_ISSUER, SaleContext, StoredDocument, partner_issuer,
+    self, NewDocument, PLATFORM_ISSUER, SaleContext, StoredDocument, UploadTiming, partner_issuer,
 };
+use std::time::Instant;
 
 /// Why the step failed.
 #[derive(Debug, thiserror::Error)]
@@ -216,16 +218,23 @@ impl InvoiceActivities {
         let mut uploaded = 0;
         for doc in docs.iter().filter(|d| d.uploaded_at.is_none()) {
             let document = doc.document.clone();
+            let rendering = Instant::now();
             // Rendering is CPU work (a few milliseconds): off the async threads.
             let bytes = tokio::task::spawn_blocking(move || pdf::render(&document))
                 .await
                 .map_err(|e| InvoiceError::Transient(format!("rendering panicked: {e}")))?
                 .map_err(|e| InvoiceError::Transient(e.to_string()))?;
+            let render_ms = millis(rendering);
+            let uploading = Instant::now();
             self.objects
                 .put(&doc.object_key, bytes, pdf::CONTENT_TYPE)
                 .await
                 .map_err(|e| InvoiceError::Transient(e.to_string()))?;
-            invoices::mark_uploaded(&self.db, doc.invoice_id).await?;
+            let timing = UploadTiming {
+                render_ms,
+                upload_ms: millis(uploading),
+            };
+            invoices::mark_uploaded(&self.db, doc.invoice_id, timing).await?;
             uploaded += 1;
         }
         Ok(uploaded)

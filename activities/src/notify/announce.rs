@@ -15,6 +15,7 @@ use mtbp_store::PgPool;
 use mtbp_store::notifications::{self, Claim, Settle, Subject, audience};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::time::Instant;
 
 /// Ask for one page of an announcement's audience.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,6 +160,7 @@ impl NotifyActivities {
         let available: Vec<&str> = langs.iter().map(String::as_str).collect();
         let lang = pick_language(&recipient.languages, &available).to_ascii_lowercase();
         let to = address.unwrap_or_default();
+        let composing = Instant::now();
         let composed = match channel {
             Channel::Email => {
                 let mail = self.templates.email(kind, &lang, &ctx)?;
@@ -177,6 +179,6 @@ impl NotifyActivities {
                 Composed::Text(to, text.text, text.template)
             }
         };
-        send_and_settle(self, id, composed).await
+        send_and_settle(self, id, composed, crate::millis(composing)).await
     }
 }

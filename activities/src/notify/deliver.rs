@@ -2,11 +2,13 @@
 
 use super::compose::{Composed, booking_message};
 use super::{MAX_SEND_ATTEMPTS, NotifyActivities, NotifyError, NotifyInput};
+use crate::millis;
 use mtbp_domain::notification::allowed;
 use mtbp_domain::{Channel, NotificationKind, NotificationStatus};
 use mtbp_infra::mail::SendError;
 use mtbp_store::notifications::recipients::{self, Recipient};
-use mtbp_store::notifications::{self, Claim, Settle, Subject};
+use mtbp_store::notifications::{self, Claim, SendTiming, Settle, Subject};
+use std::time::Instant;
 use uuid::Uuid;
 
 /// `Ok(Ok(status))` when the channel is settled (or given up), `Ok(Err(reason))` after a
@@ -38,6 +40,7 @@ pub(super) async fn booking_channel(
         notifications::settle(&acts.db, notification_id, &gave_up).await?;
         return Ok(Ok(NotificationStatus::Failed));
     }
+    let composing = Instant::now();
     let composed =
         match booking_message(acts, input.booking_id, input.kind, &recipient, channel).await {
             Ok(c) => c,
@@ -47,7 +50,7 @@ pub(super) async fn booking_channel(
                 return Err(NotifyError::Other(e));
             }
         };
-    send_and_settle(acts, notification_id, composed).await
+    send_and_settle(acts, notification_id, composed, millis(composing)).await
 }
 
 /// Why `channel` must not carry `kind` to `recipient`, if it must not.
@@ -68,12 +71,15 @@ pub(super) fn skip_reason(
     }
 }
 
-/// Sends a claimed message and settles its record by what the provider said.
+/// Sends a claimed message and settles its record by what the provider said, with what
+/// composing it (`compose_ms`) and sending it took.
 pub(super) async fn send_and_settle(
     acts: &NotifyActivities,
     notification_id: Uuid,
     composed: Composed,
+    compose_ms: i32,
 ) -> Result<Result<NotificationStatus, String>, NotifyError> {
+    let sending = Instant::now();
     let (result, template) = match composed {
         Composed::Email(email, template) => (acts.mailer.send(&email).await, template),
         Composed::Text(phone, text, template) => {
@@ -84,6 +90,10 @@ pub(super) async fn send_and_settle(
             };
             (sent, template)
         }
+    };
+    let timing = SendTiming {
+        compose_ms,
+        send_ms: millis(sending),
     };
     if !acts.pause_after_send.is_zero() {
         // Fault injection for crash tests: a crash here leaves the record `sending`.
@@ -100,6 +110,6 @@ pub(super) async fn send_and_settle(
         Err(SendError::Definite(e)) => (Settle::Failed(e.clone()), Err(e)),
         Err(SendError::Ambiguous(e)) => (Settle::Unknown(e), Ok(NotificationStatus::Unknown)),
     };
-    notifications::settle(&acts.db, notification_id, &settle).await?;
+    notifications::settle_timed(&acts.db, notification_id, &settle, Some(timing)).await?;
     Ok(outcome)
 }

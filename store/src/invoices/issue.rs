@@ -179,11 +179,31 @@ async fn insert(
     })
 }
 
-/// Records that a document's PDF is stored (once: a later call keeps the first time).
-pub async fn mark_uploaded(db: &PgPool, invoice_id: InvoiceId) -> sqlx::Result<()> {
+/// How long storing a document's PDF took, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UploadTiming {
+    /// Rendering the PDF.
+    pub render_ms: i32,
+    /// Storing it in the object store.
+    pub upload_ms: i32,
+}
+
+/// Records that a document's PDF is stored and what it took (once: a later call keeps the
+/// first time and its figures).
+pub async fn mark_uploaded(
+    db: &PgPool,
+    invoice_id: InvoiceId,
+    timing: UploadTiming,
+) -> sqlx::Result<()> {
     sqlx::query!(
-        "update invoices set uploaded_at = coalesce(uploaded_at, now()) where invoice_id = $1",
+        "update invoices
+            set render_ms = case when uploaded_at is null then $2 else render_ms end,
+                upload_ms = case when uploaded_at is null then $3 else upload_ms end,
+                uploaded_at = coalesce(uploaded_at, now())
+          where invoice_id = $1",
         invoice_id.as_uuid(),
+        timing.render_ms,
+        timing.upload_ms,
     )
     .execute(db)
     .await?;

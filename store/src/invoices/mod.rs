@@ -10,7 +10,7 @@
 mod issue;
 mod read;
 
-pub use issue::{Issued, NewDocument, issue, mark_booking_invoiced, mark_uploaded};
+pub use issue::{Issued, NewDocument, UploadTiming, issue, mark_booking_invoiced, mark_uploaded};
 pub use read::{SaleContext, StoredDocument, documents, not_uploaded, sale_context};
 
 /// The issuer key of the platform.

@@ -135,11 +135,30 @@ pub enum Settle {
     Skipped(String),
 }
 
+/// How long a message's attempt took, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SendTiming {
+    /// Composing it: templates, the QR code, reading the attached invoice.
+    pub compose_ms: i32,
+    /// Handing it to the provider (SMTP, SNS).
+    pub send_ms: i32,
+}
+
 /// Settles a claimed row (only while it is still `sending`), or records a skip.
 pub async fn settle(
     db: impl PgExecutor<'_>,
     notification_id: Uuid,
     outcome: &Settle,
+) -> sqlx::Result<()> {
+    settle_timed(db, notification_id, outcome, None).await
+}
+
+/// [`settle`], keeping what the attempt that sent it took.
+pub async fn settle_timed(
+    db: impl PgExecutor<'_>,
+    notification_id: Uuid,
+    outcome: &Settle,
+    timing: Option<SendTiming>,
 ) -> sqlx::Result<()> {
     let (status, template, provider, error) = match outcome {
         Settle::Sent {
@@ -159,13 +178,16 @@ pub async fn settle(
         "update notifications
             set status = $2, template = coalesce($3, template), provider_id = $4,
                 last_error = $5,
-                sent_at = case when $2 = 'sent' then now() else sent_at end
+                sent_at = case when $2 = 'sent' then now() else sent_at end,
+                compose_ms = coalesce($6, compose_ms), send_ms = coalesce($7, send_ms)
           where notification_id = $1 and status in ('sending', 'pending', 'failed')",
         notification_id,
         status.as_str(),
         template,
         provider,
         error,
+        timing.map(|t| t.compose_ms),
+        timing.map(|t| t.send_ms),
     )
     .execute(db)
     .await?;

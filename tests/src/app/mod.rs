@@ -256,6 +256,7 @@ impl TestApp {
                 after_payment: options.after_payment_worker,
                 workflow_pollers: mtbp_workers::WORKFLOW_POLLERS,
                 activity_pollers: mtbp_workers::ACTIVITY_POLLERS,
+                after_payment_slots: mtbp_workers::AFTER_PAYMENT_SLOTS,
             })?)
         } else {
             None

@@ -16,7 +16,7 @@ pub(super) fn start_worker_thread(
 pub fn spawn_worker_thread<F, Fut>(build: F) -> anyhow::Result<Box<dyn Fn() + Send + Sync>>
 where
     F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<temporalio_sdk::Worker>>,
+    Fut: std::future::Future<Output = anyhow::Result<mtbp_workers::Workers>>,
 {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()

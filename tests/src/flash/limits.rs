@@ -23,7 +23,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use temporalio_client::{
     WorkflowExecuteUpdateOptions, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
     WorkflowStartOptions,
@@ -64,6 +64,12 @@ pub struct OrchestrationLimit {
     pub peak_workflows_per_second: f64,
     /// `pay` sent → answered, as the booking's `pay_latency`.
     pub latency: Latency,
+    /// Workflows that ran their notification step (fully processed).
+    pub processed: usize,
+    /// Fully processed per second, from the first start to the last notification.
+    pub processed_per_second: f64,
+    /// Most workflows fully processed in any five seconds, per second.
+    pub peak_processed_per_second: f64,
 }
 
 /// Seats to hold, a booking at a time: runs of 1..=max seats along each row, shuffled.
@@ -239,6 +245,9 @@ pub async fn orchestration_limit(
     let settings = Settings::from_env()?;
     let task_queue = format!("baseline-{}", Uuid::new_v4().simple());
     let queue = task_queue.clone();
+    let started = Instant::now();
+    let processed = Arc::new(Mutex::new(Vec::with_capacity(count)));
+    let noop = NoopActivities::new(started, processed.clone());
     let stop = crate::app::spawn_worker_thread(move || async move {
         let client = mtbp_infra::temporal::connect(
             &settings.temporal_address,
@@ -250,13 +259,12 @@ pub async fn orchestration_limit(
         let options = temporalio_sdk::WorkerOptions::new(queue)
             .max_cached_workflows(2_000)
             .register_workflow::<BaselineWorkflow>()?
-            .register_activities(NoopActivities)
+            .register_activities(noop)
             .build();
-        Ok(temporalio_sdk::Worker::new(&runtime, client, options)?)
+        Ok(temporalio_sdk::Worker::new(&runtime, client, options)?.into())
     })?;
     let next = Arc::new(AtomicUsize::new(0));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(count)));
-    let started = Instant::now();
     let clients: Vec<_> = (0..params.customers)
         .map(|i| {
             let (next, latencies) = (next.clone(), latencies.clone());
@@ -315,9 +323,19 @@ pub async fn orchestration_limit(
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    // The steps after the answer: wait (bounded) for every paid workflow's notification.
+    let paid = latencies.lock().map(|l| l.len()).unwrap_or_default();
+    let wait_until = Instant::now() + Duration::from_secs(60);
+    while processed.lock().map(|p| p.len()).unwrap_or_default() < paid
+        && Instant::now() < wait_until
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     stop();
     outcome?;
     let samples: Vec<(f64, f64)> = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    let processed: Vec<f64> = processed.lock().map(|p| p.clone()).unwrap_or_default();
+    let last_processed = processed.iter().copied().fold(0.0, f64::max);
     Ok(OrchestrationLimit {
         clients: params.customers,
         workflows: count,
@@ -325,6 +343,9 @@ pub async fn orchestration_limit(
         workflows_per_second: count as f64 / seconds.max(1e-3),
         peak_workflows_per_second: peak_rate(&samples.iter().map(|s| s.0).collect::<Vec<_>>(), 5.0),
         latency: Latency::of(samples.iter().map(|s| s.1).collect()),
+        processed: processed.len(),
+        processed_per_second: processed.len() as f64 / last_processed.max(1e-3),
+        peak_processed_per_second: peak_rate(&processed, 5.0),
     })
 }
 

@@ -18,6 +18,7 @@ mod customers;
 mod limits;
 mod offer;
 mod payment;
+mod processed;
 mod reconcile;
 mod sale;
 mod seat_map;
@@ -29,6 +30,7 @@ pub use chart::write_svg;
 pub use closed_loop::{LoopParams, LoopReport, LoopStep, run_closed_loop};
 pub use compare::{Comparison, compare};
 pub use offer::SaleOffer;
+pub use processed::Processed;
 pub use reconcile::{Check, Reconciliation, Relation, reconcile};
 pub use sale::SaleFigures;
 pub use stats::Latency;
@@ -148,6 +150,8 @@ pub struct Report {
     pub offer: Option<SaleOffer>,
     /// Whether seats, bookings and money agree.
     pub reconciliation: Reconciliation,
+    /// The steps after the payment: invoiced and told, and where the time went.
+    pub processed: Processed,
     /// The same hold transaction straight at PostgreSQL.
     pub database_limit: Option<limits::DatabaseLimit>,
     /// An empty booking-shaped workflow on the same Temporal server.
@@ -169,6 +173,9 @@ pub struct Ratios {
     pub holds_vs_database: f64,
     /// Completed bookings per second ÷ empty workflows completed per second.
     pub completed_vs_orchestration: f64,
+    /// Fully processed bookings (invoiced and told) per second ÷ the same of the empty
+    /// workflows, busiest five seconds on both sides.
+    pub processed_vs_orchestration: f64,
 }
 
 /// With `params.limits`, measures the database limit (first, on a quiet machine: the highest
@@ -187,6 +194,8 @@ pub async fn run(params: Params, target: &Target) -> anyhow::Result<Report> {
     let code = offer.as_ref().map(|o| o.code.as_str());
     let sale = sale::run_sale(&params, target, code).await?;
     let reconciliation = reconcile(target, &sale.show_ids, &sale.outcomes, offer.as_ref()).await?;
+    // Bounded: a booking still not invoiced or told after this is reported as such.
+    let processed = processed::measure(target, &sale.show_ids, Duration::from_secs(300)).await?;
     let orchestration_limit = match params.limits {
         true => Some(
             limits::orchestration_limit(&params, target, sale.figures.bookings_completed).await?,
@@ -200,6 +209,10 @@ pub async fn run(params: Params, target: &Target) -> anyhow::Result<Report> {
                 sale.figures.peak_completed_per_second,
                 o.peak_workflows_per_second,
             ),
+            processed_vs_orchestration: ratio(
+                processed.peak_processed_per_second,
+                o.peak_processed_per_second,
+            ),
         }),
         _ => None,
     };
@@ -208,6 +221,7 @@ pub async fn run(params: Params, target: &Target) -> anyhow::Result<Report> {
         sale: sale.figures,
         offer,
         reconciliation,
+        processed,
         database_limit,
         orchestration_limit,
         ratios,

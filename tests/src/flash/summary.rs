@@ -57,6 +57,42 @@ pub fn summary(r: &Report) -> String {
         lat("hold to completed", &s.hold_to_completed_latency)
     );
     let _ = writeln!(out, "      {}", lat("pay to completed", &s.pay_latency));
+    let p = &r.processed;
+    let _ = writeln!(
+        out,
+        "after payment: {} of {} invoiced and told ({:.1}/s, peak {:.1}/s; waited {:.1} s after \
+         the sale); confirmations {}",
+        p.processed,
+        p.completed,
+        p.processed_per_second,
+        p.peak_processed_per_second,
+        p.waited_seconds,
+        p.confirmations
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "      {}",
+        lat("paid to processed", &p.paid_to_processed)
+    );
+    let _ = writeln!(
+        out,
+        "      {}",
+        lat("paid to invoiced", &p.paid_to_invoiced)
+    );
+    let step =
+        |name: &str, l: &Latency| format!("{name} p50 {:.0} / p95 {:.0} ms", l.p50_ms, l.p95_ms);
+    let _ = writeln!(
+        out,
+        "      per booking: {}, {}, {}, {}",
+        step("PDF", &p.render),
+        step("S3", &p.upload),
+        step("compose", &p.compose),
+        step("SMTP", &p.send)
+    );
     if let Some(d) = &r.database_limit {
         let _ = writeln!(
             out,
@@ -71,18 +107,23 @@ pub fn summary(r: &Report) -> String {
     if let Some(o) = &r.orchestration_limit {
         let _ = writeln!(
             out,
-            "orchestration limit: {:.1} workflows/s, peak {:.1}/s ({} clients, {})",
+            "orchestration limit: {:.1} workflows/s, peak {:.1}/s ({} clients, {}); fully \
+             processed {} ({:.1}/s, peak {:.1}/s)",
             o.workflows_per_second,
             o.peak_workflows_per_second,
             o.clients,
-            lat("pay to completed", &o.latency)
+            lat("pay to completed", &o.latency),
+            o.processed,
+            o.processed_per_second,
+            o.peak_processed_per_second
         );
     }
     if let Some(x) = &r.ratios {
         let _ = writeln!(
             out,
-            "ratios: holds {:.2} of the database limit, completed {:.2} of the orchestration limit",
-            x.holds_vs_database, x.completed_vs_orchestration
+            "ratios: holds {:.2} of the database limit, completed {:.2} of the orchestration \
+             limit, fully processed {:.2} of it",
+            x.holds_vs_database, x.completed_vs_orchestration, x.processed_vs_orchestration
         );
     }
     let _ = writeln!(

@@ -140,7 +140,7 @@ async fn a_paid_booking_is_invoiced_confirmed_with_its_invoice_and_reminded_befo
         .filter(|r| r.contains("/email/"))
         .collect();
     assert_eq!(emails, ["confirmation/email/sent", "reminder/email/sent"]);
-    crate::visibility::replay_closed(&app, booking, "after_payment_reminded").await;
+    crate::visibility::replay_closed(&app, booking, "after_payment_queue_reminded").await;
 }
 
 #[tokio::test]
@@ -154,7 +154,7 @@ async fn a_booking_made_within_the_reminder_time_gets_no_reminder() {
         .await
         .expect("show time");
     let (booking, address) = paid_booking(&app, show).await;
-    crate::visibility::replay_closed(&app, booking, "after_payment_no_reminder").await;
+    crate::visibility::replay_closed(&app, booking, "after_payment_queue_no_reminder").await;
     let mails = Maildev::from_env()
         .wait_for(&address, 1, 10, Duration::from_secs(1))
         .await

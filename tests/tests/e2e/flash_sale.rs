@@ -92,6 +92,29 @@ async fn a_small_flash_sale_sells_every_seat_once_and_the_books_balance() {
     assert!(db.holds_per_second > 0.0);
     let orchestration = report.orchestration_limit.as_ref().expect("orchestration");
     assert_eq!(orchestration.workflows, orchestration.latency.count);
+    assert_eq!(
+        orchestration.processed, orchestration.workflows,
+        "every baseline workflow ran its notification step"
+    );
+    // The steps after the payment: every completed booking invoiced and told, each PDF and
+    // message timed.
+    let processed = &report.processed;
+    assert_eq!(
+        processed.completed, sale.bookings_completed,
+        "{processed:?}"
+    );
+    assert_eq!(processed.processed, processed.completed, "{processed:?}");
+    // One invoice per issuer (the partner's for the tickets, the platform's for its fee).
+    assert!(
+        processed.render.count >= processed.completed,
+        "{processed:?}"
+    );
+    assert_eq!(
+        processed.upload.count, processed.render.count,
+        "{processed:?}"
+    );
+    assert!(processed.send.count > 0, "{processed:?}");
+    assert!(processed.peak_processed_per_second > 0.0, "{processed:?}");
     assert!(report.ratios.is_some());
     assert!(!sale.timeline.is_empty());
 

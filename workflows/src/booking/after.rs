@@ -4,28 +4,45 @@
 //! steps can undo the booking: a failure is retried and recorded, never turned into a refund.
 
 use super::options;
-use super::types::SA_BOOKING_STEP;
-use super::workflow::BookingWorkflow;
+use super::types::{SA_BOOKING_STATUS, SA_BOOKING_STEP};
+use super::workflow::{BookingWorkflow, PATCH_AFTER_PAYMENT_QUEUE};
 use crate::notify::notify_call;
 use mtbp_activities::notify::NotifyInput;
 use mtbp_activities::{InvoiceActivities, NotifyActivities};
 use mtbp_domain::{BookingStatus, NotificationKind};
 use std::time::{Duration, UNIX_EPOCH};
-use temporalio_sdk::{TimerResult, WorkflowContext};
+use temporalio_sdk::{ActivityOptions, TimerResult, WorkflowContext};
+
+/// The task queue of the steps after the payment, beside the booking's own: its workers
+/// (`mtbp-worker` runs one beside the booking worker) have slots of their own.
+pub fn after_payment_queue(booking_queue: &str) -> String {
+    format!("{booking_queue}-after-payment")
+}
 
 impl BookingWorkflow {
     /// Invoice, confirmation and reminder of a booked booking.
     pub(super) async fn after_payment(ctx: &mut WorkflowContext<Self>) {
         let booking_id = ctx.state(|s| s.input.booking_id);
+        // Histories written since: these steps run on a task queue of their own, so a burst of
+        // PDFs and emails never takes the slots (and the cores) the next customer's charge
+        // needs, and one upsert carries the status with the step.
+        let lean = ctx.patched(PATCH_AFTER_PAYMENT_QUEUE);
+        if lean {
+            let queue = after_payment_queue(ctx.task_queue());
+            ctx.state_mut(|s| s.after_payment_queue = Some(queue));
+        }
         Self::set_step(ctx, "issuing the invoice");
         let invoiced = ctx
             .execute_activity(
                 InvoiceActivities::issue_invoice,
                 booking_id,
-                options::invoice_call(),
+                Self::after_payment_options(ctx, options::invoice_call()),
             )
             .await;
         match &invoiced {
+            Ok(_) if lean => {
+                Self::set_status_and_step(ctx, BookingStatus::Invoiced, "notifying the customer");
+            }
             Ok(_) => {
                 Self::set_status(ctx, BookingStatus::Invoiced, "notifying the customer");
                 Self::set_step(ctx, "notifying the customer");
@@ -44,13 +61,17 @@ impl BookingWorkflow {
                 .execute_activity(
                     InvoiceActivities::issue_invoice,
                     booking_id,
-                    options::invoice_retry_call(),
+                    Self::after_payment_options(ctx, options::invoice_retry_call()),
                 )
                 .await;
             if retried.is_ok() {
                 ctx.state_mut(|s| s.after_payment_error = None);
-                Self::set_status(ctx, BookingStatus::Invoiced, "invoiced");
-                Self::set_step(ctx, "invoiced");
+                if lean {
+                    Self::set_status_and_step(ctx, BookingStatus::Invoiced, "invoiced");
+                } else {
+                    Self::set_status(ctx, BookingStatus::Invoiced, "invoiced");
+                    Self::set_step(ctx, "invoiced");
+                }
             }
         }
         Self::remind(ctx).await;
@@ -62,7 +83,11 @@ impl BookingWorkflow {
         let booking_id = ctx.state(|s| s.input.booking_id);
         let input = NotifyInput { booking_id, kind };
         let sent = ctx
-            .execute_activity(NotifyActivities::notify, input, notify_call())
+            .execute_activity(
+                NotifyActivities::notify,
+                input,
+                Self::after_payment_options(ctx, notify_call()),
+            )
             .await;
         if let Err(e) = sent {
             let why = super::workflow::why(&e);
@@ -105,6 +130,29 @@ impl BookingWorkflow {
         Self::set_step(ctx, "reminding");
         Self::notify(ctx, NotificationKind::Reminder).await;
         Self::set_step(ctx, "reminded");
+    }
+
+    /// `options` on the after-payment task queue, in histories that have one.
+    fn after_payment_options(
+        ctx: &WorkflowContext<Self>,
+        mut options: ActivityOptions,
+    ) -> ActivityOptions {
+        if let Some(queue) = ctx.state(|s| s.after_payment_queue.clone()) {
+            options.task_queue = Some(queue);
+        }
+        options
+    }
+
+    /// Moves to `status` and `step` with one upsert of both search attributes.
+    fn set_status_and_step(ctx: &WorkflowContext<Self>, status: BookingStatus, step: &'static str) {
+        ctx.state_mut(|s| {
+            s.status = Some(status);
+            s.step = step;
+        });
+        ctx.upsert_search_attributes([
+            SA_BOOKING_STATUS.value_set(status.as_str().into()),
+            SA_BOOKING_STEP.value_set(step.into()),
+        ]);
     }
 
     /// Moves to `step` and shows it in the `BookingStep` search attribute (the steps after the

@@ -14,6 +14,7 @@ mod view;
 mod wait;
 mod workflow;
 
+pub use after::after_payment_queue;
 pub use refusal::Refusal;
 pub use start::{start_options, update_with_start_options};
 pub use types::{BookingInput, BookingView, HoldPolicy, OperatorAction, OperatorStep, PayRequest};

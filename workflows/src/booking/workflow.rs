@@ -51,6 +51,10 @@ const PATCH_PRICING: &str = "pricing-1";
 /// The `patched` marker of the steps after the payment: invoice, notification, reminder.
 const PATCH_AFTER_PAYMENT: &str = "after-payment-1";
 
+/// The `patched` marker of the after-payment task queue: invoice, notification and reminder
+/// run on `<queue>-after-payment`, with one upsert for the status and the step.
+pub(super) const PATCH_AFTER_PAYMENT_QUEUE: &str = "after-payment-queue-1";
+
 /// The `patched` marker of the refund notice: a compensation that gave the money back tells
 /// the customer so, once the booking is closed.
 pub(super) const PATCH_REFUND_NOTICE: &str = "refund-notice-1";
@@ -97,6 +101,8 @@ pub struct BookingWorkflow {
     pub(super) after_payment_error: Option<String>,
     /// When the reminder is due, while the workflow waits for it (ms since the epoch).
     pub(super) reminder_due_at_ms: Option<i64>,
+    /// The task queue of the steps after the payment, in histories that have one.
+    pub(super) after_payment_queue: Option<String>,
 }
 
 #[workflow_methods]
@@ -134,6 +140,7 @@ impl BookingWorkflow {
             pay_refusal: None,
             after_payment_error: None,
             reminder_due_at_ms: None,
+            after_payment_queue: None,
         }
     }
 

@@ -43,7 +43,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "partners", description = "Theater partners, their staff and billing; brokers"),
         (name = "offers", description = "Offers and codes, their limits, and meal vouchers at the box office"),
         (name = "subscriptions", description = "Subscription plans and customers' subscriptions: each subscription is a Temporal workflow"),
-        (name = "ops", description = "Health")
+        (name = "ops", description = "Health, and sales analytics for operators")
     ),
     components(schemas(error::ErrorEnvelope)),
     modifiers(&BearerAuth)

@@ -28,6 +28,14 @@ MAILDEV_PORT="${MTBP_MAILDEV_PORT:-1080}"
 # npm tools (maildev) install under .local/node, like the Python ones under the venv.
 NODE_DIR="$LOCAL/node"
 MOTO_PORT="${MTBP_MOTO_PORT:-5055}"
+KAFKA_PORT="${MTBP_KAFKA_PORT:-9092}"
+# The Kafka broker (tansu, crates.io) is built once per machine, outside the checkout, so a
+# fresh clone (CI) finds it: `cargo install` takes ~12 minutes on 2 cores. SQLite storage
+# (the `libsql` feature) keeps topics and committed offsets across broker restarts.
+TANSU_VERSION="${MTBP_TANSU_VERSION:-0.5.11}"
+TOOLS_DIR="${MTBP_TOOLS_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/mtbp/tools}"
+TANSU_ROOT="$TOOLS_DIR/tansu-$TANSU_VERSION-libsql"
+export MTBP_TANSU_BIN="${MTBP_TANSU_BIN:-$TANSU_ROOT/bin/tansu}"
 
 # Build output is shared by every checkout on the machine, so a fresh clone (CI) starts warm.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/mtbp/target}"
@@ -60,6 +68,8 @@ export MTBP_SMTP_PORT="$SMTP_PORT"
 export MTBP_SMTP_TLS="${MTBP_SMTP_TLS:-none}"
 export MTBP_MAIL_FROM="${MTBP_MAIL_FROM:-MTBP Tickets <tickets@mtbp.localhost>}"
 export MTBP_MAILDEV_URL="${MTBP_MAILDEV_URL:-http://127.0.0.1:$MAILDEV_PORT}"
+# Events: the outbox relay and the analytics archiver talk to the local broker.
+export MTBP_KAFKA_BROKERS="${MTBP_KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
 
 # The local stack's token signing key: random, made once, kept in .local/ (never committed).
 if [ -z "${MTBP_JWT_SECRET:-}" ]; then

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The local stack as plain processes on loopback: PostgreSQL, the Temporal dev server (and UI),
-# localstripe, moto's server (S3 and SNS on one port) and maildev (an SMTP catcher with a web UI
-# and `/api/email`). Usage: stack.sh up|down|status [component…]: with components (postgres,
-# temporal, stripe, moto, maildev) only those start or stop. `up` twice is harmless; a component
+# localstripe, moto's server (S3 and SNS on one port), maildev (an SMTP catcher with a web UI
+# and `/api/email`) and the Kafka broker tansu. Usage: stack.sh up|down|status [component…]:
+# with components (postgres, temporal, stripe, moto, maildev, kafka) only those start or stop. `up` twice is harmless; a component
 # that fails to start is named with the tail of its log.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -125,18 +125,66 @@ maildev_up() {
   say "maildev started on $SMTP_PORT (web $MTBP_MAILDEV_URL)"
 }
 
+# The Kafka broker: tansu on loopback, its SQLite file under .local/kafka (topics and consumer
+# offsets survive a restart). The first `up` on a machine builds it (~12 minutes, once, into
+# $TOOLS_DIR) in the background and starts it when built, so the rest of the platform is not
+# kept waiting: until then the relay keeps events in the outbox. With MTBP_WAIT_FOR_KAFKA=1
+# (`./mtbp test`) this waits for the build.
+kafka_build() {
+  say "building the Kafka broker tansu $TANSU_VERSION into $TANSU_ROOT (once per machine, ~12 minutes)"
+  mkdir -p "$TOOLS_DIR"
+  nice -n 10 cargo install tansu --version "$TANSU_VERSION" --locked --features libsql \
+    --root "$TANSU_ROOT" --target-dir "$TOOLS_DIR/tansu-build" >>"$LOG_DIR/kafka-build.log" 2>&1 \
+    || { tail -20 "$LOG_DIR/kafka-build.log" >&2; return 1; }
+  rm -rf "$TOOLS_DIR/tansu-build"
+}
+
+kafka_start() {
+  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process (set MTBP_KAFKA_PORT)"
+  mkdir -p "$LOCAL/kafka"
+  spawn kafka bash -c "cd '$LOCAL/kafka' && exec '$MTBP_TANSU_BIN' broker \
+    --listener-url tcp://127.0.0.1:$KAFKA_PORT --advertised-listener-url tcp://127.0.0.1:$KAFKA_PORT \
+    --storage-engine sqlite://tansu.db"
+  wait_for kafka "port_open $KAFKA_PORT" 30 || die "the Kafka broker failed to start"
+  say "kafka (tansu) started on $KAFKA_PORT"
+}
+
+kafka_up() {
+  if pid_alive kafka && port_open "$KAFKA_PORT"; then
+    say "kafka already running on $KAFKA_PORT"; return
+  fi
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  if [ ! -x "$MTBP_TANSU_BIN" ]; then
+    if [ "${MTBP_WAIT_FOR_KAFKA:-0}" = 1 ]; then
+      # A build `up` began in the background may be under way: let it finish, or build here.
+      while pid_alive kafka-build; do sleep 5; done
+      [ -x "$MTBP_TANSU_BIN" ] || kafka_build || die "building the Kafka broker failed (see $LOG_DIR/kafka-build.log)"
+    else
+      if ! pid_alive kafka-build; then
+        spawn kafka-build bash -c "source '$ROOT/deploy/local/lib.sh' && \
+          '$ROOT/deploy/local/stack.sh' kafka-build && '$ROOT/deploy/local/stack.sh' up kafka"
+      fi
+      say "kafka: building the broker in the background (first time on this machine, ~12 minutes;" \
+        "log $LOG_DIR/kafka-build.log); it starts by itself when built, events wait in the outbox"
+      return
+    fi
+  fi
+  kafka_start
+}
+
 status_line() {
   local name=$1 ok=$2 where=$3
   if [ "$ok" = yes ]; then printf '  %-10s up    %s\n' "$name" "$where"; else printf '  %-10s down  %s\n' "$name" "$where"; fi
 }
 
 status() {
-  local pg=no t=no s=no m=no d=no a=no w=no
+  local pg=no t=no s=no m=no d=no k=no a=no w=no
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && pg=yes
   pid_alive temporal && port_open "$TEMPORAL_PORT" && t=yes
   pid_alive stripe && port_open "$STRIPE_PORT" && s=yes
   pid_alive moto && port_open "$MOTO_PORT" && m=yes
   pid_alive maildev && port_open "$SMTP_PORT" && d=yes
+  pid_alive kafka && port_open "$KAFKA_PORT" && k=yes
   pid_alive api && port_open "$API_PORT" && a=yes
   pid_alive worker && w=yes
   status_line postgres $pg "127.0.0.1:$PG_PORT"
@@ -144,12 +192,13 @@ status() {
   status_line stripe $s "$STRIPE_API_BASE"
   status_line moto $m "$MTBP_S3_ENDPOINT (S3 bucket $MTBP_S3_BUCKET, SNS)"
   status_line maildev $d "smtp 127.0.0.1:$SMTP_PORT, web $MTBP_MAILDEV_URL"
+  status_line kafka $k "$MTBP_KAFKA_BROKERS (tansu)$(pid_alive kafka-build && echo ', building')"
   status_line api $a "$MTBP_API_URL"
   status_line worker $w "task queue ${MTBP_TASK_QUEUE:-bookings}"
-  [ $pg$t$s$m$d = yesyesyesyesyes ]
+  [ $pg$t$s$m$d$k = yesyesyesyesyesyes ]
 }
 
-COMPONENTS=(postgres temporal stripe moto maildev)
+COMPONENTS=(postgres temporal stripe moto maildev kafka)
 cmd=${1:-}
 shift || true
 for c in "$@"; do
@@ -175,6 +224,7 @@ case "$cmd" in
     say "stopped: $*"
     ;;
   status) status ;;
+  kafka-build) [ -x "$MTBP_TANSU_BIN" ] || kafka_build ;;
   # Only moto, for a checkout whose other components run elsewhere.
   moto-up) moto_up ;;
   moto-down) stop moto; say "moto stopped" ;;

@@ -10,6 +10,7 @@ pub mod aws;
 pub mod config;
 pub mod db;
 pub mod gateway;
+pub mod kafka;
 pub mod mail;
 pub mod objects;
 pub mod pdf;

@@ -140,6 +140,34 @@ impl ObjectStore {
         Ok(())
     }
 
+    /// The keys under `prefix`, in key order (every page, at most `max` keys).
+    pub async fn list(&self, prefix: &str, max: usize) -> Result<Vec<String>, ObjectError> {
+        let mut keys = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(store_error)?;
+            keys.extend(
+                out.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+            match out.next_continuation_token() {
+                Some(next) if keys.len() < max => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        keys.truncate(max);
+        Ok(keys)
+    }
+
     /// Reads the object at `key`.
     pub async fn get(&self, key: &str) -> Result<StoredObject, ObjectError> {
         let out = match self

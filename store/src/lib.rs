@@ -11,8 +11,10 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 pub mod accounts;
 pub mod addons;
+pub mod analytics;
 pub mod bookings;
 pub mod catalog;
+pub mod events;
 pub mod invoices;
 #[cfg(test)]
 mod literals;

@@ -5,6 +5,7 @@
 pub mod api_client;
 pub mod app;
 pub mod catalog;
+pub mod events;
 pub mod flash;
 pub mod invoices;
 pub mod maildev;

@@ -3,6 +3,9 @@
 //! Exposed as a library so the test harness can run a worker on a thread of its own, next to
 //! the binary that production runs.
 
+pub mod archiver;
+pub mod relay;
+
 use anyhow::Context;
 use mtbp_activities::notify::{SnsTexts, StoredInvoices};
 use mtbp_activities::{
@@ -243,22 +246,120 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
     })
 }
 
-/// Runs a worker from the environment until SIGINT / SIGTERM: the body of `mtbp-worker`.
+/// What a worker process runs (`MTBP_WORKER_ROLES`, comma-separated; all three by default):
+/// the workflows and activities, the event relay, the analytics archiver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Roles {
+    /// Workflows and activities on the task queues.
+    pub workflows: bool,
+    /// The outbox relay to Kafka.
+    pub relay: bool,
+    /// The analytics archiver (Kafka → S3).
+    pub archiver: bool,
+}
+
+impl Roles {
+    /// Parses `workflows,relay,archiver` (any subset, any order).
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let mut roles = Self {
+            workflows: false,
+            relay: false,
+            archiver: false,
+        };
+        for role in text.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+            match role {
+                "workflows" => roles.workflows = true,
+                "relay" => roles.relay = true,
+                "archiver" => roles.archiver = true,
+                other => anyhow::bail!(
+                    "MTBP_WORKER_ROLES: unknown role {other:?} (workflows, relay, archiver)"
+                ),
+            }
+        }
+        if !(roles.workflows || roles.relay || roles.archiver) {
+            anyhow::bail!("MTBP_WORKER_ROLES names no role (workflows, relay, archiver)");
+        }
+        Ok(roles)
+    }
+}
+
+/// Runs a worker from the environment until SIGINT / SIGTERM: the body of `mtbp-worker`. Its
+/// roles (`MTBP_WORKER_ROLES`): the workflows, the event relay and the analytics archiver; the
+/// last two only with a broker (`MTBP_KAFKA_BROKERS`).
 pub async fn run_until_signal() -> anyhow::Result<()> {
-    process::init_tracing("info,temporalio_sdk_core=warn,sqlx=warn");
+    process::init_tracing("info,temporalio_sdk_core=warn,sqlx=warn,rdkafka=warn");
     let config = WorkerConfig::from_env()?;
-    let mut worker = build_worker(&config).await?;
-    let shutdown = worker.shutdown_handle();
-    tokio::spawn(async move {
+    let roles = Roles::parse(&mtbp_infra::config::var_or(
+        "MTBP_WORKER_ROLES",
+        "workflows,relay,archiver",
+    ))?;
+    let kafka = mtbp_infra::kafka::KafkaSettings::from_env()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut background = Vec::new();
+    if (roles.relay || roles.archiver) && !kafka.enabled() {
+        tracing::warn!("no MTBP_KAFKA_BROKERS: events stay in the outbox, nothing is archived");
+    }
+    if roles.relay && kafka.enabled() {
+        let s = &config.settings;
+        let pool = db::connect(&s.database_url, 4)
+            .await
+            .context("connecting to PostgreSQL (relay)")?;
+        let relay_config = relay::RelayConfig::from_env(kafka.clone())?;
+        let counts = Arc::new(relay::RelayCounts::default());
+        background.push(tokio::spawn(relay::run(
+            pool,
+            relay_config,
+            counts,
+            stop_rx.clone(),
+        )));
+    }
+    if roles.archiver && kafka.enabled() {
+        let objects = ObjectStore::new(&config.settings.aws);
+        let archiver_config = archiver::ArchiverConfig::from_env(kafka.clone())?;
+        let counts = Arc::new(archiver::ArchiverCounts::default());
+        background.push(tokio::spawn(archiver::run(
+            objects,
+            archiver_config,
+            counts,
+            stop_rx.clone(),
+        )));
+    }
+    if roles.workflows {
+        let mut worker = build_worker(&config).await?;
+        let shutdown = worker.shutdown_handle();
+        tokio::spawn(async move {
+            process::shutdown_signal().await;
+            tracing::info!("shutting down the worker");
+            shutdown();
+        });
+        tracing::info!(
+            task_queue = %config.settings.task_queue,
+            after_payment = config.after_payment,
+            "worker started"
+        );
+        worker.run().await?;
+    } else {
         process::shutdown_signal().await;
-        tracing::info!("shutting down the worker");
-        shutdown();
-    });
-    tracing::info!(
-        task_queue = %config.settings.task_queue,
-        after_payment = config.after_payment,
-        "worker started"
-    );
-    worker.run().await?;
+        tracing::info!("shutting down");
+    }
+    let _ = stop_tx.send(true);
+    for task in background {
+        let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Roles;
+
+    #[test]
+    fn roles_are_any_subset_and_nothing_else() {
+        let all = Roles::parse("workflows,relay,archiver").expect("all");
+        assert!(all.workflows && all.relay && all.archiver);
+        let relay = Roles::parse(" relay ").expect("relay");
+        assert!(!relay.workflows && relay.relay && !relay.archiver);
+        assert!(Roles::parse("").is_err());
+        assert!(Roles::parse("workflows,cron").is_err());
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod addons;
+pub mod analytics;
 pub mod bookings;
 pub(crate) mod common;
 pub mod discovery;
@@ -29,6 +30,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(bookings::router())
         .merge(offers::router())
         .merge(subscriptions::router())
+        .merge(analytics::router())
 }
 
 /// The catalog: theaters, screens, movies, shows with their seats, reviews, and discovery.

@@ -79,6 +79,13 @@ pub struct TestOptions {
     /// Plan periods and dunning: periods of a second allowed and a short dunning, so tests
     /// watch renewals and retries happen.
     pub subscriptions: mtbp_api::config::SubscriptionSettings,
+    /// Events: this app's own topics on the stack's broker (`t<id>.mtbp.<topic>.v1`), and an
+    /// in-process relay publishing this test's outbox to them (with `events_relay`).
+    pub events: bool,
+    /// With `events`, run the relay in process (off for tests that run relay processes).
+    pub events_relay: bool,
+    /// With `events`, a broker other than the stack's (a test's own, to restart it).
+    pub kafka_brokers: Option<String>,
 }
 
 impl Default for TestOptions {
@@ -112,6 +119,9 @@ impl Default for TestOptions {
             reminder_before: Some(Duration::from_secs(400 * 86_400)),
             smtp_port: None,
             after_payment_worker: true,
+            events: false,
+            events_relay: true,
+            kafka_brokers: None,
             subscriptions: mtbp_api::config::SubscriptionSettings {
                 min_plan_period_seconds: 1,
                 dunning_seconds: vec![1, 2],
@@ -154,12 +164,18 @@ pub struct TestApp {
     pub state: mtbp_api::state::AppState,
     /// Settings the API and workers of this app use (database, task queue…).
     pub settings: Settings,
+    /// With `TestOptions::events`: the broker and this app's own topic names.
+    pub kafka: Option<mtbp_infra::kafka::KafkaSettings>,
+    relay_stop: Option<tokio::sync::watch::Sender<bool>>,
     worker_shutdown: Option<Box<dyn Fn() + Send + Sync>>,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(stop) = self.relay_stop.take() {
+            let _ = stop.send(true);
+        }
         if let Some(stop) = self.worker_shutdown.take() {
             stop();
         }
@@ -261,6 +277,39 @@ impl TestApp {
         } else {
             None
         };
+        let kafka = match options.events {
+            true => {
+                let mut kafka = mtbp_infra::kafka::KafkaSettings::from_env()?;
+                if let Some(brokers) = &options.kafka_brokers {
+                    kafka.brokers = brokers.clone();
+                }
+                anyhow::ensure!(
+                    kafka.enabled(),
+                    "events tests need the broker: MTBP_KAFKA_BROKERS is not set"
+                );
+                kafka.topic_prefix =
+                    format!("t{}.mtbp.", &Uuid::new_v4().simple().to_string()[..12]);
+                kafka.partitions = 3;
+                kafka.ensure_topics().await?;
+                Some(kafka)
+            }
+            false => None,
+        };
+        let relay_stop = match (&kafka, options.events_relay) {
+            (Some(kafka), true) => {
+                let (stop, stopped) = tokio::sync::watch::channel(false);
+                let config = crate::events::relay_config(kafka.clone());
+                let counts = std::sync::Arc::new(mtbp_workers::relay::RelayCounts::default());
+                tokio::spawn(mtbp_workers::relay::run(
+                    db.clone(),
+                    config,
+                    counts,
+                    stopped,
+                ));
+                Some(stop)
+            }
+            _ => None,
+        };
         let api = ApiClient::new(address);
         let admin_id = Uuid::new_v4();
         insert_account(
@@ -282,6 +331,8 @@ impl TestApp {
             temporal,
             state: in_process,
             settings,
+            kafka,
+            relay_stop,
             worker_shutdown,
             server,
         })
@@ -377,6 +428,9 @@ impl TestApp {
                 "MTBP_REMINDER_BEFORE",
                 format!("{}s", s.notify.reminder_before.as_secs()),
             )
+            // Workflows only, unless the test asks for the relay or the archiver: a worker
+            // process must not publish this test's outbox to the stack's own topics.
+            .env("MTBP_WORKER_ROLES", "workflows")
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

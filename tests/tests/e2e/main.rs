@@ -17,6 +17,7 @@ mod crash;
 mod dates;
 mod discovery;
 mod erasure;
+mod events;
 mod flash_sale;
 mod flood;
 mod guest_bookings;

@@ -128,6 +128,7 @@ const RULES: &[(&str, &str, &str)] = &[
         "/subscriptions/{subscription_id}/announcements",
         "CO",
     ),
+    ("GET", "/admin/analytics", "O"),
 ];
 
 /// Routes that destroy what later routes need run last, in this order.

@@ -137,6 +137,9 @@ async fn step(
     tracing::debug!(relay.id = %relay_id, published = acked.len(), failed,
         ms = started.elapsed().as_millis() as u64, "event relay batch");
     if failed > 0 {
+        // A producer whose broker restarted may be fenced for good (an idempotent producer's
+        // fatal error): the next loop starts a fresh one.
+        *producer = None;
         anyhow::bail!("{failed} of {} events not acknowledged", batch.len());
     }
     Ok(acked.len())

@@ -18,6 +18,8 @@
 //! [--best F] [--abandon F] [--decline F] [--think-from-ms N] [--think-ms N] [--hold-seconds N] [--sale-seconds N]
 //! [--max-attempts N] [--limit-seats N] [--seed N] [--code-share F] [--code-limit N]
 //! [--no-limits] [--compare-codes] [--closed-loop N,N…] [--loop-seconds N] [--out DIR]`
+//! `--relay-events N [--relays R] [--relay-batch B]` measures the event relay instead: N events
+//! through R relays against a bare producer on the same broker (`mtbp_tests::flash::relay_bench`).
 
 use anyhow::{Context, bail};
 use mtbp_tests::flash::{self, Params, Report, Target};
@@ -32,6 +34,8 @@ struct Args {
     compare_codes: bool,
     /// The closed loop's customer counts, if it is the run asked for.
     closed_loop: Option<flash::LoopParams>,
+    /// `--relay-events N [--relays R] [--relay-batch B]`: the relay against a bare producer.
+    relay: Option<(usize, usize, i64)>,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -59,6 +63,7 @@ fn args() -> anyhow::Result<Args> {
     let mut compare_codes = false;
     let mut code_limit = None;
     let (mut loop_customers, mut loop_seconds) = (None::<Vec<usize>>, 30u64);
+    let (mut relay_events, mut relays, mut relay_batch) = (None::<usize>, 1usize, 500i64);
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--no-limits" {
@@ -95,6 +100,9 @@ fn args() -> anyhow::Result<Args> {
                 loop_customers = Some(counts.with_context(bad)?);
             }
             "--loop-seconds" => loop_seconds = v.parse().with_context(bad)?,
+            "--relay-events" => relay_events = Some(v.parse().with_context(bad)?),
+            "--relays" => relays = v.parse().with_context(bad)?,
+            "--relay-batch" => relay_batch = v.parse().with_context(bad)?,
             other => bail!("unknown flag {other}; see the usage at the top of flash_sale.rs"),
         }
     }
@@ -111,11 +119,17 @@ fn args() -> anyhow::Result<Args> {
         );
         anyhow::ensure!((1..=300).contains(&l.seconds), "--loop-seconds 1-300");
     }
+    anyhow::ensure!((1..=16).contains(&relays), "--relays 1-16");
+    anyhow::ensure!(
+        (1..=10_000).contains(&relay_batch),
+        "--relay-batch 1-10,000"
+    );
     Ok(Args {
         params: p,
         out,
         compare_codes,
         closed_loop,
+        relay: relay_events.map(|n| (n, relays, relay_batch)),
     })
 }
 
@@ -158,8 +172,12 @@ async fn main() -> anyhow::Result<()> {
         out,
         compare_codes,
         closed_loop,
+        relay,
     } = args()?;
     let target = target().await?;
+    if let Some((events, relays, batch)) = relay {
+        return run_relay_bench(&target, &out, events, relays, batch).await;
+    }
     if let Some(l) = closed_loop {
         return run_closed_loop(l, &target, &out).await;
     }
@@ -202,6 +220,28 @@ async fn main() -> anyhow::Result<()> {
         svg_path.display()
     );
     anyhow::ensure!(report.reconciliation.ok, "the reconciliation failed");
+    Ok(())
+}
+
+/// The relay against a bare producer: prints both rates and writes `relay.json`.
+async fn run_relay_bench(
+    target: &Target,
+    out: &Path,
+    events: usize,
+    relays: usize,
+    batch: i64,
+) -> anyhow::Result<()> {
+    let kafka = mtbp_infra::kafka::KafkaSettings::from_env()?;
+    println!("relay: {events} events, {relays} relay(s), batches of {batch}, then a bare producer");
+    let r = flash::relay_bench::run(&target.db, kafka, events, relays, batch).await?;
+    std::fs::create_dir_all(out)?;
+    let json_path = out.join("relay.json");
+    std::fs::write(&json_path, serde_json::to_string_pretty(&r)?)?;
+    println!(
+        "relay: {:.0} events/s ({:.1} s); bare producer: {:.0} messages/s ({:.1} s); ratio {:.2}",
+        r.relay_per_second, r.relay_seconds, r.producer_per_second, r.producer_seconds, r.ratio
+    );
+    println!("written: {}", json_path.display());
     Ok(())
 }
 

@@ -20,6 +20,7 @@ mod offer;
 mod payment;
 mod processed;
 mod reconcile;
+pub mod relay_bench;
 mod sale;
 mod seat_map;
 mod stats;

@@ -137,8 +137,9 @@ pub async fn measure(
     Ok(trips)
 }
 
-/// The history once the workflow has closed (waits up to 30 s: a saga may still be finishing
-/// its steps after the customer's answer).
+/// The history once the workflow has closed or is parked on its reminder's timer (a timer
+/// started after the customer's answer): waits up to 30 s, since a saga may still be finishing
+/// its steps after the answer.
 async fn closed_history(target: &Target, workflow_id: &str) -> anyhow::Result<Vec<HistoryEvent>> {
     let handle = target
         .temporal
@@ -154,7 +155,15 @@ async fn closed_history(target: &Target, workflow_id: &str) -> anyhow::Result<Ve
             e.event_type == EventType::WorkflowExecutionCompleted as i32
                 || e.event_type == EventType::WorkflowExecutionFailed as i32
         });
-        if closed || std::time::Instant::now() >= until {
+        let answered = events
+            .iter()
+            .position(|e| e.event_type == EventType::WorkflowExecutionUpdateCompleted as i32);
+        let parked = answered.is_some_and(|at| {
+            events[at..]
+                .iter()
+                .any(|e| e.event_type == EventType::TimerStarted as i32)
+        });
+        if closed || parked || std::time::Instant::now() >= until {
             return Ok(events);
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

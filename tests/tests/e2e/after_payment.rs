@@ -141,6 +141,8 @@ async fn a_paid_booking_is_invoiced_confirmed_with_its_invoice_and_reminded_befo
         .collect();
     assert_eq!(emails, ["confirmation/email/sent", "reminder/email/sent"]);
     crate::visibility::replay_closed(&app, booking, "after_payment_queue_reminded").await;
+    let types = mtbp_tests::events::assert_outbox_matches_schemas(&app.db).await;
+    assert!(types.contains_key("invoice.stored"), "{types:?}");
 }
 
 #[tokio::test]

@@ -354,6 +354,9 @@ async fn a_refund_issues_credit_notes_that_refer_to_the_invoices_once_per_refund
     };
     let err = step.issue_credit_notes(&bad).await.expect_err("no key");
     assert!(matches!(err, InvoiceError::Refused(_)));
+    // Credit notes are invoice events too, and fit the same schemas.
+    let types = mtbp_tests::events::assert_outbox_matches_schemas(&app.db).await;
+    assert!(types.contains_key("invoice.issued"), "{types:?}");
 }
 
 #[tokio::test]

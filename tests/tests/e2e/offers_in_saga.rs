@@ -108,6 +108,10 @@ async fn a_code_entered_at_hold_is_applied_charged_and_redeemed() {
         redeemed(&app, offer).await,
         (1, vec!["redeemed".to_owned()])
     );
+    // The redemption's events (reserved, redeemed, and its analytics twin) fit their schemas.
+    let types = mtbp_tests::events::assert_outbox_matches_schemas(&app.db).await;
+    assert!(types.contains_key("offer.redemption_changed"), "{types:?}");
+    assert!(types.contains_key("analytics.offer_redeemed"), "{types:?}");
 }
 
 #[tokio::test]

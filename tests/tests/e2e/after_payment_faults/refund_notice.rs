@@ -85,4 +85,8 @@ async fn a_payment_the_saga_refunds_is_told_to_the_customer_once_with_the_amount
     assert!(email_record(app, booking, "confirmation").await.is_none());
     assert_eq!(row_status(app, booking).await, "Refunded");
     crate::visibility::replay_closed(app, booking, "refund_notice_hold_lost").await;
+    // The refund's events fit their schemas (the e2e suite checks every type somewhere).
+    let types = mtbp_tests::events::assert_outbox_matches_schemas(&app.db).await;
+    assert!(types.contains_key("payment.refunded"), "{types:?}");
+    assert!(types.contains_key("analytics.ticket_refunded"), "{types:?}");
 }

@@ -14,6 +14,9 @@ psql "$DATABASE_URL" -qc "drop database if exists $db with (force)" -c "create d
 export DATABASE_URL="$base_url/$db"
 export MTBP_API_ADDR="127.0.0.1:$port"
 export MTBP_TASK_QUEUE="fuzz-$$"
+# The fuzzed requests' events stay in the fuzz database: no relay or archiver next to the
+# stack's own.
+export MTBP_WORKER_ROLES=workflows
 export RUST_LOG=warn
 "$bin/mtbp-migrate" >/dev/null
 

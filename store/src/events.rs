@@ -1,7 +1,7 @@
 //! The event outbox (migration `20261206000001_events.sql`): the triggers write an event with
 //! every state change; the relay reads what is unpublished in the buckets it leases, publishes
 //! it and marks it published. No row lock is held while a relay publishes: a bucket is owned
-//! through a lease row with an expiry, renewed every loop.
+//! through a lease row with an expiry, which the relay renews every third of its length.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;

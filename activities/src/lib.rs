@@ -8,6 +8,7 @@
 //! is keyed by the booking id, which is derived from the workflow id, so a retry after a crash
 //! finds and reuses what the first attempt did.
 
+pub mod cancellations;
 pub mod error;
 pub mod invoices;
 pub mod notify;
@@ -15,13 +16,16 @@ pub mod offers;
 pub mod payments;
 pub mod seats;
 pub mod subscriptions;
+pub mod theater;
 
+pub use cancellations::CancellationActivities;
 pub use invoices::InvoiceActivities;
 pub use notify::NotifyActivities;
 pub use offers::OfferActivities;
 pub use payments::{PaymentActivities, PaymentFaults};
 pub use seats::SeatActivities;
 pub use subscriptions::SubscriptionActivities;
+pub use theater::TheaterActivities;
 
 /// Milliseconds since `from`, saturated to an `int` column's range (the step timings).
 pub(crate) fn millis(from: std::time::Instant) -> i32 {

@@ -13,6 +13,7 @@ pub mod payment_gateway;
 pub mod routes;
 pub mod state;
 pub mod temporal_calls;
+pub mod theaters;
 
 use anyhow::Context;
 use axum::Router;
@@ -208,6 +209,7 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         oidc,
         hashing,
         sign_up_limiter,
+        theaters: theaters::Theaters::new()?,
     })
 }
 

@@ -34,4 +34,6 @@ pub struct AppState {
     pub hashing: Hashing,
     /// Sign-ups per client address, when limited.
     pub sign_up_limiter: Option<Arc<SignUpLimiter>>,
+    /// The theaters' box offices, and each show's terms.
+    pub theaters: crate::theaters::Theaters,
 }

@@ -29,6 +29,8 @@ MAILDEV_PORT="${MTBP_MAILDEV_PORT:-1080}"
 NODE_DIR="$LOCAL/node"
 MOTO_PORT="${MTBP_MOTO_PORT:-5055}"
 KAFKA_PORT="${MTBP_KAFKA_PORT:-9092}"
+BOXOFFICE_PORT="${MTBP_BOXOFFICE_PORT:-8431}"
+export MTBP_BOXOFFICE_URL="http://127.0.0.1:$BOXOFFICE_PORT"
 # The Kafka broker (tansu, crates.io) is built once per machine, outside the checkout, so a
 # fresh clone (CI) finds it: `cargo install` takes ~12 minutes on 2 cores. SQLite storage
 # (the `libsql` feature) keeps topics and committed offsets across broker restarts.

@@ -55,7 +55,7 @@ temporal_up() {
 # The search attributes dev-server.sh registers at start, for a server already running.
 temporal_attributes() {
   local name
-  for name in BookingStep; do
+  for name in BookingStep CancellationStatus; do
     "$VENV/bin/temporal" operator search-attribute create --address "127.0.0.1:$TEMPORAL_PORT" \
       --name "$name" --type Keyword >/dev/null 2>&1 || true
   done
@@ -211,7 +211,7 @@ case "$cmd" in
     for c in "$@"; do "${c}_up"; done
     ;;
   down)
-    if [ $# -eq ${#COMPONENTS[@]} ]; then stop api; stop worker; fi
+    if [ $# -eq ${#COMPONENTS[@]} ]; then stop api; stop worker; stop boxoffice; fi
     # Last started, first stopped: the database goes last.
     for ((i = $#; i >= 1; i--)); do
       c=${!i}

@@ -26,6 +26,7 @@ exec "$temporal_bin" server start-dev \
   --search-attribute HoldExpiresAt=Datetime \
   --search-attribute NeedsOperator=Bool \
   --search-attribute SubscriptionStatus=Keyword \
+  --search-attribute CancellationStatus=Keyword \
   --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
   --dynamic-config-value frontend.enableExecuteMultiOperation=true \
   --dynamic-config-value system.enableActivityEagerExecution=true

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod best_seats;
 pub mod booking;
+pub mod cancellation;
 pub mod charge;
 pub mod ids;
 pub mod invoice;

@@ -19,3 +19,4 @@ pub mod qr;
 pub mod sms;
 pub mod templates;
 pub mod temporal;
+pub mod theater;

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod addons;
 pub mod analytics;
 pub mod bookings;
+pub mod cancellations;
 pub mod catalog;
 pub mod events;
 pub mod invoices;
@@ -26,6 +27,7 @@ pub mod pricing;
 pub mod saga_starts;
 pub mod seats;
 pub mod subscriptions;
+pub mod theaters;
 
 /// The pool, connection and error types of the store's functions, so that callers need no
 /// direct `sqlx` dependency of their own.

@@ -113,7 +113,8 @@ pub async fn recorded_payment(
                   p.currency as "currency: Currency",
                   r.gateway_refund_id as "gateway_refund_id?",
                   r.amount_minor as "refunded_minor?"
-             from payments p left join refunds r using (payment_id)
+             from payments p
+             left join refunds r on r.payment_id = p.payment_id and r.refund_key = 'full'
             where p.booking_id = $1"#,
         booking_id.as_uuid(),
     )
@@ -165,23 +166,44 @@ pub struct NewRefund<'a> {
     pub amount_minor: i64,
     /// Why.
     pub reason: &'a str,
+    /// Which refund of the payment this is: `full` for the saga's compensation, a
+    /// cancellation's id otherwise. A key refunds once.
+    pub refund_key: &'a str,
 }
 
-/// Records the refund, unless one is recorded for the payment already.
-pub async fn record_refund(db: &PgPool, refund: NewRefund<'_>) -> sqlx::Result<()> {
-    sqlx::query!(
-        "insert into refunds (payment_id, booking_id, gateway_refund_id, amount_minor, reason)
-         values ($1, $2, $3, $4, $5)
-         on conflict (payment_id) do nothing",
+/// Records the refund, unless one is recorded under its key already; the row's id.
+pub async fn record_refund(db: &PgPool, refund: NewRefund<'_>) -> sqlx::Result<uuid::Uuid> {
+    sqlx::query_scalar!(
+        r#"with ins as (
+               insert into refunds (payment_id, booking_id, gateway_refund_id, amount_minor,
+                                    reason, refund_key)
+               values ($1, $2, $3, $4, $5, $6)
+               on conflict (payment_id, refund_key) do nothing
+            returning refund_id)
+           select refund_id as "refund_id!" from ins
+           union all
+           select refund_id from refunds where payment_id = $1 and refund_key = $6
+           limit 1"#,
         refund.payment_id.as_uuid(),
         refund.booking_id.as_uuid(),
         refund.gateway_refund_id,
         refund.amount_minor,
         refund.reason,
+        refund.refund_key,
     )
-    .execute(db)
-    .await?;
-    Ok(())
+    .fetch_one(db)
+    .await
+}
+
+/// What has gone back of a booking's payment, under every key.
+pub async fn refunded_minor(db: &PgPool, booking_id: BookingId) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select coalesce(sum(amount_minor), 0)::bigint as "sum!" from refunds
+            where booking_id = $1"#,
+        booking_id.as_uuid(),
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// The gateway customer an account's saved payment methods belong to, if it has one.

@@ -168,6 +168,55 @@ pub async fn reprice(
     let Some(held) = basket(db, booking_id).await? else {
         return Ok(Err(Unpriced::Unknown));
     };
+    price_basket(db, rules, booking_id, held, code, now).await
+}
+
+/// Prices what stays of a paid booking once the seats not in `keep` are cancelled: its
+/// add-ons and the kept seats, with the offer code it was bought with, at `at` (when it was
+/// paid), so an offer that applies to the rest keeps applying and one that no longer does
+/// (a fourth-ticket-free on two tickets) is removed.
+pub async fn reprice_rest(
+    db: &PgPool,
+    rules: &PricingRules,
+    booking_id: BookingId,
+    keep: &[String],
+    at: DateTime<Utc>,
+) -> sqlx::Result<Result<Repriced, Unpriced>> {
+    let Some(mut held) = basket(db, booking_id).await? else {
+        return Ok(Err(Unpriced::Unknown));
+    };
+    held.basket
+        .seats
+        .retain(|s| keep.iter().any(|k| k.eq_ignore_ascii_case(&s.label)));
+    let code = sqlx::query_scalar!(
+        "select offer_code from bookings where booking_id = $1",
+        booking_id.as_uuid()
+    )
+    .fetch_one(db)
+    .await?;
+    match price_basket(db, rules, booking_id, held, code.as_deref(), at).await? {
+        // The code's offer is gone since: the rest is priced without it.
+        Err(Unpriced::UnknownCode) => {
+            let Some(mut held) = basket(db, booking_id).await? else {
+                return Ok(Err(Unpriced::Unknown));
+            };
+            held.basket
+                .seats
+                .retain(|s| keep.iter().any(|k| k.eq_ignore_ascii_case(&s.label)));
+            price_basket(db, rules, booking_id, held, None, at).await
+        }
+        other => Ok(other),
+    }
+}
+
+async fn price_basket(
+    db: &PgPool,
+    rules: &PricingRules,
+    booking_id: BookingId,
+    held: BookingBasket,
+    code: Option<&str>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Result<Repriced, Unpriced>> {
     // A held booking is re-priced whatever the show's sale opening: its seats are held.
     let Some(ShowForSale { facts: show, .. }) = show_facts(db, held.show_id).await? else {
         return Ok(Err(Unpriced::Unknown));

@@ -9,16 +9,20 @@ pub mod relay;
 use anyhow::Context;
 use mtbp_activities::notify::{SnsTexts, StoredInvoices};
 use mtbp_activities::{
-    InvoiceActivities, NotifyActivities, OfferActivities, PaymentActivities, PaymentFaults,
-    SeatActivities, SubscriptionActivities,
+    CancellationActivities, InvoiceActivities, NotifyActivities, OfferActivities,
+    PaymentActivities, PaymentFaults, SeatActivities, SubscriptionActivities, TheaterActivities,
 };
 use mtbp_infra::config::{Settings, parse_or};
 use mtbp_infra::gateway::StripeGateway;
 use mtbp_infra::objects::ObjectStore;
 use mtbp_infra::sms::SmsSender;
+use mtbp_infra::theater::TheaterConnector;
 use mtbp_infra::{db, process, temporal};
 use mtbp_workflows::booking::after_payment_queue;
-use mtbp_workflows::{AnnouncementWorkflow, BookingWorkflow, SubscriptionWorkflow};
+use mtbp_workflows::{
+    AnnouncementWorkflow, BookingWorkflow, CancellationWorkflow, ShowCancellationWorkflow,
+    SubscriptionWorkflow,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use temporalio_sdk::runtime::PollerBehavior;
@@ -191,6 +195,8 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
         InvoiceActivities::new(pool.clone(), objects.clone(), s.platform.clone())
             .with_pause_after_numbering(config.after_payment_faults.pause_after_numbering)
     };
+    let theaters = TheaterConnector::new(Duration::from_secs(5))?;
+    let theater = || TheaterActivities::new(pool.clone(), theaters.clone());
     let runtime = Runtime::from_current_tokio(Default::default())?;
     let options = WorkerOptions::new(s.task_queue.clone())
         .max_cached_workflows(config.max_cached_workflows)
@@ -200,6 +206,14 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
         .register_workflow::<BookingWorkflow>()?
         .register_workflow::<SubscriptionWorkflow>()?
         .register_workflow::<AnnouncementWorkflow>()?
+        .register_workflow::<CancellationWorkflow>()?
+        .register_workflow::<ShowCancellationWorkflow>()?
+        .register_activities(CancellationActivities::new(
+            pool.clone(),
+            gateway.clone(),
+            Arc::new(s.pricing.clone()),
+        ))
+        .register_activities(theater())
         .register_activities(SeatActivities::with_confirm_pause(
             pool.clone(),
             config.faults.pause_in_confirm,
@@ -235,6 +249,7 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
             .graceful_shutdown_period(Duration::from_secs(10))
             .register_activities(notify()?)
             .register_activities(invoices())
+            .register_activities(theater())
             .build();
         Some(Worker::new(&runtime, client, options)?)
     } else {

@@ -6,6 +6,7 @@
 
 pub mod announcement;
 pub mod booking;
+pub mod cancellation;
 pub mod notify;
 pub mod replay;
 pub mod subscription;
@@ -14,6 +15,10 @@ pub use announcement::{AnnouncementInput, AnnouncementView, AnnouncementWorkflow
 pub use booking::{
     BookingInput, BookingView, BookingWorkflow, HoldPolicy, OperatorAction, OperatorStep,
     PayRequest, start_options, update_with_start_options,
+};
+pub use cancellation::{
+    CancellationInput, CancellationView, CancellationWorkflow, ShowCancellationInput,
+    ShowCancellationView, ShowCancellationWorkflow,
 };
 pub use subscription::{SubscriptionInput, SubscriptionView, SubscriptionWorkflow};
 

@@ -79,7 +79,15 @@ pub(super) async fn booking_message(
         "language": facts.language,
         "seats": seats,
         "vouchers": vouchers,
-        "total": amount(facts.amount_minor, &facts.currency),
+        // A refund notice says what went back (some seats of a booking, say), not what was paid.
+        "total": amount(
+            if kind == NotificationKind::Refund && facts.refunded_minor > 0 {
+                facts.refunded_minor
+            } else {
+                facts.amount_minor
+            },
+            &facts.currency
+        ),
         "invoice": invoice.as_ref().map(|i| json!({"number": i.number, "url": i.url})),
         "qr_cid": QR_CID,
     });

@@ -115,7 +115,8 @@ impl PaymentActivities {
             .refunds_of(&intent.id, &charge_ids)
             .await
             .map_err(gateway_error)?;
-        let refund = match earlier.into_iter().next() {
+        // A cancellation's partial refund is not the compensation's.
+        let refund = match earlier.into_iter().find(|r| r.refund_key() == "full") {
             Some(r) => r,
             // A refusal here is final (non-retryable): the saga flags the booking for an operator.
             None => self
@@ -134,6 +135,7 @@ impl PaymentActivities {
             gateway_refund_id: &refund.id,
             amount_minor: refund.amount,
             reason: &req.reason,
+            refund_key: "full",
         };
         payments::record_refund(&self.db, record)
             .await

@@ -146,6 +146,20 @@ error_codes! {
     /// nothing was charged; `details` has the new quote's total, and paying again pays it.
     PriceChanged => "price_changed",
 
+    // Theaters and cancellations.
+    /// The theater's box office does not answer; nothing was held (503, retry shortly).
+    TheaterUnavailable => "theater_unavailable",
+    /// A seat named is not on the booking, or was cancelled already (422).
+    SeatNotOnBooking => "seat_not_on_booking",
+    /// The theater does not allow cancelling some seats of a booking (409).
+    PartialCancellationNotAllowed => "partial_cancellation_not_allowed",
+    /// Past the theater's last refund window (409); `details.policy` says the windows.
+    TooLateToCancel => "too_late_to_cancel",
+    /// The booking changed since the quote (another cancellation in between) (409).
+    BookingChanged => "booking_changed",
+    /// The show's cancellation is under way already (409).
+    ShowCancellationInProgress => "show_cancellation_in_progress",
+
     // Offers and add-ons.
     /// Another live offer has this code (409).
     OfferCodeTaken => "offer_code_taken",

@@ -80,6 +80,8 @@ pub struct TicketFacts {
     pub amount_minor: i64,
     /// Its currency.
     pub currency: String,
+    /// What has been refunded of it so far, under every key.
+    pub refunded_minor: i64,
 }
 
 /// The show, theater and ticket of `booking_id`, if the booking exists.
@@ -91,7 +93,9 @@ pub async fn ticket_facts(
         TicketFacts,
         r#"select b.status as "status: BookingStatus", b.ticket_code, m.title as movie_title,
                   t.name as theater_name, t.address as theater_address, t.city,
-                  sc.name as screen_name, s.starts_at, s.language, b.amount_minor, b.currency
+                  sc.name as screen_name, s.starts_at, s.language, b.amount_minor, b.currency,
+                  (select coalesce(sum(r.amount_minor), 0) from refunds r
+                    where r.booking_id = b.booking_id)::bigint as "refunded_minor!"
              from bookings b
              join shows s on s.show_id = b.show_id
              join movies m on m.movie_id = s.movie_id

@@ -133,7 +133,17 @@ impl PendingHold {
 
     /// Writes the booking and records `saga_input` as the saga to start, then commits; returns
     /// when the booking row was written (database clock).
-    pub async fn record(mut self, saga_input: &serde_json::Value) -> sqlx::Result<DateTime<Utc>> {
+    pub async fn record(self, saga_input: &serde_json::Value) -> sqlx::Result<DateTime<Utc>> {
+        self.record_with_lock(saga_input, None).await
+    }
+
+    /// [`Self::record`], with a live theater's lock of the seats recorded in the same
+    /// transaction (the saga's *share* step confirms it, its compensations release it).
+    pub async fn record_with_lock(
+        mut self,
+        saga_input: &serde_json::Value,
+        theater_lock: Option<&str>,
+    ) -> sqlx::Result<DateTime<Utc>> {
         let priced = Priced {
             quote: &self.quote,
             offer_code: self.offer_code.as_deref(),
@@ -158,6 +168,9 @@ impl PendingHold {
             now,
         )
         .await?;
+        if let Some(lock) = theater_lock {
+            crate::theaters::record_lock(&mut *self.tx, booking_id, self.theater_id, lock).await?;
+        }
         self.tx.commit().await?;
         Ok(created_at)
     }

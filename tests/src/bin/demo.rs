@@ -139,5 +139,34 @@ async fn seed(api: &ApiClient) -> anyhow::Result<()> {
         report.shows,
         started.elapsed()
     );
+    connect_theaters(api).await
+}
+
+/// Connects the first two theaters of the catalog to the reference box office
+/// (`MTBP_BOXOFFICE_URL`): the first live, the second by designated rows.
+async fn connect_theaters(api: &ApiClient) -> anyhow::Result<()> {
+    let url =
+        std::env::var("MTBP_BOXOFFICE_URL").unwrap_or_else(|_| "http://127.0.0.1:8431".into());
+    let page = api.get_json("/theaters?limit=2").await?;
+    let theaters = page["theaters"].as_array().cloned().unwrap_or_default();
+    for (theater, model) in theaters.iter().zip(["live", "designated"]) {
+        let theater_id = theater["theater_id"].as_str().context("theater id")?;
+        let resp = api
+            .put(
+                &format!("/theaters/{theater_id}/connection"),
+                &json!({"model": model, "base_url": url}),
+            )
+            .await?;
+        anyhow::ensure!(
+            resp.status().is_success(),
+            "connecting {theater_id}: {}",
+            resp.status()
+        );
+        println!(
+            "theater {} ({}) is connected to the box office at {url} ({model})",
+            theater["name"].as_str().unwrap_or_default(),
+            theater_id
+        );
+    }
     Ok(())
 }

@@ -40,5 +40,6 @@ mod saga_relay;
 mod screens;
 mod shows;
 mod subscriptions;
+mod theaters;
 mod venues;
 mod visibility;

@@ -4,14 +4,22 @@
 //! steps can undo the booking: a failure is retried and recorded, never turned into a refund.
 
 use super::options;
+use super::types::BookingCancelled;
 use super::types::{SA_BOOKING_STATUS, SA_BOOKING_STEP};
-use super::workflow::{BookingWorkflow, PATCH_AFTER_PAYMENT_QUEUE};
+use super::workflow::{BookingWorkflow, PATCH_AFTER_PAYMENT_QUEUE, PATCH_THEATER};
+use crate::cancellation::{CancellationInput, CancellationWorkflow};
 use crate::notify::notify_call;
+use mtbp_activities::TheaterActivities;
+use mtbp_activities::cancellations::Actor;
 use mtbp_activities::notify::NotifyInput;
+use mtbp_activities::theater::ShareOutcome;
 use mtbp_activities::{InvoiceActivities, NotifyActivities};
 use mtbp_domain::{BookingStatus, NotificationKind};
+use std::ops::ControlFlow;
 use std::time::{Duration, UNIX_EPOCH};
+use temporalio_sdk::ChildWorkflowOptions;
 use temporalio_sdk::{ActivityOptions, TimerResult, WorkflowContext};
+use uuid::Uuid;
 
 /// The task queue of the steps after the payment, beside the booking's own: its workers
 /// (`mtbp-worker` runs one beside the booking worker) have slots of their own.
@@ -74,7 +82,78 @@ impl BookingWorkflow {
                 }
             }
         }
-        Self::remind(ctx).await;
+        // Histories written since: the theater gets the sale (a live theater's lock confirmed,
+        // a designated-rows theater sent the allocation), and a cancellation of the whole
+        // booking ends the wait for the reminder.
+        let theater = ctx.patched(PATCH_THEATER);
+        if theater && Self::share(ctx).await.is_break() {
+            return;
+        }
+        Self::remind(ctx, theater).await;
+    }
+
+    /// The *share with theater* step: retried while the theater is down (the customer has the
+    /// ticket already). A theater that refuses the sale for good gets the booking cancelled
+    /// in full by a child `CancellationWorkflow`: refund, credit note, lock released, customer
+    /// told; the saga ends there (`Break`).
+    async fn share(ctx: &mut WorkflowContext<Self>) -> ControlFlow<()> {
+        let booking_id = ctx.state(|s| s.input.booking_id);
+        Self::set_step(ctx, "sharing with the theater");
+        let shared = ctx
+            .execute_activity(
+                TheaterActivities::share_with_theater,
+                booking_id,
+                Self::after_payment_options(ctx, options::share_call()),
+            )
+            .await;
+        let reason = match shared {
+            Ok(ShareOutcome::Shared { .. } | ShareOutcome::NotConnected) => {
+                return ControlFlow::Continue(());
+            }
+            Ok(ShareOutcome::Rejected { reason }) => reason,
+            Err(e) => {
+                let why = super::workflow::why(&e);
+                ctx.state_mut(|s| s.after_payment_error = Some(format!("theater: {why}")));
+                return ControlFlow::Continue(());
+            }
+        };
+        Self::set_step(ctx, "the theater refused: giving the booking back");
+        let id = Uuid::new_v5(&booking_id.as_uuid(), b"theater-rejected");
+        let input = CancellationInput {
+            cancellation_id: id,
+            booking_id,
+            seats: None,
+            actor: Actor::Theater,
+            actor_id: None,
+            reason: format!("the theater refused the sale: {reason}"),
+            planned: None,
+        };
+        let opts = ChildWorkflowOptions::workflow_id(CancellationInput::workflow_id(id));
+        let view = match ctx
+            .start_child_workflow(CancellationWorkflow::run, input, opts)
+            .await
+        {
+            Ok(child) => child.result().await.ok(),
+            Err(_) => None,
+        };
+        let refunded = view
+            .as_ref()
+            .and_then(|v| v.refunded_minor)
+            .is_some_and(|m| m > 0);
+        let status = if refunded {
+            BookingStatus::Refunded
+        } else {
+            BookingStatus::Cancelled
+        };
+        ctx.state_mut(|s| {
+            s.reason = Some(format!("the theater refused the sale: {reason}"));
+            s.cancelled_after_payment = Some(BookingCancelled {
+                cancellation_id: id.to_string(),
+                refunded,
+            });
+        });
+        Self::set_status_and_step(ctx, status, "ended");
+        ControlFlow::Break(())
     }
 
     /// Sends one notification. Its failures are the notification's record (the activity
@@ -99,7 +178,7 @@ impl BookingWorkflow {
 
     /// Waits on a durable timer until the reminder is due, then sends it; a booking made too
     /// close to the show gets none.
-    async fn remind(ctx: &mut WorkflowContext<Self>) {
+    async fn remind(ctx: &mut WorkflowContext<Self>, cancellable: bool) {
         let booking_id = ctx.state(|s| s.input.booking_id);
         let due = ctx
             .execute_local_activity(
@@ -124,7 +203,28 @@ impl BookingWorkflow {
         let due_ms = now_ms.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
         ctx.state_mut(|s| s.reminder_due_at_ms = Some(due_ms));
         Self::set_step(ctx, "waiting to remind");
-        if !matches!(ctx.timer(wait).await, TimerResult::Fired) {
+        let fired = if cancellable {
+            temporalio_sdk::workflows::select! {
+                fired = ctx.timer(wait) => matches!(fired, TimerResult::Fired),
+                _cancelled = ctx.wait_condition(|s| s.cancelled_after_payment.is_some()) => false,
+            }
+        } else {
+            matches!(ctx.timer(wait).await, TimerResult::Fired)
+        };
+        if let Some(c) = ctx.state(|s| s.cancelled_after_payment.clone()) {
+            let status = if c.refunded {
+                BookingStatus::Refunded
+            } else {
+                BookingStatus::Cancelled
+            };
+            ctx.state_mut(|s| {
+                s.reminder_due_at_ms = None;
+                s.reason = Some(format!("cancelled ({})", c.cancellation_id));
+            });
+            Self::set_status_and_step(ctx, status, "cancelled");
+            return;
+        }
+        if !fired {
             return; // cancelled from the Temporal UI: the booking stands, without a reminder
         }
         Self::set_step(ctx, "reminding");

@@ -11,7 +11,8 @@
 use super::options;
 use super::state::{Compensation, Ending, Saga};
 use super::types::{OperatorStep, SA_NEEDS_OPERATOR};
-use super::workflow::{BookingWorkflow, PATCH_REFUND_NOTICE, why};
+use super::workflow::{BookingWorkflow, PATCH_REFUND_NOTICE, PATCH_THEATER, why};
+use mtbp_activities::TheaterActivities;
 use mtbp_activities::payments::RefundRequest;
 use mtbp_activities::seats::{CloseOutcome, CloseRequest, FlagRequest, ReleaseRequest};
 use mtbp_activities::{PaymentActivities, SeatActivities};
@@ -34,6 +35,19 @@ impl BookingWorkflow {
             ctx.state_mut(|s| s.ticket_code = Some(ticket_code));
             Self::set_status(ctx, BookingStatus::BookingCompleted, "booked");
             return;
+        }
+        // A live theater's lock goes too (histories written since the theater's steps); it
+        // would lapse there by itself, but others may buy the seats at once.
+        if ctx.state(|s| s.input.live_theater) && ctx.patched(PATCH_THEATER) {
+            let booking_id = ctx.state(|s| s.input.booking_id);
+            // Not released within ten minutes: it lapses at the theater by itself.
+            let _ = ctx
+                .execute_activity(
+                    TheaterActivities::release_theater_lock,
+                    booking_id,
+                    options::release_call(),
+                )
+                .await;
         }
         let refunded = refund && Self::refund(ctx, &ending).await;
         if refund {

@@ -148,3 +148,30 @@ pub fn invoice_retry_call() -> ActivityOptions {
         )
         .build()
 }
+
+/// Sharing with the theater: an attempt of 20 s (each box office call times out within 3 s),
+/// retried with backoff to a minute for as long as the theater is down: the customer has the
+/// ticket, the theater must get the sale.
+pub fn share_call() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(20))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_secs(1))
+                .backoff_coefficient(2.0)
+                .maximum_interval(Duration::from_secs(60))
+                .build(),
+        )
+        .build()
+}
+
+/// Releasing a live theater's lock after a compensation: retried for ten minutes (the lock
+/// lapses by itself at the theater by then anyway).
+pub fn release_call() -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
+        schedule_to_close: Duration::from_secs(600),
+        start_to_close: Duration::from_secs(20),
+    })
+    .retry_policy(gateway_retries(Duration::from_secs(30), 0))
+    .cancellation_token(WorkflowCancellationToken::new())
+    .build()
+}

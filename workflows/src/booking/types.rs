@@ -43,6 +43,20 @@ pub struct BookingInput {
     /// while the workflow made the hold itself (its first local activity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold: Option<Hold>,
+    /// The theater's box office is the authority on its seats and locked them for this hold:
+    /// every compensation releases that lock.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub live_theater: bool,
+}
+
+/// The `booking_cancelled` signal: a `CancellationWorkflow` cancelled what was left of the
+/// booking (the id of the cancellation, and whether money went back).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingCancelled {
+    /// The cancellation.
+    pub cancellation_id: String,
+    /// Whether it refunded anything.
+    pub refunded: bool,
 }
 
 /// How long a booking may wait for payment and keep its seats (the API's configuration).
@@ -92,6 +106,7 @@ impl BookingInput {
             max_hold_extensions: policy.max_hold_extensions,
             hold_cap_seconds: policy.hold_cap_seconds,
             hold: Some(hold.clone()),
+            live_theater: false,
         }
     }
 }

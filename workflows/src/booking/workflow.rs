@@ -59,6 +59,11 @@ pub(super) const PATCH_AFTER_PAYMENT_QUEUE: &str = "after-payment-queue-1";
 /// the customer so, once the booking is closed.
 pub(super) const PATCH_REFUND_NOTICE: &str = "refund-notice-1";
 
+/// The `patched` marker of the theater's steps: a live theater's lock released by every
+/// compensation, the *share with theater* step after the confirmation, and a reminder wait that
+/// ends when a cancellation takes the whole booking.
+pub(super) const PATCH_THEATER: &str = "theater-1";
+
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {
@@ -103,6 +108,8 @@ pub struct BookingWorkflow {
     pub(super) reminder_due_at_ms: Option<i64>,
     /// The task queue of the steps after the payment, in histories that have one.
     pub(super) after_payment_queue: Option<String>,
+    /// The cancellation that took the whole booking after its payment, once signalled.
+    pub(super) cancelled_after_payment: Option<BookingCancelled>,
 }
 
 #[workflow_methods]
@@ -141,6 +148,7 @@ impl BookingWorkflow {
             after_payment_error: None,
             reminder_due_at_ms: None,
             after_payment_queue: None,
+            cancelled_after_payment: None,
         }
     }
 
@@ -314,6 +322,12 @@ impl BookingWorkflow {
         _ctx: &WorkflowContextView,
         _req: &(),
     ) -> Result<(), HandlerError> {
+        if self.input.live_theater && self.status == Some(BookingStatus::PreBooking) {
+            // The theater's lock lasts as long as the hold was made for, and no longer.
+            return Err(Refusal::ExtensionLimit
+                .because("this theater's box office holds seats for a fixed time")
+                .into());
+        }
         let busy = self.pay.is_some() || self.cancel_requested || self.extending || self.quoting;
         match refuse_extend(
             self.status,
@@ -404,6 +418,17 @@ impl BookingWorkflow {
         )
         .await?;
         Ok(ctx.state(Self::view))
+    }
+
+    /// A `CancellationWorkflow` cancelled what was left of the paid booking: the saga stops
+    /// waiting for the reminder and ends.
+    #[signal]
+    pub fn booking_cancelled(
+        &mut self,
+        _ctx: &mut temporalio_sdk::SyncWorkflowContext<Self>,
+        req: BookingCancelled,
+    ) {
+        self.cancelled_after_payment = Some(req);
     }
 
     /// Where the booking is, and why.

@@ -6,6 +6,7 @@ pub mod json;
 mod new_account;
 mod partners;
 pub(crate) mod payment_methods;
+mod policy;
 mod sessions;
 mod staff;
 mod verification;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payment_methods::save, payment_methods::list))
         .routes(routes!(payment_methods::delete))
         .routes(routes!(partners::sign_up_partner))
+        .routes(routes!(policy::get_policy, policy::put_policy))
         .routes(routes!(
             partners::get_partner,
             partners::update_partner,

@@ -23,6 +23,7 @@ use mtbp_store::seats::{
     HoldLimits, HoldOutcome, HoldRecord, HoldRequest, PricingPlan, RecordedHold, hold_and_record,
     requested_show,
 };
+use mtbp_store::theaters::{Connection, Model};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -75,11 +76,23 @@ pub async fn create_booking(
         return Ok(created(&state, existing, true));
     }
     let plan = pricing::plan(&state, body.show_id, customer_id, booking_id, &asked).await?;
+    // The partner's hold length, capped by a live theater's own lock and by the deployment's
+    // `MTBP_HOLD_SECONDS`.
+    let terms = state.theaters.terms(&state.db, body.show_id).await?;
+    let live = terms
+        .as_ref()
+        .and_then(|t| t.connection.clone())
+        .filter(|c| c.model == Model::Live);
+    let hold_seconds = terms.as_ref().map_or(state.config.hold_seconds, |t| {
+        t.policy
+            .hold_seconds_with(live.as_ref().map(|c| c.lock_seconds))
+            .min(state.config.hold_seconds)
+    });
     let request = HoldRequest {
         booking_id,
         show_id: body.show_id,
         seats: named.clone(),
-        hold_seconds: state.config.hold_seconds,
+        hold_seconds,
         contact: contact.clone(),
         customer_id,
         platform_seats: matches!(user.map(|u| u.role), Some(Role::Broker)),
@@ -108,7 +121,15 @@ pub async fn create_booking(
             None => idempotency = None,
         }
     };
-    answer(&state, outcome, body.show_id, &named, best.as_ref()).await
+    answer(
+        &state,
+        outcome,
+        body.show_id,
+        &named,
+        best.as_ref(),
+        live.as_ref(),
+    )
+    .await
 }
 
 /// Most seats the caller may book at once; partner staff and operators do not book (403).
@@ -130,11 +151,12 @@ async fn answer(
     show_id: ShowId,
     named: &[String],
     best: Option<&BestPick>,
+    live: Option<&Connection>,
 ) -> ApiResult<Response> {
     match outcome {
         // The saga starts when the customer pays, or by the relay (`jobs/saga_relay.rs`).
         RecordedHold::Held(pending) => {
-            let booking = super::held::record(state, *pending).await?;
+            let booking = super::held::record(state, *pending, live).await?;
             Ok(created(state, booking, false))
         }
         RecordedHold::KeyTaken => Err(ApiError::Internal(anyhow::anyhow!(

@@ -1,6 +1,7 @@
 //! Booking endpoints: they start the booking saga and talk to it; reads go to the database.
 
 pub mod access;
+mod cancel;
 mod claim;
 mod create;
 mod fair_use;
@@ -26,11 +27,13 @@ pub use crate::idempotency::IDEMPOTENCY_KEY;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create::create_booking, list::list_bookings))
-        .routes(routes!(read::get_booking))
+        .routes(routes!(read::get_booking, cancel::delete_booking))
         .routes(routes!(invoice::get_invoice))
         .routes(routes!(claim::claim_booking))
         .routes(routes!(pay::pay_booking))
-        .routes(routes!(pay::cancel_booking))
+        .routes(routes!(cancel::cancel_booking))
+        .routes(routes!(cancel::list_cancellations))
+        .routes(routes!(cancel::delete_reservation))
         .routes(routes!(pay::extend_hold))
         .routes(routes!(resolve::resolve_booking))
         .routes(routes!(offer::get_quote))

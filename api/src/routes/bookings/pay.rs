@@ -140,23 +140,13 @@ fn under_way(booking: Booking) -> Response {
     (StatusCode::ACCEPTED, headers, ApiJson(booking)).into_response()
 }
 
-/// Cancels an unpaid booking and releases its seats (its customer, a guest with its token, or
-/// an operator).
-#[utoipa::path(post, path = "/bookings/{booking_id}/cancel", tag = "bookings",
-    params(("booking_id" = Uuid, Path),
-           ("X-Booking-Token" = Option<String>, Header, description = "A guest booking's token")),
-    security((), ("bearer" = [])),
-    responses((status = 200, body = Booking), (status = 401, body = ErrorEnvelope),
-              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
-              (status = 409, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
-pub async fn cancel_booking(
-    State(state): State<AppState>,
-    user: Option<AuthUser>,
-    headers: HeaderMap,
-    ApiPath(booking_id): ApiPath<BookingId>,
+/// Cancels an unpaid booking and releases its seats (`POST /bookings/{id}/cancel` on a booking
+/// still held; the caller is authorized).
+pub(super) async fn cancel_unpaid(
+    state: &AppState,
+    booking: Booking,
 ) -> ApiResult<ApiJson<Booking>> {
-    let booking = load_or_404(&state.db, booking_id).await?;
-    authorize(&state, user.as_ref(), &headers, &booking, Action::Cancel).await?;
+    let booking_id = booking.booking_id;
     if booking.status == BookingStatus::Cancelled {
         return Ok(ApiJson(booking));
     }
@@ -164,7 +154,7 @@ pub async fn cancel_booking(
         return Err(not_payable(booking));
     }
     match send_update(
-        &state,
+        state,
         booking_id,
         BookingWorkflow::cancel,
         (),

@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             delete::delete_show
         ))
         .routes(routes!(seat_map::get_seat_map))
+        .routes(routes!(delete::get_show_cancellation))
         .routes(routes!(best_seats::best_seats))
         .routes(routes!(seat_map::get_availability))
         .routes(routes!(inventory::update_inventory))

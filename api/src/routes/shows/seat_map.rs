@@ -66,7 +66,26 @@ pub async fn get_seat_map(
     State(state): State<AppState>,
     ApiPath(show_id): ApiPath<ShowId>,
 ) -> ApiResult<ApiJson<SeatMap>> {
-    load(&state.db, show_id).await.map(ApiJson)
+    let mut map = load(&state.db, show_id).await?;
+    if let Some(taken) = live_taken(&state, show_id).await? {
+        for seat in map.rows.iter_mut().flat_map(|r| r.seats.iter_mut()) {
+            if seat.status == "available" && taken.contains(&seat.label.to_uppercase()) {
+                seat.status = "held".into();
+                map.available = map.available.saturating_sub(1);
+            }
+        }
+    }
+    Ok(ApiJson(map))
+}
+
+/// The seats a live theater has taken (locked or sold at its own counter), from its box
+/// office's answer of the last few seconds; `None` for other theaters or a box office that does
+/// not answer (the hold asks it anyway, and it has the last word).
+async fn live_taken(state: &AppState, show_id: ShowId) -> ApiResult<Option<Vec<String>>> {
+    let Some(terms) = state.theaters.terms(&state.db, show_id).await? else {
+        return Ok(None);
+    };
+    Ok(state.theaters.live_unavailable(&terms, show_id).await)
 }
 
 /// The seats that can be booked now, row by row (`available` as on the seat map).
@@ -77,9 +96,12 @@ pub async fn get_availability(
     State(state): State<AppState>,
     ApiPath(show_id): ApiPath<ShowId>,
 ) -> ApiResult<ApiJson<Availability>> {
-    let labels = inventory::available_labels(&state.db, show_id).await?;
+    let mut labels = inventory::available_labels(&state.db, show_id).await?;
     if labels.is_empty() && !shows::exists(&state.db, show_id).await? {
         return Err(ApiError::NotFound("show"));
+    }
+    if let Some(taken) = live_taken(&state, show_id).await? {
+        labels.retain(|l| !taken.contains(&l.to_uppercase()));
     }
     let available = labels.len();
     let mut rows: Vec<AvailableRow> = Vec::new();

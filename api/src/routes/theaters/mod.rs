@@ -4,6 +4,7 @@
 //! A theater that closes stays in the database for the bookings that name it and leaves the
 //! catalog; it may not close while a show there is still to run.
 
+mod connection;
 pub(super) mod create;
 mod delete;
 mod details;
@@ -17,9 +18,15 @@ use utoipa_axum::routes;
 
 /// The theater routes, but `POST /theaters` (see [`crate::routes::all`]).
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(
-        read::get_theater,
-        update::update_theater,
-        delete::delete_theater
-    ))
+    OpenApiRouter::new()
+        .routes(routes!(
+            read::get_theater,
+            update::update_theater,
+            delete::delete_theater
+        ))
+        .routes(routes!(
+            connection::get_connection,
+            connection::put_connection,
+            connection::delete_connection
+        ))
 }

@@ -153,6 +153,31 @@ impl StripeGateway {
         self.send(req).await
     }
 
+    /// Refunds `amount` of a payment intent under the platform's `refund_key` (a
+    /// cancellation's id), which the refund carries as metadata so that a retry finds it
+    /// (not every Stripe-compatible server honours `Idempotency-Key`).
+    pub async fn create_partial_refund(
+        &self,
+        payment_intent: &str,
+        amount_minor: i64,
+        booking_id: &str,
+        refund_key: &str,
+    ) -> Result<Refund, GatewayError> {
+        let amount = amount_minor.to_string();
+        let form = [
+            ("payment_intent", payment_intent),
+            ("amount", amount.as_str()),
+            ("metadata[booking_id]", booking_id),
+            ("metadata[refund_key]", refund_key),
+        ];
+        let req = self
+            .http
+            .post(format!("{}/v1/refunds", self.base_url))
+            .header("Idempotency-Key", format!("refund-{refund_key}"))
+            .form(&form);
+        self.send(req).await
+    }
+
     /// Refunds already made for a payment intent.
     pub async fn refunds_of(
         &self,

@@ -79,6 +79,19 @@ pub struct Refund {
     /// The charge it refunds, when the gateway says.
     #[serde(default)]
     pub charge: Option<String>,
+    /// What the platform attached: `booking_id`, and `refund_key` for a cancellation's refund.
+    #[serde(default)]
+    pub metadata: std::collections::HashMap<String, String>,
+}
+
+impl Refund {
+    /// The platform's key of this refund: a cancellation's id, or `full` (also for refunds
+    /// made before keys were attached).
+    pub fn refund_key(&self) -> &str {
+        self.metadata
+            .get("refund_key")
+            .map_or("full", String::as_str)
+    }
 }
 
 /// A gateway error body.

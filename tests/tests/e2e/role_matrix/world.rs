@@ -299,6 +299,10 @@ pub(super) fn body(route: &str, i: usize, w: &World) -> Option<Value> {
                               "starts_at": starts, "language": "English"}]})
         }
         "PUT /shows/{show_id}" => json!({"format": "3D"}),
+        "PUT /partners/{partner_id}/policy" => json!({"hold_seconds": 600,
+            "partial_cancellation": true, "refund_windows": [{"hours_before": 24, "fee_bp": 0}]}),
+        "PUT /theaters/{theater_id}/connection" => json!({"model": "designated",
+            "base_url": "http://127.0.0.1:9"}),
         "POST /reviews" => json!({"movie_id": w.movie_id, "rating": 4, "text": "Good"}),
         "PUT /shows/{show_id}/inventory" => json!({"rows": ["D"], "status": "platform_reserved"}),
         "POST /bookings" => json!({"show_id": w.show_id, "seats": [w.seats[10 + i]],

@@ -1,0 +1,489 @@
+//! Cancelling paid bookings.
+//!
+//! `CancellationWorkflow` (`cancellation-{cancellation_id}`) cancels some seats of a paid booking,
+//! or all: it applies the quote in one transaction (the seats back on sale at once), gives the
+//! money back through the gateway (keyed by the cancellation's id, so a retry or a crash refunds
+//! once), issues the credit note, tells the theater and the customer, and ends a wholly
+//! cancelled booking's own workflow. The customer's, an operator's, a theater's refusal and a
+//! cancelled show all come through here.
+//!
+//! `ShowCancellationWorkflow` (`show-cancellation-{show_id}`) closes the show first (nothing new is
+//! sold), then cancels every booking of it: unpaid sagas are cancelled (they compensate, refunding
+//! what a payment in flight took), paid bookings each get a child `CancellationWorkflow` with an
+//! id derived from the show and the booking, a bounded number at a time, until a pass finds
+//! nothing left.
+
+use crate::booking::BookingWorkflow;
+use crate::booking::types::BookingCancelled;
+use crate::notify::notify_call;
+use mtbp_activities::cancellations::{
+    Actor, ApplyOutcome, ApplyRequest, CloseShowRequest, PlanRequest, Planned,
+};
+use mtbp_activities::invoices::CreditNoteInput;
+use mtbp_activities::notify::NotifyInput;
+use mtbp_activities::theater::TheaterCancel;
+use mtbp_activities::{
+    CancellationActivities, InvoiceActivities, NotifyActivities, TheaterActivities,
+};
+use mtbp_domain::invoice::CreditScope;
+use mtbp_domain::{AccountId, BookingId, NotificationKind, ShowId};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use temporalio_common::RetryPolicy;
+use temporalio_common::search_attributes::SearchAttributeKey;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{
+    ActivityCloseTimeouts, ActivityOptions, ChildWorkflowOptions, LocalActivityOptions,
+    SignalWorkflowOptions, WorkflowContext, WorkflowContextView, WorkflowResult,
+};
+use uuid::Uuid;
+
+/// `CancellationStatus` search attribute (Keyword).
+pub const SA_CANCELLATION_STATUS: SearchAttributeKey<String> =
+    SearchAttributeKey::keyword("CancellationStatus");
+
+/// How a cancellation starts.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CancellationInput {
+    /// Its id; the workflow id is `cancellation-{id}`.
+    pub cancellation_id: Uuid,
+    /// The booking.
+    pub booking_id: BookingId,
+    /// The seats, or `None` for all that are left.
+    pub seats: Option<Vec<String>>,
+    /// Who cancels.
+    pub actor: Actor,
+    /// Their account, when a person.
+    pub actor_id: Option<AccountId>,
+    /// Why: the policy's words or the operator's note (ids and facts only).
+    pub reason: String,
+    /// The quote the API answered the customer with; `None` to quote when the workflow runs.
+    pub planned: Option<Planned>,
+}
+
+impl CancellationInput {
+    /// The workflow id of a cancellation.
+    pub fn workflow_id(id: Uuid) -> String {
+        format!("cancellation-{id}")
+    }
+}
+
+/// Where a cancellation stands: the `status` query and the workflow's result.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancellationView {
+    /// `planning`, `applied`, `refunded`, `done` or `refused`.
+    pub status: String,
+    /// Why it was refused, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+    /// What it cancels and gives back, once quoted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned: Option<Planned>,
+    /// What went back to the card, once refunded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_minor: Option<i64>,
+    /// Steps after the refund that could not be done (the credit note, the theater, a message),
+    /// for ops; the cancellation stands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+fn db_step() -> LocalActivityOptions {
+    crate::booking::options::db_step()
+}
+
+/// The refund: retried with backoff for as long as it takes (the seats are already back on
+/// sale, the money is owed); ops see the pending activity and its last failure.
+fn refund_call() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(45))
+        .heartbeat_timeout(Duration::from_secs(10))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(500))
+                .backoff_coefficient(2.0)
+                .maximum_interval(Duration::from_secs(60))
+                .build(),
+        )
+        .build()
+}
+
+/// The theater's and the document's steps: retried for a day, then recorded as a problem.
+fn outside_call(start_to_close: Duration) -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
+        schedule_to_close: Duration::from_secs(24 * 3600),
+        start_to_close,
+    })
+    .retry_policy(
+        RetryPolicy::builder()
+            .initial_interval(Duration::from_secs(1))
+            .backoff_coefficient(2.0)
+            .maximum_interval(Duration::from_secs(300))
+            .build(),
+    )
+    .build()
+}
+
+/// One cancellation of a paid booking.
+#[workflow]
+pub struct CancellationWorkflow {
+    input: CancellationInput,
+    view: CancellationView,
+}
+
+#[workflow_methods]
+impl CancellationWorkflow {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: CancellationInput) -> Self {
+        Self {
+            view: CancellationView {
+                status: "planning".into(),
+                planned: input.planned.clone(),
+                ..CancellationView::default()
+            },
+            input,
+        }
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<CancellationView> {
+        let input = ctx.state(|s| s.input.clone());
+        let planned = match input.planned.clone() {
+            Some(p) => p,
+            None => {
+                let req = PlanRequest {
+                    booking_id: input.booking_id,
+                    seats: input.seats.clone(),
+                    actor: input.actor,
+                };
+                match ctx
+                    .execute_local_activity(
+                        CancellationActivities::plan_cancellation,
+                        req,
+                        db_step(),
+                    )
+                    .await?
+                {
+                    Ok(p) => p,
+                    Err(why) => return Ok(Self::refuse(ctx, why)),
+                }
+            }
+        };
+        ctx.state_mut(|s| s.view.planned = Some(planned.clone()));
+        let apply = ApplyRequest {
+            cancellation_id: input.cancellation_id,
+            planned: planned.clone(),
+            actor: input.actor,
+            actor_id: input.actor_id,
+            reason: input.reason.clone(),
+        };
+        let applied = ctx
+            .execute_local_activity(CancellationActivities::apply_cancellation, apply, db_step())
+            .await?;
+        if let ApplyOutcome::Stale(why) = applied {
+            return Ok(Self::refuse(ctx, why));
+        }
+        Self::set_status(ctx, "applied");
+        let refunded = ctx
+            .execute_activity(
+                CancellationActivities::refund_cancellation,
+                input.cancellation_id,
+                refund_call(),
+            )
+            .await?;
+        ctx.state_mut(|s| s.view.refunded_minor = Some(refunded));
+        Self::set_status(ctx, "refunded");
+
+        let scope = if planned.whole {
+            CreditScope::Full
+        } else {
+            CreditScope::Items(planned.seats.clone())
+        };
+        let credit = CreditNoteInput {
+            booking_id: input.booking_id,
+            refund_key: input.cancellation_id.to_string(),
+            scope,
+        };
+        if let Err(e) = ctx
+            .execute_activity(
+                InvoiceActivities::issue_credit_note,
+                credit,
+                outside_call(Duration::from_secs(60)),
+            )
+            .await
+        {
+            Self::problem(ctx, format!("credit note: {e}"));
+        }
+        let tell = TheaterCancel {
+            booking_id: input.booking_id,
+            seats: (!planned.whole).then(|| planned.seats.clone()),
+            reason: input.reason.clone(),
+        };
+        if let Err(e) = ctx
+            .execute_activity(
+                TheaterActivities::tell_theater_cancelled,
+                tell,
+                outside_call(Duration::from_secs(20)),
+            )
+            .await
+        {
+            Self::problem(ctx, format!("theater: {e}"));
+        }
+        let mut kinds = vec![NotificationKind::Cancellation];
+        if refunded > 0 {
+            kinds.push(NotificationKind::Refund);
+        }
+        for kind in kinds {
+            let msg = NotifyInput {
+                booking_id: input.booking_id,
+                kind,
+            };
+            if let Err(e) = ctx
+                .execute_activity(NotifyActivities::notify, msg, notify_call())
+                .await
+            {
+                Self::problem(ctx, format!("{} not sent: {e}", kind.as_str()));
+            }
+        }
+        ctx.execute_local_activity(
+            CancellationActivities::finish_cancellation,
+            input.cancellation_id,
+            db_step(),
+        )
+        .await?;
+        if planned.whole {
+            // The booking's own workflow stops waiting for its reminder; one already closed
+            // (reminded, or an older history) has nothing to stop.
+            let _ = ctx
+                .external_workflow(input.booking_id.workflow_id(), None)
+                .signal(
+                    BookingWorkflow::booking_cancelled,
+                    BookingCancelled {
+                        cancellation_id: input.cancellation_id.to_string(),
+                        refunded: refunded > 0,
+                    },
+                    SignalWorkflowOptions::default(),
+                )
+                .await;
+        }
+        Self::set_status(ctx, "done");
+        Ok(ctx.state(|s| s.view.clone()))
+    }
+
+    /// Where the cancellation stands.
+    #[query]
+    pub fn status(&self, _ctx: &WorkflowContextView) -> CancellationView {
+        self.view.clone()
+    }
+}
+
+impl CancellationWorkflow {
+    fn set_status(ctx: &WorkflowContext<Self>, status: &str) {
+        ctx.state_mut(|s| s.view.status = status.to_owned());
+        ctx.upsert_search_attributes([SA_CANCELLATION_STATUS.value_set(status.to_owned())]);
+    }
+
+    fn refuse(ctx: &WorkflowContext<Self>, why: String) -> CancellationView {
+        ctx.state_mut(|s| s.view.refused = Some(why));
+        Self::set_status(ctx, "refused");
+        ctx.state(|s| s.view.clone())
+    }
+
+    fn problem(ctx: &WorkflowContext<Self>, what: String) {
+        ctx.state_mut(|s| s.view.problems.push(what));
+    }
+}
+
+/// How a show's cancellation starts.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ShowCancellationInput {
+    /// The show; the workflow id is `show-cancellation-{show_id}`.
+    pub show_id: ShowId,
+    /// `Partner` or `Admin`.
+    pub actor: Actor,
+    /// Their account.
+    pub actor_id: Option<AccountId>,
+    /// Why.
+    pub reason: String,
+}
+
+impl ShowCancellationInput {
+    /// The workflow id of a show's cancellation.
+    pub fn workflow_id(show: ShowId) -> String {
+        format!("show-cancellation-{show}")
+    }
+}
+
+/// Where a show's cancellation stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowCancellationView {
+    /// `closing`, `cancelling` or `done`.
+    pub status: String,
+    /// Paid bookings of the show.
+    pub bookings_total: i64,
+    /// Of those, cancelled and refunded.
+    pub bookings_done: i64,
+    /// What went back so far.
+    pub refunded_minor: i64,
+    /// Cancellations that were refused (a booking that changed meanwhile), by booking.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
+}
+
+/// How many bookings of a show are cancelled at once.
+const AT_ONCE: usize = 10;
+
+/// The id of the cancellation of `booking` by its show's cancellation: the same on every run,
+/// so a crash, a replay or a second pass never cancels a booking twice.
+pub fn show_cancellation_id(show: ShowId, booking: BookingId) -> Uuid {
+    Uuid::new_v5(
+        &show.as_uuid(),
+        format!("show-cancellation:{booking}").as_bytes(),
+    )
+}
+
+/// Cancels a show and every booking of it.
+#[workflow]
+pub struct ShowCancellationWorkflow {
+    input: ShowCancellationInput,
+    view: ShowCancellationView,
+    /// Unpaid sagas already asked to cancel.
+    cancelled_sagas: Vec<BookingId>,
+}
+
+#[workflow_methods]
+impl ShowCancellationWorkflow {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: ShowCancellationInput) -> Self {
+        Self {
+            input,
+            view: ShowCancellationView {
+                status: "closing".into(),
+                ..ShowCancellationView::default()
+            },
+            cancelled_sagas: Vec::new(),
+        }
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<ShowCancellationView> {
+        let input = ctx.state(|s| s.input.clone());
+        let close = CloseShowRequest {
+            show_id: input.show_id,
+            actor: input.actor,
+            actor_id: input.actor_id,
+            reason: input.reason.clone(),
+        };
+        ctx.execute_local_activity(CancellationActivities::close_show, close, db_step())
+            .await?;
+        ctx.state_mut(|s| s.view.status = "cancelling".into());
+        let mut idle_passes = 0;
+        loop {
+            let page = ctx
+                .execute_local_activity(
+                    CancellationActivities::show_bookings,
+                    input.show_id,
+                    db_step(),
+                )
+                .await?;
+            ctx.state_mut(|s| {
+                s.view.bookings_total = page.total;
+                s.view.bookings_done = page.done;
+                s.view.refunded_minor = page.refunded_minor;
+            });
+            // Unpaid sagas compensate on a workflow cancel: seats released, and a payment in
+            // flight refunded (or, if its confirm won, the booking comes back as paid).
+            for booking in &page.unpaid {
+                if ctx.state(|s| s.cancelled_sagas.contains(booking)) {
+                    continue;
+                }
+                ctx.state_mut(|s| s.cancelled_sagas.push(*booking));
+                let _ = ctx
+                    .external_workflow(booking.workflow_id(), None)
+                    .cancel(Some("the show was cancelled".into()))
+                    .await;
+            }
+            let paid: Vec<BookingId> = page
+                .paid
+                .iter()
+                .copied()
+                .filter(|b| {
+                    let id = show_cancellation_id(input.show_id, *b);
+                    ctx.state(|s| !s.view.refused.contains(&id.to_string()))
+                })
+                .collect();
+            if paid.is_empty() && page.unpaid.is_empty() {
+                break;
+            }
+            if paid.is_empty() {
+                // Only sagas winding down: look again shortly, for a while.
+                idle_passes += 1;
+                if idle_passes > 120 {
+                    break;
+                }
+                ctx.timer(Duration::from_secs(2)).await;
+                continue;
+            }
+            idle_passes = 0;
+            for batch in paid.chunks(AT_ONCE) {
+                let mut started = Vec::new();
+                for booking in batch {
+                    let id = show_cancellation_id(input.show_id, *booking);
+                    let child = CancellationInput {
+                        cancellation_id: id,
+                        booking_id: *booking,
+                        seats: None,
+                        actor: input.actor,
+                        actor_id: input.actor_id,
+                        reason: input.reason.clone(),
+                        planned: None,
+                    };
+                    let opts =
+                        ChildWorkflowOptions::workflow_id(CancellationInput::workflow_id(id));
+                    // A start refused means an earlier run started it: its booking is
+                    // cancelled, or soon will be, and a later pass checks.
+                    if let Ok(handle) = ctx
+                        .start_child_workflow(CancellationWorkflow::run, child, opts)
+                        .await
+                    {
+                        started.push((id, handle));
+                    }
+                }
+                for (id, handle) in started {
+                    match handle.result().await {
+                        Ok(view) if view.status == "refused" => {
+                            ctx.state_mut(|s| s.view.refused.push(id.to_string()));
+                        }
+                        Ok(_) => {}
+                        Err(_) => ctx.state_mut(|s| s.view.refused.push(id.to_string())),
+                    }
+                }
+            }
+        }
+        let page = ctx
+            .execute_local_activity(
+                CancellationActivities::show_bookings,
+                input.show_id,
+                db_step(),
+            )
+            .await?;
+        ctx.execute_local_activity(
+            CancellationActivities::finish_show,
+            input.show_id,
+            db_step(),
+        )
+        .await?;
+        ctx.state_mut(|s| {
+            s.view.bookings_total = page.total;
+            s.view.bookings_done = page.done;
+            s.view.refunded_minor = page.refunded_minor;
+            s.view.status = "done".into();
+        });
+        Ok(ctx.state(|s| s.view.clone()))
+    }
+
+    /// Where the show's cancellation stands.
+    #[query]
+    pub fn status(&self, _ctx: &WorkflowContextView) -> ShowCancellationView {
+        self.view.clone()
+    }
+}

@@ -396,11 +396,15 @@ impl ShowCancellationWorkflow {
                 if ctx.state(|s| s.cancelled_sagas.contains(booking)) {
                     continue;
                 }
-                ctx.state_mut(|s| s.cancelled_sagas.push(*booking));
-                let _ = ctx
+                // A saga not started yet (its relay starts it within a second) is asked
+                // again on a later pass.
+                let cancelled = ctx
                     .external_workflow(booking.workflow_id(), None)
                     .cancel(Some("the show was cancelled".into()))
                     .await;
+                if cancelled.is_ok() {
+                    ctx.state_mut(|s| s.cancelled_sagas.push(*booking));
+                }
             }
             let paid: Vec<BookingId> = page
                 .paid

@@ -1,6 +1,9 @@
 //! A replayer that knows every workflow of mtbp, for replay tests of recorded histories.
 
-use crate::{AnnouncementWorkflow, BookingWorkflow, SubscriptionWorkflow};
+use crate::{
+    AnnouncementWorkflow, BookingWorkflow, CancellationWorkflow, ShowCancellationWorkflow,
+    SubscriptionWorkflow,
+};
 use temporalio_client::WorkflowHistory;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
@@ -13,6 +16,8 @@ pub async fn replay_history(history_json: &[u8]) -> anyhow::Result<()> {
             .register_workflow::<BookingWorkflow>()?
             .register_workflow::<SubscriptionWorkflow>()?
             .register_workflow::<AnnouncementWorkflow>()?
+            .register_workflow::<CancellationWorkflow>()?
+            .register_workflow::<ShowCancellationWorkflow>()?
             .build(),
     )?;
     replayer.replay_workflow(history).await?;

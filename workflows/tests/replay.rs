@@ -187,3 +187,35 @@ async fn after_payment_steps_of_the_first_shape_replay_deterministically() {
     replay("after_payment_reminded.json").await;
     replay("after_payment_no_reminder.json").await;
 }
+
+// The theater's and the cancellations' histories, written by `-- theaters::` with
+// `MTBP_RECORD_HISTORY_DIR` set: a live theater's booking shared and waiting for its reminder
+// (behind `theater-1`), one the theater refused (a child cancellation refunded it), a paid booking
+// cancelled whole (its workflow ended by the cancellation's signal), a partial cancellation, and a
+// show cancelled with its bookings through two worker crashes.
+
+#[tokio::test]
+async fn a_live_theaters_shared_booking_replays_deterministically() {
+    replay("theater_live_shared.json").await;
+}
+
+#[tokio::test]
+async fn a_booking_the_theater_refused_replays_deterministically() {
+    replay("theater_rejected_booking.json").await;
+    replay("theater_rejected_cancellation.json").await;
+}
+
+#[tokio::test]
+async fn a_booking_cancelled_after_payment_replays_deterministically() {
+    replay("cancelled_after_payment.json").await;
+}
+
+#[tokio::test]
+async fn a_partial_cancellation_replays_deterministically() {
+    replay("partial_cancellation.json").await;
+}
+
+#[tokio::test]
+async fn a_show_cancellation_replays_deterministically() {
+    replay("show_cancelled.json").await;
+}

@@ -142,6 +142,12 @@ const RULES: &[(&str, &str, &str)] = &[
 
 /// Routes that destroy what later routes need run last, in this order.
 const LAST: &[&str] = &[
+    // A paid booking's cancellation refunds it for good (the review needs a completed booking).
+    "POST /bookings/{booking_id}/cancel",
+    "DELETE /bookings/{booking_id}",
+    "DELETE /reservations/{booking_id}",
+    // Cancelling a show with bookings cancels and refunds them all.
+    "DELETE /shows/{show_id}",
     "DELETE /customers/{customer_id}/payment-methods/{payment_method_id}",
     "DELETE /partners/{partner_id}/staff/{account_id}",
     "DELETE /customers/{customer_id}",

@@ -172,7 +172,7 @@ async fn a_partner_schedules_a_day_in_bulk_and_changes_or_removes_shows_without_
 }
 
 #[tokio::test]
-async fn a_show_with_seats_held_or_booked_is_not_moved_or_removed() {
+async fn a_show_with_seats_held_or_booked_is_not_moved_and_its_removal_cancels_them() {
     let app = TestApp::spawn().await;
     let show = app.create_show(1, 4).await.expect("show");
     let path = format!("/shows/{}", show.show_id);
@@ -187,7 +187,6 @@ async fn a_show_with_seats_held_or_booked_is_not_moved_or_removed() {
             .put(&path, &json!({"language": "Hindi"}))
             .await
             .expect("put"),
-        app.admin.delete(&path).await.expect("delete"),
     ] {
         assert_eq!(resp.status(), StatusCode::CONFLICT);
         assert_eq!(
@@ -216,4 +215,10 @@ async fn a_show_with_seats_held_or_booked_is_not_moved_or_removed() {
     let unchanged: Show = app.api.read(&path).await.expect("show");
     assert_eq!(unchanged.status, ShowStatus::Scheduled);
     assert_eq!(unchanged.language, "English");
+    // Removing it is a show cancellation (theaters::cancelling_a_show covers the refunds): 202,
+    // the show cancelled at once, the hold's saga cancelled.
+    let resp = app.admin.delete(&path).await.expect("delete");
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let gone: Show = app.api.read(&path).await.expect("show");
+    assert_eq!(gone.status, ShowStatus::Cancelled);
 }

@@ -7,6 +7,7 @@
 //! partner's policy (windows, fees, partial cancellation, re-pricing of the rest), operators
 //! past it, and a cancelled show refunds every booking once.
 
+use crate::visibility::replay_workflow as replay;
 use mtbp_domain::BookingStatus;
 use mtbp_domain::pricing::Benefit;
 use mtbp_tests::boxoffice::TestBoxOffice;
@@ -160,6 +161,10 @@ async fn wait_cancellation_done(app: &TestApp, booking: Uuid, n: i64, secs: u64)
     }
 }
 
+fn booking_workflow(booking: Uuid) -> String {
+    mtbp_domain::BookingId::from_uuid(booking).workflow_id()
+}
+
 #[tokio::test]
 async fn a_designated_rows_theater_gets_the_sale_with_the_customer_after_payment() {
     let app = TestApp::spawn().await;
@@ -268,6 +273,14 @@ async fn a_live_theater_locks_at_hold_time_and_its_own_sales_refuse_holds() {
             .expect("states"),
         ["sold"]
     );
+    // Open (waiting for its reminder), after the share.
+    replay(
+        &app,
+        &booking_workflow(booking),
+        "theater_live_shared",
+        false,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -381,6 +394,16 @@ async fn a_live_theater_refusing_the_sale_gets_the_booking_refunded_credited_and
         subjects.iter().any(|s| s.contains("refund")),
         "{subjects:?}"
     );
+    replay(
+        &app,
+        &booking_workflow(booking),
+        "theater_rejected_booking",
+        true,
+    )
+    .await;
+    let child = Uuid::new_v5(&booking, b"theater-rejected");
+    let child = mtbp_workflows::CancellationInput::workflow_id(child);
+    replay(&app, &child, "theater_rejected_cancellation", true).await;
 }
 
 /// A show of `partner`'s starting in `hours`, with `policy`.
@@ -474,6 +497,14 @@ async fn policy_windows_set_the_fee_and_the_last_window_closes_cancellation() {
     wait_cancellation_done(&app, booking, 1, 60).await;
     assert_eq!(refunded(&app, booking).await, (charged - fee, 1));
     wait_status(&app, booking, BookingStatus::Refunded, 30).await;
+    // The booking's own workflow ends on the cancellation's signal.
+    replay(
+        &app,
+        &booking_workflow(booking),
+        "cancelled_after_payment",
+        true,
+    )
+    .await;
     let (s, again) = cancel(&who, booking, json!({}), false).await;
     assert_eq!(s, StatusCode::CONFLICT, "nothing left to cancel: {again}");
 
@@ -577,6 +608,12 @@ async fn a_partial_cancellation_reprices_the_rest_without_the_offer_that_no_long
         "{s} {body}"
     );
     wait_cancellation_done(&app, booking, 1, 60).await;
+    let id: Uuid = body["cancellation_id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    let id = mtbp_workflows::CancellationInput::workflow_id(id);
+    replay(&app, &id, "partial_cancellation", true).await;
     assert_eq!(
         refunded(&app, booking).await,
         ((charged - rest).max(0), i64::from(charged > rest))
@@ -675,11 +712,12 @@ async fn cancelling_a_show_refunds_every_booking_once_through_worker_crashes() {
             assert!(Instant::now() < deadline, "no progress");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        worker.kill().expect("SIGKILL");
-        let _ = worker.wait();
-        worker = app
-            .spawn_worker_process(worker_bin, 0)
-            .expect("worker again");
+        worker.0.kill().expect("SIGKILL");
+        let _ = worker.0.wait();
+        worker = Worker(
+            app.spawn_worker_process(worker_bin, 0)
+                .expect("worker again"),
+        );
     }
     let deadline = Instant::now() + Duration::from_secs(900);
     loop {
@@ -787,6 +825,10 @@ async fn cancelling_a_show_refunds_every_booking_once_through_worker_crashes() {
     .await
     .expect("late bookings");
     assert_eq!(sold_after, 0, "no seat sold after the cancel began");
+    let id = mtbp_workflows::ShowCancellationInput::workflow_id(mtbp_domain::ShowId::from_uuid(
+        show.show_id,
+    ));
+    replay(&app, &id, "show_cancelled", true).await;
 }
 
 /// A worker process, killed when the test ends however it ends (its output pipe would keep

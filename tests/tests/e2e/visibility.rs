@@ -77,12 +77,20 @@ async fn bookings_can_be_found_in_temporal_by_status_show_customer_and_expiry() 
 /// Waits for the booking's workflow to close, replays its history against the current code,
 /// and (with `MTBP_RECORD_HISTORY_DIR` set) saves it for the committed replay tests.
 pub(crate) async fn replay_closed(app: &TestApp, booking: uuid::Uuid, name: &str) {
+    let id = BookingId::from_uuid(booking).workflow_id();
+    replay_workflow(app, &id, name, true).await;
+}
+
+/// Replays the history of workflow `id` so far (first waiting up to 30 s for it to complete,
+/// when `closed`) against the current code and, with `MTBP_RECORD_HISTORY_DIR` set, saves it as
+/// `{name}.json` for the committed replay tests.
+pub(crate) async fn replay_workflow(app: &TestApp, id: &str, name: &str, closed: bool) {
     use temporalio_common::protos::temporal::api::enums::v1::EventType;
     let handle = app
         .temporal
-        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking).workflow_id());
+        .get_workflow_handle::<BookingWorkflow>(id.to_owned());
     let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    while closed {
         // Not found until its saga starts (on payment, or by the API's relay within a second).
         let events = handle
             .fetch_history(WorkflowFetchHistoryOptions::default())

@@ -257,3 +257,29 @@ mod tests {
         assert_eq!(p.hold_seconds_with(Some(900)), 600);
     }
 }
+
+/// Stored statuses of the cancellation and theater records, named once here so the store's SQL
+/// literals can be checked against them (`store/src/literals.rs`).
+pub mod statuses {
+    /// A cancellation: applied (seats back on sale), refunded, done (credit note, theater and
+    /// customer told).
+    pub const CANCELLATION: &[&str] = &["applied", "refunded", "done"];
+    /// A booking's share with its theater.
+    pub const THEATER_SHARE: &[&str] = &[
+        "locked",
+        "shared",
+        "rejected",
+        "released",
+        "cancelled",
+        "partially_cancelled",
+    ];
+    /// A show's cancellation.
+    pub const SHOW_CANCELLATION: &[&str] = &["running", "done"];
+
+    /// Whether `name` is one of them.
+    pub fn is_status(name: &str) -> bool {
+        [CANCELLATION, THEATER_SHARE, SHOW_CANCELLATION]
+            .iter()
+            .any(|names| names.contains(&name))
+    }
+}

@@ -18,6 +18,7 @@ fn is_status(name: &str) -> bool {
         || SubscriptionStatus::parse(name).is_some()
         || RedemptionStatus::parse(name).is_some()
         || NotificationStatus::parse(name).is_some()
+        || mtbp_domain::cancellation::statuses::is_status(name)
 }
 
 /// The literals compared with or assigned to a `status` column in `sql`.

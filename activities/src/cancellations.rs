@@ -4,8 +4,7 @@
 
 use crate::error::{from_sqlx, permanent};
 use crate::payments::gateway_error;
-use chrono::{DateTime, Utc};
-use mtbp_domain::cancellation::RefundQuote;
+use chrono::Utc;
 use mtbp_domain::pricing::PricingRules;
 use mtbp_domain::{AccountId, BookingId, ShowId};
 use mtbp_infra::gateway::StripeGateway;
@@ -18,155 +17,8 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use uuid::Uuid;
 
-/// Who cancels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Actor {
-    /// The customer, within the partner's policy.
-    Customer,
-    /// The theater's partner (a show cancelled: everything back, no fee).
-    Partner,
-    /// An operator: any booking, past the policy if need be (audited).
-    Admin,
-    /// The theater refused the sale: everything back.
-    Theater,
-}
-
-impl Actor {
-    /// Its name in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Customer => "customer",
-            Self::Partner => "partner",
-            Self::Admin => "admin",
-            Self::Theater => "theater",
-        }
-    }
-}
-
-/// Why a cancellation cannot be quoted.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Unquoted {
-    /// No such booking.
-    #[error("no such booking")]
-    NotFound,
-    /// Not a paid booking (an unpaid one is cancelled by its saga's `cancel`).
-    #[error("the booking is {0}: only a paid booking is cancelled with a refund")]
-    NotPaid(String),
-    /// A seat named is not on the booking (or was cancelled already).
-    #[error("seat {0} is not on this booking")]
-    NotOnBooking(String),
-    /// The partner does not allow cancelling some seats only.
-    #[error("this theater does not allow cancelling some seats of a booking")]
-    PartialNotAllowed,
-    /// Past the partner's last refund window.
-    #[error("too late to cancel: the theater's policy allows cancelling until {0}")]
-    TooLate(String),
-    /// The rest cannot be priced (a configuration problem).
-    #[error("the seats that stay cannot be priced: {0}")]
-    Unpriced(String),
-}
-
-/// A cancellation quoted: what it cancels and what it gives back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Planned {
-    /// The booking.
-    pub booking_id: BookingId,
-    /// Its show.
-    pub show_id: ShowId,
-    /// The seats cancelled, as the booking names them.
-    pub seats: Vec<String>,
-    /// Whether they are all that is left of the booking.
-    pub whole: bool,
-    /// What it gives back.
-    pub quote: RefundQuote,
-    /// The currency.
-    pub currency: String,
-}
-
-/// Quotes cancelling `seats` (all when `None`) of a paid booking at `now`. An operator, a
-/// partner cancelling the show and a theater that refused waive the policy: everything back.
-pub async fn quote(
-    db: &PgPool,
-    rules: &PricingRules,
-    booking_id: BookingId,
-    seats: Option<&[String]>,
-    actor: Actor,
-    now: DateTime<Utc>,
-) -> Result<Result<Planned, Unquoted>, mtbp_store::Error> {
-    let Some(b) = cancellations::cancellable(db, booking_id).await? else {
-        return Ok(Err(Unquoted::NotFound));
-    };
-    if !matches!(
-        b.status.as_str(),
-        "BookingCompleted" | "Invoiced" | "SettlementDone"
-    ) {
-        return Ok(Err(Unquoted::NotPaid(b.status)));
-    }
-    let mut chosen: Vec<String> = Vec::new();
-    for s in seats.unwrap_or(&b.active) {
-        let Some(label) = b.active.iter().find(|a| a.eq_ignore_ascii_case(s.trim())) else {
-            return Ok(Err(Unquoted::NotOnBooking(s.trim().to_owned())));
-        };
-        if !chosen.contains(label) {
-            chosen.push(label.clone());
-        }
-    }
-    chosen.sort();
-    if chosen.is_empty() {
-        return Ok(Err(Unquoted::NotOnBooking(String::new())));
-    }
-    let whole = chosen.len() == b.active.len();
-    let waived = actor != Actor::Customer || b.show_cancelled;
-    let terms = mtbp_store::theaters::show_terms(db, b.show_id).await?;
-    let policy = terms.map(|t| t.policy).unwrap_or_default();
-    if !whole && !waived && !policy.partial_cancellation {
-        return Ok(Err(Unquoted::PartialNotAllowed));
-    }
-    let fee_bp = if waived {
-        None
-    } else {
-        let before = (b.starts_at - now).num_seconds();
-        match policy.fee_bp_at(before) {
-            Some(bp) => Some(bp),
-            None => {
-                let last = policy
-                    .refund_windows
-                    .iter()
-                    .map(|w| w.hours_before)
-                    .min()
-                    .map_or_else(
-                        || "never (no refund windows)".to_owned(),
-                        |h| format!("{h} h before the show"),
-                    );
-                return Ok(Err(Unquoted::TooLate(last)));
-            }
-        }
-    };
-    let rest = if whole {
-        0
-    } else {
-        let keep: Vec<String> = b
-            .active
-            .iter()
-            .filter(|a| !chosen.contains(a))
-            .cloned()
-            .collect();
-        let at = b.paid_at.unwrap_or(now);
-        match mtbp_store::pricing::reprice_rest(db, rules, booking_id, &keep, at).await? {
-            Ok(r) => r.quote.total().amount_minor,
-            Err(e) => return Ok(Err(Unquoted::Unpriced(format!("{e:?}")))),
-        }
-    };
-    Ok(Ok(Planned {
-        booking_id,
-        show_id: b.show_id,
-        seats: chosen,
-        whole,
-        quote: RefundQuote::new(b.current_minor, rest, fee_bp),
-        currency: b.currency,
-    }))
-}
+pub use mtbp_domain::cancellation::{Actor, Planned, Unquoted};
+pub use mtbp_store::cancellations::quote;
 
 /// Apply a planned cancellation.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 //! operator can, waiving the policy).
 
 use crate::pricing::round::{WHOLE_BP, rate_of};
+use crate::{BookingId, ShowId};
 use serde::{Deserialize, Serialize};
 
 /// Longest hold a policy may set, in seconds.
@@ -256,6 +257,72 @@ mod tests {
         assert_eq!(p.hold_seconds_with(Some(300)), 300);
         assert_eq!(p.hold_seconds_with(Some(900)), 600);
     }
+}
+
+/// Who cancels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// The customer, within the partner's policy.
+    Customer,
+    /// The theater's partner (a show cancelled: everything back, no fee).
+    Partner,
+    /// An operator: any booking, past the policy if need be (audited).
+    Admin,
+    /// The theater refused the sale: everything back.
+    Theater,
+}
+
+impl Actor {
+    /// Its name in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Partner => "partner",
+            Self::Admin => "admin",
+            Self::Theater => "theater",
+        }
+    }
+}
+
+/// Why a cancellation cannot be quoted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unquoted {
+    /// No such booking.
+    #[error("no such booking")]
+    NotFound,
+    /// Not a paid booking (an unpaid one is cancelled by its saga's `cancel`).
+    #[error("the booking is {0}: only a paid booking is cancelled with a refund")]
+    NotPaid(String),
+    /// A seat named is not on the booking (or was cancelled already).
+    #[error("seat {0} is not on this booking")]
+    NotOnBooking(String),
+    /// The partner does not allow cancelling some seats only.
+    #[error("this theater does not allow cancelling some seats of a booking")]
+    PartialNotAllowed,
+    /// Past the partner's last refund window.
+    #[error("too late to cancel: the theater's policy allows cancelling until {0}")]
+    TooLate(String),
+    /// The rest cannot be priced (a configuration problem).
+    #[error("the seats that stay cannot be priced: {0}")]
+    Unpriced(String),
+}
+
+/// A cancellation quoted: what it cancels and what it gives back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Planned {
+    /// The booking.
+    pub booking_id: BookingId,
+    /// Its show.
+    pub show_id: ShowId,
+    /// The seats cancelled, as the booking names them.
+    pub seats: Vec<String>,
+    /// Whether they are all that is left of the booking.
+    pub whole: bool,
+    /// What it gives back.
+    pub quote: RefundQuote,
+    /// The currency.
+    pub currency: String,
 }
 
 /// Stored statuses of the cancellation and theater records, named once here so the store's SQL

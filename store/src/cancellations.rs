@@ -3,7 +3,8 @@
 //! `CancellationWorkflow`.
 
 use chrono::{DateTime, Utc};
-use mtbp_domain::cancellation::RefundQuote;
+use mtbp_domain::cancellation::{Actor, Planned, RefundQuote, Unquoted};
+use mtbp_domain::pricing::PricingRules;
 use mtbp_domain::{AccountId, BookingId, ShowId};
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
@@ -496,4 +497,88 @@ pub async fn show_cancellation(
     )
     .fetch_optional(db)
     .await
+}
+
+/// Quotes cancelling `seats` (all when `None`) of a paid booking at `now`. An operator, a
+/// partner cancelling the show and a theater that refused waive the policy: everything back.
+pub async fn quote(
+    db: &PgPool,
+    rules: &PricingRules,
+    booking_id: BookingId,
+    seats: Option<&[String]>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Result<Planned, Unquoted>> {
+    let Some(b) = cancellable(db, booking_id).await? else {
+        return Ok(Err(Unquoted::NotFound));
+    };
+    if !matches!(
+        b.status.as_str(),
+        "BookingCompleted" | "Invoiced" | "SettlementDone"
+    ) {
+        return Ok(Err(Unquoted::NotPaid(b.status)));
+    }
+    let mut chosen: Vec<String> = Vec::new();
+    for s in seats.unwrap_or(&b.active) {
+        let Some(label) = b.active.iter().find(|a| a.eq_ignore_ascii_case(s.trim())) else {
+            return Ok(Err(Unquoted::NotOnBooking(s.trim().to_owned())));
+        };
+        if !chosen.contains(label) {
+            chosen.push(label.clone());
+        }
+    }
+    chosen.sort();
+    if chosen.is_empty() {
+        return Ok(Err(Unquoted::NotOnBooking(String::new())));
+    }
+    let whole = chosen.len() == b.active.len();
+    let waived = actor != Actor::Customer || b.show_cancelled;
+    let terms = crate::theaters::show_terms(db, b.show_id).await?;
+    let policy = terms.map(|t| t.policy).unwrap_or_default();
+    if !whole && !waived && !policy.partial_cancellation {
+        return Ok(Err(Unquoted::PartialNotAllowed));
+    }
+    let fee_bp = if waived {
+        None
+    } else {
+        let before = (b.starts_at - now).num_seconds();
+        match policy.fee_bp_at(before) {
+            Some(bp) => Some(bp),
+            None => {
+                let last = policy
+                    .refund_windows
+                    .iter()
+                    .map(|w| w.hours_before)
+                    .min()
+                    .map_or_else(
+                        || "never (no refund windows)".to_owned(),
+                        |h| format!("{h} h before the show"),
+                    );
+                return Ok(Err(Unquoted::TooLate(last)));
+            }
+        }
+    };
+    let rest = if whole {
+        0
+    } else {
+        let keep: Vec<String> = b
+            .active
+            .iter()
+            .filter(|a| !chosen.contains(a))
+            .cloned()
+            .collect();
+        let at = b.paid_at.unwrap_or(now);
+        match crate::pricing::reprice_rest(db, rules, booking_id, &keep, at).await? {
+            Ok(r) => r.quote.total().amount_minor,
+            Err(e) => return Ok(Err(Unquoted::Unpriced(format!("{e:?}")))),
+        }
+    };
+    Ok(Ok(Planned {
+        booking_id,
+        show_id: b.show_id,
+        seats: chosen,
+        whole,
+        quote: RefundQuote::new(b.current_minor, rest, fee_bp),
+        currency: b.currency,
+    }))
 }

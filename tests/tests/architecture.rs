@@ -62,6 +62,11 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
         &["axum", "sqlx"],
     ),
     (
+        "mtbp-boxoffice",
+        &[],
+        &["sqlx", "temporalio-sdk", "temporalio-client"],
+    ),
+    (
         "mtbp-tests",
         &[
             "mtbp-domain",
@@ -71,6 +76,7 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
             "mtbp-workflows",
             "mtbp-api",
             "mtbp-workers",
+            "mtbp-boxoffice",
         ],
         &[],
     ),

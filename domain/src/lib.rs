@@ -17,6 +17,7 @@ pub mod pricing;
 pub mod rating;
 pub mod schedule;
 pub mod seats;
+pub mod settlement;
 #[cfg(feature = "sqlx")]
 mod sql;
 pub mod status;

@@ -15,6 +15,7 @@ pub mod analytics;
 pub mod bookings;
 pub mod cancellations;
 pub mod catalog;
+pub mod contracts;
 pub mod events;
 pub mod invoices;
 #[cfg(test)]

@@ -38,6 +38,7 @@ mod reviews;
 mod role_matrix;
 mod saga_relay;
 mod screens;
+mod settlement;
 mod shows;
 mod subscriptions;
 mod theaters;

@@ -62,6 +62,8 @@ const RULES: &[(&str, &str, &str)] = &[
     ("DELETE", "/partners/{partner_id}", "PO"),
     ("GET", "/partners/{partner_id}/policy", "PO"),
     ("PUT", "/partners/{partner_id}/policy", "O"),
+    ("GET", "/partners/{partner_id}/contract", "PO"),
+    ("PUT", "/partners/{partner_id}/contract", "O"),
     ("POST", "/partners/{partner_id}/staff", "PO"),
     ("GET", "/partners/{partner_id}/staff", "PO"),
     ("DELETE", "/partners/{partner_id}/staff/{account_id}", "PO"),

@@ -1,6 +1,7 @@
 //! Account endpoints: customers (profile, consents, saved cards, email verification), theater
 //! partners and their staff, brokers; sign-in, refresh and sign-out.
 
+mod contract;
 mod customers;
 pub mod json;
 mod new_account;
@@ -30,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payment_methods::delete))
         .routes(routes!(partners::sign_up_partner))
         .routes(routes!(policy::get_policy, policy::put_policy))
+        .routes(routes!(contract::get_contract, contract::put_contract))
         .routes(routes!(
             partners::get_partner,
             partners::update_partner,

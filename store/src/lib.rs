@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod contracts;
 pub mod events;
 pub mod invoices;
+pub mod ledger;
 #[cfg(test)]
 mod literals;
 pub mod notifications;

@@ -4,6 +4,7 @@
 //! the binary that production runs.
 
 pub mod archiver;
+pub mod ledger;
 pub mod relay;
 
 use anyhow::Context;

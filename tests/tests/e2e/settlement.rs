@@ -1,9 +1,17 @@
 //! Settlement with theater partners, on the real stack: contracts (operators set them, the
-//! partner's staff read them, bad terms are refused field by field and change nothing).
+//! partner's staff read them, bad terms are refused field by field and change nothing), and the
+//! ledger after a mixed day (bookings, a partial and a whole cancellation with the policy's fee)
+//! against the gateway's own charges and refunds.
 
+use crate::theaters::{cancel, customer, paid, partner_show, policy, wait_cancellation_done};
+use chrono::{Duration, Utc};
+use mtbp_domain::PartnerId;
+use mtbp_store::ledger;
 use mtbp_tests::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::collections::HashSet;
+use uuid::Uuid;
 
 fn terms() -> Value {
     json!({"period": "daily", "time_zone": "Europe/London", "cutoff_hour": 6,
@@ -115,8 +123,117 @@ async fn operators_set_contracts_partners_read_them_and_bad_terms_change_nothing
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let resp = app
         .admin
-        .get(&format!("/partners/{}/contract", uuid::Uuid::new_v4()))
+        .get(&format!("/partners/{}/contract", Uuid::new_v4()))
         .await
         .expect("get");
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_ledger_of_a_mixed_day_balances_and_matches_the_gateway_to_the_unit() {
+    let app = TestApp::spawn().await;
+    let since = Utc::now() - Duration::minutes(1);
+    // Ten hours before the show: cancelling keeps a quarter (the 2 h window).
+    let (partner, show) = partner_show(&app, 10.0, policy(true)).await;
+    let partner_id = PartnerId::from_uuid(partner.partner_id.expect("partner id"));
+    let who = customer(&app).await;
+    let kept = paid(&app, &who, show.show_id, &["A1", "A2"], None).await;
+    let partial = paid(&app, &who, show.show_id, &["A3", "A4", "A5"], None).await;
+    let whole = paid(&app, &who, show.show_id, &["B1"], None).await;
+    let (s, body) = cancel(&who, partial, json!({"seats": ["A5"]}), false).await;
+    assert!(s.is_success(), "{s} {body}");
+    let (s, body) = cancel(&who, whole, json!({}), false).await;
+    assert!(s.is_success(), "{s} {body}");
+    wait_cancellation_done(&app, partial, 1, 60).await;
+    wait_cancellation_done(&app, whole, 1, 60).await;
+    let until = Utc::now() + Duration::minutes(1);
+
+    // The ledger holds together and covers every charge and refund.
+    let checks = ledger::check(&app.db, since, until).await.expect("check");
+    for c in &checks {
+        assert!(c.ok(), "{c:?}");
+    }
+    let charged = checks
+        .iter()
+        .find(|c| c.name.starts_with("charges:"))
+        .expect("charges");
+    assert!(charged.actual > 0, "the day charged something");
+    let refunded = checks
+        .iter()
+        .find(|c| c.name.starts_with("refunds:"))
+        .expect("refunds");
+    assert!(refunded.actual > 0, "the day refunded something");
+
+    // The gateway's own record of the three bookings: what it charged less what it refunded.
+    let mut intents = HashSet::new();
+    let mut gateway_charged = 0;
+    for b in [kept, partial, whole] {
+        for pi in app
+            .stripe
+            .succeeded_charges_of(&b.to_string())
+            .await
+            .expect("intents")
+        {
+            gateway_charged += pi["amount"].as_i64().expect("amount");
+            intents.insert(pi["id"].as_str().expect("id").to_owned());
+        }
+    }
+    let gateway_refunded: i64 = app
+        .stripe
+        .list("refunds")
+        .await
+        .expect("refunds")
+        .iter()
+        .filter(|r| {
+            r["payment_intent"]
+                .as_str()
+                .is_some_and(|i| intents.contains(i))
+        })
+        .map(|r| r["amount"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(charged.actual, gateway_charged, "charges, to the unit");
+    assert_eq!(refunded.actual, gateway_refunded, "refunds, to the unit");
+
+    // The partner's accounts: the gateway holds what it kept, all of it still unsettled.
+    let balances = ledger::balances(&app.db, Some(partner_id), since, until)
+        .await
+        .expect("balances");
+    let of = |account: &str| {
+        balances
+            .iter()
+            .filter(|b| b.account == account)
+            .map(|b| b.amount_minor)
+            .sum::<i64>()
+    };
+    assert_eq!(
+        of("gateway"),
+        gateway_charged - gateway_refunded,
+        "{balances:?}"
+    );
+    assert_eq!(of("unsettled"), -(gateway_charged - gateway_refunded));
+    // The whole cancellation kept the policy's quarter, the partial one a quarter of its seat.
+    assert!(gateway_refunded < gateway_charged, "fees were kept");
+
+    // Ledger lines are never changed or removed.
+    for sql in [
+        "update ledger_entries set amount_minor = amount_minor + 1",
+        "delete from ledger_entries",
+    ] {
+        let err = sqlx::query(sql).execute(&app.db).await;
+        assert!(err.is_err(), "{sql} must fail");
+    }
+    // A movement that does not balance is refused when its transaction commits.
+    let mut tx = app.db.begin().await.expect("tx");
+    sqlx::query(
+        "insert into ledger_entries (txn_id, movement, account, amount_minor, currency, source)
+         values ($1, 'payout', 'gateway', -100, 'INR', 'test')",
+    )
+    .bind(Uuid::new_v4())
+    .execute(&mut *tx)
+    .await
+    .expect("insert");
+    assert!(
+        tx.commit().await.is_err(),
+        "an unbalanced movement is refused"
+    );
 }

@@ -34,7 +34,7 @@ async fn connect(app: &TestApp, show: &ShowFixture, office: &TestBoxOffice, mode
 }
 
 /// A signed-in customer with a fresh address.
-async fn customer(app: &TestApp) -> Principal {
+pub(crate) async fn customer(app: &TestApp) -> Principal {
     let email = format!("theater-{}@example.com", Uuid::new_v4().simple());
     app.customer(&email).await.expect("customer")
 }
@@ -62,7 +62,7 @@ async fn hold(
 }
 
 /// Holds and pays; answers the booking id.
-async fn paid(
+pub(crate) async fn paid(
     app: &TestApp,
     who: &Principal,
     show: Uuid,
@@ -122,7 +122,7 @@ async fn wait_status(app: &TestApp, booking: Uuid, want: BookingStatus, secs: u6
 }
 
 /// What the gateway gave back for the booking, by the platform's refund rows.
-async fn refunded(app: &TestApp, booking: Uuid) -> (i64, i64) {
+pub(crate) async fn refunded(app: &TestApp, booking: Uuid) -> (i64, i64) {
     sqlx::query_as(
         "select coalesce(sum(amount_minor), 0)::bigint, count(*) from refunds where booking_id = $1",
     )
@@ -132,7 +132,7 @@ async fn refunded(app: &TestApp, booking: Uuid) -> (i64, i64) {
     .expect("refunds")
 }
 
-async fn paid_minor(app: &TestApp, booking: Uuid) -> i64 {
+pub(crate) async fn paid_minor(app: &TestApp, booking: Uuid) -> i64 {
     sqlx::query_scalar("select amount_minor from payments where booking_id = $1")
         .bind(booking)
         .fetch_one(&app.db)
@@ -140,7 +140,7 @@ async fn paid_minor(app: &TestApp, booking: Uuid) -> i64 {
         .expect("payment")
 }
 
-async fn wait_cancellation_done(app: &TestApp, booking: Uuid, n: i64, secs: u64) {
+pub(crate) async fn wait_cancellation_done(app: &TestApp, booking: Uuid, n: i64, secs: u64) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let done: i64 = sqlx::query_scalar(
@@ -407,7 +407,11 @@ async fn a_live_theater_refusing_the_sale_gets_the_booking_refunded_credited_and
 }
 
 /// A show of `partner`'s starting in `hours`, with `policy`.
-async fn partner_show(app: &TestApp, hours: f64, policy: Value) -> (Principal, ShowFixture) {
+pub(crate) async fn partner_show(
+    app: &TestApp,
+    hours: f64,
+    policy: Value,
+) -> (Principal, ShowFixture) {
     let partner = app.partner("Policy Cinemas").await.expect("partner");
     let show = partner
         .api
@@ -441,12 +445,17 @@ async fn partner_show(app: &TestApp, hours: f64, policy: Value) -> (Principal, S
     (partner, show)
 }
 
-fn policy(partial: bool) -> Value {
+pub(crate) fn policy(partial: bool) -> Value {
     json!({"hold_seconds": 300, "partial_cancellation": partial,
            "refund_windows": [{"hours_before": 2, "fee_bp": 2500}, {"hours_before": 24, "fee_bp": 0}]})
 }
 
-async fn cancel(who: &Principal, booking: Uuid, body: Value, dry_run: bool) -> (StatusCode, Value) {
+pub(crate) async fn cancel(
+    who: &Principal,
+    booking: Uuid,
+    body: Value,
+    dry_run: bool,
+) -> (StatusCode, Value) {
     let path = if dry_run {
         format!("/bookings/{booking}/cancel?dry_run=true")
     } else {

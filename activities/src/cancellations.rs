@@ -53,6 +53,11 @@ pub struct PlanRequest {
     pub seats: Option<Vec<String>>,
     /// Who cancels.
     pub actor: Actor,
+    /// The cancellation's id: once it is applied, planning again answers what was applied (a
+    /// worker killed after the apply committed, before its workflow task completed, plans
+    /// again on the retry and must not find the booking "already cancelled").
+    #[serde(default)]
+    pub cancellation_id: Option<Uuid>,
 }
 
 /// Close a show for its cancellation.
@@ -159,6 +164,13 @@ impl CancellationActivities {
         _ctx: ActivityContext,
         req: PlanRequest,
     ) -> Result<Result<Planned, String>, ActivityError> {
+        if let Some(id) = req.cancellation_id
+            && let Some(done) = cancellations::applied_plan(&self.db, id)
+                .await
+                .map_err(from_sqlx)?
+        {
+            return Ok(Ok(done));
+        }
         let planned = quote(
             &self.db,
             &self.rules,

@@ -582,3 +582,23 @@ pub async fn quote(
         currency: b.currency,
     }))
 }
+
+/// What cancellation `id` applied, as a plan; `None` until it is applied. Planning a
+/// cancellation again after its apply committed (a worker killed before its workflow task
+/// completed) answers this, not a refusal of a booking it already cancelled.
+pub async fn applied_plan(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Planned>> {
+    let Some(done) = get(db, id).await? else {
+        return Ok(None);
+    };
+    let Some(booking) = cancellable(db, done.booking_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Planned {
+        booking_id: done.booking_id,
+        show_id: booking.show_id,
+        seats: done.seats,
+        whole: done.whole,
+        quote: done.quote,
+        currency: done.currency,
+    }))
+}

@@ -154,6 +154,7 @@ impl CancellationWorkflow {
                     booking_id: input.booking_id,
                     seats: input.seats.clone(),
                     actor: input.actor,
+                    cancellation_id: Some(input.cancellation_id),
                 };
                 match ctx
                     .execute_local_activity(

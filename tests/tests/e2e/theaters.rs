@@ -861,3 +861,74 @@ async fn done_count(app: &TestApp, show: Uuid) -> i64 {
     .await
     .expect("done")
 }
+
+/// A worker killed after a cancellation's apply committed, before its workflow task completed,
+/// runs the plan again on the retry: it must answer what was applied, not refuse a booking the
+/// cancellation itself closed (which left a paid booking cancelled and never refunded).
+#[tokio::test]
+async fn planning_a_cancellation_again_after_its_apply_answers_what_was_applied() {
+    use mtbp_domain::BookingId;
+    use mtbp_domain::cancellation::{Actor, Unquoted};
+    use mtbp_domain::pricing::PricingRules;
+    use mtbp_store::cancellations::{self, Applied, NewCancellation};
+
+    let app = TestApp::spawn().await;
+    let (_, show) = partner_show(&app, 48.0, policy(true)).await;
+    let who = customer(&app).await;
+    let booking = BookingId::from_uuid(paid(&app, &who, show.show_id, &["A1"], None).await);
+    let rules = PricingRules::demo();
+    let id = Uuid::new_v4();
+    assert_eq!(
+        cancellations::applied_plan(&app.db, id)
+            .await
+            .expect("read"),
+        None,
+        "nothing applied yet"
+    );
+    let planned = cancellations::quote(
+        &app.db,
+        &rules,
+        booking,
+        None,
+        Actor::Partner,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("quote")
+    .expect("a paid booking is cancellable");
+    let applied = cancellations::apply(
+        &app.db,
+        &NewCancellation {
+            cancellation_id: id,
+            booking_id: booking,
+            seats: &planned.seats,
+            whole: planned.whole,
+            actor_role: "partner",
+            actor_id: None,
+            reason: "the show was cancelled by the theater",
+            quote: planned.quote,
+            currency: &planned.currency,
+        },
+    )
+    .await
+    .expect("apply");
+    assert!(matches!(applied, Applied::Applied(_)), "{applied:?}");
+    // Quoting afresh now refuses: the booking is closed.
+    let again = cancellations::quote(
+        &app.db,
+        &rules,
+        booking,
+        None,
+        Actor::Partner,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("quote");
+    assert!(matches!(again, Err(Unquoted::NotPaid(_))), "{again:?}");
+    // The cancellation's own plan is what it applied.
+    let replanned = cancellations::applied_plan(&app.db, id)
+        .await
+        .expect("read")
+        .expect("applied");
+    assert_eq!(replanned, planned);
+}

@@ -288,18 +288,14 @@ impl Split {
         let mut priced = cancellation_fees;
         if let Some(q) = quote {
             for line in &q.lines {
-                let platform: i64 = line
-                    .discounts
-                    .iter()
-                    .filter(|d| d.funded_by == Funder::Platform)
-                    .map(|d| d.amount.amount_minor)
-                    .sum();
-                let partner: i64 = line
-                    .discounts
-                    .iter()
-                    .filter(|d| d.funded_by == Funder::Partner)
-                    .map(|d| d.amount.amount_minor)
-                    .sum();
+                let funded = |by: Funder| -> i64 {
+                    line.discounts
+                        .iter()
+                        .filter(|d| d.funded_by == by)
+                        .map(|d| d.amount.amount_minor)
+                        .sum()
+                };
+                let (platform, partner) = (funded(Funder::Platform), funded(Funder::Partner));
                 let tax: i64 = line.taxes.iter().map(|t| t.amount.amount_minor).sum();
                 s.tax += tax;
                 priced += line.net.amount_minor + tax;

@@ -243,6 +243,7 @@ impl CancellationActivities {
             reason: &req.reason,
             quote: req.planned.quote,
             currency: &req.planned.currency,
+            rest_quote: req.planned.rest_quote.as_ref(),
         };
         match cancellations::apply(&self.db, &new)
             .await

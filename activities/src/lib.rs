@@ -15,6 +15,7 @@ pub mod notify;
 pub mod offers;
 pub mod payments;
 pub mod seats;
+pub mod settlements;
 pub mod subscriptions;
 pub mod theater;
 
@@ -24,6 +25,7 @@ pub use notify::NotifyActivities;
 pub use offers::OfferActivities;
 pub use payments::{PaymentActivities, PaymentFaults};
 pub use seats::SeatActivities;
+pub use settlements::SettlementActivities;
 pub use subscriptions::SubscriptionActivities;
 pub use theater::TheaterActivities;
 

@@ -48,6 +48,9 @@ pub struct ApiConfig {
     pub flood: FloodLimits,
     /// Plan periods and dunning (`MTBP_MIN_PLAN_PERIOD_SECONDS`, `MTBP_DUNNING_SECONDS`).
     pub subscriptions: SubscriptionSettings,
+    /// Whether contracts may name periods of seconds (`period_seconds`), for trials and tests
+    /// (`MTBP_SETTLEMENT_SHORT_PERIODS`, off by default).
+    pub settlement_short_periods: bool,
 }
 
 /// How subscriptions run here.
@@ -176,6 +179,7 @@ impl ApiConfig {
             limits: crate::limits::InputLimits::from_env()?,
             flood: flood_from_env()?,
             subscriptions: SubscriptionSettings::from_env(pay_wait)?,
+            settlement_short_periods: parse_or("MTBP_SETTLEMENT_SHORT_PERIODS", false)?,
         })
     }
 }

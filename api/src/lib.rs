@@ -44,6 +44,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "partners", description = "Theater partners, their staff and billing; brokers"),
         (name = "offers", description = "Offers and codes, their limits, and meal vouchers at the box office"),
         (name = "subscriptions", description = "Subscription plans and customers' subscriptions: each subscription is a Temporal workflow"),
+        (name = "settlements", description = "Settlements with theater partners: one per partner and period, run by a Temporal Schedule per partner"),
         (name = "ops", description = "Health, and sales analytics for operators")
     ),
     components(schemas(error::ErrorEnvelope)),

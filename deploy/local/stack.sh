@@ -55,7 +55,7 @@ temporal_up() {
 # The search attributes dev-server.sh registers at start, for a server already running.
 temporal_attributes() {
   local name
-  for name in BookingStep CancellationStatus; do
+  for name in BookingStep CancellationStatus PartnerId SettlementPeriod SettlementStatus; do
     "$VENV/bin/temporal" operator search-attribute create --address "127.0.0.1:$TEMPORAL_PORT" \
       --name "$name" --type Keyword >/dev/null 2>&1 || true
   done

@@ -27,6 +27,9 @@ exec "$temporal_bin" server start-dev \
   --search-attribute NeedsOperator=Bool \
   --search-attribute SubscriptionStatus=Keyword \
   --search-attribute CancellationStatus=Keyword \
+  --search-attribute PartnerId=Keyword \
+  --search-attribute SettlementPeriod=Keyword \
+  --search-attribute SettlementStatus=Keyword \
   --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
   --dynamic-config-value frontend.enableExecuteMultiOperation=true \
   --dynamic-config-value system.enableActivityEagerExecution=true

@@ -323,6 +323,9 @@ pub struct Planned {
     pub quote: RefundQuote,
     /// The currency.
     pub currency: String,
+    /// The priced lines of the seats that stay (a partial cancellation), for the settlement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rest_quote: Option<crate::pricing::quote::Quote>,
 }
 
 /// Stored statuses of the cancellation and theater records, named once here so the store's SQL

@@ -40,6 +40,10 @@ pub struct Contract {
     pub partner_cancellation_fee_bp: u32,
     /// Below this a period's net is carried into the next period instead of paid out.
     pub minimum_payout_minor: i64,
+    /// A period of this many seconds instead of `period` (trials and tests; the API takes it
+    /// only where the platform allows short periods). Short periods tile time from the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_seconds: Option<u32>,
 }
 
 impl Default for Contract {
@@ -53,9 +57,13 @@ impl Default for Contract {
             partner_fee_share_bp: 0,
             partner_cancellation_fee_bp: WHOLE_BP,
             minimum_payout_minor: 0,
+            period_seconds: None,
         }
     }
 }
+
+/// The longest short period: a day.
+pub const MAX_PERIOD_SECONDS: u32 = 86_400;
 
 /// Why a contract is refused; each names its field.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -75,6 +83,9 @@ pub enum ContractError {
     /// A negative minimum payout.
     #[error("minimum_payout_minor: must not be negative")]
     MinimumPayout,
+    /// A short period out of range.
+    #[error("period_seconds: must be 1 to {MAX_PERIOD_SECONDS}")]
+    PeriodSeconds,
 }
 
 impl ContractError {
@@ -85,6 +96,7 @@ impl ContractError {
             Self::CutoffHour => "cutoff_hour",
             Self::Commission(f) | Self::Share(f) => f,
             Self::MinimumPayout => "minimum_payout_minor",
+            Self::PeriodSeconds => "period_seconds",
         }
     }
 }
@@ -111,6 +123,12 @@ impl Contract {
         if self.minimum_payout_minor < 0 {
             return Err(ContractError::MinimumPayout);
         }
+        if self
+            .period_seconds
+            .is_some_and(|s| s == 0 || s > MAX_PERIOD_SECONDS)
+        {
+            return Err(ContractError::PeriodSeconds);
+        }
         Ok(())
     }
 
@@ -124,6 +142,10 @@ impl Contract {
     /// The period `at` falls in.
     pub fn period_at(&self, at: DateTime<Utc>) -> Result<Period, ContractError> {
         let tz = self.zone()?;
+        if let Some(seconds) = self.short_period() {
+            let start = at.timestamp().div_euclid(seconds) * seconds;
+            return Ok(short_period(start, seconds));
+        }
         // The local date of the period: a moment before the cut-off belongs to the day before.
         let local = at.with_timezone(&tz).naive_local() - Duration::hours(self.cutoff_hour.into());
         let day = local.date();
@@ -141,6 +163,15 @@ impl Contract {
     /// of this contract's periods.
     pub fn period_named(&self, id: &str) -> Result<Option<Period>, ContractError> {
         let tz = self.zone()?;
+        if let Some(seconds) = self.short_period() {
+            let start = DateTime::parse_from_rfc3339(id)
+                .ok()
+                .map(|t| t.timestamp())
+                .filter(|t| t.rem_euclid(seconds) == 0);
+            return Ok(start
+                .map(|s| short_period(s, seconds))
+                .filter(|p| p.id == id));
+        }
         let first = match self.period {
             SettlementPeriod::Daily => NaiveDate::parse_from_str(id, "%Y-%m-%d").ok(),
             SettlementPeriod::Weekly => {
@@ -184,6 +215,11 @@ impl Contract {
         Ok(out)
     }
 
+    /// The short period's length, when the contract has one.
+    fn short_period(&self) -> Option<i64> {
+        self.period_seconds.filter(|s| *s > 0).map(i64::from)
+    }
+
     fn period_from(&self, tz: Tz, first: NaiveDate) -> Period {
         let last = match self.period {
             SettlementPeriod::Daily => first + Duration::days(1),
@@ -222,6 +258,18 @@ impl Contract {
             }
         }
         Utc.from_utc_datetime(&local)
+    }
+}
+
+/// The short period of `seconds` starting `start` seconds after the epoch; its id is its start.
+fn short_period(start: i64, seconds: i64) -> Period {
+    let at = |s: i64| DateTime::<Utc>::from_timestamp(s, 0).unwrap_or(DateTime::UNIX_EPOCH);
+    let begin = at(start);
+    Period {
+        kind: SettlementPeriod::Daily,
+        id: begin.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        start: begin,
+        end: at(start + seconds),
     }
 }
 
@@ -420,6 +468,29 @@ impl Payout {
             carried_out: due - paid,
         }
     }
+}
+
+/// The stored statuses of a settlement (`settlements.status`), in the order a run moves through
+/// them (`failed` until a run for the period is started again).
+pub const STATUSES: &[&str] = &["running", "computed", "reported", "paid", "done", "failed"];
+
+/// The id of `partner`'s settlement of period `period` (its workflow id is
+/// `settlement-{partner}-{period}`): the same whoever starts it, so a period is settled once.
+pub fn settlement_id(partner: crate::PartnerId, period: &str) -> uuid::Uuid {
+    uuid::Uuid::new_v5(
+        &partner.as_uuid(),
+        format!("settlement:{period}").as_bytes(),
+    )
+}
+
+/// The workflow id of `partner`'s settlement of `period`.
+pub fn settlement_workflow_id(partner: crate::PartnerId, period: &str) -> String {
+    format!("settlement-{partner}-{period}")
+}
+
+/// The id of `partner`'s settlement schedule.
+pub fn schedule_id(partner: crate::PartnerId) -> String {
+    format!("settlement-{partner}")
 }
 
 #[cfg(test)]

@@ -14,7 +14,17 @@ use rdkafka::producer::FutureProducer;
 use std::time::Duration;
 
 /// The logical topics, in the order the docs list them.
-pub const TOPICS: [&str; 5] = ["booking", "payment", "invoice", "show", "analytics"];
+pub const TOPICS: [&str; 6] = [
+    "booking",
+    "payment",
+    "invoice",
+    "show",
+    "analytics",
+    "settlement",
+];
+
+/// The topics the analytics archive keeps: the sales, and the settlements and payouts.
+pub const ARCHIVED: [&str; 2] = ["analytics", "settlement"];
 
 /// Where Kafka is and what the topics are called.
 #[derive(Clone, Debug)]

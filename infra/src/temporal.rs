@@ -13,3 +13,69 @@ pub async fn connect(address: &str, namespace: &str, identity: &str) -> anyhow::
     let client = Client::new(connection, ClientOptions::new(namespace).build())?;
     Ok(client)
 }
+
+/// What [`ensure_schedule`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reconciled {
+    /// The schedule did not exist.
+    Created,
+    /// It existed; its spec and action are now the ones given (paused or not as it was).
+    Updated,
+}
+
+/// Creates schedule `id`, or brings it in step with `spec` and `action`: one run at a time
+/// (a run starting while another runs is skipped), runs missed within `catchup` started late,
+/// and the schedule paused when a run fails, so that a failing partner stops for an operator
+/// without holding up the others. Whether it is paused is left as it was.
+pub async fn ensure_schedule(
+    client: &Client,
+    id: &str,
+    spec: temporalio_client::schedules::ScheduleSpec,
+    action: temporalio_client::schedules::ScheduleAction,
+    catchup: std::time::Duration,
+) -> anyhow::Result<Reconciled> {
+    use temporalio_client::RpcOptions;
+    use temporalio_client::schedules::{
+        CreateScheduleOptions, ScheduleError, ScheduleOverlapPolicy,
+    };
+    use temporalio_client::tonic::Code;
+    let handle = client.get_schedule_handle(id);
+    let outcome = match handle.describe(Default::default()).await {
+        Ok(_) => Reconciled::Updated,
+        Err(ScheduleError::Rpc(status)) if status.code() == Code::NotFound => {
+            let created = client
+                .create_schedule(
+                    id,
+                    CreateScheduleOptions::builder()
+                        .action(action.clone())
+                        .spec(spec.clone())
+                        .overlap_policy(ScheduleOverlapPolicy::Skip)
+                        .note("kept in step with the partner's contract")
+                        .build(),
+                )
+                .await;
+            match created {
+                Ok(_) => Reconciled::Created,
+                // Another reconciler made it meanwhile: update it below.
+                Err(ScheduleError::Rpc(s)) if s.code() == Code::AlreadyExists => {
+                    Reconciled::Updated
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    handle
+        .update(
+            move |u| {
+                u.set_spec(spec)
+                    .set_action(action)
+                    .set_overlap_policy(ScheduleOverlapPolicy::Skip)
+                    .set_catchup_window(catchup)
+                    .set_pause_on_failure(true);
+            },
+            RpcOptions::default(),
+        )
+        .await?;
+    Ok(outcome)
+}

@@ -95,6 +95,8 @@ pub struct NewCancellation<'a> {
     pub quote: RefundQuote,
     /// The currency.
     pub currency: &'a str,
+    /// The priced lines of the seats that stay (a partial cancellation).
+    pub rest_quote: Option<&'a mtbp_domain::pricing::quote::Quote>,
 }
 
 /// A recorded cancellation.
@@ -237,8 +239,8 @@ pub async fn apply(db: &PgPool, new: &NewCancellation<'_>) -> sqlx::Result<Appli
     let row = sqlx::query!(
         "insert into cancellations (cancellation_id, booking_id, seats, whole, actor_role,
                                     actor_id, reason, paid_minor, rest_minor, fee_minor,
-                                    refund_minor, currency, fee_bp)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                    refund_minor, currency, fee_bp, rest_quote)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          returning cancellation_id, booking_id, seats, whole, actor_role, actor_id, reason,
                    paid_minor, rest_minor, fee_minor, refund_minor, fee_bp, currency, status,
                    created_at",
@@ -255,6 +257,7 @@ pub async fn apply(db: &PgPool, new: &NewCancellation<'_>) -> sqlx::Result<Appli
         new.quote.refund_minor,
         new.currency,
         new.quote.fee_bp.and_then(|b| i32::try_from(b).ok()),
+        new.rest_quote.map(sqlx::types::Json) as _,
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -558,8 +561,8 @@ pub async fn quote(
             }
         }
     };
-    let rest = if whole {
-        0
+    let (rest, rest_quote) = if whole {
+        (0, None)
     } else {
         let keep: Vec<String> = b
             .active
@@ -569,7 +572,7 @@ pub async fn quote(
             .collect();
         let at = b.paid_at.unwrap_or(now);
         match crate::pricing::reprice_rest(db, rules, booking_id, &keep, at).await? {
-            Ok(r) => r.quote.total().amount_minor,
+            Ok(r) => (r.quote.total().amount_minor, Some(r.quote)),
             Err(e) => return Ok(Err(Unquoted::Unpriced(format!("{e:?}")))),
         }
     };
@@ -580,6 +583,7 @@ pub async fn quote(
         whole,
         quote: RefundQuote::new(b.current_minor, rest, fee_bp),
         currency: b.currency,
+        rest_quote,
     }))
 }
 
@@ -600,5 +604,7 @@ pub async fn applied_plan(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Planned>
         whole: done.whole,
         quote: done.quote,
         currency: done.currency,
+        // Applied already: the rest's lines are in the cancellation's row.
+        rest_quote: None,
     }))
 }

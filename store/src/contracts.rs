@@ -29,7 +29,8 @@ pub async fn contract(
                   c.commission_bp as "commission_bp?", c.addon_commission_bp as "addon_bp?",
                   c.partner_fee_share_bp as "fee_share_bp?",
                   c.partner_cancellation_fee_bp as "cancellation_bp?",
-                  c.minimum_payout_minor as "minimum?", c.version as "version?"
+                  c.minimum_payout_minor as "minimum?", c.version as "version?",
+                  c.period_seconds
              from partners p left join partner_contracts c using (partner_id)
             where p.partner_id = $1 and p.deleted_at is null"#,
         partner as PartnerId,
@@ -58,6 +59,7 @@ pub async fn contract(
                     defaults.partner_cancellation_fee_bp,
                 ),
                 minimum_payout_minor: r.minimum.unwrap_or(defaults.minimum_payout_minor),
+                period_seconds: r.period_seconds.and_then(|s| u32::try_from(s).ok()),
             },
         }
     }))
@@ -88,8 +90,8 @@ pub async fn set_contract(
         "insert into partner_contracts (partner_id, time_zone, cutoff_hour, commission_bp,
                                         addon_commission_bp, partner_fee_share_bp,
                                         partner_cancellation_fee_bp, minimum_payout_minor,
-                                        updated_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                        updated_by, period_seconds)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          on conflict (partner_id) do update
             set time_zone = excluded.time_zone, cutoff_hour = excluded.cutoff_hour,
                 commission_bp = excluded.commission_bp,
@@ -97,6 +99,7 @@ pub async fn set_contract(
                 partner_fee_share_bp = excluded.partner_fee_share_bp,
                 partner_cancellation_fee_bp = excluded.partner_cancellation_fee_bp,
                 minimum_payout_minor = excluded.minimum_payout_minor,
+                period_seconds = excluded.period_seconds,
                 updated_by = excluded.updated_by,
                 version = partner_contracts.version + 1
          returning version",
@@ -109,9 +112,31 @@ pub async fn set_contract(
         i32::try_from(contract.partner_cancellation_fee_bp).unwrap_or(i32::MAX),
         contract.minimum_payout_minor,
         by as AccountId,
+        contract.period_seconds.and_then(|s| i32::try_from(s).ok()),
     )
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(Some(version))
+}
+
+/// Every partner's contract, for the schedules' reconciliation: live partners with their
+/// contract, then the ids of deleted ones (whose schedules go).
+pub async fn all(db: &PgPool) -> sqlx::Result<(Vec<(PartnerId, StoredContract)>, Vec<PartnerId>)> {
+    let rows = sqlx::query!(
+        r#"select partner_id as "partner_id: PartnerId", deleted_at is not null as "deleted!"
+             from partners order by partner_id"#
+    )
+    .fetch_all(db)
+    .await?;
+    let mut live = Vec::new();
+    let mut gone = Vec::new();
+    for r in rows {
+        if r.deleted {
+            gone.push(r.partner_id);
+        } else if let Some(c) = contract(db, r.partner_id).await? {
+            live.push((r.partner_id, c));
+        }
+    }
+    Ok((live, gone))
 }

@@ -28,6 +28,7 @@ pub mod payments;
 pub mod pricing;
 pub mod saga_starts;
 pub mod seats;
+pub mod settlements;
 pub mod subscriptions;
 pub mod theaters;
 

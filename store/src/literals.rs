@@ -19,6 +19,7 @@ fn is_status(name: &str) -> bool {
         || RedemptionStatus::parse(name).is_some()
         || NotificationStatus::parse(name).is_some()
         || mtbp_domain::cancellation::statuses::is_status(name)
+        || mtbp_domain::settlement::STATUSES.contains(&name)
 }
 
 /// The literals compared with or assigned to a `status` column in `sql`.

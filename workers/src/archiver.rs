@@ -58,6 +58,7 @@ pub struct ArchiverCounts {
 
 /// One line of the archive and where it goes.
 struct Line {
+    topic: String,
     partition: i32,
     offset: i64,
     hour: String,
@@ -95,11 +96,14 @@ pub async fn run(
     counts: Arc<ArchiverCounts>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let topic = config.kafka.topic("analytics");
-    tracing::info!(group = %config.group, topic = %topic, "analytics archiver started");
+    let topics: Vec<String> = mtbp_infra::kafka::ARCHIVED
+        .iter()
+        .map(|t| config.kafka.topic(t))
+        .collect();
+    tracing::info!(group = %config.group, topics = %topics.join(","), "analytics archiver started");
     let mut backoff = Duration::from_millis(500);
     while !*stop.borrow() {
-        let consumer = match subscribe(&config, &topic).await {
+        let consumer = match subscribe(&config, &topics).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "archiver: cannot subscribe yet");
@@ -112,7 +116,7 @@ pub async fn run(
             }
         };
         backoff = Duration::from_millis(500);
-        if let Err(e) = consume(&consumer, &objects, &config, &topic, &counts, &mut stop).await {
+        if let Err(e) = consume(&consumer, &objects, &config, &counts, &mut stop).await {
             tracing::warn!(error = %format!("{e:#}"), "archiver: batch not archived; reading it again");
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -120,10 +124,11 @@ pub async fn run(
     tracing::info!("analytics archiver stopped");
 }
 
-async fn subscribe(config: &ArchiverConfig, topic: &str) -> anyhow::Result<StreamConsumer> {
+async fn subscribe(config: &ArchiverConfig, topics: &[String]) -> anyhow::Result<StreamConsumer> {
     config.kafka.ensure_topics().await?;
     let consumer = config.kafka.group_consumer(&config.group)?;
-    consumer.subscribe(&[topic])?;
+    let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+    consumer.subscribe(&names)?;
     Ok(consumer)
 }
 
@@ -133,7 +138,6 @@ async fn consume(
     consumer: &StreamConsumer,
     objects: &ObjectStore,
     config: &ArchiverConfig,
-    topic: &str,
     counts: &ArchiverCounts,
     stop: &mut watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
@@ -162,6 +166,7 @@ async fn consume(
             let json = String::from_utf8_lossy(payload).into_owned();
             let envelope: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
             lines.push(Line {
+                topic: message.topic().to_owned(),
                 partition: message.partition(),
                 offset: message.offset(),
                 hour: hour_of(&envelope, message.timestamp().to_millis()),
@@ -172,14 +177,14 @@ async fn consume(
         if lines.is_empty() {
             continue;
         }
-        let mut groups: BTreeMap<(String, i32), Vec<&Line>> = BTreeMap::new();
+        let mut groups: BTreeMap<(&str, String, i32), Vec<&Line>> = BTreeMap::new();
         for line in &lines {
             groups
-                .entry((line.hour.clone(), line.partition))
+                .entry((line.topic.as_str(), line.hour.clone(), line.partition))
                 .or_default()
                 .push(line);
         }
-        for ((hour, partition), group) in &groups {
+        for ((topic, hour, partition), group) in &groups {
             let first = group.iter().map(|l| l.offset).min().unwrap_or_default();
             let last = group.iter().map(|l| l.offset).max().unwrap_or_default();
             let key = object_key(&config.prefix, hour, topic, *partition, first, last);

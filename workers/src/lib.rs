@@ -6,12 +6,14 @@
 pub mod archiver;
 pub mod ledger;
 pub mod relay;
+pub mod settlement;
 
 use anyhow::Context;
 use mtbp_activities::notify::{SnsTexts, StoredInvoices};
 use mtbp_activities::{
     CancellationActivities, InvoiceActivities, NotifyActivities, OfferActivities,
-    PaymentActivities, PaymentFaults, SeatActivities, SubscriptionActivities, TheaterActivities,
+    PaymentActivities, PaymentFaults, SeatActivities, SettlementActivities, SubscriptionActivities,
+    TheaterActivities,
 };
 use mtbp_infra::config::{Settings, parse_or};
 use mtbp_infra::gateway::StripeGateway;
@@ -21,8 +23,8 @@ use mtbp_infra::theater::TheaterConnector;
 use mtbp_infra::{db, process, temporal};
 use mtbp_workflows::booking::after_payment_queue;
 use mtbp_workflows::{
-    AnnouncementWorkflow, BookingWorkflow, CancellationWorkflow, ShowCancellationWorkflow,
-    SubscriptionWorkflow,
+    AnnouncementWorkflow, BookingWorkflow, CancellationWorkflow, SettlementScheduleWorkflow,
+    SettlementWorkflow, ShowCancellationWorkflow, SubscriptionWorkflow,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +59,9 @@ pub struct AfterPaymentFaults {
     /// Pause after a message went out, before its record is settled
     /// (`MTBP_FAULT_PAUSE_AFTER_SEND_MS`).
     pub pause_after_send: Duration,
+    /// Pause after a settlement's payout is recorded, before its activity answers
+    /// (`MTBP_FAULT_PAUSE_AFTER_PAYOUT_MS`).
+    pub pause_after_payout: Duration,
 }
 
 impl AfterPaymentFaults {
@@ -66,6 +71,7 @@ impl AfterPaymentFaults {
         Ok(Self {
             pause_after_numbering: ms("MTBP_FAULT_PAUSE_AFTER_NUMBERING_MS")?,
             pause_after_send: ms("MTBP_FAULT_PAUSE_AFTER_SEND_MS")?,
+            pause_after_payout: ms("MTBP_FAULT_PAUSE_AFTER_PAYOUT_MS")?,
         })
     }
 }
@@ -209,6 +215,16 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
         .register_workflow::<AnnouncementWorkflow>()?
         .register_workflow::<CancellationWorkflow>()?
         .register_workflow::<ShowCancellationWorkflow>()?
+        .register_workflow::<SettlementWorkflow>()?
+        .register_workflow::<SettlementScheduleWorkflow>()?
+        .register_activities(
+            SettlementActivities::new(
+                pool.clone(),
+                objects.clone(),
+                Arc::new(settlement::TemporalBookings(client.clone())),
+            )
+            .with_pause_after_payout(config.after_payment_faults.pause_after_payout),
+        )
         .register_activities(CancellationActivities::new(
             pool.clone(),
             gateway.clone(),
@@ -342,6 +358,30 @@ pub async fn run_until_signal() -> anyhow::Result<()> {
     }
     if roles.workflows {
         let mut worker = build_worker(&config).await?;
+        // Every partner's settlement schedule in step with its contract (the contract API
+        // keeps them so too); not fatal: `mtbp-worker schedules` can be run again.
+        let s = &config.settings;
+        let reconcile = parse_or("MTBP_RECONCILE_SCHEDULES", true)?;
+        match (
+            db::connect(&s.database_url, 2).await,
+            temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-schedules").await,
+        ) {
+            _ if !reconcile => {}
+            (Ok(pool), Ok(client)) => {
+                match settlement::reconcile(&pool, &client, &s.task_queue).await {
+                    Ok(done) => tracing::info!(
+                        created = done.created,
+                        updated = done.updated,
+                        removed = done.deleted,
+                        "settlement schedules in step with the contracts"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "settlement schedules not reconciled")
+                    }
+                }
+            }
+            _ => tracing::warn!("settlement schedules not reconciled: no database or Temporal"),
+        }
         let shutdown = worker.shutdown_handle();
         tokio::spawn(async move {
             process::shutdown_signal().await;

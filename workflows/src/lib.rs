@@ -9,6 +9,7 @@ pub mod booking;
 pub mod cancellation;
 pub mod notify;
 pub mod replay;
+pub mod settlement;
 pub mod subscription;
 
 pub use announcement::{AnnouncementInput, AnnouncementView, AnnouncementWorkflow};
@@ -19,6 +20,9 @@ pub use booking::{
 pub use cancellation::{
     CancellationInput, CancellationView, CancellationWorkflow, ShowCancellationInput,
     ShowCancellationView, ShowCancellationWorkflow,
+};
+pub use settlement::{
+    ScheduleInput, SettlementInput, SettlementScheduleWorkflow, SettlementView, SettlementWorkflow,
 };
 pub use subscription::{SubscriptionInput, SubscriptionView, SubscriptionWorkflow};
 

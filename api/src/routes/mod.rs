@@ -13,6 +13,7 @@ pub mod movies;
 pub mod offers;
 pub mod reviews;
 pub mod screens;
+pub mod settlements;
 pub mod shows;
 pub mod subscriptions;
 pub mod theaters;
@@ -31,6 +32,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(offers::router())
         .merge(subscriptions::router())
         .merge(analytics::router())
+        .merge(settlements::router())
 }
 
 /// The catalog: theaters, screens, movies, shows with their seats, reviews, and discovery.

@@ -369,3 +369,31 @@ proptest! {
         prop_assert_eq!(c.period_named(&p.id).expect("a zone"), Some(p));
     }
 }
+
+#[test]
+fn short_periods_tile_time_from_the_epoch_and_are_named_by_their_start() {
+    let c = Contract {
+        period_seconds: Some(5),
+        ..Contract::default()
+    };
+    let p = c
+        .period_at(utc(2026, 12, 3, 10, 15) + chrono::Duration::seconds(7))
+        .expect("period");
+    assert_eq!(p.id, "2026-12-03T10:15:05Z");
+    assert_eq!((p.end - p.start).num_seconds(), 5);
+    assert_eq!(c.period_named(&p.id).expect("named"), Some(p.clone()));
+    // Not on a boundary, or not a time: not one of this contract's periods.
+    assert_eq!(c.period_named("2026-12-03T10:15:06Z").expect("named"), None);
+    assert_eq!(c.period_named("2026-12-03").expect("named"), None);
+    let next = c.next(&p).expect("next");
+    assert_eq!(next.start, p.end);
+    let many = c
+        .periods_between(p.start, p.start + chrono::Duration::seconds(20), 10)
+        .expect("between");
+    assert_eq!(many.len(), 4);
+    let bad = Contract {
+        period_seconds: Some(0),
+        ..Contract::default()
+    };
+    assert_eq!(bad.validate().map_err(|e| e.field()), Err("period_seconds"));
+}

@@ -8,9 +8,11 @@
 
 mod fonts;
 mod layout;
+mod report;
 mod text;
 
 pub use layout::{Align, Op, PAGE_HEIGHT, PAGE_WIDTH, layout};
+pub use report::{TableReport, layout_report};
 pub use text::{amount, money};
 
 use krilla::Document;
@@ -32,18 +34,31 @@ pub struct PdfError(String);
 
 /// Renders a document to PDF bytes.
 pub fn render(doc: &InvoiceDocument) -> Result<Vec<u8>, PdfError> {
+    render_pages(
+        &format!("{} {}", doc.kind.title(), doc.number),
+        &layout(doc),
+    )
+}
+
+/// Renders a table report to PDF bytes.
+pub fn render_report(report: &TableReport) -> Result<Vec<u8>, PdfError> {
+    render_pages(&report.title, &layout_report(report))
+}
+
+/// Draws laid-out pages into a PDF titled `title`.
+pub fn render_pages(title: &str, pages: &[Vec<Op>]) -> Result<Vec<u8>, PdfError> {
     let mut document = Document::new();
     document.set_metadata(
         Metadata::new()
-            .title(format!("{} {}", doc.kind.title(), doc.number))
+            .title(title.to_owned())
             .creator("mtbp".to_owned()),
     );
     let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
         .ok_or_else(|| PdfError("bad page size".into()))?;
-    for ops in layout(doc) {
+    for ops in pages {
         let mut page = document.start_page_with(settings.clone());
         let mut surface = page.surface();
-        for op in &ops {
+        for op in ops {
             draw(&mut surface, op);
         }
         surface.finish();

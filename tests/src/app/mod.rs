@@ -184,6 +184,37 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Stands in for the partner's settlement of a paid booking whose saga waits for it (tests
+    /// not about settlement, which wait for the workflow to close): sends the settlement's
+    /// `settlement_done` signal, as `SettlementWorkflow` does. `true` if it was waiting.
+    pub async fn settle_if_waiting(&self, workflow_id: &str) -> bool {
+        use mtbp_workflows::BookingWorkflow;
+        use mtbp_workflows::booking::types::SettlementDone;
+        use temporalio_client::{WorkflowQueryOptions, WorkflowSignalOptions};
+        let handle = self
+            .temporal
+            .get_workflow_handle::<BookingWorkflow>(workflow_id.to_owned());
+        let Ok(view) = handle
+            .query(BookingWorkflow::status, (), WorkflowQueryOptions::default())
+            .await
+        else {
+            return false;
+        };
+        if view.step != "waiting for settlement" {
+            return false;
+        }
+        handle
+            .signal(
+                BookingWorkflow::settlement_done,
+                SettlementDone {
+                    settlement_id: "test-settlement".into(),
+                },
+                WorkflowSignalOptions::default(),
+            )
+            .await
+            .is_ok()
+    }
+
     /// Spawns an app with default options.
     pub async fn spawn() -> Self {
         Self::spawn_with(TestOptions::default()).await
@@ -251,6 +282,8 @@ impl TestApp {
             limits: options.limits.clone(),
             flood: options.flood.clone(),
             subscriptions: options.subscriptions.clone(),
+            // Tests settle periods of a few seconds, so that real schedule firings run.
+            settlement_short_periods: true,
         };
         let auth = config.auth.clone();
         let state = mtbp_api::build_state(config).await?;
@@ -431,6 +464,8 @@ impl TestApp {
             // Workflows only, unless the test asks for the relay or the archiver: a worker
             // process must not publish this test's outbox to the stack's own topics.
             .env("MTBP_WORKER_ROLES", "workflows")
+            // The stack's schedules are the stack worker's to keep, not a test queue's.
+            .env("MTBP_RECONCILE_SCHEDULES", "false")
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

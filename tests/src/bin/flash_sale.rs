@@ -20,6 +20,8 @@
 //! [--no-limits] [--compare-codes] [--closed-loop N,N…] [--loop-seconds N] [--out DIR]`
 //! `--relay-events N [--relays R] [--relay-batch B]` measures the event relay instead: N events
 //! through R relays against a bare producer on the same broker (`mtbp_tests::flash::relay_bench`).
+//! `--settle-bookings N` settles one partner with N bookings against a baseline that only
+//! signals N idle workflows (`mtbp_tests::flash::settle_bench`).
 
 use anyhow::{Context, bail};
 use mtbp_tests::flash::{self, Params, Report, Target};
@@ -36,6 +38,8 @@ struct Args {
     closed_loop: Option<flash::LoopParams>,
     /// `--relay-events N [--relays R] [--relay-batch B]`: the relay against a bare producer.
     relay: Option<(usize, usize, i64)>,
+    /// `--settle-bookings N`: the settlement bench.
+    settle: Option<usize>,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -64,6 +68,7 @@ fn args() -> anyhow::Result<Args> {
     let mut code_limit = None;
     let (mut loop_customers, mut loop_seconds) = (None::<Vec<usize>>, 30u64);
     let (mut relay_events, mut relays, mut relay_batch) = (None::<usize>, 1usize, 500i64);
+    let mut settle = None::<usize>;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--no-limits" {
@@ -101,6 +106,7 @@ fn args() -> anyhow::Result<Args> {
             }
             "--loop-seconds" => loop_seconds = v.parse().with_context(bad)?,
             "--relay-events" => relay_events = Some(v.parse().with_context(bad)?),
+            "--settle-bookings" => settle = Some(v.parse().with_context(bad)?),
             "--relays" => relays = v.parse().with_context(bad)?,
             "--relay-batch" => relay_batch = v.parse().with_context(bad)?,
             other => bail!("unknown flag {other}; see the usage at the top of flash_sale.rs"),
@@ -130,6 +136,7 @@ fn args() -> anyhow::Result<Args> {
         compare_codes,
         closed_loop,
         relay: relay_events.map(|n| (n, relays, relay_batch)),
+        settle,
     })
 }
 
@@ -173,10 +180,25 @@ async fn main() -> anyhow::Result<()> {
         compare_codes,
         closed_loop,
         relay,
+        settle,
     } = args()?;
     let target = target().await?;
     if let Some((events, relays, batch)) = relay {
         return run_relay_bench(&target, &out, events, relays, batch).await;
+    }
+    if let Some(bookings) = settle {
+        anyhow::ensure!(
+            (10..=200_000).contains(&bookings),
+            "--settle-bookings 10-200,000"
+        );
+        println!("settlement bench: {bookings} bookings of one partner, then the baseline");
+        let r = flash::settle_bench::run(&target, bookings).await?;
+        std::fs::create_dir_all(&out)?;
+        let json_path = out.join("settlement.json");
+        std::fs::write(&json_path, serde_json::to_string_pretty(&r)?)?;
+        println!("{}", flash::settle_bench::summary(&r));
+        println!("wrote {}", json_path.display());
+        return Ok(());
     }
     if let Some(l) = closed_loop {
         return run_closed_loop(l, &target, &out).await;

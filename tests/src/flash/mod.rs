@@ -23,6 +23,7 @@ mod reconcile;
 pub mod relay_bench;
 mod sale;
 mod seat_map;
+pub mod settle_bench;
 mod stats;
 mod summary;
 mod trips;

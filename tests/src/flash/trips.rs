@@ -161,12 +161,24 @@ async fn closed_history(target: &Target, workflow_id: &str) -> anyhow::Result<Ve
         let parked = answered.is_some_and(|at| {
             events[at..]
                 .iter()
-                .any(|e| e.event_type == EventType::TimerStarted as i32)
+                .any(|e| e.event_type == EventType::TimerStarted as i32 || waits_for_settlement(e))
         });
         if closed || parked || std::time::Instant::now() >= until {
             return Ok(events);
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Whether `e` moved the saga to its last step, the wait for the partner's settlement.
+pub(crate) fn waits_for_settlement(e: &HistoryEvent) -> bool {
+    match &e.attributes {
+        Some(Attributes::UpsertWorkflowSearchAttributesEventAttributes(a)) => a
+            .search_attributes
+            .as_ref()
+            .and_then(|s| s.indexed_fields.get("BookingStep"))
+            .is_some_and(|p| String::from_utf8_lossy(&p.data).contains("waiting for settlement")),
+        _ => false,
     }
 }
 

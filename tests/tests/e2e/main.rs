@@ -39,6 +39,7 @@ mod role_matrix;
 mod saga_relay;
 mod screens;
 mod settlement;
+mod settlement_runs;
 mod shows;
 mod subscriptions;
 mod theaters;

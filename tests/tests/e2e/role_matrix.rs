@@ -30,7 +30,8 @@ const WHO: [(&str, char); 7] = [
 /// `{customer_id}` is the customer, `{partner_id}` the partner, `{booking_id}` the customer's
 /// booking at the partner's theater (for `claim`: a guest booking made with the customer's
 /// email), `{theater_id}`, `{screen_id}`, `{show_id}`, `{offer_id}` (listed), `{addon_id}` the
-/// partner's; `GET` and `DELETE /offers` name the partner (`?partnerId=`); `{subscription_id}`
+/// partner's; `GET` and `DELETE /offers` name the partner (`?partnerId=`), as `GET /settlements`
+/// does (`?partner_id=`); `{settlement_id}` is a settlement of the partner's; `{subscription_id}`
 /// is the customer's subscription to `{plan_id}`. Deletions that do not take a caller away run
 /// after the routes that read what they delete.
 const RULES: &[(&str, &str, &str)] = &[
@@ -64,6 +65,30 @@ const RULES: &[(&str, &str, &str)] = &[
     ("PUT", "/partners/{partner_id}/policy", "O"),
     ("GET", "/partners/{partner_id}/contract", "PO"),
     ("PUT", "/partners/{partner_id}/contract", "O"),
+    ("GET", "/settlements", "PO"),
+    ("GET", "/settlements/{settlement_id}", "PO"),
+    ("GET", "/settlements/{settlement_id}/report", "PO"),
+    ("GET", "/partners/{partner_id}/settlement-schedule", "PO"),
+    (
+        "POST",
+        "/partners/{partner_id}/settlement-schedule/pause",
+        "O",
+    ),
+    (
+        "POST",
+        "/partners/{partner_id}/settlement-schedule/resume",
+        "O",
+    ),
+    (
+        "POST",
+        "/partners/{partner_id}/settlement-schedule/trigger",
+        "O",
+    ),
+    (
+        "POST",
+        "/partners/{partner_id}/settlement-schedule/backfill",
+        "O",
+    ),
     ("POST", "/partners/{partner_id}/staff", "PO"),
     ("GET", "/partners/{partner_id}/staff", "PO"),
     ("DELETE", "/partners/{partner_id}/staff/{account_id}", "PO"),

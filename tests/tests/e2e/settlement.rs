@@ -6,8 +6,10 @@
 use crate::theaters::{cancel, customer, paid, partner_show, policy, wait_cancellation_done};
 use chrono::{Duration, Utc};
 use mtbp_domain::PartnerId;
+use mtbp_domain::pricing::Benefit;
 use mtbp_store::ledger;
 use mtbp_tests::TestApp;
+use mtbp_tests::pricing::insert_offer;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -165,32 +167,7 @@ async fn the_ledger_of_a_mixed_day_balances_and_matches_the_gateway_to_the_unit(
     assert!(refunded.actual > 0, "the day refunded something");
 
     // The gateway's own record of the three bookings: what it charged less what it refunded.
-    let mut intents = HashSet::new();
-    let mut gateway_charged = 0;
-    for b in [kept, partial, whole] {
-        for pi in app
-            .stripe
-            .succeeded_charges_of(&b.to_string())
-            .await
-            .expect("intents")
-        {
-            gateway_charged += pi["amount"].as_i64().expect("amount");
-            intents.insert(pi["id"].as_str().expect("id").to_owned());
-        }
-    }
-    let gateway_refunded: i64 = app
-        .stripe
-        .list("refunds")
-        .await
-        .expect("refunds")
-        .iter()
-        .filter(|r| {
-            r["payment_intent"]
-                .as_str()
-                .is_some_and(|i| intents.contains(i))
-        })
-        .map(|r| r["amount"].as_i64().unwrap_or(0))
-        .sum();
+    let (gateway_charged, gateway_refunded) = gateway_kept(&app, &[kept, partial, whole]).await;
     assert_eq!(charged.actual, gateway_charged, "charges, to the unit");
     assert_eq!(refunded.actual, gateway_refunded, "refunds, to the unit");
 
@@ -214,6 +191,91 @@ async fn the_ledger_of_a_mixed_day_balances_and_matches_the_gateway_to_the_unit(
     // The whole cancellation kept the policy's quarter, the partial one a quarter of its seat.
     assert!(gateway_refunded < gateway_charged, "fees were kept");
 
+    // The rest of the day: a booking with an offer, and a show the partner cancels (every
+    // booking of it refunded in full). Then the partner is settled, on periods of 3 s.
+    let code = format!("DAY-{}", &Uuid::new_v4().simple().to_string()[..8]).to_uppercase();
+    insert_offer(
+        &app.db,
+        Some(&code),
+        &Benefit::PercentOff {
+            percent_bp: 1_500,
+            max_off_minor: None,
+        },
+        |_| {},
+    )
+    .await
+    .expect("offer");
+    let offered = paid(&app, &who, show.show_id, &["B2", "B3"], Some(&code)).await;
+    let other_show = partner
+        .api
+        .create_show_with(&app.admin, 2, 6)
+        .await
+        .expect("a second show");
+    let called_off = paid(&app, &who, other_show.show_id, &["A1"], None).await;
+    let resp = partner
+        .api
+        .delete(&format!("/shows/{}", other_show.show_id))
+        .await
+        .expect("cancel the show");
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    wait_cancellation_done(&app, called_off, 1, 90).await;
+    let partner_uuid = partner.partner_id.expect("partner id");
+    crate::settlement_runs::short_contract(&app, partner_uuid, 3).await;
+    // The show's booking came to nothing (refunded in full): it has no line to settle.
+    crate::settlement_runs::wait_settled(&app, &[kept, partial, whole, offered], 1, 120).await;
+    let day = [kept, partial, whole, offered, called_off];
+    let (charged_all, refunded_all) = gateway_kept(&app, &day).await;
+    let until = Utc::now() + Duration::minutes(1);
+    let balances = ledger::balances(&app.db, Some(partner_id), since, until)
+        .await
+        .expect("balances");
+    let of = |account: &str| {
+        balances
+            .iter()
+            .filter(|b| b.account == account)
+            .map(|b| b.amount_minor)
+            .sum::<i64>()
+    };
+    let (payouts, moves) = crate::settlement_runs::payouts(&app, partner_uuid).await;
+    let paid_out: i64 = payouts.iter().map(|p| p.1).sum();
+    assert_eq!(
+        i64::try_from(payouts.len()).unwrap_or(0),
+        moves,
+        "one movement a payout"
+    );
+    assert_eq!(
+        of("unsettled"),
+        0,
+        "all of the day is settled: {balances:?}"
+    );
+    assert_eq!(
+        charged_all - refunded_all,
+        paid_out - of("platform_revenue") - of("tax_payable") - of("partner_payable"),
+        "charges − refunds = payouts + platform revenue + taxes + still owed, to the unit: \
+         {balances:?}"
+    );
+    assert!(
+        of("platform_revenue") < 0 && of("tax_payable") < 0,
+        "{balances:?}"
+    );
+    // Every settlement's lines add up: what was kept is the partner's, the platform's and
+    // the taxes', line by line (a check constraint) and in the totals.
+    let sums: (i64, i64, i64, i64) = sqlx::query_as(
+        "select coalesce(sum(kept_minor), 0)::bigint, coalesce(sum(partner_minor), 0)::bigint,
+                coalesce(sum(platform_minor), 0)::bigint, coalesce(sum(tax_minor), 0)::bigint
+           from settlements where partner_id = $1",
+    )
+    .bind(partner_uuid)
+    .fetch_one(&app.db)
+    .await
+    .expect("sums");
+    assert_eq!(sums.0, sums.1 + sums.2 + sums.3, "{sums:?}");
+    assert_eq!(sums.0, charged_all - refunded_all, "{sums:?}");
+    for c in ledger::check(&app.db, since, until).await.expect("check") {
+        assert!(c.ok(), "{c:?}");
+    }
+    crate::settlement_runs::drop_schedule(&app, partner_uuid).await;
+
     // Ledger lines are never changed or removed.
     for sql in [
         "update ledger_entries set amount_minor = amount_minor + 1",
@@ -236,4 +298,36 @@ async fn the_ledger_of_a_mixed_day_balances_and_matches_the_gateway_to_the_unit(
         tx.commit().await.is_err(),
         "an unbalanced movement is refused"
     );
+}
+
+/// What the gateway itself (its payment intents and refunds) says it charged and refunded for
+/// `bookings`.
+pub(crate) async fn gateway_kept(app: &TestApp, bookings: &[Uuid]) -> (i64, i64) {
+    let mut intents = HashSet::new();
+    let mut charged = 0;
+    for b in bookings {
+        for pi in app
+            .stripe
+            .succeeded_charges_of(&b.to_string())
+            .await
+            .expect("intents")
+        {
+            charged += pi["amount"].as_i64().expect("amount");
+            intents.insert(pi["id"].as_str().expect("id").to_owned());
+        }
+    }
+    let refunded: i64 = app
+        .stripe
+        .list("refunds")
+        .await
+        .expect("refunds")
+        .iter()
+        .filter(|r| {
+            r["payment_intent"]
+                .as_str()
+                .is_some_and(|i| intents.contains(i))
+        })
+        .map(|r| r["amount"].as_i64().unwrap_or(0))
+        .sum();
+    (charged, refunded)
 }

@@ -908,6 +908,7 @@ async fn planning_a_cancellation_again_after_its_apply_answers_what_was_applied(
             reason: "the show was cancelled by the theater",
             quote: planned.quote,
             currency: &planned.currency,
+            rest_quote: planned.rest_quote.as_ref(),
         },
     )
     .await

@@ -6,7 +6,9 @@
 use super::options;
 use super::types::BookingCancelled;
 use super::types::{SA_BOOKING_STATUS, SA_BOOKING_STEP};
-use super::workflow::{BookingWorkflow, PATCH_AFTER_PAYMENT_QUEUE, PATCH_THEATER};
+use super::workflow::{
+    BookingWorkflow, PATCH_AFTER_PAYMENT_QUEUE, PATCH_SETTLEMENT, PATCH_THEATER,
+};
 use crate::cancellation::{CancellationInput, CancellationWorkflow};
 use crate::notify::notify_call;
 use mtbp_activities::TheaterActivities;
@@ -90,6 +92,47 @@ impl BookingWorkflow {
             return;
         }
         Self::remind(ctx, theater).await;
+        // Histories written since: the saga's last step is the partner's settlement.
+        if ctx.patched(PATCH_SETTLEMENT) {
+            Self::wait_for_settlement(ctx).await;
+        }
+    }
+
+    /// The *settlement* step: waits until the partner's `SettlementWorkflow` counts the booking
+    /// (`settlement_done`), then ends `SettlementDone`. A cancellation of the whole booking
+    /// ends the wait too (its refund is netted into the next settlement).
+    async fn wait_for_settlement(ctx: &mut WorkflowContext<Self>) {
+        if ctx.state(|s| s.cancelled_after_payment.is_some())
+            || ctx.state(|s| !s.status.is_some_and(BookingStatus::is_booked))
+        {
+            return;
+        }
+        Self::set_step(ctx, "waiting for settlement");
+        let ended = ctx
+            .wait_condition(|s| s.settled.is_some() || s.cancelled_after_payment.is_some())
+            .await;
+        if ended.is_err() {
+            return; // the workflow is being cancelled (an operator): the booking stands
+        }
+        if let Some(c) = ctx.state(|s| s.cancelled_after_payment.clone()) {
+            Self::end_cancelled(ctx, &c);
+            return;
+        }
+        Self::set_status_and_step(ctx, BookingStatus::SettlementDone, "settled");
+    }
+
+    /// Ends the saga of a booking a cancellation took whole.
+    fn end_cancelled(ctx: &WorkflowContext<Self>, c: &BookingCancelled) {
+        let status = if c.refunded {
+            BookingStatus::Refunded
+        } else {
+            BookingStatus::Cancelled
+        };
+        ctx.state_mut(|s| {
+            s.reminder_due_at_ms = None;
+            s.reason = Some(format!("cancelled ({})", c.cancellation_id));
+        });
+        Self::set_status_and_step(ctx, status, "cancelled");
     }
 
     /// The *share with theater* step: retried while the theater is down (the customer has the
@@ -212,16 +255,7 @@ impl BookingWorkflow {
             matches!(ctx.timer(wait).await, TimerResult::Fired)
         };
         if let Some(c) = ctx.state(|s| s.cancelled_after_payment.clone()) {
-            let status = if c.refunded {
-                BookingStatus::Refunded
-            } else {
-                BookingStatus::Cancelled
-            };
-            ctx.state_mut(|s| {
-                s.reminder_due_at_ms = None;
-                s.reason = Some(format!("cancelled ({})", c.cancellation_id));
-            });
-            Self::set_status_and_step(ctx, status, "cancelled");
+            Self::end_cancelled(ctx, &c);
             return;
         }
         if !fired {

@@ -59,6 +59,13 @@ pub struct BookingCancelled {
     pub refunded: bool,
 }
 
+/// The signal of a settlement that counted the booking: its saga ends there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementDone {
+    /// The settlement.
+    pub settlement_id: String,
+}
+
 /// How long a booking may wait for payment and keep its seats (the API's configuration).
 #[derive(Clone, Copy, Debug)]
 pub struct HoldPolicy {

@@ -64,6 +64,10 @@ pub(super) const PATCH_REFUND_NOTICE: &str = "refund-notice-1";
 /// ends when a cancellation takes the whole booking.
 pub(super) const PATCH_THEATER: &str = "theater-1";
 
+/// The `patched` marker of the saga's last step: after the reminder the workflow waits for the
+/// partner's settlement to count the booking (`settlement_done`), and ends `SettlementDone`.
+pub(super) const PATCH_SETTLEMENT: &str = "settlement-1";
+
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {
@@ -110,6 +114,8 @@ pub struct BookingWorkflow {
     pub(super) after_payment_queue: Option<String>,
     /// The cancellation that took the whole booking after its payment, once signalled.
     pub(super) cancelled_after_payment: Option<BookingCancelled>,
+    /// The settlement that counted the booking, once signalled.
+    pub(super) settled: Option<SettlementDone>,
 }
 
 #[workflow_methods]
@@ -149,6 +155,7 @@ impl BookingWorkflow {
             reminder_due_at_ms: None,
             after_payment_queue: None,
             cancelled_after_payment: None,
+            settled: None,
         }
     }
 
@@ -429,6 +436,17 @@ impl BookingWorkflow {
         req: BookingCancelled,
     ) {
         self.cancelled_after_payment = Some(req);
+    }
+
+    /// The partner's settlement counted the booking: the saga ends (after its reminder, if
+    /// one is still due). The first settlement's word stands.
+    #[signal]
+    pub fn settlement_done(
+        &mut self,
+        _ctx: &mut temporalio_sdk::SyncWorkflowContext<Self>,
+        req: SettlementDone,
+    ) {
+        self.settled.get_or_insert(req);
     }
 
     /// Where the booking is, and why.

@@ -73,9 +73,20 @@ pub async fn put_contract(
     }
     body.validate()
         .map_err(|e| ApiError::field(e.field(), e.to_string()))?;
+    if body.period_seconds.is_some() && !state.config.settlement_short_periods {
+        return Err(ApiError::field(
+            "period_seconds",
+            "short settlement periods are for trials and tests; this platform does not allow them",
+        ));
+    }
     contracts::set_contract(&state.db, partner_id, &body, user.account_id)
         .await?
         .ok_or(ApiError::NotFound("partner"))?;
+    // The schedule follows at once; if Temporal is down the worker's next start (or
+    // `mtbp-worker schedules`) brings it in step.
+    if let Err(e) = crate::routes::settlements::reconcile(&state, partner_id, &body).await {
+        tracing::warn!(partner.id = %partner_id, error = %e, "settlement schedule not in step yet");
+    }
     contracts::contract(&state.db, partner_id)
         .await?
         .map(|c| ApiJson(c.into()))

@@ -12,6 +12,7 @@
 mod invoice_crash;
 mod notify_crash;
 mod refund_notice;
+mod settlement_crash;
 mod smtp_outage;
 
 use mtbp_domain::{BookingId, BookingStatus};
@@ -152,7 +153,10 @@ async fn wait_closed(app: &TestApp, booking: Uuid, secs: u64) {
     let handle = &app
         .temporal
         .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking).workflow_id());
+    let id = &BookingId::from_uuid(booking).workflow_id();
     eventually(secs, "the booking's workflow completes", || async move {
+        // A paid booking's saga ends at its partner's settlement.
+        app.settle_if_waiting(id).await;
         let events = handle
             .fetch_history(WorkflowFetchHistoryOptions::default())
             .into_events()

@@ -39,6 +39,7 @@ pub(super) struct World {
     addon_id: Uuid,
     plan_id: Uuid,
     subscription_id: Uuid,
+    settlement_id: Uuid,
 }
 
 /// The world, made afresh for each destructive route (`generation` keeps emails unique). In
@@ -165,6 +166,19 @@ pub(super) async fn build_world(app: &TestApp, generation: usize) -> World {
         refresh_tokens.push(pair.refresh_token);
         login_emails.push(email);
     }
+    // A settlement of the partner's (last week's, started): for the settlement routes.
+    let last_week = mtbp_domain::settlement::Contract::default()
+        .period_at(Utc::now() - Duration::days(7))
+        .expect("a period");
+    let settlement_id = mtbp_store::settlements::begin(
+        &app.db,
+        mtbp_domain::PartnerId::from_uuid(partner_id),
+        &last_week,
+        0,
+    )
+    .await
+    .expect("a settlement")
+    .settlement_id;
     World {
         callers: vec![
             app.api.anonymous(),
@@ -194,6 +208,7 @@ pub(super) async fn build_world(app: &TestApp, generation: usize) -> World {
         addon_id: addon.addon_id.as_uuid(),
         plan_id,
         subscription_id,
+        settlement_id,
     }
 }
 
@@ -223,6 +238,7 @@ async fn subscription(app: &TestApp, customer: &ApiClient, card: &str) -> (Uuid,
 pub(super) fn query(route: &str, w: &World) -> String {
     match route {
         "GET /subscriptions" => format!("?customerId={}", w.customer_id),
+        "GET /settlements" => format!("?partner_id={}", w.partner_id),
         _ => String::new(),
     }
 }
@@ -248,6 +264,7 @@ pub(super) fn fill(path: &str, w: &World) -> String {
         .replace("{addon_id}", &w.addon_id.to_string())
         .replace("{plan_id}", &w.plan_id.to_string())
         .replace("{subscription_id}", &w.subscription_id.to_string())
+        .replace("{settlement_id}", &w.settlement_id.to_string())
         + &if path.ends_with("/seats/best") {
             "?count=2".to_owned()
         } else if path == "/offers" {
@@ -301,6 +318,12 @@ pub(super) fn body(route: &str, i: usize, w: &World) -> Option<Value> {
         "PUT /shows/{show_id}" => json!({"format": "3D"}),
         "PUT /partners/{partner_id}/policy" => json!({"hold_seconds": 600,
             "partial_cancellation": true, "refund_windows": [{"hours_before": 24, "fee_bp": 0}]}),
+        "POST /partners/{partner_id}/settlement-schedule/pause"
+        | "POST /partners/{partner_id}/settlement-schedule/resume" => {
+            json!({"note": "role matrix"})
+        }
+        "POST /partners/{partner_id}/settlement-schedule/backfill" => json!({
+            "from": Utc::now() - Duration::days(2), "to": Utc::now() - Duration::days(1)}),
         "PUT /partners/{partner_id}/contract" => json!({"period": "weekly",
             "time_zone": "Asia/Kolkata", "cutoff_hour": 0, "commission_bp": 1000,
             "addon_commission_bp": 1000, "partner_fee_share_bp": 0,

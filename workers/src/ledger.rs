@@ -39,6 +39,18 @@ pub async fn run(args: &[String]) -> anyhow::Result<bool> {
             c.name, c.expected, c.actual
         );
     }
+    println!("charges - refunds = payouts + platform revenue + taxes + owed + unsettled");
+    for r in ledger::reconcile(&pool, from, to).await? {
+        ok &= r.ok();
+        let who = r
+            .partner_id
+            .map_or_else(|| "platform".to_owned(), |p| p.as_uuid().to_string());
+        let mark = if r.ok() { "ok  " } else { "FAIL" };
+        println!(
+            "  {mark} {who:<36} {} {} - {} = {} + {} + {} + {} + {}",
+            r.currency, r.charges, r.refunds, r.payouts, r.revenue, r.taxes, r.owed, r.unsettled
+        );
+    }
     println!("balances (debits - credits, minor units)");
     for b in ledger::balances(&pool, None, from, to).await? {
         let who = b

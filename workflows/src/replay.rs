@@ -1,8 +1,8 @@
 //! A replayer that knows every workflow of mtbp, for replay tests of recorded histories.
 
 use crate::{
-    AnnouncementWorkflow, BookingWorkflow, CancellationWorkflow, ShowCancellationWorkflow,
-    SubscriptionWorkflow,
+    AnnouncementWorkflow, BookingWorkflow, CancellationWorkflow, SettlementScheduleWorkflow,
+    SettlementWorkflow, ShowCancellationWorkflow, SubscriptionWorkflow,
 };
 use temporalio_client::WorkflowHistory;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
@@ -18,6 +18,8 @@ pub async fn replay_history(history_json: &[u8]) -> anyhow::Result<()> {
             .register_workflow::<AnnouncementWorkflow>()?
             .register_workflow::<CancellationWorkflow>()?
             .register_workflow::<ShowCancellationWorkflow>()?
+            .register_workflow::<SettlementWorkflow>()?
+            .register_workflow::<SettlementScheduleWorkflow>()?
             .build(),
     )?;
     replayer.replay_workflow(history).await?;

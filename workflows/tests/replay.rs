@@ -16,7 +16,9 @@
 //! task queue, behind `after-payment-queue-1`; the `after_payment_reminded` and
 //! `after_payment_no_reminder` ones were recorded before it), and `refund_notice_hold_lost` (a refund the
 //! saga made, then told to the customer, behind `refund-notice-1`) by
-//! `-- after_payment_faults::refund_notice`.
+//! `-- after_payment_faults::refund_notice`. The `settlement_*` ones and
+//! `booking_settlement_done` (a saga that ends at its partner's settlement, behind
+//! `settlement-1`) by `-- settlement_runs`.
 
 async fn replay(file: &str) {
     let path = format!("{}/tests/histories/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -218,4 +220,19 @@ async fn a_partial_cancellation_replays_deterministically() {
 #[tokio::test]
 async fn a_show_cancellation_replays_deterministically() {
     replay("show_cancelled.json").await;
+}
+
+#[tokio::test]
+async fn a_booking_that_ends_at_its_settlement_replays_deterministically() {
+    replay("booking_settlement_done.json").await;
+}
+
+#[tokio::test]
+async fn a_settlement_replays_deterministically() {
+    replay("settlement_done.json").await;
+}
+
+#[tokio::test]
+async fn a_settlement_schedule_run_replays_deterministically() {
+    replay("settlement_schedule_run.json").await;
 }

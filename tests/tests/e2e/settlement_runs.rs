@@ -172,6 +172,9 @@ async fn a_short_period_schedule_settles_each_booking_once_and_ends_its_saga() {
         wait_booking_closed(&app, b, 30).await;
     }
     let settled = lines[0].1;
+    // The histories replay against the current code (and are recorded for the replay tests):
+    // the booking's saga to `SettlementDone`, the settlement, and the schedule's run.
+    crate::visibility::replay_closed(&app, first, "booking_settlement_done").await;
 
     // The run's report is in S3, as CSV and PDF, for the partner's staff.
     let detail: Value = partner
@@ -187,6 +190,27 @@ async fn a_short_period_schedule_settles_each_booking_once_and_ends_its_saga() {
             detail["period"].as_str().expect("period")
         )
     );
+    let workflow_id = detail["workflow_id"].as_str().expect("workflow id");
+    crate::visibility::replay_workflow(&app, workflow_id, "settlement_done", true).await;
+    let schedule: Value = partner
+        .api
+        .get_json(&format!("/partners/{partner_id}/settlement-schedule"))
+        .await
+        .expect("the schedule");
+    assert_eq!(schedule["paused"], false, "{schedule}");
+    assert!(
+        !schedule["next_runs"]
+            .as_array()
+            .expect("next runs")
+            .is_empty(),
+        "{schedule}"
+    );
+    let run = schedule["recent_runs"]
+        .as_array()
+        .and_then(|r| r.iter().find_map(|r| r["workflow_id"].as_str()))
+        .expect("a recent run")
+        .to_owned();
+    crate::visibility::replay_workflow(&app, &run, "settlement_schedule_run", true).await;
     let links: Value = partner
         .api
         .get_json(&format!("/settlements/{settled}/report"))

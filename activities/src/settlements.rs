@@ -460,6 +460,19 @@ impl SettlementActivities {
             .map_err(from_sqlx)
     }
 
+    /// Whether a partner's settlement will count the booking (local activity of the booking's
+    /// saga, before it waits for one).
+    #[activity]
+    pub async fn settlement_expected(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        booking_id: BookingId,
+    ) -> Result<bool, ActivityError> {
+        settlements::expected(&self.db, booking_id)
+            .await
+            .map_err(from_sqlx)
+    }
+
     /// The run failed: recorded on the settlement for the API and ops (local activity).
     #[activity]
     pub async fn fail_settlement(

@@ -720,3 +720,17 @@ pub async fn fail(db: &PgPool, id: Uuid, why: &str) -> sqlx::Result<()> {
     .await?;
     Ok(())
 }
+
+/// Whether a partner's settlement will count `booking`: its show is a partner's (not a venue
+/// the platform runs itself) and the gateway took money for it. A booking no settlement counts
+/// does not wait for one.
+pub async fn expected(db: &PgPool, booking: BookingId) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select mtbp_booking_partner($1) is not null
+                  and exists (select 1 from payments where booking_id = $1
+                                 and status = 'succeeded' and amount_minor > 0) as "expected!""#,
+        booking.as_uuid(),
+    )
+    .fetch_one(db)
+    .await
+}

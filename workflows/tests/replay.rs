@@ -18,7 +18,8 @@
 //! saga made, then told to the customer, behind `refund-notice-1`) by
 //! `-- after_payment_faults::refund_notice`. The `settlement_*` ones and
 //! `booking_settlement_done` (a saga that ends at its partner's settlement, behind
-//! `settlement-1`) by `-- settlement_runs`.
+//! `settlement-1`; `booking_settlement_expected` also checked first that a settlement would
+//! count it, behind `settlement-expected-1`) by `-- settlement_runs`.
 
 async fn replay(file: &str) {
     let path = format!("{}/tests/histories/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -225,6 +226,11 @@ async fn a_show_cancellation_replays_deterministically() {
 #[tokio::test]
 async fn a_booking_that_ends_at_its_settlement_replays_deterministically() {
     replay("booking_settlement_done.json").await;
+}
+
+#[tokio::test]
+async fn a_booking_that_checked_it_would_be_settled_replays_deterministically() {
+    replay("booking_settlement_expected.json").await;
 }
 
 #[tokio::test]

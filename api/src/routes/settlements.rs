@@ -493,16 +493,7 @@ pub async fn pause_schedule(
     ApiPath(partner_id): ApiPath<PartnerId>,
     ApiJson(body): ApiJson<ScheduleNote>,
 ) -> ApiResult<ApiJson<SettlementSchedule>> {
-    operator_only(&state, &user, partner_id).await?;
-    let note = note_of(&body, &user, "paused")?;
-    let contract = ensure(&state, partner_id).await?;
-    state
-        .temporal
-        .get_schedule_handle(schedule_id(partner_id))
-        .pause(Some(note), Default::default())
-        .await
-        .map_err(unavailable)?;
-    Ok(ApiJson(describe(&state, partner_id, contract).await?))
+    set_paused(&state, &user, partner_id, &body, true).await
 }
 
 /// Resumes the partner's settlement schedule (operators); its next run settles every period
@@ -519,16 +510,28 @@ pub async fn resume_schedule(
     ApiPath(partner_id): ApiPath<PartnerId>,
     ApiJson(body): ApiJson<ScheduleNote>,
 ) -> ApiResult<ApiJson<SettlementSchedule>> {
-    operator_only(&state, &user, partner_id).await?;
-    let note = note_of(&body, &user, "resumed")?;
-    let contract = ensure(&state, partner_id).await?;
-    state
-        .temporal
-        .get_schedule_handle(schedule_id(partner_id))
-        .unpause(Some(note), Default::default())
-        .await
-        .map_err(unavailable)?;
-    Ok(ApiJson(describe(&state, partner_id, contract).await?))
+    set_paused(&state, &user, partner_id, &body, false).await
+}
+
+/// Pauses or resumes `partner`'s schedule, noting who and why.
+async fn set_paused(
+    state: &AppState,
+    user: &AuthUser,
+    partner_id: PartnerId,
+    body: &ScheduleNote,
+    pause: bool,
+) -> ApiResult<ApiJson<SettlementSchedule>> {
+    operator_only(state, user, partner_id).await?;
+    let note = note_of(body, user, if pause { "paused" } else { "resumed" })?;
+    let contract = ensure(state, partner_id).await?;
+    let handle = state.temporal.get_schedule_handle(schedule_id(partner_id));
+    let done = if pause {
+        handle.pause(Some(note), Default::default()).await
+    } else {
+        handle.unpause(Some(note), Default::default()).await
+    };
+    done.map_err(unavailable)?;
+    Ok(ApiJson(describe(state, partner_id, contract).await?))
 }
 
 /// Runs the partner's schedule now (operators): every period due is settled (none that is

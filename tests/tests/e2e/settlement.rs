@@ -175,13 +175,7 @@ async fn the_ledger_of_a_mixed_day_balances_and_matches_the_gateway_to_the_unit(
     let balances = ledger::balances(&app.db, Some(partner_id), since, until)
         .await
         .expect("balances");
-    let of = |account: &str| {
-        balances
-            .iter()
-            .filter(|b| b.account == account)
-            .map(|b| b.amount_minor)
-            .sum::<i64>()
-    };
+    let of = |account: &str| account_sum(&balances, account);
     assert_eq!(
         of("gateway"),
         gateway_charged - gateway_refunded,
@@ -229,13 +223,7 @@ async fn the_ledger_of_a_mixed_day_balances_and_matches_the_gateway_to_the_unit(
     let balances = ledger::balances(&app.db, Some(partner_id), since, until)
         .await
         .expect("balances");
-    let of = |account: &str| {
-        balances
-            .iter()
-            .filter(|b| b.account == account)
-            .map(|b| b.amount_minor)
-            .sum::<i64>()
-    };
+    let of = |account: &str| account_sum(&balances, account);
     let (payouts, moves) = crate::settlement_runs::payouts(&app, partner_uuid).await;
     let paid_out: i64 = payouts.iter().map(|p| p.1).sum();
     assert_eq!(
@@ -330,4 +318,13 @@ pub(crate) async fn gateway_kept(app: &TestApp, bookings: &[Uuid]) -> (i64, i64)
         .map(|r| r["amount"].as_i64().unwrap_or(0))
         .sum();
     (charged, refunded)
+}
+
+/// The sum of `account`'s balances.
+pub(crate) fn account_sum(balances: &[ledger::Balance], account: &str) -> i64 {
+    balances
+        .iter()
+        .filter(|b| b.account == account)
+        .map(|b| b.amount_minor)
+        .sum()
 }

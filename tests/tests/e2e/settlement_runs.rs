@@ -10,12 +10,11 @@ use mtbp_domain::{BookingId, PartnerId};
 use mtbp_store::ledger;
 use mtbp_tests::TestApp;
 use mtbp_tests::pricing::insert_offer;
-use mtbp_workflows::{BookingWorkflow, SettlementInput, SettlementWorkflow};
+use mtbp_workflows::{SettlementInput, SettlementWorkflow};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowStartOptions};
-use temporalio_common::protos::temporal::api::enums::v1::EventType;
+use temporalio_client::WorkflowStartOptions;
 use uuid::Uuid;
 
 /// Puts `partner` on a period of `seconds` (commission 10 %, the partner keeps a quarter of
@@ -98,30 +97,10 @@ pub(crate) async fn payouts(app: &TestApp, partner: Uuid) -> (Vec<(Uuid, i64)>, 
     (rows, moves)
 }
 
-/// Waits until `booking`'s workflow completed; answers its last `BookingStatus` upsert.
+/// Waits until `booking`'s workflow completed (by its real settlement).
 pub(crate) async fn wait_booking_closed(app: &TestApp, booking: Uuid, secs: u64) {
-    let handle = app
-        .temporal
-        .get_workflow_handle::<BookingWorkflow>(BookingId::from_uuid(booking).workflow_id());
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let events = handle
-            .fetch_history(WorkflowFetchHistoryOptions::default())
-            .into_events()
-            .await
-            .unwrap_or_default();
-        if events
-            .last()
-            .is_some_and(|e| e.event_type == EventType::WorkflowExecutionCompleted as i32)
-        {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "booking {booking}'s workflow did not complete"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let id = BookingId::from_uuid(booking).workflow_id();
+    crate::visibility::wait_completed(app, &id, secs, false).await;
 }
 
 async fn status_of(app: &TestApp, booking: Uuid) -> String {
@@ -174,7 +153,7 @@ async fn a_short_period_schedule_settles_each_booking_once_and_ends_its_saga() {
     let settled = lines[0].1;
     // The histories replay against the current code (and are recorded for the replay tests):
     // the booking's saga to `SettlementDone`, the settlement, and the schedule's run.
-    crate::visibility::replay_closed(&app, first, "booking_settlement_done").await;
+    crate::visibility::replay_closed(&app, first, "booking_settlement_expected").await;
 
     // The run's report is in S3, as CSV and PDF, for the partner's staff.
     let detail: Value = partner
@@ -321,13 +300,7 @@ async fn a_short_period_schedule_settles_each_booking_once_and_ends_its_saga() {
     )
     .await
     .expect("balances");
-    let of = |account: &str| -> i64 {
-        balances
-            .iter()
-            .filter(|b| b.account == account)
-            .map(|b| b.amount_minor)
-            .sum()
-    };
+    let of = |account: &str| crate::settlement::account_sum(&balances, account);
     assert_eq!(of("unsettled"), 0, "{balances:?}");
     let (all_payouts, _) = payouts(&app, partner_id).await;
     let paid_out: i64 = all_payouts.iter().map(|p| p.1).sum();

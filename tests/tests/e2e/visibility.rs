@@ -81,38 +81,48 @@ pub(crate) async fn replay_closed(app: &TestApp, booking: uuid::Uuid, name: &str
     replay_workflow(app, &id, name, true).await;
 }
 
-/// Replays the history of workflow `id` so far (first waiting up to 30 s for it to complete,
-/// when `closed`) against the current code and, with `MTBP_RECORD_HISTORY_DIR` set, saves it as
-/// `{name}.json` for the committed replay tests.
-pub(crate) async fn replay_workflow(app: &TestApp, id: &str, name: &str, closed: bool) {
+/// Waits up to `secs` for workflow `id` to complete. With `settle`, a paid booking's saga
+/// waiting for its partner's settlement is sent the settlement's signal (tests not about it).
+pub(crate) async fn wait_completed(app: &TestApp, id: &str, secs: u64, settle: bool) {
     use temporalio_common::protos::temporal::api::enums::v1::EventType;
     let handle = app
         .temporal
         .get_workflow_handle::<BookingWorkflow>(id.to_owned());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    if closed {
-        loop {
-            // Not found until its saga starts (on payment, or by the API's relay within a second).
-            let events = handle
-                .fetch_history(WorkflowFetchHistoryOptions::default())
-                .into_events()
-                .await
-                .unwrap_or_default();
-            if events
-                .last()
-                .is_some_and(|e| e.event_type == EventType::WorkflowExecutionCompleted as i32)
-            {
-                break;
-            }
-            // A paid booking's saga ends at its partner's settlement.
-            app.settle_if_waiting(id).await;
-            assert!(
-                Instant::now() < deadline,
-                "{name}: the workflow did not complete"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        // Not found until its saga starts (on payment, or by the API's relay within a second).
+        let events = handle
+            .fetch_history(WorkflowFetchHistoryOptions::default())
+            .into_events()
+            .await
+            .unwrap_or_default();
+        if events
+            .last()
+            .is_some_and(|e| e.event_type == EventType::WorkflowExecutionCompleted as i32)
+        {
+            return;
         }
+        if settle {
+            app.settle_if_waiting(id).await;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{id}: the workflow did not complete"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Replays the history of workflow `id` so far (first waiting up to 30 s for it to complete,
+/// when `closed`) against the current code and, with `MTBP_RECORD_HISTORY_DIR` set, saves it as
+/// `{name}.json` for the committed replay tests.
+pub(crate) async fn replay_workflow(app: &TestApp, id: &str, name: &str, closed: bool) {
+    if closed {
+        wait_completed(app, id, 30, true).await;
+    }
+    let handle = app
+        .temporal
+        .get_workflow_handle::<BookingWorkflow>(id.to_owned());
     let json = handle
         .fetch_history(WorkflowFetchHistoryOptions::default())
         .to_json()

@@ -7,7 +7,8 @@ use super::options;
 use super::types::BookingCancelled;
 use super::types::{SA_BOOKING_STATUS, SA_BOOKING_STEP};
 use super::workflow::{
-    BookingWorkflow, PATCH_AFTER_PAYMENT_QUEUE, PATCH_SETTLEMENT, PATCH_THEATER,
+    BookingWorkflow, PATCH_AFTER_PAYMENT_QUEUE, PATCH_SETTLEMENT, PATCH_SETTLEMENT_EXPECTED,
+    PATCH_THEATER,
 };
 use crate::cancellation::{CancellationInput, CancellationWorkflow};
 use crate::notify::notify_call;
@@ -15,7 +16,7 @@ use mtbp_activities::TheaterActivities;
 use mtbp_activities::cancellations::Actor;
 use mtbp_activities::notify::NotifyInput;
 use mtbp_activities::theater::ShareOutcome;
-use mtbp_activities::{InvoiceActivities, NotifyActivities};
+use mtbp_activities::{InvoiceActivities, NotifyActivities, SettlementActivities};
 use mtbp_domain::{BookingStatus, NotificationKind};
 use std::ops::ControlFlow;
 use std::time::{Duration, UNIX_EPOCH};
@@ -106,6 +107,23 @@ impl BookingWorkflow {
             || ctx.state(|s| !s.status.is_some_and(BookingStatus::is_booked))
         {
             return;
+        }
+        // A venue the platform runs itself, or a booking nothing was charged for: no settlement
+        // will count it, and the saga ends here.
+        // (Histories written since `settlement-expected-1`.)
+        if ctx.patched(PATCH_SETTLEMENT_EXPECTED) {
+            let booking_id = ctx.state(|s| s.input.booking_id);
+            let expected = ctx
+                .execute_local_activity(
+                    SettlementActivities::settlement_expected,
+                    booking_id,
+                    options::db_step(),
+                )
+                .await;
+            if matches!(expected, Ok(false)) {
+                Self::set_step(ctx, "booked");
+                return;
+            }
         }
         Self::set_step(ctx, "waiting for settlement");
         let ended = ctx

@@ -68,6 +68,10 @@ pub(super) const PATCH_THEATER: &str = "theater-1";
 /// partner's settlement to count the booking (`settlement_done`), and ends `SettlementDone`.
 pub(super) const PATCH_SETTLEMENT: &str = "settlement-1";
 
+/// The `patched` marker of the check before that wait: a booking no settlement will count (a
+/// venue the platform runs, nothing charged) ends at `booked` instead of waiting.
+pub(super) const PATCH_SETTLEMENT_EXPECTED: &str = "settlement-expected-1";
+
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {

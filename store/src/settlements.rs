@@ -307,19 +307,22 @@ pub async fn compute(
             .map_or(DateTime::<Utc>::UNIX_EPOCH, |p| p.period_start);
         positions(&mut tx, s.partner_id, from, s.period_end).await?
     };
-    let mut currencies: Vec<&str> = positions.iter().map(|p| p.currency.as_str()).collect();
-    currencies.sort_unstable();
-    currencies.dedup();
-    if currencies.len() > 1 {
-        return Err(SettleError::Currencies(currencies.join(", ")));
-    }
     let mut lines: Vec<(Uuid, Split)> = Vec::with_capacity(positions.len());
+    let mut currencies: Vec<&str> = Vec::new();
     for p in &positions {
         let now = Split::of(contract, p.quote.as_ref(), p.cancellation_fees, p.kept);
         let line = now - p.before;
         if !line.is_zero() {
             lines.push((p.booking_id, line));
+            if !currencies.contains(&p.currency.as_str()) {
+                currencies.push(p.currency.as_str());
+            }
         }
+    }
+    // A settlement pays in one currency: lines in several are for a person to settle.
+    if currencies.len() > 1 {
+        currencies.sort_unstable();
+        return Err(SettleError::Currencies(currencies.join(", ")));
     }
     let total: Split = lines.iter().map(|(_, l)| *l).sum();
     let carried_in = previous.as_ref().map_or(0, |p| p.carried_out_minor);

@@ -112,8 +112,8 @@ pub enum SettleError {
     /// The period has not ended yet.
     #[error("the period {0} has not ended yet")]
     NotEnded(String),
-    /// The partner sold in more than one currency in the period.
-    #[error("the period has lines in several currencies ({0}); settle them by hand")]
+    /// The partner sold in more than one currency (in the period, or since its last one).
+    #[error("the partner's lines are in several currencies ({0}); settle them by hand")]
     Currencies(String),
     /// The contract cannot cut periods.
     #[error("the contract: {0}")]
@@ -319,7 +319,14 @@ pub async fn compute(
             }
         }
     }
-    // A settlement pays in one currency: lines in several are for a person to settle.
+    // A partner is settled in one currency, period after period (what a period carries into
+    // the next is in it): lines in another are for a person to settle.
+    if let Some(before) = previous.as_ref().and_then(|p| p.currency.as_deref())
+        && !currencies.contains(&before)
+        && !currencies.is_empty()
+    {
+        currencies.push(before);
+    }
     if currencies.len() > 1 {
         currencies.sort_unstable();
         return Err(SettleError::Currencies(currencies.join(", ")));

@@ -373,12 +373,28 @@ fn unavailable(e: impl std::fmt::Display) -> ApiError {
     ApiError::Unavailable(format!("Temporal: {e}"))
 }
 
-/// The partner's contract, its schedule made or brought in step first.
+/// The partner's contract, its schedule made first if it has none yet (a partner made since
+/// the workers last reconciled). An existing schedule is left as it is: an update sends the
+/// whole schedule, state included, and could undo a pause or resume the scheduler has not
+/// taken yet.
 async fn ensure(state: &AppState, partner: PartnerId) -> ApiResult<Contract> {
+    use temporalio_client::schedules::ScheduleError;
+    use temporalio_client::tonic::Code;
     let stored = contracts::contract(&state.db, partner)
         .await?
         .ok_or(ApiError::NotFound("partner"))?;
-    reconcile(state, partner, &stored.contract).await?;
+    let described = state
+        .temporal
+        .get_schedule_handle(schedule_id(partner))
+        .describe(Default::default())
+        .await;
+    match described {
+        Ok(_) => {}
+        Err(ScheduleError::Rpc(s)) if s.code() == Code::NotFound => {
+            reconcile(state, partner, &stored.contract).await?;
+        }
+        Err(e) => return Err(unavailable(e)),
+    }
     Ok(stored.contract)
 }
 
@@ -523,6 +539,7 @@ async fn set_paused(
 ) -> ApiResult<ApiJson<SettlementSchedule>> {
     operator_only(state, user, partner_id).await?;
     let note = note_of(body, user, if pause { "paused" } else { "resumed" })?;
+    let note_text = note.clone();
     let contract = ensure(state, partner_id).await?;
     let handle = state.temporal.get_schedule_handle(schedule_id(partner_id));
     let done = if pause {
@@ -531,7 +548,11 @@ async fn set_paused(
         handle.unpause(Some(note), Default::default()).await
     };
     done.map_err(unavailable)?;
-    Ok(ApiJson(describe(state, partner_id, contract).await?))
+    // The schedule takes the change a moment later: answer with it.
+    let mut now = describe(state, partner_id, contract).await?;
+    now.paused = pause;
+    now.note = Some(note_text);
+    Ok(ApiJson(now))
 }
 
 /// Runs the partner's schedule now (operators): every period due is settled (none that is

@@ -315,6 +315,27 @@ impl Roles {
     }
 }
 
+/// Brings every partner's settlement schedule in step with its contract, logging the outcome.
+async fn reconcile_schedules(s: Settings) {
+    let pool = db::connect(&s.database_url, 2).await;
+    let client =
+        temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-schedules").await;
+    let (Ok(pool), Ok(client)) = (pool, client) else {
+        tracing::warn!("settlement schedules not reconciled: no database or Temporal");
+        return;
+    };
+    match settlement::reconcile(&pool, &client, &s.task_queue).await {
+        Ok(done) => tracing::info!(
+            created = done.created,
+            updated = done.updated,
+            removed = done.deleted,
+            short = done.short,
+            "settlement schedules in step with the contracts"
+        ),
+        Err(e) => tracing::warn!(error = %format!("{e:#}"), "settlement schedules not reconciled"),
+    }
+}
+
 /// Runs a worker from the environment until SIGINT / SIGTERM: the body of `mtbp-worker`. Its
 /// roles (`MTBP_WORKER_ROLES`): the workflows, the event relay and the analytics archiver; the
 /// last two only with a broker (`MTBP_KAFKA_BROKERS`).
@@ -359,28 +380,10 @@ pub async fn run_until_signal() -> anyhow::Result<()> {
     if roles.workflows {
         let mut worker = build_worker(&config).await?;
         // Every partner's settlement schedule in step with its contract (the contract API
-        // keeps them so too); not fatal: `mtbp-worker schedules` can be run again.
-        let s = &config.settings;
-        let reconcile = parse_or("MTBP_RECONCILE_SCHEDULES", true)?;
-        match (
-            db::connect(&s.database_url, 2).await,
-            temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-schedules").await,
-        ) {
-            _ if !reconcile => {}
-            (Ok(pool), Ok(client)) => {
-                match settlement::reconcile(&pool, &client, &s.task_queue).await {
-                    Ok(done) => tracing::info!(
-                        created = done.created,
-                        updated = done.updated,
-                        removed = done.deleted,
-                        "settlement schedules in step with the contracts"
-                    ),
-                    Err(e) => {
-                        tracing::warn!(error = %format!("{e:#}"), "settlement schedules not reconciled")
-                    }
-                }
-            }
-            _ => tracing::warn!("settlement schedules not reconciled: no database or Temporal"),
+        // keeps them so too), beside the worker's polls rather than before them; not fatal:
+        // `mtbp-worker schedules` can be run again.
+        if parse_or("MTBP_RECONCILE_SCHEDULES", true)? {
+            tokio::spawn(reconcile_schedules(config.settings.clone()));
         }
         let shutdown = worker.shutdown_handle();
         tokio::spawn(async move {

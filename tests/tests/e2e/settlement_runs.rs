@@ -423,39 +423,14 @@ async fn a_failing_run_pauses_the_partner_until_an_operator_resumes_it() {
         "WorkflowType = 'SettlementWorkflow' AND PartnerId = '{partner_id}' \
          AND SettlementStatus = 'failed'"
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let found = app
-            .temporal
-            .count_workflows(query.clone(), Default::default())
-            .await
-            .expect("count")
-            .count();
-        if found >= 1 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "ops cannot find the failed settlement"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let schedule: Value = app
-            .admin
-            .get_json(&format!("/partners/{partner_id}/settlement-schedule"))
-            .await
-            .expect("schedule");
-        if schedule["paused"] == true {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the schedule did not pause: {schedule}"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    until(30, "ops find the failed settlement", || async {
+        failed_runs(&app, &query).await >= 1
+    })
+    .await;
+    until(30, "the schedule pauses itself", || async {
+        schedule_of(&app, partner_id).await["paused"] == true
+    })
+    .await;
     let listed: Value = app
         .admin
         .get_json(&format!(
@@ -496,28 +471,15 @@ async fn a_failing_run_pauses_the_partner_until_an_operator_resumes_it() {
     assert_eq!(resp.status(), StatusCode::OK);
     let resumed: Value = resp.json().await.expect("json");
     assert_eq!(resumed["paused"], false, "{resumed}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let runs = app
-            .temporal
-            .count_workflows(query.clone(), Default::default())
-            .await
-            .expect("count")
-            .count();
-        let schedule: Value = app
-            .admin
-            .get_json(&format!("/partners/{partner_id}/settlement-schedule"))
-            .await
-            .expect("schedule");
-        if runs >= 2 && schedule["paused"] == true {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the failed period ran again and paused the schedule ({runs} failed runs): {schedule}"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    until(
+        60,
+        "the failed period runs again and pauses the schedule",
+        || async {
+            failed_runs(&app, &query).await >= 2
+                && schedule_of(&app, partner_id).await["paused"] == true
+        },
+    )
+    .await;
     let status: String =
         sqlx::query_scalar("select status from settlements where settlement_id = $1")
             .bind(failed)
@@ -534,4 +496,34 @@ async fn a_failing_run_pauses_the_partner_until_an_operator_resumes_it() {
         "the failed period paid nothing"
     );
     drop_schedule(&app, partner_id).await;
+}
+
+/// `partner`'s settlement schedule, as the API describes it.
+async fn schedule_of(app: &TestApp, partner: Uuid) -> Value {
+    app.admin
+        .get_json(&format!("/partners/{partner}/settlement-schedule"))
+        .await
+        .expect("schedule")
+}
+
+/// How many workflows Temporal's visibility finds for `query`.
+async fn failed_runs(app: &TestApp, query: &str) -> usize {
+    app.temporal
+        .count_workflows(query.to_owned(), Default::default())
+        .await
+        .expect("count")
+        .count()
+}
+
+/// Polls `check` every 300 ms until it holds, for up to `secs` seconds.
+async fn until<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check().await {
+        assert!(Instant::now() < deadline, "within {secs} s: {what}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
 }

@@ -103,7 +103,31 @@ pub(crate) async fn wait_booking_closed(app: &TestApp, booking: Uuid, secs: u64)
     crate::visibility::wait_completed(app, &id, secs, false).await;
 }
 
-async fn status_of(app: &TestApp, booking: Uuid) -> String {
+/// An operator's `pause` or `resume` of `partner`'s schedule with `note`; answers the schedule.
+async fn set_schedule(app: &TestApp, partner: Uuid, verb: &str, note: &str) -> Value {
+    let resp = app
+        .admin
+        .post(
+            &format!("/partners/{partner}/settlement-schedule/{verb}"),
+            &json!({ "note": note }),
+        )
+        .await
+        .expect(verb);
+    assert_eq!(resp.status(), StatusCode::OK, "{verb}");
+    resp.json().await.expect("json")
+}
+
+/// The stored status of settlement `id`.
+pub(crate) async fn settlement_status(app: &TestApp, id: Uuid) -> String {
+    sqlx::query_scalar("select status from settlements where settlement_id = $1")
+        .bind(id)
+        .fetch_one(&app.db)
+        .await
+        .expect("settlement status")
+}
+
+/// The stored status of `booking`.
+pub(crate) async fn status_of(app: &TestApp, booking: Uuid) -> String {
     sqlx::query_scalar("select status from bookings where booking_id = $1")
         .bind(booking)
         .fetch_one(&app.db)
@@ -316,16 +340,7 @@ async fn a_short_period_schedule_settles_each_booking_once_and_ends_its_saga() {
     }
 
     // Operators pause the schedule (it says who and why) and resume it.
-    let resp = app
-        .admin
-        .post(
-            &format!("/partners/{partner_id}/settlement-schedule/pause"),
-            &json!({"note": "bank details being checked"}),
-        )
-        .await
-        .expect("pause");
-    assert_eq!(resp.status(), StatusCode::OK);
-    let paused: Value = resp.json().await.expect("json");
+    let paused = set_schedule(&app, partner_id, "pause", "bank details being checked").await;
     assert_eq!(paused["paused"], true, "{paused}");
     assert!(
         paused["note"]
@@ -460,16 +475,13 @@ async fn a_failing_run_pauses_the_partner_until_an_operator_resumes_it() {
 
     // Resumed without a fix, the next run settles the failed period first, fails the same
     // way, and the schedule pauses again: a failing partner is never paid by accident.
-    let resp = app
-        .admin
-        .post(
-            &format!("/partners/{partner_id}/settlement-schedule/resume"),
-            &json!({"note": "retrying once before the bank is asked"}),
-        )
-        .await
-        .expect("resume");
-    assert_eq!(resp.status(), StatusCode::OK);
-    let resumed: Value = resp.json().await.expect("json");
+    let resumed = set_schedule(
+        &app,
+        partner_id,
+        "resume",
+        "retrying once before the bank is asked",
+    )
+    .await;
     assert_eq!(resumed["paused"], false, "{resumed}");
     until(
         60,
@@ -480,12 +492,7 @@ async fn a_failing_run_pauses_the_partner_until_an_operator_resumes_it() {
         },
     )
     .await;
-    let status: String =
-        sqlx::query_scalar("select status from settlements where settlement_id = $1")
-            .bind(failed)
-            .fetch_one(&app.db)
-            .await
-            .expect("status");
+    let status = settlement_status(&app, failed).await;
     assert_eq!(status, "failed");
     assert!(
         !payouts(&app, partner_id)

@@ -5,7 +5,8 @@
 
 use super::*;
 use crate::settlement_runs::{
-    drop_schedule, payouts, short_contract, wait_booking_closed, wait_settled,
+    drop_schedule, payouts, settlement_status, short_contract, status_of, wait_booking_closed,
+    wait_settled,
 };
 
 #[tokio::test]
@@ -30,12 +31,7 @@ async fn a_worker_killed_mid_settlement_finishes_with_one_payout() {
     .await;
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     let settlement = recorded[0].0;
-    let status: String =
-        sqlx::query_scalar("select status from settlements where settlement_id = $1")
-            .bind(settlement)
-            .fetch_one(&app.db)
-            .await
-            .expect("status");
+    let status = settlement_status(app, settlement).await;
     assert_eq!(
         status, "paid",
         "paid, not done: the worker is paused in the payout step"
@@ -56,11 +52,7 @@ async fn a_worker_killed_mid_settlement_finishes_with_one_payout() {
         moves,
         "one ledger movement each"
     );
-    let booked: String = sqlx::query_scalar("select status from bookings where booking_id = $1")
-        .bind(booking)
-        .fetch_one(&app.db)
-        .await
-        .expect("booking");
+    let booked = status_of(app, booking).await;
     assert_eq!(booked, "SettlementDone");
     wait_booking_closed(app, booking, 30).await;
     drop_schedule(app, partner_id).await;

@@ -13,6 +13,7 @@ pub mod gateway;
 pub mod kafka;
 pub mod mail;
 pub mod objects;
+pub mod ops;
 pub mod pdf;
 pub mod process;
 pub mod qr;

@@ -23,6 +23,7 @@ pub mod ledger;
 mod literals;
 pub mod notifications;
 pub mod offers;
+pub mod operator_actions;
 pub mod outbox;
 pub mod payments;
 pub mod pricing;

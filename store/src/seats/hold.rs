@@ -8,7 +8,7 @@
 use super::{HeldSeat, Hold, HoldOutcome, HoldRequest};
 use crate::bookings;
 use chrono::{DateTime, Utc};
-use mtbp_domain::{BookingId, Currency, Money, ShowStatus, TheaterId};
+use mtbp_domain::{BookingId, Currency, Money, PartnerId, ShowStatus, TheaterId};
 use sqlx::{PgConnection, PgPool};
 
 /// One row the hold's `UPDATE` returns.
@@ -19,6 +19,8 @@ pub(super) struct SeatRow {
     held_until: DateTime<Utc>,
     currency: Currency,
     pub(super) theater_id: TheaterId,
+    /// The partner who runs the theater, if a partner does.
+    pub(super) partner_id: Option<PartnerId>,
 }
 
 /// The hold as the `hold_seats` local activity runs it: a retry finds its own hold.
@@ -47,13 +49,14 @@ pub(super) async fn take_seats(
         r#"update show_seats ss
               set status = 'held', booking_id = $1,
                   held_until = now() + make_interval(secs => $4), updated_at = now()
-             from shows s
+             from shows s join theaters t on t.theater_id = s.theater_id
             where ss.show_id = $2 and ss.seat_label = any($3)
               and s.show_id = ss.show_id and s.status = 'scheduled' and s.starts_at > now()
               and seat_holdable(ss.status, ss.held_until, ss.platform, $5)
         returning ss.seat_label, ss.category_code, ss.price_minor,
                   ss.held_until as "held_until!", s.currency as "currency: Currency",
-                  s.theater_id as "theater_id: TheaterId""#,
+                  s.theater_id as "theater_id: TheaterId",
+                  t.partner_id as "partner_id: PartnerId""#,
         req.booking_id.as_uuid(),
         req.show_id.as_uuid(),
         &req.seats,

@@ -21,7 +21,7 @@ use mtbp_domain::pricing::{
     AddonItem, Basket, Candidate, CustomerFacts, PricingError, PricingInput, PricingRules, Quote,
     SeatItem, ShowFacts, price,
 };
-use mtbp_domain::{Money, TheaterId};
+use mtbp_domain::{Money, PartnerId, TheaterId};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::net::IpAddr;
 use uuid::Uuid;
@@ -113,6 +113,8 @@ pub struct PendingHold {
     pub hold: Hold,
     /// The show's theater.
     pub theater_id: TheaterId,
+    /// The partner who runs it, if a partner does.
+    pub partner_id: Option<PartnerId>,
     /// The quote; the hold's total is its total.
     pub quote: Quote,
     offer_code: Option<String>,
@@ -191,6 +193,7 @@ pub async fn hold_and_record(
                 request,
                 hold,
                 theater_id,
+                partner_id,
                 quote,
                 reservations,
             } = *held;
@@ -201,6 +204,7 @@ pub async fn hold_and_record(
                 request,
                 hold,
                 theater_id,
+                partner_id,
                 quote,
                 reservations,
                 offer_code: plan.offer_code.clone(),
@@ -234,6 +238,8 @@ struct Held {
     hold: Hold,
     /// The show's theater.
     theater_id: TheaterId,
+    /// Its partner.
+    partner_id: Option<PartnerId>,
     /// The quote.
     quote: Quote,
     /// The uses of limited offers taken for the quote, to record with the booking.
@@ -286,6 +292,7 @@ async fn hold_in(
     };
     let rows = take_seats(tx, &req).await?;
     let theater_id = rows.first().map(|r| r.theater_id);
+    let partner_id = rows.first().and_then(|r| r.partner_id);
     let held = (rows.len() == req.seats.len())
         .then(|| to_hold(rows))
         .flatten();
@@ -309,6 +316,7 @@ async fn hold_in(
         request: req,
         hold,
         theater_id,
+        partner_id,
         quote,
         reservations,
     })))

@@ -280,7 +280,15 @@ impl CancellationWorkflow {
 impl CancellationWorkflow {
     fn set_status(ctx: &WorkflowContext<Self>, status: &str) {
         ctx.state_mut(|s| s.view.status = status.to_owned());
-        ctx.upsert_search_attributes([SA_CANCELLATION_STATUS.value_set(status.to_owned())]);
+        let now = crate::ops::epoch_ms(ctx.workflow_time());
+        let [step, since] = crate::ops::step_attributes(status, now);
+        let booking = ctx.state(|s| s.input.booking_id.to_string());
+        ctx.upsert_search_attributes([
+            SA_CANCELLATION_STATUS.value_set(status.to_owned()),
+            crate::ops::SA_BOOKING_ID.value_set(vec![booking]),
+            step,
+            since,
+        ]);
     }
 
     fn refuse(ctx: &WorkflowContext<Self>, why: String) -> CancellationView {
@@ -308,6 +316,23 @@ pub struct ShowCancellationInput {
 }
 
 impl ShowCancellationInput {
+    /// What ops find a show's cancellation by: the show, the partner who cancelled it (if a
+    /// partner did), and its status and step from the start.
+    pub fn attributes(
+        show: ShowId,
+        partner: Option<mtbp_domain::PartnerId>,
+    ) -> temporalio_common::search_attributes::SearchAttributes {
+        let mut attributes = vec![
+            crate::booking::types::SA_SHOW_ID.value_set(show.to_string()),
+            SA_CANCELLATION_STATUS.value_set("started".to_owned()),
+            crate::ops::SA_SAGA_STEP.value_set(vec!["closing the show".to_owned()]),
+        ];
+        if let Some(partner) = partner {
+            attributes.push(crate::settlement::SA_PARTNER_ID.value_set(partner.to_string()));
+        }
+        temporalio_common::search_attributes::SearchAttributes::new(attributes)
+    }
+
     /// The workflow id of a show's cancellation.
     pub fn workflow_id(show: ShowId) -> String {
         format!("show-cancellation-{show}")

@@ -8,14 +8,16 @@ pub mod announcement;
 pub mod booking;
 pub mod cancellation;
 pub mod notify;
+pub mod ops;
 pub mod replay;
 pub mod settlement;
 pub mod subscription;
 
 pub use announcement::{AnnouncementInput, AnnouncementView, AnnouncementWorkflow};
 pub use booking::{
-    BookingInput, BookingView, BookingWorkflow, HoldPolicy, OperatorAction, OperatorStep,
-    PayRequest, start_options, update_with_start_options,
+    BookingInput, BookingRepairWorkflow, BookingView, BookingWorkflow, HoldPolicy, OperatorAction,
+    OperatorCommand, OperatorStep, OperatorTask, PayRequest, RepairInput, start_options,
+    update_with_start_options,
 };
 pub use cancellation::{
     CancellationInput, CancellationView, CancellationWorkflow, ShowCancellationInput,

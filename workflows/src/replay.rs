@@ -14,6 +14,7 @@ pub async fn replay_history(history_json: &[u8]) -> anyhow::Result<()> {
     let replayer = WorkflowReplayer::new(
         WorkflowReplayerOptions::new()
             .register_workflow::<BookingWorkflow>()?
+            .register_workflow::<crate::BookingRepairWorkflow>()?
             .register_workflow::<SubscriptionWorkflow>()?
             .register_workflow::<AnnouncementWorkflow>()?
             .register_workflow::<CancellationWorkflow>()?

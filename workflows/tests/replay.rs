@@ -161,6 +161,21 @@ async fn every_committed_history_replays_deterministically() {
 }
 
 #[tokio::test]
+async fn a_refund_retried_through_the_admin_api_replays_deterministically() {
+    replay("ops_refund_retried_through_the_admin_api.json").await;
+}
+
+#[tokio::test]
+async fn a_hold_an_operator_force_expired_replays_deterministically() {
+    replay("ops_hold_force_expired.json").await;
+}
+
+#[tokio::test]
+async fn an_operators_repair_of_an_ended_saga_replays_deterministically() {
+    replay("ops_repair_resend.json").await;
+}
+
+#[tokio::test]
 async fn an_announcements_first_run_replays_deterministically() {
     replay("announcement_first_run.json").await;
 }

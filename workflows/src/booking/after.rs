@@ -62,6 +62,7 @@ impl BookingWorkflow {
                 // The customer is told without the document; the invoice comes afterwards.
                 let why = super::workflow::why(e);
                 ctx.state_mut(|s| s.after_payment_error = Some(format!("invoice: {why}")));
+                Self::step_error(ctx, &format!("invoice: {why}"));
                 Self::set_step(ctx, "notifying the customer");
             }
         }
@@ -175,6 +176,7 @@ impl BookingWorkflow {
             Err(e) => {
                 let why = super::workflow::why(&e);
                 ctx.state_mut(|s| s.after_payment_error = Some(format!("theater: {why}")));
+                Self::step_error(ctx, &format!("theater: {why}"));
                 return ControlFlow::Continue(());
             }
         };
@@ -231,9 +233,9 @@ impl BookingWorkflow {
             .await;
         if let Err(e) = sent {
             let why = super::workflow::why(&e);
-            ctx.state_mut(|s| {
-                s.after_payment_error = Some(format!("{} not sent: {why}", kind.as_str()));
-            });
+            let problem = format!("{} not sent: {why}", kind.as_str());
+            Self::step_error(ctx, &problem);
+            ctx.state_mut(|s| s.after_payment_error = Some(problem));
         }
     }
 
@@ -284,6 +286,109 @@ impl BookingWorkflow {
         Self::set_step(ctx, "reminded");
     }
 
+    /// An operator's resend: the notification again, if it was not delivered. `Some(why)` when
+    /// a channel still could not take it.
+    pub(super) async fn notify_again(
+        ctx: &mut WorkflowContext<Self>,
+        kind: NotificationKind,
+    ) -> Option<String> {
+        let booking_id = ctx.state(|s| s.input.booking_id);
+        let input = NotifyInput { booking_id, kind };
+        let sent = ctx
+            .execute_activity(
+                NotifyActivities::notify,
+                input,
+                Self::after_payment_options(ctx, options::operator_call()),
+            )
+            .await;
+        match sent {
+            Ok(_) => {
+                let prefix = format!("{} not sent", kind.as_str());
+                ctx.state_mut(|s| {
+                    if s.after_payment_error
+                        .as_ref()
+                        .is_some_and(|e| e.starts_with(&prefix))
+                    {
+                        s.after_payment_error = None;
+                    }
+                });
+                None
+            }
+            Err(e) => Some(format!(
+                "{} not sent: {}",
+                kind.as_str(),
+                super::workflow::why(&e)
+            )),
+        }
+    }
+
+    /// An operator's re-share with the theater. A refusal is reported, not acted on: giving
+    /// the booking back is a cancellation the operator decides on.
+    pub(super) async fn share_again(ctx: &mut WorkflowContext<Self>) -> Option<String> {
+        let booking_id = ctx.state(|s| s.input.booking_id);
+        let shared = ctx
+            .execute_activity(
+                TheaterActivities::share_with_theater,
+                booking_id,
+                Self::after_payment_options(ctx, options::operator_call()),
+            )
+            .await;
+        match shared {
+            Ok(ShareOutcome::Shared { .. } | ShareOutcome::NotConnected) => {
+                ctx.state_mut(|s| {
+                    if s.after_payment_error
+                        .as_ref()
+                        .is_some_and(|e| e.starts_with("theater"))
+                    {
+                        s.after_payment_error = None;
+                    }
+                });
+                None
+            }
+            Ok(ShareOutcome::Rejected { reason }) => {
+                Some(format!("theater: the theater refused the sale: {reason}"))
+            }
+            Err(e) => Some(format!("theater: {}", super::workflow::why(&e))),
+        }
+    }
+
+    /// An operator's retry of the step after the payment that failed (the error says which).
+    pub(super) async fn retry_after_payment(ctx: &mut WorkflowContext<Self>) -> Option<String> {
+        let failed = ctx
+            .state(|s| s.after_payment_error.clone())
+            .unwrap_or_default();
+        if failed.starts_with("theater") {
+            return Self::share_again(ctx).await;
+        }
+        for kind in NotificationKind::ALL {
+            if failed.starts_with(&format!("{} not sent", kind.as_str())) {
+                return Self::notify_again(ctx, kind).await;
+            }
+        }
+        let booking_id = ctx.state(|s| s.input.booking_id);
+        let issued = ctx
+            .execute_activity(
+                InvoiceActivities::issue_invoice,
+                booking_id,
+                Self::after_payment_options(ctx, options::operator_call()),
+            )
+            .await;
+        match issued {
+            Ok(_) => {
+                ctx.state_mut(|s| s.after_payment_error = None);
+                // The step stays the saga's (it waits elsewhere); the status moves on.
+                if ctx.state(|s| s.status == Some(BookingStatus::BookingCompleted)) {
+                    ctx.state_mut(|s| s.status = Some(BookingStatus::Invoiced));
+                    ctx.upsert_search_attributes([
+                        SA_BOOKING_STATUS.value_set(BookingStatus::Invoiced.as_str().into())
+                    ]);
+                }
+                None
+            }
+            Err(e) => Some(format!("invoice: {}", super::workflow::why(&e))),
+        }
+    }
+
     /// `options` on the after-payment task queue, in histories that have one.
     fn after_payment_options(
         ctx: &WorkflowContext<Self>,
@@ -297,20 +402,24 @@ impl BookingWorkflow {
 
     /// Moves to `status` and `step` with one upsert of both search attributes.
     fn set_status_and_step(ctx: &WorkflowContext<Self>, status: BookingStatus, step: &'static str) {
-        ctx.state_mut(|s| {
-            s.status = Some(status);
-            s.step = step;
-        });
-        ctx.upsert_search_attributes([
+        ctx.state_mut(|s| s.status = Some(status));
+        Self::go(ctx, step);
+        let mut updates = vec![
             SA_BOOKING_STATUS.value_set(status.as_str().into()),
             SA_BOOKING_STEP.value_set(step.into()),
-        ]);
+        ];
+        updates.extend(Self::step_attributes(ctx));
+        ctx.upsert_search_attributes(updates);
+        Self::update_memo(ctx);
     }
 
     /// Moves to `step` and shows it in the `BookingStep` search attribute (the steps after the
     /// payment only: earlier ones are told by `BookingStatus`).
     pub(super) fn set_step(ctx: &WorkflowContext<Self>, step: &'static str) {
-        ctx.state_mut(|s| s.step = step);
-        ctx.upsert_search_attributes([SA_BOOKING_STEP.value_set(step.into())]);
+        Self::go(ctx, step);
+        let mut updates = vec![SA_BOOKING_STEP.value_set(step.into())];
+        updates.extend(Self::step_attributes(ctx));
+        ctx.upsert_search_attributes(updates);
+        Self::update_memo(ctx);
     }
 }

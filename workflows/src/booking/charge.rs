@@ -56,7 +56,7 @@ impl BookingWorkflow {
 
         // The charge's outcome may be unknown (timeout, crash): register the refund first.
         saga.register(Compensation::RefundPayment);
-        ctx.state_mut(|s| s.step = "charging the payment");
+        Self::go_marked(ctx, "charging the payment");
         let charge = ChargeRequest {
             booking_id,
             amount,

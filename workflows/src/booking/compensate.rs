@@ -26,7 +26,8 @@ impl BookingWorkflow {
         saga: &mut Saga,
         ending: Ending,
     ) {
-        ctx.state_mut(|s| s.step = "compensating");
+        Self::step_error(ctx, &ending.reason);
+        Self::go_marked(ctx, "compensating");
         let refund = saga.unwind().contains(&Compensation::RefundPayment);
         // While a refund is to settle, the status keeps saying where the money is.
         let status = (!refund).then_some(ending.status);
@@ -104,7 +105,7 @@ impl BookingWorkflow {
     /// goes through or the operator settles it another way.
     async fn refund(ctx: &mut WorkflowContext<Self>, ending: &Ending) -> bool {
         let booking_id = ctx.state(|s| s.input.booking_id);
-        ctx.state_mut(|s| s.step = "refunding the payment");
+        Self::go_marked(ctx, "refunding the payment");
         loop {
             let req = RefundRequest {
                 booking_id,
@@ -125,7 +126,7 @@ impl BookingWorkflow {
                     {
                         return false;
                     }
-                    ctx.state_mut(|s| s.step = "refunding the payment");
+                    Self::go_marked(ctx, "refunding the payment");
                 }
             }
         }
@@ -153,7 +154,8 @@ impl BookingWorkflow {
         }
         // The status stays where the money is (a payment not given back yet): `pay` keeps
         // waiting, and answers 202 meanwhile.
-        ctx.state_mut(|s| s.step = "waiting for an operator");
+        Self::step_error(ctx, &problem);
+        Self::go_marked(ctx, "waiting for an operator");
         Self::flag(ctx, booking_id, Some(problem), None).await;
         // Waits through a workflow cancel too: the money is still owed.
         let waited = ctx
@@ -166,6 +168,12 @@ impl BookingWorkflow {
             return OperatorStep::MarkResolved;
         };
         let note = format!("operator {}: {}", action.operator_id, action.note);
+        let now = crate::ops::epoch_ms(ctx.workflow_time());
+        let what = match action.action {
+            OperatorStep::Retry => "operator: retry",
+            OperatorStep::MarkResolved => "operator: marked resolved",
+        };
+        ctx.state_mut(|s| s.timeline.operator(what, &note, now));
         match action.action {
             OperatorStep::MarkResolved => Self::clear_flag(ctx, note).await,
             OperatorStep::Retry => ctx.state_mut(|s| s.operator_note = Some(note)),
@@ -220,7 +228,7 @@ impl BookingWorkflow {
         ending: Ending,
     ) -> WorkflowResult<()> {
         let booking_id = ctx.state(|s| s.input.booking_id);
-        ctx.state_mut(|s| s.step = "compensating");
+        Self::go(ctx, "compensating");
         let mut refunded = false;
         for step in saga.unwind() {
             match step {

@@ -7,6 +7,7 @@ mod compensate;
 pub mod offer;
 pub mod options;
 pub mod refusal;
+pub mod repair;
 pub mod start;
 pub mod state;
 pub mod types;
@@ -16,6 +17,10 @@ mod workflow;
 
 pub use after::after_payment_queue;
 pub use refusal::Refusal;
+pub use repair::{BookingRepairWorkflow, RepairInput};
 pub use start::{start_options, update_with_start_options};
-pub use types::{BookingInput, BookingView, HoldPolicy, OperatorAction, OperatorStep, PayRequest};
+pub use types::{
+    BookingInput, BookingView, HoldPolicy, OperatorAction, OperatorCommand, OperatorStep,
+    OperatorTask, PayRequest,
+};
 pub use workflow::BookingWorkflow;

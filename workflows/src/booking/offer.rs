@@ -78,10 +78,8 @@ impl BookingWorkflow {
 
     /// The *apply offer* step: re-prices and redeems, or refuses the `pay` with the new price.
     pub(super) async fn apply_offers(ctx: &mut WorkflowContext<Self>) -> Result<Applied, Ending> {
-        let (booking_id, total) = ctx.state_mut(|s| {
-            s.step = "applying offers";
-            (s.input.booking_id, s.charge_amount())
-        });
+        Self::go(ctx, "applying offers");
+        let (booking_id, total) = ctx.state(|s| (s.input.booking_id, s.charge_amount()));
         let Some(total) = total else {
             return Err(Ending::new(
                 BookingStatus::PaymentFailed,
@@ -100,8 +98,8 @@ impl BookingWorkflow {
                     s.quote_total = Some(total);
                     s.pay = None;
                     s.pay_refusal = Some(refused_with(Refusal::PriceChanged, reason));
-                    s.step = "waiting for payment";
                 });
+                Self::go(ctx, "waiting for payment");
                 Ok(Applied::Repriced)
             }
             RedeemOutcome::Closed => Err(Ending::new(

@@ -175,3 +175,21 @@ pub fn release_call() -> ActivityOptions {
     .cancellation_token(WorkflowCancellationToken::new())
     .build()
 }
+
+/// An operator's task (resend, re-share, retry after the payment): three attempts within a
+/// minute, so the operator who asked gets an answer while they wait, and may ask again.
+pub fn operator_call() -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
+        schedule_to_close: Duration::from_secs(60),
+        start_to_close: Duration::from_secs(20),
+    })
+    .retry_policy(
+        RetryPolicy::builder()
+            .initial_interval(Duration::from_secs(1))
+            .backoff_coefficient(2.0)
+            .maximum_interval(Duration::from_secs(5))
+            .maximum_attempts(3)
+            .build(),
+    )
+    .build()
+}

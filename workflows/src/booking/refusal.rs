@@ -36,11 +36,15 @@ pub enum Refusal {
     /// The price changed since the quote (an offer expired or was used up); nothing was
     /// charged, and the booking waits for payment at the new price.
     PriceChanged,
+    /// The operator's task does not apply to the booking as it is now.
+    NotApplicable,
+    /// The operator's task ran and its step failed again.
+    OperatorStepFailed,
 }
 
 impl Refusal {
     /// Every refusal.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 16] = [
         Self::PaymentInProgress,
         Self::AlreadyPaid,
         Self::BookingClosed,
@@ -55,6 +59,8 @@ impl Refusal {
         Self::InvalidNote,
         Self::UnknownOfferCode,
         Self::PriceChanged,
+        Self::NotApplicable,
+        Self::OperatorStepFailed,
     ];
 
     /// The code as it starts a failure message.
@@ -74,6 +80,8 @@ impl Refusal {
             Self::InvalidNote => "invalid_note",
             Self::UnknownOfferCode => "unknown_offer_code",
             Self::PriceChanged => "price_changed",
+            Self::NotApplicable => "not_applicable",
+            Self::OperatorStepFailed => "operator_step_failed",
         }
     }
 

@@ -1,7 +1,10 @@
 //! Inputs, messages and query results of the booking workflow, and its search attributes.
 
+use crate::ops::TimelineStep;
 use mtbp_activities::seats::{Hold, HoldOutcome, HoldRequest};
-use mtbp_domain::{AccountId, BookingId, BookingStatus, Contact, ShowId, TheaterId};
+use mtbp_domain::{
+    AccountId, BookingId, BookingStatus, Contact, NotificationKind, PartnerId, ShowId, TheaterId,
+};
 use serde::{Deserialize, Serialize};
 use temporalio_common::search_attributes::SearchAttributeKey;
 
@@ -43,6 +46,10 @@ pub struct BookingInput {
     /// while the workflow made the hold itself (its first local activity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold: Option<Hold>,
+    /// The show's theater partner, when a partner runs the theater (for the `PartnerId` search
+    /// attribute). `None` in histories written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<PartnerId>,
     /// The theater's box office is the authority on its seats and locked them for this hold:
     /// every compensation releases that lock.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -113,6 +120,7 @@ impl BookingInput {
             max_hold_extensions: policy.max_hold_extensions,
             hold_cap_seconds: policy.hold_cap_seconds,
             hold: Some(hold.clone()),
+            partner_id: None,
             live_theater: false,
         }
     }
@@ -159,6 +167,13 @@ pub struct BookingView {
     /// When the reminder is due, while the workflow waits for it (ms since the epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminder_due_at_ms: Option<i64>,
+    /// The saga's steps so far: when each began and ended, its attempt, what went wrong, which
+    /// were compensations and which an operator asked for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineStep>,
+    /// The booking in one line (the memo's `summary`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 /// What an operator does with a booking flagged for them: the `resolve` update.
@@ -180,6 +195,51 @@ pub enum OperatorStep {
     Retry,
     /// The operator settled it outside the saga (a manual refund, say): clear the flag.
     MarkResolved,
+}
+
+/// What an operator does with a booking that is not flagged for them: the `operate` update.
+/// (A flagged booking's compensation is retried or settled with `resolve`.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorCommand {
+    /// What to do.
+    pub task: OperatorTask,
+    /// The operator's account.
+    pub operator_id: AccountId,
+    /// Why, for the record (the timeline keeps it). Ids and facts only.
+    pub note: String,
+}
+
+/// An operator's task on a booking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "task")]
+pub enum OperatorTask {
+    /// End a hold now (an unpaid booking whose seats must go back on sale).
+    ForceExpire,
+    /// Send a notification of this kind again if it was not delivered (a message the provider
+    /// accepted, or may have, is never sent twice).
+    ResendNotification {
+        /// Which message.
+        kind: NotificationKind,
+    },
+    /// Share the sale with the theater again (a theater that was down when the saga shared it).
+    ReshareWithTheater,
+    /// Run the step after the payment that failed again (invoice, notification, theater).
+    RetryStep,
+    /// Accept the failed step after the payment as it is (the operator saw to it).
+    MarkResolved,
+}
+
+impl OperatorTask {
+    /// The task's name on the timeline.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ForceExpire => "operator: force-expire the hold",
+            Self::ResendNotification { .. } => "operator: resend a notification",
+            Self::ReshareWithTheater => "operator: share with the theater again",
+            Self::RetryStep => "operator: retry the failed step",
+            Self::MarkResolved => "operator: marked the failed step resolved",
+        }
+    }
 }
 
 /// `BookingStatus` search attribute (Keyword): the booking status, or `HoldRejected`.

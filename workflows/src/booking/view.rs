@@ -5,11 +5,24 @@
 use super::options;
 use super::types::*;
 use super::workflow::BookingWorkflow;
+use super::workflow::PATCH_OPS;
+use crate::ops::{
+    SA_AMOUNT_BAND, SA_SAGA_STEP, SA_STEP_STARTED_AT, amount_band, epoch_ms, timestamp,
+};
 use mtbp_activities::SeatActivities;
 use mtbp_activities::seats::{HoldOutcome, HoldRequest};
 use mtbp_domain::{BookingStatus, Contact, Money};
-use temporalio_common::search_attributes::Timestamp;
+use temporalio_common::search_attributes::SearchAttributeUpdate;
 use temporalio_sdk::{ActivityExecutionError, WorkflowContext};
+
+/// Steps that undo others, or wait for an operator to: marked so on the timeline.
+const COMPENSATION_STEPS: [&str; 5] = [
+    "compensating",
+    "refunding the payment",
+    "waiting for an operator",
+    "telling the customer of the refund",
+    "the theater refused: giving the booking back",
+];
 
 impl BookingWorkflow {
     /// The hold as a local activity: how bookings were held before the API held seats itself.
@@ -56,6 +69,84 @@ impl BookingWorkflow {
             needs_operator: self.needs_operator.clone(),
             after_payment_error: self.after_payment_error.clone(),
             reminder_due_at_ms: self.reminder_due_at_ms,
+            timeline: self.timeline.steps.clone(),
+            summary: Some(self.summary()),
+        }
+    }
+
+    /// The booking in one line, for the memo and the Temporal UI: status, step, seats, show,
+    /// amount, and what an operator must know. Ids and figures only.
+    pub(super) fn summary(&self) -> String {
+        let status = self.status.map_or("Holding", BookingStatus::as_str);
+        let mut line = format!(
+            "{status}: {} · {} seat(s) {} · show {}",
+            self.step,
+            self.input.seats.len(),
+            self.input.seats.join(","),
+            self.input.show_id,
+        );
+        if let Some(amount) = self.charge_amount() {
+            let minor = amount.amount_minor;
+            line.push_str(&format!(
+                " · {} {}.{:02}",
+                amount.currency,
+                minor / 100,
+                minor % 100
+            ));
+        }
+        if let Some(problem) = &self.needs_operator {
+            line.push_str(&format!(" · NEEDS OPERATOR: {problem}"));
+        } else if let Some(problem) = &self.after_payment_error {
+            line.push_str(&format!(" · {problem}"));
+        }
+        line
+    }
+
+    /// Moves the saga to `step`: state and timeline (no search attribute; see [`Self::mark`]),
+    /// and the UI's current details.
+    pub(super) fn go(ctx: &WorkflowContext<Self>, step: &'static str) {
+        let now = epoch_ms(ctx.workflow_time());
+        ctx.state_mut(|s| {
+            s.step = step;
+            s.timeline
+                .enter(step, now, COMPENSATION_STEPS.contains(&step));
+        });
+        ctx.set_current_details(ctx.state(Self::summary));
+    }
+
+    /// [`Self::go`], shown in `SagaStep` / `StepStartedAt` at once (histories since `ops-1`).
+    pub(super) fn go_marked(ctx: &WorkflowContext<Self>, step: &'static str) {
+        Self::go(ctx, step);
+        if ctx.patched(PATCH_OPS) {
+            ctx.upsert_search_attributes(Self::step_attributes(ctx));
+            Self::update_memo(ctx);
+        }
+    }
+
+    /// The current step went wrong: the timeline says why.
+    pub(super) fn step_error(ctx: &WorkflowContext<Self>, error: &str) {
+        ctx.state_mut(|s| s.timeline.fail(error));
+    }
+
+    /// `SagaStep` and `StepStartedAt` of the current step.
+    pub(super) fn step_attributes(ctx: &WorkflowContext<Self>) -> Vec<SearchAttributeUpdate> {
+        let (step, since) = ctx.state(|s| (s.step, s.timeline.current_since_ms()));
+        let mut updates = vec![SA_SAGA_STEP.value_set(vec![step.into()])];
+        if let Some(ms) = since {
+            updates.push(SA_STEP_STARTED_AT.value_set(timestamp(ms)));
+        }
+        if let Some(amount) = ctx.state(Self::charge_amount) {
+            updates.push(SA_AMOUNT_BAND.value_set(vec![amount_band(&amount)]));
+        }
+        updates
+    }
+
+    /// The memo's `summary`, kept current at each status (histories since `ops-1`).
+    pub(super) fn update_memo(ctx: &WorkflowContext<Self>) {
+        if ctx.patched(PATCH_OPS) {
+            let summary = ctx.state(Self::summary);
+            let _ =
+                ctx.upsert_memo([("summary", Some(temporalio_common::MemoValue::new(summary)))]);
         }
     }
 
@@ -64,23 +155,22 @@ impl BookingWorkflow {
         status: BookingStatus,
         step: &'static str,
     ) {
-        ctx.state_mut(|s| {
-            s.status = Some(status);
-            s.step = step;
-        });
+        ctx.state_mut(|s| s.status = Some(status));
+        Self::go(ctx, step);
         let mut updates = vec![SA_BOOKING_STATUS.value_set(status.as_str().into())];
         if let Some(ms) = ctx.state(|s| s.hold_expires_at_ms) {
-            let ts = Timestamp::new(
-                ms.div_euclid(1000),
-                (ms.rem_euclid(1000) * 1_000_000) as i32,
-            );
-            updates.push(SA_HOLD_EXPIRES_AT.value_set(ts));
+            updates.push(SA_HOLD_EXPIRES_AT.value_set(timestamp(ms)));
         }
+        // One upsert as before: the attributes it carries are not part of the history's shape.
+        updates.extend(Self::step_attributes(ctx));
         ctx.upsert_search_attributes(updates);
+        Self::update_memo(ctx);
     }
 
     /// Waits for every update handler to answer, then returns the final view.
     pub(super) async fn finish(ctx: &mut WorkflowContext<Self>) -> BookingView {
+        let now = epoch_ms(ctx.workflow_time());
+        ctx.state_mut(|s| s.timeline.close(now));
         let probe = ctx.clone();
         // Detached from cancellation: after a cancel from the Temporal UI the handlers still
         // answer (pay with the final state, resolve with the retried step's outcome).

@@ -15,6 +15,7 @@ enum Decision {
     Cancel,
     Expire,
     OperatorCancel,
+    ForceExpire(String),
 }
 
 impl BookingWorkflow {
@@ -41,6 +42,12 @@ impl BookingWorkflow {
                 }
                 Decision::OperatorCancel => {
                     return Err(Ending::new(BookingStatus::Cancelled, OPERATOR_CANCEL));
+                }
+                Decision::ForceExpire(who) => {
+                    return Err(Ending::new(
+                        BookingStatus::Expired,
+                        format!("the hold was expired by an operator ({who})"),
+                    ));
                 }
             };
             if ctx.state(|s| s.pricing) {
@@ -75,9 +82,13 @@ impl BookingWorkflow {
                 },
                 waited = ctx.wait_condition(|s| {
                     s.pay.is_some() || s.cancel_requested || s.hold_expires_at_ms != Some(expires_at_ms)
+                        || s.force_expire.is_some()
                 }) => match waited {
                     Ok(()) => ctx.state(|s| match &s.pay {
                         _ if s.cancel_requested => Some(Decision::Cancel),
+                        None if s.force_expire.is_some() => {
+                            s.force_expire.clone().map(Decision::ForceExpire)
+                        }
                         Some(p) => Some(Decision::Pay(p.clone())),
                         None => None,
                     }),

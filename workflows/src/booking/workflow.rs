@@ -5,6 +5,7 @@ use super::options;
 use super::refusal::{Refusal, refused_with};
 use super::state::{Ending, Saga, refuse_cancel, refuse_extend, refuse_pay};
 use super::types::*;
+use crate::ops::Timeline;
 use mtbp_activities::SeatActivities;
 use mtbp_activities::seats::{ExtendHoldRequest, HoldOutcome};
 use mtbp_domain::{BookingStatus, Money};
@@ -72,6 +73,10 @@ pub(super) const PATCH_SETTLEMENT: &str = "settlement-1";
 /// venue the platform runs, nothing charged) ends at `booked` instead of waiting.
 pub(super) const PATCH_SETTLEMENT_EXPECTED: &str = "settlement-expected-1";
 
+/// The `patched` marker of what operators see: every step in the `SagaStep` / `StepStartedAt`
+/// search attributes and the memo's one-line `summary` kept current at each status.
+pub(super) const PATCH_OPS: &str = "ops-1";
+
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {
@@ -120,6 +125,10 @@ pub struct BookingWorkflow {
     pub(super) cancelled_after_payment: Option<BookingCancelled>,
     /// The settlement that counted the booking, once signalled.
     pub(super) settled: Option<SettlementDone>,
+    /// The saga's steps so far, for the `status` query (ops).
+    pub(super) timeline: Timeline,
+    /// An operator's `force_expire` of the hold, with who and why, until the saga takes it.
+    pub(super) force_expire: Option<String>,
 }
 
 #[workflow_methods]
@@ -160,6 +169,8 @@ impl BookingWorkflow {
             after_payment_queue: None,
             cancelled_after_payment: None,
             settled: None,
+            timeline: Timeline::default(),
+            force_expire: None,
         }
     }
 
@@ -180,18 +191,15 @@ impl BookingWorkflow {
         let hold = match outcome {
             Ok(HoldOutcome::Held(hold)) => hold,
             Ok(refused) => {
-                ctx.state_mut(|s| {
-                    s.hold = Some(refused);
-                    s.step = "hold refused";
-                });
+                ctx.state_mut(|s| s.hold = Some(refused));
+                Self::go(ctx, "hold refused");
                 ctx.upsert_search_attributes([SA_BOOKING_STATUS.value_set(HOLD_REJECTED.into())]);
                 return Ok(Self::finish(ctx).await);
             }
             Err(e) => {
-                ctx.state_mut(|s| {
-                    s.hold_error = Some(why(&e));
-                    s.step = "hold failed";
-                });
+                ctx.state_mut(|s| s.hold_error = Some(why(&e)));
+                Self::go(ctx, "hold failed");
+                Self::step_error(ctx, &why(&e));
                 ctx.upsert_search_attributes([SA_BOOKING_STATUS.value_set(HOLD_REJECTED.into())]);
                 Self::finish(ctx).await;
                 return Err(e.into());
@@ -428,6 +436,99 @@ impl BookingWorkflow {
             options::detached_wait(),
         )
         .await?;
+        Ok(ctx.state(Self::view))
+    }
+
+    #[update_validator(operate)]
+    fn validate_operate(
+        &self,
+        _ctx: &WorkflowContextView,
+        req: &OperatorCommand,
+    ) -> Result<(), HandlerError> {
+        if req.note.trim().is_empty() || req.note.len() > 500 {
+            return Err(Refusal::InvalidNote
+                .because("say why, for the record (at most 500 characters)")
+                .into());
+        }
+        if self.operator_action.is_some() {
+            return Err(Refusal::OperatorActionInProgress
+                .because("another operator action is under way")
+                .into());
+        }
+        let booked = self.status.is_some_and(BookingStatus::is_booked);
+        let refusal = match req.task {
+            OperatorTask::ForceExpire
+                if self.status != Some(BookingStatus::PreBooking)
+                    || self.pay.is_some()
+                    || self.cancel_requested
+                    || self.extending
+                    || self.quoting
+                    || self.force_expire.is_some() =>
+            {
+                Some("only a hold nobody is paying for can be expired")
+            }
+            OperatorTask::ResendNotification { kind }
+                if !(booked
+                    || kind == mtbp_domain::NotificationKind::Refund
+                        && self.status == Some(BookingStatus::Refunded)) =>
+            {
+                Some("this booking has no such message to send")
+            }
+            OperatorTask::ReshareWithTheater if !booked => {
+                Some("only a booked booking is shared with its theater")
+            }
+            OperatorTask::RetryStep | OperatorTask::MarkResolved
+                if self.needs_operator.is_some() =>
+            {
+                Some("a compensation waits for an operator: use resolve")
+            }
+            OperatorTask::RetryStep | OperatorTask::MarkResolved
+                if self.after_payment_error.is_none() =>
+            {
+                Some("no step after the payment has failed")
+            }
+            _ => None,
+        };
+        match refusal {
+            Some(why) => Err(Refusal::NotApplicable.because(why).into()),
+            None => Ok(()),
+        }
+    }
+
+    /// An operator's task on a booking that is not flagged (see [`OperatorTask`]); answers
+    /// once it is done, or refuses with `operator_step_failed` when its step failed again. Every
+    /// task is on the timeline with the operator's id and note.
+    #[update]
+    pub async fn operate(
+        ctx: &mut WorkflowContext<Self>,
+        req: OperatorCommand,
+    ) -> Result<BookingView, HandlerError> {
+        let who = format!("operator {}: {}", req.operator_id, req.note);
+        let now = crate::ops::epoch_ms(ctx.workflow_time());
+        ctx.state_mut(|s| s.timeline.operator(req.task.label(), &who, now));
+        let failed = match req.task {
+            OperatorTask::ForceExpire => {
+                ctx.state_mut(|s| s.force_expire = Some(who));
+                ctx.wait_condition_with_options(
+                    |s| s.status.is_some_and(BookingStatus::is_settled),
+                    options::detached_wait(),
+                )
+                .await?;
+                None
+            }
+            OperatorTask::ResendNotification { kind } => Self::notify_again(ctx, kind).await,
+            OperatorTask::ReshareWithTheater => Self::share_again(ctx).await,
+            OperatorTask::RetryStep => Self::retry_after_payment(ctx).await,
+            OperatorTask::MarkResolved => {
+                ctx.state_mut(|s| s.after_payment_error = None);
+                None
+            }
+        };
+        if let Some(why) = failed {
+            ctx.state_mut(|s| s.timeline.fail(&why));
+            return Err(refused_with(Refusal::OperatorStepFailed, why).into());
+        }
+        ctx.set_current_details(ctx.state(Self::summary));
         Ok(ctx.state(Self::view))
     }
 

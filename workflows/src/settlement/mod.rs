@@ -282,7 +282,16 @@ impl SettlementWorkflow {
 
     fn set_status(ctx: &WorkflowContext<Self>, status: &'static str) {
         ctx.state_mut(|s| s.view.status = status.to_owned());
-        ctx.upsert_search_attributes([SA_SETTLEMENT_STATUS.value_set(status.into())]);
+        let now = crate::ops::epoch_ms(ctx.workflow_time());
+        let [step, since] = crate::ops::step_attributes(status, now);
+        // A failed settlement waits for an operator (the schedule pauses for its partner).
+        let failed = status == "failed";
+        ctx.upsert_search_attributes([
+            SA_SETTLEMENT_STATUS.value_set(status.into()),
+            crate::booking::types::SA_NEEDS_OPERATOR.value_set(failed),
+            step,
+            since,
+        ]);
     }
 }
 

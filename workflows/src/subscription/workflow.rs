@@ -248,7 +248,12 @@ impl SubscriptionWorkflow {
 
     fn set_status(ctx: &mut WorkflowContext<Self>, status: SubscriptionStatus) {
         ctx.state_mut(|s| s.status = status);
-        ctx.upsert_search_attributes([SA_SUBSCRIPTION_STATUS.value_set(status.as_str().into())]);
+        let [step, since] = crate::ops::step_attributes(status.as_str(), now_ms(ctx));
+        ctx.upsert_search_attributes([
+            SA_SUBSCRIPTION_STATUS.value_set(status.as_str().into()),
+            step,
+            since,
+        ]);
     }
 }
 

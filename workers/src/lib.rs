@@ -5,6 +5,7 @@
 
 pub mod archiver;
 pub mod ledger;
+pub mod ops;
 pub mod relay;
 pub mod settlement;
 
@@ -99,6 +100,9 @@ pub struct WorkerConfig {
     /// Most invoice and notification activities at once on the after-payment queue
     /// (`MTBP_AFTER_PAYMENT_SLOTS`).
     pub after_payment_slots: usize,
+    /// Serve the Temporal SDK's own metrics (on a loopback port of its own, appended to the
+    /// worker's `/metrics`; `MTBP_SDK_METRICS`, on by default).
+    pub sdk_metrics: bool,
 }
 
 impl WorkerConfig {
@@ -122,6 +126,7 @@ impl WorkerConfig {
             workflow_pollers: parse_or("MTBP_WORKFLOW_POLLERS", WORKFLOW_POLLERS)?.max(2),
             activity_pollers: parse_or("MTBP_ACTIVITY_POLLERS", ACTIVITY_POLLERS)?.max(1),
             after_payment_slots: parse_or("MTBP_AFTER_PAYMENT_SLOTS", AFTER_PAYMENT_SLOTS)?.max(1),
+            sdk_metrics: parse_or("MTBP_SDK_METRICS", true)?,
         })
     }
 }
@@ -130,6 +135,8 @@ impl WorkerConfig {
 pub struct Workers {
     main: Worker,
     after_payment: Option<Worker>,
+    /// Where the Temporal SDK serves its own metrics, when it does.
+    pub sdk_metrics: Option<std::net::SocketAddr>,
 }
 
 impl From<Worker> for Workers {
@@ -137,6 +144,7 @@ impl From<Worker> for Workers {
         Self {
             main,
             after_payment: None,
+            sdk_metrics: None,
         }
     }
 }
@@ -159,6 +167,7 @@ impl Workers {
         let Self {
             main,
             after_payment,
+            ..
         } = self;
         match after_payment {
             Some(after) => {
@@ -174,6 +183,8 @@ impl Workers {
 
 /// Builds the workers; run them with [`Workers::run`] on the current thread (not `Send`).
 pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
+    // The recorder first: what happens before the first scrape is counted too.
+    mtbp_infra::ops::metrics();
     let s = &config.settings;
     let pool = db::connect(&s.database_url, s.db_pool)
         .await
@@ -204,13 +215,15 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
     };
     let theaters = TheaterConnector::new(Duration::from_secs(5))?;
     let theater = || TheaterActivities::new(pool.clone(), theaters.clone());
-    let runtime = Runtime::from_current_tokio(Default::default())?;
+    let (runtime, sdk_metrics) = runtime(config.sdk_metrics)?;
     let options = WorkerOptions::new(s.task_queue.clone())
         .max_cached_workflows(config.max_cached_workflows)
         .workflow_task_poller_behavior(PollerBehavior::SimpleMaximum(config.workflow_pollers))
         .activity_task_poller_behavior(PollerBehavior::SimpleMaximum(config.activity_pollers))
         .graceful_shutdown_period(Duration::from_secs(10))
+        .activity_inbound_interceptor(ops::StepMetrics)
         .register_workflow::<BookingWorkflow>()?
+        .register_workflow::<mtbp_workflows::BookingRepairWorkflow>()?
         .register_workflow::<SubscriptionWorkflow>()?
         .register_workflow::<AnnouncementWorkflow>()?
         .register_workflow::<CancellationWorkflow>()?
@@ -264,6 +277,7 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
             .tuner(tuner)
             .activity_task_poller_behavior(PollerBehavior::SimpleMaximum(slots.min(8)))
             .graceful_shutdown_period(Duration::from_secs(10))
+            .activity_inbound_interceptor(ops::StepMetrics)
             .register_activities(notify()?)
             .register_activities(invoices())
             .register_activities(theater())
@@ -275,7 +289,37 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
     Ok(Workers {
         main,
         after_payment,
+        sdk_metrics,
     })
+}
+
+/// The SDK runtime, with its metrics exported on a loopback port of their own when asked.
+fn runtime(sdk_metrics: bool) -> anyhow::Result<(Runtime, Option<std::net::SocketAddr>)> {
+    use temporalio_common::telemetry::{
+        PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter,
+    };
+    if !sdk_metrics {
+        return Ok((Runtime::from_current_tokio(Default::default())?, None));
+    }
+    let exporter = start_prometheus_metric_exporter(
+        PrometheusExporterOptions::builder()
+            .socket_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .counters_total_suffix(true)
+            .use_seconds_for_durations(true)
+            .unit_suffix(true)
+            .build(),
+    )?;
+    let telemetry = TelemetryOptions::builder()
+        .metrics(exporter.meter.clone() as Arc<_>)
+        .build();
+    let options = temporalio_sdk::runtime::RuntimeOptions::builder()
+        .telemetry_options(telemetry)
+        .build()
+        .map_err(|e| anyhow::anyhow!("the SDK runtime: {e}"))?;
+    Ok((
+        Runtime::from_current_tokio(options)?,
+        Some(exporter.bound_addr),
+    ))
 }
 
 /// What a worker process runs (`MTBP_WORKER_ROLES`, comma-separated; all three by default):
@@ -313,6 +357,76 @@ impl Roles {
         }
         Ok(roles)
     }
+}
+
+/// The ops endpoints on `MTBP_WORKER_ADDR` (`127.0.0.1:8081`; `off` for none) and, for a
+/// workflows worker, the database gauges every 5 s. Not fatal: a worker without its ops port
+/// still works (and says why in its log).
+async fn start_ops(
+    config: &WorkerConfig,
+    roles: Roles,
+    kafka: &mtbp_infra::kafka::KafkaSettings,
+    sdk_metrics: Option<std::net::SocketAddr>,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    match try_start_ops(config, roles, kafka, sdk_metrics, stop.clone()).await {
+        Ok(tasks) => tasks,
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "worker ops endpoints not started");
+            Vec::new()
+        }
+    }
+}
+
+async fn try_start_ops(
+    config: &WorkerConfig,
+    roles: Roles,
+    kafka: &mtbp_infra::kafka::KafkaSettings,
+    sdk_metrics: Option<std::net::SocketAddr>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let s = &config.settings;
+    let addr = mtbp_infra::config::var_or("MTBP_WORKER_ADDR", "127.0.0.1:8081");
+    if addr == "off" {
+        return Ok(Vec::new());
+    }
+    let db = db::connect(&s.database_url, 2)
+        .await
+        .context("connecting to PostgreSQL (ops)")?;
+    // Compensation failures counted from zero, so the first one is an increase an alert sees.
+    for step in ["refund_payment", "close_booking", "release_theater_lock"] {
+        metrics::counter!("mtbp_saga_step_failures_total", "step" => step, "kind" => "compensation")
+            .increment(0);
+    }
+    let state = ops::OpsState {
+        db: db.clone(),
+        temporal: temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-ops")
+            .await
+            .context("connecting to Temporal (ops)")?,
+        gateway: StripeGateway::new(&s.stripe_api_base, &s.stripe_secret_key)?,
+        objects: ObjectStore::new(&s.aws),
+        smtp: format!("{}:{}", s.notify.smtp_host, s.notify.smtp_port),
+        kafka: (kafka.enabled() && (roles.relay || roles.archiver)).then(|| {
+            kafka
+                .brokers
+                .split(',')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        }),
+        sdk_metrics,
+        http: reqwest::Client::new(),
+    };
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("binding MTBP_WORKER_ADDR {addr}"))?;
+    tracing::info!(address = %addr, "worker ops endpoints listening (/health, /ready, /metrics)");
+    let mut tasks = vec![tokio::spawn(ops::serve(listener, state, stop.clone()))];
+    if roles.workflows {
+        tasks.push(tokio::spawn(ops::gauges(db, Duration::from_secs(5), stop)));
+    }
+    Ok(tasks)
 }
 
 /// Brings every partner's settlement schedule in step with its contract, logging the outcome.
@@ -379,6 +493,7 @@ pub async fn run_until_signal() -> anyhow::Result<()> {
     }
     if roles.workflows {
         let mut worker = build_worker(&config).await?;
+        background.extend(start_ops(&config, roles, &kafka, worker.sdk_metrics, &stop_rx).await);
         // Every partner's settlement schedule in step with its contract (the contract API
         // keeps them so too), beside the worker's polls rather than before them; not fatal:
         // `mtbp-worker schedules` can be run again.
@@ -398,6 +513,7 @@ pub async fn run_until_signal() -> anyhow::Result<()> {
         );
         worker.run().await?;
     } else {
+        background.extend(start_ops(&config, roles, &kafka, None, &stop_rx).await);
         process::shutdown_signal().await;
         tracing::info!("shutting down");
     }

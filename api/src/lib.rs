@@ -132,6 +132,7 @@ pub fn router(state: AppState) -> Router {
     flat_schemas::merge_flattened(&mut api);
     routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .route("/metrics", axum::routing::get(routes::health::metrics))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async {
             error::envelope(
@@ -147,8 +148,15 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(60),
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(TraceLayer::new_for_http())
+        .route_layer(axum::middleware::from_fn(routes::health::track))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of one request, with dotted fields: `http.method` and `http.path` (ids only in
+/// paths; the query, which may carry an email filter, is left out).
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!("request", http.method = %req.method(), http.path = req.uri().path())
 }
 
 /// Every 503 tells the client when to retry (2 s unless the handler said otherwise).
@@ -163,6 +171,8 @@ async fn retry_after_on_503(mut resp: axum::response::Response) -> axum::respons
 
 /// Connects to the database, Temporal and the gateway.
 pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
+    // The recorder first: what happens before the first scrape is counted too.
+    mtbp_infra::ops::metrics();
     let s = &config.settings;
     let db = db::connect(&s.database_url, s.db_pool)
         .await

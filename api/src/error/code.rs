@@ -138,6 +138,10 @@ error_codes! {
     NotFlagged => "not_flagged",
     /// Another operator action on this booking is under way (409).
     OperatorActionInProgress => "operator_action_in_progress",
+    /// The operator's task does not apply to the booking as it is now (409).
+    NotApplicable => "not_applicable",
+    /// The operator's task ran, and its step failed again; the timeline says why (409).
+    OperatorStepFailed => "operator_step_failed",
     /// The operator's note is missing or too long (422).
     InvalidNote => "invalid_note",
     /// No live offer has the code entered (422); nothing changed.

@@ -1,4 +1,5 @@
-//! `GET /health`: is the API up, and can it reach its database?
+//! `GET /health`: is the API up, and can it reach its database? `GET /ready`: can it reach
+//! every dependency it needs, each with its own answer? `GET /metrics`: Prometheus' text.
 
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorEnvelope};
 use crate::jobs::saga_relay as saga;
@@ -33,4 +34,67 @@ pub async fn health(State(state): State<AppState>) -> ApiResult<ApiJson<Health>>
         unstartable_sagas,
         temporal_calls: temporal_calls::snapshot(),
     }))
+}
+
+/// The readiness of each dependency the API needs (database, Temporal, the payment gateway),
+/// each probed within a second: 200 when all answer, 503 (same body) when one does not. A
+/// load balancer sends traffic only to a ready API; `/health` says whether it is alive.
+#[utoipa::path(get, path = "/ready", tag = "ops",
+    responses((status = 200, body = Object, description = "Every dependency answered"),
+              (status = 503, body = Object, description = "One did not; `dependencies` says which")))]
+pub async fn ready(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use mtbp_infra::ops;
+    let timeout = std::time::Duration::from_secs(1);
+    let (db, temporal, gateway) = tokio::join!(
+        ops::probe("database", timeout, ops::database(&state.db)),
+        ops::probe("temporal", timeout, ops::temporal(&state.temporal)),
+        ops::probe("gateway", timeout, ops::gateway(&state.gateway)),
+    );
+    let report = ops::Readiness::of(vec![db, temporal, gateway]);
+    let status = if report.is_ready() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(report)).into_response()
+}
+
+/// `GET /metrics`: the API's metrics in Prometheus' text format (not in the OpenAPI document:
+/// it is for Prometheus, not for clients). The dependency gauges are probed afresh first.
+pub async fn metrics(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let _ = ready(State(state)).await;
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        mtbp_infra::ops::render(),
+    )
+        .into_response()
+}
+
+/// Counts and times every request by method, matched route and status
+/// (`mtbp_http_requests_total`, `mtbp_http_request_duration_seconds`). Unmatched paths count
+/// under one `unmatched` route, so scanners cannot blow up the series.
+pub async fn track(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    metrics::counter!("mtbp_http_requests_total",
+        "method" => method.clone(), "route" => route.clone(), "status" => status)
+    .increment(1);
+    metrics::histogram!("mtbp_http_request_duration_seconds",
+        "method" => method, "route" => route)
+    .record(started.elapsed().as_secs_f64());
+    resp
 }

@@ -8,7 +8,7 @@ pub mod analytics;
 pub mod bookings;
 pub(crate) mod common;
 pub mod discovery;
-mod health;
+pub mod health;
 pub mod movies;
 pub mod offers;
 pub mod reviews;
@@ -26,6 +26,7 @@ use utoipa_axum::routes;
 pub fn all() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health::health))
+        .routes(routes!(health::ready))
         .merge(accounts::router())
         .merge(catalog())
         .merge(bookings::router())

@@ -173,7 +173,7 @@ pub async fn delete_reservation(
     cancel(state, user, headers, path, q, body).await
 }
 
-async fn cancel(
+pub(super) async fn cancel(
     State(state): State<AppState>,
     user: Option<AuthUser>,
     headers: HeaderMap,

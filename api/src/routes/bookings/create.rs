@@ -153,6 +153,12 @@ async fn answer(
     best: Option<&BestPick>,
     live: Option<&Connection>,
 ) -> ApiResult<Response> {
+    let counted = match &outcome {
+        RecordedHold::Held(_) => "held",
+        RecordedHold::Refused(_) | RecordedHold::NoBlock => "conflict",
+        _ => "refused",
+    };
+    metrics::counter!("mtbp_holds_total", "outcome" => counted).increment(1);
     match outcome {
         // The saga starts when the customer pays, or by the relay (`jobs/saga_relay.rs`).
         RecordedHold::Held(pending) => {

@@ -43,6 +43,7 @@ pub(super) async fn record(
         None => None,
     };
     input.live_theater = lock.is_some();
+    input.partner_id = pending.partner_id;
     let saga_input = serde_json::to_value(&input)
         .map_err(|e| anyhow::anyhow!("the saga input does not serialize: {e}"))?;
     let request = pending.request.clone();

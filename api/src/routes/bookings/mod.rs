@@ -1,6 +1,7 @@
 //! Booking endpoints: they start the booking saga and talk to it; reads go to the database.
 
 pub mod access;
+mod admin;
 mod cancel;
 mod claim;
 mod create;
@@ -36,6 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel::delete_reservation))
         .routes(routes!(pay::extend_hold))
         .routes(routes!(resolve::resolve_booking))
+        .routes(routes!(admin::get_booking_report))
+        .routes(routes!(admin::act_on_booking))
         .routes(routes!(offer::get_quote))
         .routes(routes!(offer::apply_offer, offer::remove_offer))
 }

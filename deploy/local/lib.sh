@@ -30,6 +30,8 @@ NODE_DIR="$LOCAL/node"
 MOTO_PORT="${MTBP_MOTO_PORT:-5055}"
 KAFKA_PORT="${MTBP_KAFKA_PORT:-9092}"
 BOXOFFICE_PORT="${MTBP_BOXOFFICE_PORT:-8431}"
+PROMETHEUS_PORT="${MTBP_PROMETHEUS_PORT:-9090}"
+export MTBP_PROMETHEUS_URL="http://127.0.0.1:$PROMETHEUS_PORT"
 export MTBP_BOXOFFICE_URL="http://127.0.0.1:$BOXOFFICE_PORT"
 # The Kafka broker (tansu, crates.io) is built once per machine, outside the checkout, so a
 # fresh clone (CI) finds it: `cargo install` takes ~12 minutes on 2 cores. SQLite storage
@@ -64,6 +66,10 @@ export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-moto-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-moto-local}"
 export MTBP_API_ADDR="${MTBP_API_ADDR:-127.0.0.1:$API_PORT}"
 export MTBP_API_URL="${MTBP_API_URL:-http://$MTBP_API_ADDR}"
+# The worker answers no requests, but serves /health, /ready and /metrics here for operators
+# and Prometheus (the API serves the same on MTBP_API_ADDR).
+export MTBP_WORKER_ADDR="${MTBP_WORKER_ADDR:-127.0.0.1:8081}"
+export MTBP_WORKER_URL="http://$MTBP_WORKER_ADDR"
 # Mail: the local stack's SMTP catcher (maildev), plain SMTP on loopback, no credentials.
 export MTBP_SMTP_HOST="${MTBP_SMTP_HOST:-127.0.0.1}"
 export MTBP_SMTP_PORT="$SMTP_PORT"
@@ -144,4 +150,21 @@ stop() {
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$RUN_DIR/$name.pid"
+}
+
+# $1 made safe as the replacement of a `s|…|…|` sed command (its specials and the delimiter).
+sed_replacement() { printf '%s' "$1" | sed 's/[\\|&]/\\&/g'; }
+
+# Writes the Prometheus config of this checkout to $1 from deploy/prometheus/prometheus.yml:
+# the API's and the worker's addresses, and the rules file by absolute path (Prometheus reads a
+# relative one from the config file's directory, which is under .local/, not the repo).
+prometheus_config() {
+  local out=$1 rules="$ROOT/deploy/prometheus/alerts.yml"
+  mkdir -p "$(dirname "$out")"
+  # Written aside and moved in, so a Prometheus reloading at that moment never reads half a file.
+  sed -e "s|@API_ADDR@|$(sed_replacement "$MTBP_API_ADDR")|g" \
+      -e "s|@WORKER_ADDR@|$(sed_replacement "$MTBP_WORKER_ADDR")|g" \
+      -e "s|@RULES_FILE@|$(sed_replacement "$rules")|g" \
+      "$ROOT/deploy/prometheus/prometheus.yml" >"$out.tmp"
+  mv "$out.tmp" "$out"
 }

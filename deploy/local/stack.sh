@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The local stack as plain processes on loopback: PostgreSQL, the Temporal dev server (and UI),
 # localstripe, moto's server (S3 and SNS on one port), maildev (an SMTP catcher with a web UI
-# and `/api/email`) and the Kafka broker tansu. Usage: stack.sh up|down|status [component…]:
-# with components (postgres, temporal, stripe, moto, maildev, kafka) only those start or stop. `up` twice is harmless; a component
-# that fails to start is named with the tail of its log.
+# and `/api/email`), the Kafka broker tansu and Prometheus (scraping the API and the worker,
+# evaluating deploy/prometheus/alerts.yml). Usage: stack.sh up|down|status [component…]: with
+# components (postgres, temporal, stripe, moto, maildev, kafka, prometheus) only those start or
+# stop. `up` twice is harmless; a component that fails to start is named with the tail of its log.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -55,9 +56,16 @@ temporal_up() {
 # The search attributes dev-server.sh registers at start, for a server already running.
 temporal_attributes() {
   local name
+  # Creating one that exists succeeds: running this again changes nothing.
   for name in BookingStep CancellationStatus PartnerId SettlementPeriod SettlementStatus; do
     "$VENV/bin/temporal" operator search-attribute create --address "127.0.0.1:$TEMPORAL_PORT" \
       --name "$name" --type Keyword >/dev/null 2>&1 || true
+  done
+  "$VENV/bin/temporal" operator search-attribute create --address "127.0.0.1:$TEMPORAL_PORT" \
+    --name StepStartedAt --type Datetime >/dev/null 2>&1 || true
+  for name in SagaStep AmountBand BookingId; do
+    "$VENV/bin/temporal" operator search-attribute create --address "127.0.0.1:$TEMPORAL_PORT" \
+      --name "$name" --type KeywordList >/dev/null 2>&1 || true
   done
 }
 
@@ -172,19 +180,43 @@ kafka_up() {
   kafka_start
 }
 
+# Prometheus on loopback, data under .local/prometheus/data (two days of it). It needs neither
+# the API nor the worker to start: until `./mtbp up` starts them their targets show as down
+# (and MtbpTargetDown goes pending), then the next scrape finds them.
+prometheus_up() {
+  local config="$LOCAL/prometheus/prometheus.yml" check
+  prometheus_config "$config"
+  # A broken rule or config is named here, not left to a reload that keeps the old one.
+  check=$(promtool check config "$config" 2>&1) || { printf '%s\n' "$check" >&2; die "invalid Prometheus config or rules"; }
+  if pid_alive prometheus && port_open "$PROMETHEUS_PORT"; then
+    # SIGHUP reloads the config and the rules: an edited alerts.yml takes effect with `up`.
+    kill -HUP "$(cat "$RUN_DIR/prometheus.pid")"
+    say "prometheus already running on $PROMETHEUS_PORT (config and rules reloaded)"; return
+  fi
+  port_open "$PROMETHEUS_PORT" && die "port $PROMETHEUS_PORT is taken by another process (set MTBP_PROMETHEUS_PORT)"
+  mkdir -p "$LOCAL/prometheus/data"
+  spawn prometheus /usr/bin/prometheus --config.file="$config" \
+    --storage.tsdb.path="$LOCAL/prometheus/data" --storage.tsdb.retention.time=2d \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT"
+  # Ready once the stored data is loaded (a few seconds after a long run).
+  wait_for prometheus "curl -fs -o /dev/null $MTBP_PROMETHEUS_URL/-/ready" 60 || die "prometheus failed to start"
+  say "prometheus started on $PROMETHEUS_PORT ($MTBP_PROMETHEUS_URL/alerts)"
+}
+
 status_line() {
   local name=$1 ok=$2 where=$3
   if [ "$ok" = yes ]; then printf '  %-10s up    %s\n' "$name" "$where"; else printf '  %-10s down  %s\n' "$name" "$where"; fi
 }
 
 status() {
-  local pg=no t=no s=no m=no d=no k=no a=no w=no
+  local pg=no t=no s=no m=no d=no k=no p=no a=no w=no
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && pg=yes
   pid_alive temporal && port_open "$TEMPORAL_PORT" && t=yes
   pid_alive stripe && port_open "$STRIPE_PORT" && s=yes
   pid_alive moto && port_open "$MOTO_PORT" && m=yes
   pid_alive maildev && port_open "$SMTP_PORT" && d=yes
   pid_alive kafka && port_open "$KAFKA_PORT" && k=yes
+  pid_alive prometheus && port_open "$PROMETHEUS_PORT" && p=yes
   pid_alive api && port_open "$API_PORT" && a=yes
   pid_alive worker && w=yes
   status_line postgres $pg "127.0.0.1:$PG_PORT"
@@ -193,12 +225,13 @@ status() {
   status_line moto $m "$MTBP_S3_ENDPOINT (S3 bucket $MTBP_S3_BUCKET, SNS)"
   status_line maildev $d "smtp 127.0.0.1:$SMTP_PORT, web $MTBP_MAILDEV_URL"
   status_line kafka $k "$MTBP_KAFKA_BROKERS (tansu)$(pid_alive kafka-build && echo ', building')"
+  status_line prometheus $p "$MTBP_PROMETHEUS_URL"
   status_line api $a "$MTBP_API_URL"
-  status_line worker $w "task queue ${MTBP_TASK_QUEUE:-bookings}"
-  [ $pg$t$s$m$d$k = yesyesyesyesyesyes ]
+  status_line worker $w "task queue ${MTBP_TASK_QUEUE:-bookings}, ops $MTBP_WORKER_URL"
+  [ $pg$t$s$m$d$k$p = yesyesyesyesyesyesyes ]
 }
 
-COMPONENTS=(postgres temporal stripe moto maildev kafka)
+COMPONENTS=(postgres temporal stripe moto maildev kafka prometheus)
 cmd=${1:-}
 shift || true
 for c in "$@"; do

@@ -4,6 +4,7 @@
 
 pub mod api_client;
 pub mod app;
+pub mod audit;
 pub mod boxoffice;
 pub mod catalog;
 pub mod events;

@@ -71,10 +71,12 @@ impl StripeClient {
             .await?
             .json()
             .await?;
-        body["id"]
+        let id = body["id"]
             .as_str()
             .map(str::to_owned)
-            .with_context(|| format!("no payment method id in {body}"))
+            .with_context(|| format!("no payment method id in {body}"))?;
+        crate::audit::used("card", &id);
+        Ok(id)
     }
 
     /// Every object of a kind the gateway holds (`payment_intents`, `refunds`, …).

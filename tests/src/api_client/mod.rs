@@ -64,8 +64,10 @@ impl ApiClient {
 
     /// The same API as the holder of `token` (sharing connections, not guest tokens).
     pub fn with_token(&self, token: impl Into<String>) -> Self {
+        let token = token.into();
+        crate::audit::used("token", &token);
         Self {
-            token: Some(token.into()),
+            token: Some(token),
             guest_tokens: Arc::default(),
             ..self.clone()
         }

@@ -306,6 +306,7 @@ impl TestApp {
                 workflow_pollers: mtbp_workers::WORKFLOW_POLLERS,
                 activity_pollers: mtbp_workers::ACTIVITY_POLLERS,
                 after_payment_slots: mtbp_workers::AFTER_PAYMENT_SLOTS,
+                sdk_metrics: false,
             })?)
         } else {
             None
@@ -466,6 +467,8 @@ impl TestApp {
             .env("MTBP_WORKER_ROLES", "workflows")
             // The stack's schedules are the stack worker's to keep, not a test queue's.
             .env("MTBP_RECONCILE_SCHEDULES", "false")
+            // No ops port unless the test asks for one: many workers run at once.
+            .env("MTBP_WORKER_ADDR", "off")
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -509,12 +512,38 @@ fn mint(
     mtbp_api::auth::tokens::access_token(auth, &user).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Logs go to the test's captured output (shown when a test fails), filtered by `RUST_LOG`.
+/// Logs go to the test's captured output (shown when a test fails), filtered by `RUST_LOG`;
+/// with `MTBP_SUITE_LOG` set (`./mtbp test` does), every process's info lines also go there as
+/// JSON, the format the binaries log in, for the suite's audit of what was logged.
 fn init_test_tracing() {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,temporalio_sdk_core=error"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let captured = tracing_subscriber::fmt::layer()
         .with_test_writer()
+        .with_filter(filter);
+    let suite = std::env::var("MTBP_SUITE_LOG").ok().and_then(|path| {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()?;
+        Some(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_span_list(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .with_filter(tracing_subscriber::EnvFilter::new(
+                    "info,temporalio_sdk_core=warn,sqlx=warn,rdkafka=warn,tower_http=warn",
+                )),
+        )
+    });
+    let _ = tracing_subscriber::registry()
+        .with(captured)
+        .with(suite)
         .try_init();
 }

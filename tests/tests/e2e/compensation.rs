@@ -39,7 +39,7 @@ async fn until(
 
 /// A booking whose refund the gateway refuses: charged, cancelled by an operator during the
 /// charge, and flagged for an operator. The gateway, the app, the show, the booking as flagged.
-async fn a_flagged_refund() -> (SlowGateway, TestApp, Uuid, Uuid, Booking) {
+pub(crate) async fn a_flagged_refund() -> (SlowGateway, TestApp, Uuid, Uuid, Booking) {
     let gateway = slow_gateway(GatewayFaults {
         refuse_refunds: true,
         ..GatewayFaults::default()

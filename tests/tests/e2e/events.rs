@@ -364,6 +364,7 @@ fn relay_process(app: &TestApp, pause_after_publish_ms: u64) -> Child {
     Command::new(WORKER)
         .env("DATABASE_URL", &app.settings.database_url)
         .env("MTBP_WORKER_ROLES", "relay")
+        .env("MTBP_WORKER_ADDR", "off")
         .env("MTBP_KAFKA_BROKERS", &kafka.brokers)
         .env("MTBP_KAFKA_TOPIC_PREFIX", &kafka.topic_prefix)
         .env("MTBP_RELAY_LEASE_SECONDS", "3")

@@ -33,6 +33,7 @@ mod offer_vouchers;
 mod offers;
 mod offers_in_saga;
 mod oidc;
+mod operations;
 mod operator;
 mod reviews;
 mod role_matrix;

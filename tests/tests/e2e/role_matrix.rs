@@ -36,6 +36,7 @@ const WHO: [(&str, char); 7] = [
 /// after the routes that read what they delete.
 const RULES: &[(&str, &str, &str)] = &[
     ("GET", "/health", "ACcBPpO"),
+    ("GET", "/ready", "ACcBPpO"),
     ("POST", "/auth/login", "ACcBPpO"),
     ("POST", "/auth/refresh", "ACcBPpO"),
     ("POST", "/auth/logout", "ACcBPpO"),
@@ -165,6 +166,8 @@ const RULES: &[(&str, &str, &str)] = &[
         "CO",
     ),
     ("GET", "/admin/analytics", "O"),
+    ("GET", "/admin/bookings/{booking_id}", "O"),
+    ("POST", "/admin/bookings/{booking_id}/actions", "O"),
 ];
 
 /// Routes that destroy what later routes need run last, in this order.

@@ -341,7 +341,7 @@ pub(super) fn body(route: &str, i: usize, w: &World) -> Option<Value> {
             json!({"code": format!("RM{i}"), "name": "Nachos", "amount_minor": 15000,
                    "currency": "INR"})
         }
-        "POST /bookings/{booking_id}/resolve" => {
+        "POST /bookings/{booking_id}/resolve" | "POST /admin/bookings/{booking_id}/actions" => {
             json!({"action": "mark_resolved", "note": "role matrix"})
         }
         "POST /subscription-plans" | "PUT /subscription-plans/{plan_id}" => {

@@ -6,6 +6,7 @@
 //!   since `MTBP_SUITE_STARTED`),
 //! - every log line the suite's processes wrote (`MTBP_SUITE_LOG`, and the files named after
 //!   `--logs`).
+//!
 //! Exits 1 naming the kind of value and where it was found (never the value itself).
 
 use anyhow::Context;

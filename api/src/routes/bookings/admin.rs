@@ -407,7 +407,7 @@ async fn perform(
             let asked = json!({"seats": body.seats, "reason": note});
             let answer = cancel(
                 state.clone(),
-                Some(user.clone()),
+                Some(*user),
                 HeaderMap::new(),
                 path,
                 Ok(Query(CancelQuery::default())),

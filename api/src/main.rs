@@ -7,6 +7,7 @@ use mtbp_infra::process;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     process::init_tracing("info,tower_http=warn,sqlx=warn");
+    mtbp_infra::telemetry::init("mtbp-api")?;
     let config = ApiConfig::from_env()?;
     let bind = config.bind;
     let state = mtbp_api::build_state(config).await?;
@@ -14,5 +15,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {bind}"))?;
     tracing::info!(address = %bind, "API listening");
-    mtbp_api::serve(listener, state, process::shutdown_signal()).await
+    let served = mtbp_api::serve(listener, state, process::shutdown_signal()).await;
+    mtbp_infra::telemetry::shutdown();
+    served
 }

@@ -18,6 +18,7 @@ pub mod pdf;
 pub mod process;
 pub mod qr;
 pub mod sms;
+pub mod telemetry;
 pub mod templates;
 pub mod temporal;
 pub mod theater;

@@ -2,7 +2,9 @@
 
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, Url};
 
-/// Connects a client to `address` (e.g. `http://127.0.0.1:7233`) in `namespace`.
+/// Connects a client to `address` (e.g. `http://127.0.0.1:7233`) in `namespace`; with traces on
+/// (`telemetry::enabled`), with the SDK's OpenTelemetry plugin, which workers built on the
+/// client take too.
 pub async fn connect(address: &str, namespace: &str, identity: &str) -> anyhow::Result<Client> {
     let url = Url::parse(address)
         .map_err(|e| anyhow::anyhow!("TEMPORAL_ADDRESS {address:?} is not a URL: {e}"))?;
@@ -10,7 +12,11 @@ pub async fn connect(address: &str, namespace: &str, identity: &str) -> anyhow::
         .identity(identity.to_owned())
         .build();
     let connection = Connection::connect(options).await?;
-    let client = Client::new(connection, ClientOptions::new(namespace).build())?;
+    let options = match crate::telemetry::temporal_plugin() {
+        Some(plugin) => ClientOptions::new(namespace).plugin(plugin).build(),
+        None => ClientOptions::new(namespace).build(),
+    };
+    let client = Client::new(connection, options)?;
     Ok(client)
 }
 

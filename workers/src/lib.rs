@@ -455,6 +455,7 @@ async fn reconcile_schedules(s: Settings) {
 /// last two only with a broker (`MTBP_KAFKA_BROKERS`).
 pub async fn run_until_signal() -> anyhow::Result<()> {
     process::init_tracing("info,temporalio_sdk_core=warn,sqlx=warn,rdkafka=warn");
+    mtbp_infra::telemetry::init("mtbp-worker")?;
     let config = WorkerConfig::from_env()?;
     let roles = Roles::parse(&mtbp_infra::config::var_or(
         "MTBP_WORKER_ROLES",
@@ -521,6 +522,7 @@ pub async fn run_until_signal() -> anyhow::Result<()> {
     for task in background {
         let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
     }
+    mtbp_infra::telemetry::shutdown();
     Ok(())
 }
 

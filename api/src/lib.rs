@@ -154,9 +154,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The span of one request, with dotted fields: `http.method` and `http.path` (ids only in
-/// paths; the query, which may carry an email filter, is left out).
+/// paths; the query, which may carry an email filter, is left out), and `trace.id` once the
+/// route is matched (`routes::health::track`), so that a log line leads to its trace.
 fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
-    tracing::info_span!("request", http.method = %req.method(), http.path = req.uri().path())
+    tracing::info_span!("request", http.method = %req.method(), http.path = req.uri().path(),
+        trace.id = tracing::field::Empty)
 }
 
 /// Every 503 tells the client when to retry (2 s unless the handler said otherwise).

@@ -78,18 +78,48 @@ pub async fn metrics(State(state): State<AppState>) -> axum::response::Response 
 /// Counts and times every request by method, matched route and status
 /// (`mtbp_http_requests_total`, `mtbp_http_request_duration_seconds`). Unmatched paths count
 /// under one `unmatched` route, so scanners cannot blow up the series.
+///
+/// Each request also gets a server span named by its route (`POST /bookings/{booking_id}/pay`)
+/// that continues the caller's `traceparent`, is current while the handler runs (so the
+/// workflows it starts or updates join the trace, see `mtbp_infra::telemetry`), and whose trace
+/// id is in the request's log lines (`trace.id`). The span is recorded only with traces on.
 pub async fn track(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use opentelemetry::KeyValue;
+    use opentelemetry::trace::{
+        FutureExt as _, SpanKind, Status, TraceContextExt as _, Tracer as _,
+    };
     let started = std::time::Instant::now();
     let method = req.method().as_str().to_owned();
     let route = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let resp = next.run(req).await;
-    let status = resp.status().as_u16().to_string();
+    let parent = mtbp_infra::telemetry::from_headers(req.headers());
+    let tracer = opentelemetry::global::tracer("mtbp-api");
+    let span = tracer
+        .span_builder(format!("{method} {route}"))
+        .with_kind(SpanKind::Server)
+        .with_attributes([
+            KeyValue::new("http.request.method", method.clone()),
+            KeyValue::new("http.route", route.clone()),
+        ])
+        .start_with_context(&tracer, &parent);
+    let context = parent.with_span(span);
+    if let Some(trace_id) = mtbp_infra::telemetry::trace_id(&context) {
+        tracing::Span::current().record("trace.id", trace_id);
+    }
+    let resp = next.run(req).with_context(context.clone()).await;
+    let code = resp.status().as_u16();
+    let otel_span = context.span();
+    otel_span.set_attribute(KeyValue::new("http.response.status_code", i64::from(code)));
+    if code >= 500 {
+        otel_span.set_status(Status::error(format!("answered {code}")));
+    }
+    otel_span.end();
+    let status = code.to_string();
     metrics::counter!("mtbp_http_requests_total",
         "method" => method.clone(), "route" => route.clone(), "status" => status)
     .increment(1);

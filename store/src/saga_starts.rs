@@ -35,6 +35,8 @@ pub struct Claimed {
     pub attempts: i32,
     /// When the hold recorded it.
     pub created_at: DateTime<Utc>,
+    /// The hold's trace (W3C `traceparent`), when traces were on.
+    pub trace_parent: Option<String>,
 }
 
 /// Claims up to `limit` due rows older than `grace`, oldest first: each one's `not_before` moves
@@ -54,7 +56,8 @@ pub async fn claim(
                    where created_at < now() - make_interval(secs => $1) and not_before <= now()
                    order by created_at limit $3
                      for update skip locked)
-        returning s.booking_id as "booking_id: BookingId", s.input, s.attempts, s.created_at"#,
+        returning s.booking_id as "booking_id: BookingId", s.input, s.attempts, s.created_at,
+                  s.trace_parent"#,
         grace.as_secs_f64(),
         lease.as_secs_f64(),
         limit,

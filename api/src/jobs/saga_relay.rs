@@ -50,8 +50,14 @@ enum StartFailure {
     Permanent(String),
 }
 
-/// Starts the booking's workflow (the relay's call); `Ok` when it runs or already ran.
-async fn start_workflow(state: &AppState, input: serde_json::Value) -> Result<(), StartFailure> {
+/// Starts the booking's workflow (the relay's call), in the hold's trace when it has one; `Ok`
+/// when it runs or already ran.
+async fn start_workflow(
+    state: &AppState,
+    input: serde_json::Value,
+    trace_parent: Option<&str>,
+) -> Result<(), StartFailure> {
+    use opentelemetry::trace::FutureExt as _;
     let input: BookingInput = serde_json::from_value(input)
         .map_err(|e| StartFailure::Permanent(format!("the saga input does not parse: {e}")))?;
     let options = start_options(&input, &state.config.settings.task_queue);
@@ -59,6 +65,7 @@ async fn start_workflow(state: &AppState, input: serde_json::Value) -> Result<()
     match state
         .temporal
         .start_workflow(BookingWorkflow::run, input, options)
+        .with_context(mtbp_infra::telemetry::from_traceparent(trace_parent))
         .await
     {
         // Running (started now or by another starter) or already closed: either way started.
@@ -230,10 +237,11 @@ pub async fn relay_once(state: &AppState) -> Result<usize, ApiError> {
         booking_id,
         input,
         attempts,
+        trace_parent,
         ..
     }) = rows.next()
     {
-        match start_workflow(state, input).await {
+        match start_workflow(state, input, trace_parent.as_deref()).await {
             Ok(()) => saga_starts::started(&state.db, booking_id).await?,
             Err(StartFailure::Permanent(e)) => {
                 saga_starts::set_aside(&state.db, booking_id, &e).await?;

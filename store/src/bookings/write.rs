@@ -26,7 +26,8 @@ pub struct Priced<'a> {
 /// [`crate::saga_starts`] for the rest of that row's life) by the same statement: this runs
 /// while the hold's transaction keeps the seats' rows locked, and one round trip less there is
 /// measurably more holds a second in a flash sale. So are the quote and the add-ons, when
-/// `priced` is given (the booking's amount is then the quote's total).
+/// `priced` is given (the booking's amount is then the quote's total). `trace_parent`: the
+/// hold's trace, for the relay to start the saga in.
 pub async fn insert_held(
     conn: &mut PgConnection,
     req: &HoldRequest,
@@ -34,6 +35,7 @@ pub async fn insert_held(
     client_addr: Option<IpAddr>,
     saga_input: Option<&serde_json::Value>,
     priced: Option<Priced<'_>>,
+    trace_parent: Option<&str>,
 ) -> sqlx::Result<DateTime<Utc>> {
     let addons = priced.map_or(&[][..], |p| p.addons);
     let addon_ids: Vec<Uuid> = addons.iter().map(|a| a.0).collect();
@@ -61,8 +63,8 @@ pub async fn insert_held(
                  from b, unnest($10::text[], $11::text[], $12::bigint[])
                       as u(label, category, price)),
            saga as (
-               insert into saga_starts (booking_id, input)
-               select b.booking_id, $14::jsonb from b where $14::jsonb is not null)
+               insert into saga_starts (booking_id, input, trace_parent)
+               select b.booking_id, $14::jsonb, $20 from b where $14::jsonb is not null)
            select created_at as "created_at!" from b"#,
         req.booking_id.as_uuid(),
         req.show_id.as_uuid(),
@@ -83,6 +85,7 @@ pub async fn insert_held(
         &addon_ids,
         &quantities,
         &unit_prices,
+        trace_parent,
     )
     .fetch_one(conn)
     .await

@@ -34,7 +34,7 @@ pub async fn hold(db: &PgPool, req: &HoldRequest) -> sqlx::Result<HoldOutcome> {
         tx.rollback().await?;
         return explain_failed_hold(db, req).await;
     };
-    bookings::insert_held(&mut tx, req, &hold, None, None, None).await?;
+    bookings::insert_held(&mut tx, req, &hold, None, None, None, None).await?;
     tx.commit().await?;
     Ok(HoldOutcome::Held(hold))
 }

@@ -136,15 +136,17 @@ impl PendingHold {
     /// Writes the booking and records `saga_input` as the saga to start, then commits; returns
     /// when the booking row was written (database clock).
     pub async fn record(self, saga_input: &serde_json::Value) -> sqlx::Result<DateTime<Utc>> {
-        self.record_with_lock(saga_input, None).await
+        self.record_with_lock(saga_input, None, None).await
     }
 
     /// [`Self::record`], with a live theater's lock of the seats recorded in the same
-    /// transaction (the saga's *share* step confirms it, its compensations release it).
+    /// transaction (the saga's *share* step confirms it, its compensations release it), and
+    /// the hold's trace (`traceparent`) for the saga to start in.
     pub async fn record_with_lock(
         mut self,
         saga_input: &serde_json::Value,
         theater_lock: Option<&str>,
+        trace_parent: Option<&str>,
     ) -> sqlx::Result<DateTime<Utc>> {
         let priced = Priced {
             quote: &self.quote,
@@ -158,6 +160,7 @@ impl PendingHold {
             self.client_addr,
             Some(saga_input),
             Some(priced),
+            trace_parent,
         )
         .await?;
         let (booking_id, customer_id) = (self.request.booking_id, self.request.customer_id);

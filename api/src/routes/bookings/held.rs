@@ -50,8 +50,14 @@ pub(super) async fn record(
     let hold = pending.hold.clone();
     let quote = pending.quote.clone();
     let offer_code = pending.offer_code().map(str::to_owned);
+    // The saga joins this request's trace even when the relay starts it.
+    let trace_parent = mtbp_infra::telemetry::traceparent(&opentelemetry::Context::current());
     let created_at = match pending
-        .record_with_lock(&saga_input, lock.as_ref().map(|l| l.lock_id.as_str()))
+        .record_with_lock(
+            &saga_input,
+            lock.as_ref().map(|l| l.lock_id.as_str()),
+            trace_parent.as_deref(),
+        )
         .await
     {
         Ok(at) => at,

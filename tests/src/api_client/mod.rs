@@ -31,6 +31,8 @@ pub struct ApiClient {
     /// Access token sent as `Authorization: Bearer`.
     pub token: Option<String>,
     guest_tokens: Arc<Mutex<HashMap<Uuid, String>>>,
+    /// Headers sent with every request (a `traceparent`, say).
+    headers: Vec<(String, String)>,
 }
 
 /// A show created for a test, with what is needed to book it.
@@ -59,6 +61,19 @@ impl ApiClient {
             http,
             token: None,
             guest_tokens: Arc::default(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The same caller (sharing guest tokens), sending `name: value` with every request, as a
+    /// front end sends one `traceparent` for a customer's whole booking.
+    pub fn with_header(&self, name: &str, value: &str) -> Self {
+        let mut headers = self.headers.clone();
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        headers.push((name.to_owned(), value.to_owned()));
+        Self {
+            headers,
+            ..self.clone()
         }
     }
 
@@ -116,6 +131,9 @@ impl ApiClient {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(token) = &self.token {
             req = req.bearer_auth(token);
+        }
+        for (name, value) in &self.headers {
+            req = req.header(name, value);
         }
         let booking = path
             .strip_prefix("/bookings/")

@@ -44,5 +44,6 @@ mod settlement_runs;
 mod shows;
 mod subscriptions;
 mod theaters;
+mod traces;
 mod venues;
 mod visibility;

@@ -18,7 +18,8 @@ pub fn workflow_id(movie_id: MovieId, city: &str) -> String {
 }
 
 /// Start options on `task_queue`: a running announcement is reused and a finished one is never
-/// started again, so however many first shows race, subscribers hear once.
+/// started again, so however many first shows race, subscribers hear once. Operators find a
+/// running one by `SagaStep = 'announcing'` (its runs after a continue-as-new keep it).
 pub fn start_options(input: &AnnouncementInput, task_queue: &str) -> WorkflowStartOptions {
     WorkflowStartOptions::new(
         task_queue.to_owned(),
@@ -27,5 +28,8 @@ pub fn start_options(input: &AnnouncementInput, task_queue: &str) -> WorkflowSta
     .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
     .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
     .static_summary(format!("announce movie {}", input.movie_id))
+    .search_attributes(temporalio_common::search_attributes::SearchAttributes::new(
+        vec![crate::ops::SA_SAGA_STEP.value_set(vec!["announcing".to_owned()])],
+    ))
     .build()
 }

@@ -38,6 +38,24 @@ use temporalio_sdk::{
 };
 use uuid::Uuid;
 
+/// The refund the gateway will not make waits for an operator (`refund_failed`, `NeedsOperator`)
+/// instead of failing the workflow.
+const PATCH_REFUND_OPERATOR: &str = "cancellation-refund-operator-1";
+
+type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// An operator's word on a refund that failed (the `operate_refund` update).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundDecision {
+    /// `true`: the money went back by other means (by hand at the gateway), go on; `false`:
+    /// try the refund again (its key is the cancellation's, so it is made once).
+    pub resolved: bool,
+    /// Who decided.
+    pub operator_id: AccountId,
+    /// Why, for the record.
+    pub note: String,
+}
+
 /// `CancellationStatus` search attribute (Keyword).
 pub const SA_CANCELLATION_STATUS: SearchAttributeKey<String> =
     SearchAttributeKey::keyword("CancellationStatus");
@@ -71,7 +89,8 @@ impl CancellationInput {
 /// Where a cancellation stands: the `status` query and the workflow's result.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancellationView {
-    /// `planning`, `applied`, `refunded`, `done` or `refused`.
+    /// `planning`, `applied`, `refund_failed` (waiting for an operator), `refunded`, `done` or
+    /// `refused`.
     pub status: String,
     /// Why it was refused, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,6 +147,7 @@ fn outside_call(start_to_close: Duration) -> ActivityOptions {
 pub struct CancellationWorkflow {
     input: CancellationInput,
     view: CancellationView,
+    decision: Option<RefundDecision>,
 }
 
 #[workflow_methods]
@@ -141,6 +161,7 @@ impl CancellationWorkflow {
                 ..CancellationView::default()
             },
             input,
+            decision: None,
         }
     }
 
@@ -184,13 +205,16 @@ impl CancellationWorkflow {
             return Ok(Self::refuse(ctx, why));
         }
         Self::set_status(ctx, "applied");
-        let refunded = ctx
-            .execute_activity(
+        let refunded = if ctx.patched(PATCH_REFUND_OPERATOR) {
+            Self::refund_or_wait(ctx, &planned).await?
+        } else {
+            ctx.execute_activity(
                 CancellationActivities::refund_cancellation,
                 input.cancellation_id,
                 refund_call(),
             )
-            .await?;
+            .await?
+        };
         ctx.state_mut(|s| s.view.refunded_minor = Some(refunded));
         Self::set_status(ctx, "refunded");
 
@@ -275,6 +299,38 @@ impl CancellationWorkflow {
     pub fn status(&self, _ctx: &WorkflowContextView) -> CancellationView {
         self.view.clone()
     }
+
+    #[update_validator(operate_refund)]
+    fn validate_operate_refund(
+        &self,
+        _ctx: &WorkflowContextView,
+        req: &RefundDecision,
+    ) -> Result<(), HandlerError> {
+        use crate::booking::refusal::Refusal;
+        if req.note.trim().is_empty() || req.note.len() > 500 {
+            return Err(Refusal::InvalidNote
+                .because("say why, for the record (at most 500 characters)")
+                .into());
+        }
+        if self.view.status != "refund_failed" || self.decision.is_some() {
+            return Err(Refusal::NotApplicable
+                .because("the cancellation's refund is not waiting for an operator")
+                .into());
+        }
+        Ok(())
+    }
+
+    /// An operator retries the refund that failed, or says it was made by other means; answers
+    /// once the cancellation has taken the decision (the refund retried runs on after).
+    #[update]
+    pub async fn operate_refund(
+        ctx: &mut WorkflowContext<Self>,
+        req: RefundDecision,
+    ) -> Result<CancellationView, HandlerError> {
+        ctx.state_mut(|s| s.decision = Some(req));
+        ctx.wait_condition(|s| s.decision.is_none()).await?;
+        Ok(ctx.state(|s| s.view.clone()))
+    }
 }
 
 impl CancellationWorkflow {
@@ -289,6 +345,54 @@ impl CancellationWorkflow {
             step,
             since,
         ]);
+    }
+
+    /// Refunds; when the gateway will not (or the retries run out), the cancellation waits for
+    /// an operator (`refund_failed`, `NeedsOperator = true`) rather than failing with the money
+    /// owed: `operate_refund` retries it or records that it was made by hand.
+    async fn refund_or_wait(
+        ctx: &mut WorkflowContext<Self>,
+        planned: &Planned,
+    ) -> WorkflowResult<i64> {
+        let id = ctx.state(|s| s.input.cancellation_id);
+        let mut flagged = false;
+        loop {
+            let failure = match ctx
+                .execute_activity(
+                    CancellationActivities::refund_cancellation,
+                    id,
+                    refund_call(),
+                )
+                .await
+            {
+                Ok(refunded) => {
+                    if flagged {
+                        Self::needs_operator(ctx, false);
+                    }
+                    return Ok(refunded);
+                }
+                Err(e) => crate::booking::why(&e),
+            };
+            Self::problem(ctx, format!("refund: {failure}"));
+            Self::set_status(ctx, "refund_failed");
+            Self::needs_operator(ctx, true);
+            flagged = true;
+            ctx.wait_condition(|s| s.decision.is_some()).await?;
+            let decision = ctx.state_mut(|s| s.decision.take());
+            if decision.is_some_and(|d| d.resolved) {
+                Self::needs_operator(ctx, false);
+                Self::problem(
+                    ctx,
+                    "refund: made by an operator outside the platform".into(),
+                );
+                return Ok(planned.quote.refund_minor);
+            }
+            Self::set_status(ctx, "applied");
+        }
+    }
+
+    fn needs_operator(ctx: &WorkflowContext<Self>, flagged: bool) {
+        ctx.upsert_search_attributes([crate::booking::types::SA_NEEDS_OPERATOR.value_set(flagged)]);
     }
 
     fn refuse(ctx: &WorkflowContext<Self>, why: String) -> CancellationView {

@@ -20,8 +20,8 @@ pub use booking::{
     update_with_start_options,
 };
 pub use cancellation::{
-    CancellationInput, CancellationView, CancellationWorkflow, ShowCancellationInput,
-    ShowCancellationView, ShowCancellationWorkflow,
+    CancellationInput, CancellationView, CancellationWorkflow, RefundDecision,
+    ShowCancellationInput, ShowCancellationView, ShowCancellationWorkflow,
 };
 pub use settlement::{
     ScheduleInput, SettlementInput, SettlementScheduleWorkflow, SettlementView, SettlementWorkflow,

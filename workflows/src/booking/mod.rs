@@ -24,3 +24,4 @@ pub use types::{
     OperatorTask, PayRequest,
 };
 pub use workflow::BookingWorkflow;
+pub(crate) use workflow::why;

@@ -17,7 +17,7 @@ use temporalio_sdk::{
 type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The innermost message of an activity failure: the activity's own words, not the wrapper's.
-pub(super) fn why(err: &ActivityExecutionError) -> String {
+pub(crate) fn why(err: &ActivityExecutionError) -> String {
     let mut failure = err.failure();
     while let Some(cause) = failure.and_then(|f| f.cause.as_deref()) {
         failure = Some(cause);

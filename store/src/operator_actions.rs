@@ -174,6 +174,8 @@ pub struct Gauges {
     pub outbox_lag: f64,
     /// Settlements in status `failed`.
     pub settlements_failed: i64,
+    /// Cancellations applied over ten minutes ago whose refund has not gone through.
+    pub refunds_owed: i64,
 }
 
 /// Reads [`Gauges`].
@@ -192,7 +194,9 @@ pub async fn gauges(db: &sqlx::PgPool) -> sqlx::Result<Gauges> {
              (select count(*) from events where published_at is null) as "pending!",
              (select extract(epoch from now() - min(occurred_at))::float8 from events
                where published_at is null) as "lag",
-             (select count(*) from settlements where status = 'failed') as "failed!""#,
+             (select count(*) from settlements where status = 'failed') as "failed!",
+             (select count(*) from cancellations where status = 'applied'
+               and updated_at < now() - interval '10 minutes') as "owed!""#,
     )
     .fetch_one(db)
     .await?;
@@ -205,5 +209,21 @@ pub async fn gauges(db: &sqlx::PgPool) -> sqlx::Result<Gauges> {
         outbox_pending: row.pending,
         outbox_lag: row.lag.unwrap_or(0.0),
         settlements_failed: row.failed,
+        refunds_owed: row.owed,
     })
+}
+
+/// The booking's cancellations whose refund has not gone through (status `applied`), newest
+/// first: an operator's retry or resolve goes to their workflows.
+pub async fn unrefunded_cancellations(
+    db: &sqlx::PgPool,
+    booking_id: BookingId,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select cancellation_id as "id!" from cancellations
+            where booking_id = $1 and status = 'applied' order by created_at desc"#,
+        booking_id.as_uuid(),
+    )
+    .fetch_all(db)
+    .await
 }

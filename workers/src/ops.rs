@@ -231,6 +231,7 @@ pub async fn gauges(db: PgPool, every: Duration, mut stop: tokio::sync::watch::R
                 metrics::gauge!("mtbp_outbox_pending").set(g.outbox_pending as f64);
                 metrics::gauge!("mtbp_outbox_lag_seconds").set(g.outbox_lag);
                 metrics::gauge!("mtbp_settlements_failed").set(g.settlements_failed as f64);
+                metrics::gauge!("mtbp_refunds_owed").set(g.refunds_owed as f64);
             }
             Err(e) => tracing::warn!(error = %e, "gauges not read"),
         }

@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use mtbp_domain::{BookingId, NotificationKind};
 use mtbp_store::operator_actions::{self, ActionRecord};
 use mtbp_workflows::{
-    BookingRepairWorkflow, BookingView, BookingWorkflow, OperatorAction, OperatorCommand,
-    OperatorStep, OperatorTask, RepairInput,
+    BookingRepairWorkflow, BookingView, BookingWorkflow, CancellationInput, CancellationWorkflow,
+    OperatorAction, OperatorCommand, OperatorStep, OperatorTask, RefundDecision, RepairInput,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -374,6 +374,48 @@ async fn repair(
     }
 }
 
+/// Gives an operator's retry or resolve to a cancellation of the booking whose refund waits for
+/// one (`refund_failed`); whether one took it (none waiting: the booking's own saga is asked).
+async fn refund_decided(
+    state: &AppState,
+    user: &AuthUser,
+    booking_id: BookingId,
+    body: &BookingAction,
+    note: &str,
+) -> ApiResult<bool> {
+    for id in operator_actions::unrefunded_cancellations(&state.db, booking_id).await? {
+        let decision = RefundDecision {
+            resolved: body.action == ActionKind::MarkResolved,
+            operator_id: user.account_id,
+            note: note.to_owned(),
+        };
+        let options = WorkflowStartUpdateOptions::builder()
+            .update_id(format!("operator-{}", Uuid::new_v4()))
+            .build();
+        let started = state
+            .temporal
+            .get_workflow_handle::<CancellationWorkflow>(CancellationInput::workflow_id(id))
+            .start_update(CancellationWorkflow::operate_refund, decision, options)
+            .await;
+        match started.map_err(temporal_error::update) {
+            Ok(accepted) => {
+                accepted
+                    .get_result(RpcOptions::default())
+                    .await
+                    .map_err(temporal_error::update)?;
+                return Ok(true);
+            }
+            // Not waiting (its refund is being retried, or it ended): the next one, or the saga.
+            Err(ApiError::Refused {
+                code: ErrorCode::NotApplicable | ErrorCode::BookingClosed,
+                ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
+
 async fn perform(
     state: &State<AppState>,
     user: &AuthUser,
@@ -384,6 +426,11 @@ async fn perform(
     path: ApiPath<BookingId>,
 ) -> ApiResult<()> {
     let flagged = booking.needs_operator.is_some();
+    if matches!(body.action, ActionKind::Retry | ActionKind::MarkResolved)
+        && refund_decided(state, user, booking_id, body, note).await?
+    {
+        return Ok(());
+    }
     match body.action {
         ActionKind::Retry | ActionKind::MarkResolved if flagged => {
             let action = OperatorAction {

@@ -166,6 +166,11 @@ async fn a_refund_retried_through_the_admin_api_replays_deterministically() {
 }
 
 #[tokio::test]
+async fn a_cancellation_refund_an_operator_retried_replays_deterministically() {
+    replay("ops_cancellation_refund_retried.json").await;
+}
+
+#[tokio::test]
 async fn a_hold_an_operator_force_expired_replays_deterministically() {
     replay("ops_hold_force_expired.json").await;
 }

@@ -529,3 +529,165 @@ async fn the_worker_binary_serves_health_readiness_and_the_sdk_metrics() {
     let _ = worker.wait();
     let _ = booking;
 }
+
+#[tokio::test]
+async fn a_refund_the_gateway_refuses_on_a_cancellation_waits_for_an_operator_who_retries_it() {
+    use crate::money_safety::{net_charge, slow_gateway};
+    let gateway = slow_gateway(mtbp_tests::GatewayFaults::default()).await;
+    let app = TestApp::spawn_with(mtbp_tests::TestOptions {
+        stripe_api_base: Some(gateway.url.clone()),
+        ..mtbp_tests::TestOptions::default()
+    })
+    .await;
+    let show = app.create_show(1, 4).await.expect("show");
+    let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
+    let card = app.stripe.card(CARD_OK).await.expect("card");
+    let resp = app.api.pay(booking, &card).await.expect("pay");
+    assert!(resp.status().is_success(), "{}", resp.status());
+    app.api
+        .wait_for_status(booking, BookingStatus::BookingCompleted, 30)
+        .await
+        .expect("booked");
+    let paid = net_charge(&app, booking).await;
+    assert!(paid > 0);
+
+    // The customer cancels; the gateway will not refund.
+    gateway.set(mtbp_tests::GatewayFaults {
+        refuse_refunds: true,
+        ..mtbp_tests::GatewayFaults::default()
+    });
+    let resp = app
+        .api
+        .post(&format!("/bookings/{booking}/cancel"), &json!({}))
+        .await
+        .expect("cancel");
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let cancelled: Value = resp.json().await.expect("json");
+    let cancellation = cancelled["cancellation_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let waiting = find(
+        &app,
+        &format!(
+            "WorkflowId = 'cancellation-{cancellation}' AND NeedsOperator = true \
+             AND CancellationStatus = 'refund_failed' AND ExecutionStatus = 'Running'"
+        ),
+    )
+    .await;
+    assert_eq!(
+        waiting.len(),
+        1,
+        "the cancellation is not waiting for an operator"
+    );
+    // The seats are back on sale; the money is still with the gateway.
+    assert_eq!(net_charge(&app, booking).await, paid);
+    let before = report(&app, booking).await;
+    assert_eq!(
+        before["records"]["cancellations"][0]["status"], "applied",
+        "{before}"
+    );
+
+    // A retry while the gateway still refuses: the refund fails again, still waiting.
+    let (status, _) = act(
+        &app,
+        booking,
+        &json!({"action": "retry", "note": "first try, gateway ticket 1"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let handle = app
+        .temporal
+        .get_workflow_handle::<mtbp_workflows::CancellationWorkflow>(format!(
+            "cancellation-{cancellation}"
+        ));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let view = handle
+            .query(
+                mtbp_workflows::CancellationWorkflow::status,
+                (),
+                temporalio_client::WorkflowQueryOptions::default(),
+            )
+            .await
+            .expect("status");
+        let failures = view
+            .problems
+            .iter()
+            .filter(|p| p.starts_with("refund:"))
+            .count();
+        if failures >= 2 && view.status == "refund_failed" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the retried refund did not fail again: {view:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    // The gateway fixed, the operator retries: the money goes back once, the flag clears.
+    gateway.set(mtbp_tests::GatewayFaults::default());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = act(
+            &app,
+            booking,
+            &json!({"action": "retry", "note": "gateway fixed, ticket 1"}),
+        )
+        .await;
+        if status == StatusCode::OK {
+            break;
+        }
+        // The first retry may still be failing its attempt: not waiting yet.
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(
+            Instant::now() < deadline,
+            "the refund never waited again: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let refunded = loop {
+        let view = handle
+            .query(
+                mtbp_workflows::CancellationWorkflow::status,
+                (),
+                temporalio_client::WorkflowQueryOptions::default(),
+            )
+            .await
+            .expect("status");
+        if let (Some(refunded), "refunded" | "done") = (view.refunded_minor, view.status.as_str()) {
+            break refunded;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the refund was not made: {view:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    // Made once, by the gateway: what was paid less the policy's fee is back.
+    assert!(refunded > 0);
+    assert_eq!(net_charge(&app, booking).await, paid - refunded);
+    let cleared = find(
+        &app,
+        &format!("WorkflowId = 'cancellation-{cancellation}' AND NeedsOperator = false"),
+    )
+    .await;
+    assert_eq!(cleared.len(), 1, "the flag did not clear");
+    let after = report(&app, booking).await;
+    let actions = after["operator_actions"].as_array().expect("actions");
+    assert!(
+        actions.iter().any(|a| a["action"] == "retry"
+            && a["outcome"] == "done"
+            && a["note"] == "gateway fixed, ticket 1"),
+        "{after}"
+    );
+    replay_workflow(
+        &app,
+        &format!("cancellation-{cancellation}"),
+        "ops_cancellation_refund_retried",
+        true,
+    )
+    .await;
+}

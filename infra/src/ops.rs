@@ -209,6 +209,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_probe_that_times_out_is_down_and_says_so() {
+        // The recorder first, as the binaries install it at start.
+        let _ = metrics();
         let slow = probe("slow", Duration::from_millis(20), async {
             tokio::time::sleep(Duration::from_secs(5)).await;
             Ok("never".to_owned())

@@ -170,15 +170,6 @@ pub async fn tcp_opens(addr: &str) -> Result<String, String> {
         .map_err(|e| format!("{addr}: {e}"))
 }
 
-/// Probes PostgreSQL with `select 1`.
-pub async fn database(db: &sqlx::PgPool) -> Result<String, String> {
-    sqlx::query("select 1")
-        .execute(db)
-        .await
-        .map(|_| "answers".to_owned())
-        .map_err(|e| e.to_string())
-}
-
 /// Probes Temporal: describing a workflow that does not exist answers `not found` from a
 /// frontend that works.
 pub async fn temporal(client: &temporalio_client::Client) -> Result<String, String> {

@@ -36,3 +36,12 @@ pub mod theaters;
 /// The pool, connection and error types of the store's functions, so that callers need no
 /// direct `sqlx` dependency of their own.
 pub use sqlx::{Error, PgConnection, PgPool, Postgres, Transaction};
+
+/// Whether the database answers (the `/ready` probes): `"answers"`, or the error's words.
+pub async fn ping(db: &PgPool) -> Result<String, String> {
+    sqlx::query_scalar!(r#"select 1 as "one!""#)
+        .fetch_one(db)
+        .await
+        .map(|_| "answers".to_owned())
+        .map_err(|e| e.to_string())
+}

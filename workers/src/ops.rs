@@ -13,7 +13,7 @@ use futures::FutureExt;
 use mtbp_infra::gateway::StripeGateway;
 use mtbp_infra::objects::ObjectStore;
 use mtbp_infra::ops::{self, Readiness};
-use sqlx::PgPool;
+use mtbp_store::PgPool;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -155,7 +155,7 @@ pub async fn readiness(s: &OpsState) -> Readiness {
         }
     };
     let (db, temporal, gateway, s3, smtp, kafka) = tokio::join!(
-        ops::probe("database", t, ops::database(&s.db)),
+        ops::probe("database", t, mtbp_store::ping(&s.db)),
         ops::probe("temporal", t, ops::temporal(&s.temporal)),
         ops::probe("gateway", t, ops::gateway(&s.gateway)),
         ops::probe("s3", t, s3),

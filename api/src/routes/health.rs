@@ -47,7 +47,7 @@ pub async fn ready(State(state): State<AppState>) -> axum::response::Response {
     use mtbp_infra::ops;
     let timeout = std::time::Duration::from_secs(1);
     let (db, temporal, gateway) = tokio::join!(
-        ops::probe("database", timeout, ops::database(&state.db)),
+        ops::probe("database", timeout, mtbp_store::ping(&state.db)),
         ops::probe("temporal", timeout, ops::temporal(&state.temporal)),
         ops::probe("gateway", timeout, ops::gateway(&state.gateway)),
     );

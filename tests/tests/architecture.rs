@@ -30,11 +30,9 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
             "temporalio-client",
         ],
     ),
-    (
-        "mtbp-infra",
-        &["mtbp-domain"],
-        &["axum", "tower-http", "temporalio-sdk"],
-    ),
+    // `temporalio-sdk` only for its OpenTelemetry plugin on the Temporal client (the API gets
+    // it through infra, and uses no SDK of its own).
+    ("mtbp-infra", &["mtbp-domain"], &["axum", "tower-http"]),
     (
         "mtbp-activities",
         &["mtbp-domain", "mtbp-store", "mtbp-infra"],
@@ -59,7 +57,8 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
             "mtbp-activities",
             "mtbp-workflows",
         ],
-        &["axum", "sqlx"],
+        // `axum` only for the ops listener (`/health`, `/ready`, `/metrics`).
+        &["sqlx"],
     ),
     (
         "mtbp-boxoffice",

@@ -303,15 +303,7 @@ impl BookingWorkflow {
             .await;
         match sent {
             Ok(_) => {
-                let prefix = format!("{} not sent", kind.as_str());
-                ctx.state_mut(|s| {
-                    if s.after_payment_error
-                        .as_ref()
-                        .is_some_and(|e| e.starts_with(&prefix))
-                    {
-                        s.after_payment_error = None;
-                    }
-                });
+                Self::clear_error(ctx, &format!("{} not sent", kind.as_str()));
                 None
             }
             Err(e) => Some(format!(
@@ -320,6 +312,19 @@ impl BookingWorkflow {
                 super::workflow::why(&e)
             )),
         }
+    }
+
+    /// Forgets the after-payment error if it is the one an operator's step just mended (its
+    /// message starts with `prefix`).
+    fn clear_error(ctx: &mut WorkflowContext<Self>, prefix: &str) {
+        ctx.state_mut(|s| {
+            if s.after_payment_error
+                .as_ref()
+                .is_some_and(|e| e.starts_with(prefix))
+            {
+                s.after_payment_error = None;
+            }
+        });
     }
 
     /// An operator's re-share with the theater. A refusal is reported, not acted on: giving
@@ -335,14 +340,7 @@ impl BookingWorkflow {
             .await;
         match shared {
             Ok(ShareOutcome::Shared { .. } | ShareOutcome::NotConnected) => {
-                ctx.state_mut(|s| {
-                    if s.after_payment_error
-                        .as_ref()
-                        .is_some_and(|e| e.starts_with("theater"))
-                    {
-                        s.after_payment_error = None;
-                    }
-                });
+                Self::clear_error(ctx, "theater");
                 None
             }
             Ok(ShareOutcome::Rejected { reason }) => {

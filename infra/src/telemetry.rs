@@ -74,7 +74,8 @@ pub fn install(service: &str, endpoint: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sends the spans not yet exported (before a test reads the collector, or at exit).
+/// Sends the spans not yet exported (before a test reads the collector, or at exit). Blocks
+/// until the collector answered: call it off an async runtime's threads (`spawn_blocking`).
 pub fn flush() {
     if let Some(provider) = PROVIDER.get() {
         let _ = provider.force_flush();

@@ -164,6 +164,10 @@ pub struct Gauges {
     pub oldest_payment_initiated: f64,
     /// …in `PaymentCompleted` (a confirm that did not happen).
     pub oldest_payment_completed: f64,
+    /// …in `BookingCompleted` (an invoice not issued yet).
+    pub oldest_booking_completed: f64,
+    /// …in `Invoiced` (waiting for the theater's settlement: days, by design).
+    pub oldest_invoiced: f64,
     /// Holds expired over two minutes ago, still `PreBooking`.
     pub holds_past_expiry: i64,
     /// Bookings flagged for an operator.
@@ -188,6 +192,10 @@ pub async fn gauges(db: &sqlx::PgPool) -> sqlx::Result<Gauges> {
                where status = 'PaymentInitiated') as "initiated",
              (select extract(epoch from now() - min(updated_at))::float8 from bookings
                where status = 'PaymentCompleted') as "completed",
+             (select extract(epoch from now() - min(updated_at))::float8 from bookings
+               where status = 'BookingCompleted') as "booked",
+             (select extract(epoch from now() - min(updated_at))::float8 from bookings
+               where status = 'Invoiced') as "invoiced",
              (select count(*) from bookings where status = 'PreBooking'
                and hold_expires_at < now() - interval '2 minutes') as "past_expiry!",
              (select count(*) from bookings where needs_operator is not null) as "flagged!",
@@ -204,6 +212,8 @@ pub async fn gauges(db: &sqlx::PgPool) -> sqlx::Result<Gauges> {
         oldest_pre_booking: row.pre.unwrap_or(0.0),
         oldest_payment_initiated: row.initiated.unwrap_or(0.0),
         oldest_payment_completed: row.completed.unwrap_or(0.0),
+        oldest_booking_completed: row.booked.unwrap_or(0.0),
+        oldest_invoiced: row.invoiced.unwrap_or(0.0),
         holds_past_expiry: row.past_expiry,
         needing_operator: row.flagged,
         outbox_pending: row.pending,

@@ -221,6 +221,8 @@ pub async fn gauges(db: PgPool, every: Duration, mut stop: tokio::sync::watch::R
                     ("PreBooking", g.oldest_pre_booking),
                     ("PaymentInitiated", g.oldest_payment_initiated),
                     ("PaymentCompleted", g.oldest_payment_completed),
+                    ("BookingCompleted", g.oldest_booking_completed),
+                    ("Invoiced", g.oldest_invoiced),
                 ];
                 for (status, age) in oldest {
                     metrics::gauge!("mtbp_bookings_oldest_age_seconds", "status" => status)

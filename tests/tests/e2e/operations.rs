@@ -516,6 +516,7 @@ async fn the_worker_binary_serves_health_readiness_and_the_sdk_metrics() {
         let has = |p: &str| series.keys().any(|k| k.starts_with(p));
         if has("temporal_activity_execution_latency")
             && has("mtbp_bookings_oldest_age_seconds{status=\"PreBooking\"}")
+            && has("mtbp_bookings_oldest_age_seconds{status=\"Invoiced\"}")
             && has("mtbp_outbox_lag_seconds")
             && has("mtbp_saga_step_duration_seconds_bucket{step=\"charge_payment\"")
         {

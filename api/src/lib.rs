@@ -179,9 +179,14 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
     let db = db::connect(&s.database_url, s.db_pool)
         .await
         .context("connecting to PostgreSQL")?;
-    let temporal = temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-api")
-        .await
-        .context("connecting to Temporal")?;
+    let temporal = temporal::connect_traced(
+        &s.temporal_address,
+        &s.temporal_namespace,
+        "mtbp-api",
+        s.traces,
+    )
+    .await
+    .context("connecting to Temporal")?;
     let gateway = StripeGateway::new(&s.stripe_api_base, &s.stripe_secret_key)?;
     if let Some(seed) = &config.operator {
         auth::operators::ensure(&db, seed)

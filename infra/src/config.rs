@@ -20,6 +20,9 @@ pub struct Settings {
     pub temporal_address: String,
     /// Temporal namespace (`TEMPORAL_NAMESPACE`).
     pub temporal_namespace: String,
+    /// Whether this process's Temporal clients carry the trace context (the SDK's OpenTelemetry
+    /// plugin): when spans are exported (`MTBP_OTLP_ENDPOINT` set).
+    pub traces: bool,
     /// Task queue of booking workflows (`MTBP_TASK_QUEUE`).
     pub task_queue: String,
     /// Stripe-compatible API base URL (`STRIPE_API_BASE`).
@@ -193,6 +196,7 @@ impl Settings {
             db_pool: parse_or("MTBP_DB_POOL", 16)?,
             temporal_address: var_or("TEMPORAL_ADDRESS", "http://127.0.0.1:7233"),
             temporal_namespace: var_or("TEMPORAL_NAMESPACE", "default"),
+            traces: std::env::var("MTBP_OTLP_ENDPOINT").is_ok_and(|e| !e.trim().is_empty()),
             task_queue: var_or("MTBP_TASK_QUEUE", "bookings"),
             stripe_api_base: var_or("STRIPE_API_BASE", "http://127.0.0.1:8420"),
             stripe_secret_key: var_or("STRIPE_SECRET_KEY", "sk_test_local"),

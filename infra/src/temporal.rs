@@ -2,17 +2,28 @@
 
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, Url};
 
-/// Connects a client to `address` (e.g. `http://127.0.0.1:7233`) in `namespace`; with traces on
-/// (`telemetry::enabled`), with the SDK's OpenTelemetry plugin, which workers built on the
-/// client take too.
+/// Connects a client to `address` (e.g. `http://127.0.0.1:7233`) in `namespace`.
 pub async fn connect(address: &str, namespace: &str, identity: &str) -> anyhow::Result<Client> {
+    connect_traced(address, namespace, identity, false).await
+}
+
+/// [`connect`], with the SDK's OpenTelemetry plugin when `traced` and spans are exported
+/// (`telemetry::enabled`): the client's calls carry the trace context, and workers built on the
+/// client take the plugin too.
+pub async fn connect_traced(
+    address: &str,
+    namespace: &str,
+    identity: &str,
+    traced: bool,
+) -> anyhow::Result<Client> {
     let url = Url::parse(address)
         .map_err(|e| anyhow::anyhow!("TEMPORAL_ADDRESS {address:?} is not a URL: {e}"))?;
     let options = ConnectionOptions::new(url)
         .identity(identity.to_owned())
         .build();
     let connection = Connection::connect(options).await?;
-    let options = match crate::telemetry::temporal_plugin() {
+    let plugin = traced.then(crate::telemetry::temporal_plugin).flatten();
+    let options = match plugin {
         Some(plugin) => ClientOptions::new(namespace).plugin(plugin).build(),
         None => ClientOptions::new(namespace).build(),
     };

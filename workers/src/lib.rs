@@ -190,9 +190,14 @@ pub async fn build_worker(config: &WorkerConfig) -> anyhow::Result<Workers> {
         .await
         .context("connecting to PostgreSQL")?;
     let gateway = StripeGateway::new(&s.stripe_api_base, &s.stripe_secret_key)?;
-    let client = temporal::connect(&s.temporal_address, &s.temporal_namespace, "mtbp-worker")
-        .await
-        .context("connecting to Temporal")?;
+    let client = temporal::connect_traced(
+        &s.temporal_address,
+        &s.temporal_namespace,
+        "mtbp-worker",
+        s.traces,
+    )
+    .await
+    .context("connecting to Temporal")?;
     let objects = ObjectStore::new(&s.aws);
     // Made here as well as by the local stack, so a fresh store works at once. Not fatal: the
     // invoice step retries until the store answers, and bookings go on meanwhile.

@@ -43,6 +43,9 @@ pub struct TestOptions {
     pub hold_cap_seconds: u32,
     /// Run an in-process worker (false when the test runs worker processes itself).
     pub in_process_worker: bool,
+    /// The API's Temporal client carries the trace context (with the exporter installed):
+    /// only the traces test's app, so the other apps of the process stay as they were.
+    pub traces: bool,
     /// Fault injection for the in-process worker.
     pub faults: PaymentFaults,
     /// Life of access tokens.
@@ -97,6 +100,7 @@ impl Default for TestOptions {
             max_hold_extensions: 2,
             hold_cap_seconds: 1200,
             in_process_worker: true,
+            traces: false,
             faults: PaymentFaults::default(),
             access_ttl: Duration::from_secs(900),
             login_attempts_per_minute: 5,
@@ -246,6 +250,7 @@ impl TestApp {
         if let Some(rules) = &options.pricing {
             settings.pricing = rules.clone();
         }
+        settings.traces = options.traces;
         if let Some(before) = options.reminder_before {
             settings.notify.reminder_before = before;
         }

@@ -155,6 +155,7 @@ async fn one_booking_is_one_trace_from_the_request_through_the_workflow_to_each_
     mtbp_infra::telemetry::install("mtbp-api", &endpoint).expect("exporter");
     let app = TestApp::spawn_with(TestOptions {
         in_process_worker: false,
+        traces: true,
         ..TestOptions::default()
     })
     .await;

@@ -14,6 +14,17 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
+/// The API's `/metrics` text.
+async fn api_metrics(app: &TestApp) -> String {
+    app.api
+        .get("/metrics")
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text")
+}
+
 async fn report(app: &TestApp, booking: Uuid) -> Value {
     let resp = app
         .admin
@@ -404,14 +415,7 @@ async fn metrics_and_readiness_carry_what_the_alerts_read_after_a_booking() {
         .unwrap_or_default();
     assert_eq!(deps, ["database", "temporal", "gateway"]);
 
-    let text = app
-        .api
-        .get("/metrics")
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = api_metrics(&app).await;
     let series = parse_metrics(&text);
     let has = |prefix: &str| series.keys().any(|k| k.starts_with(prefix));
     for name in [
@@ -434,14 +438,7 @@ async fn metrics_and_readiness_carry_what_the_alerts_read_after_a_booking() {
         .await
         .expect("hold again");
     assert_eq!(resp.status(), StatusCode::CONFLICT);
-    let text = app
-        .api
-        .get("/metrics")
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = api_metrics(&app).await;
     assert!(parse_metrics(&text).contains_key("mtbp_holds_total{outcome=\"conflict\"}"));
     let _ = booking;
 }

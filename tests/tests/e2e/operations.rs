@@ -25,6 +25,21 @@ async fn api_metrics(app: &TestApp) -> String {
         .expect("text")
 }
 
+/// A cancellation workflow's own `status` query.
+async fn cancellation_view(app: &TestApp, cancellation: &str) -> mtbp_workflows::CancellationView {
+    app.temporal
+        .get_workflow_handle::<mtbp_workflows::CancellationWorkflow>(format!(
+            "cancellation-{cancellation}"
+        ))
+        .query(
+            mtbp_workflows::CancellationWorkflow::status,
+            (),
+            temporalio_client::WorkflowQueryOptions::default(),
+        )
+        .await
+        .expect("status")
+}
+
 async fn report(app: &TestApp, booking: Uuid) -> Value {
     let resp = app
         .admin
@@ -594,21 +609,9 @@ async fn a_refund_the_gateway_refuses_on_a_cancellation_waits_for_an_operator_wh
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let handle = app
-        .temporal
-        .get_workflow_handle::<mtbp_workflows::CancellationWorkflow>(format!(
-            "cancellation-{cancellation}"
-        ));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let view = handle
-            .query(
-                mtbp_workflows::CancellationWorkflow::status,
-                (),
-                temporalio_client::WorkflowQueryOptions::default(),
-            )
-            .await
-            .expect("status");
+        let view = cancellation_view(&app, &cancellation).await;
         let failures = view
             .problems
             .iter()
@@ -647,14 +650,7 @@ async fn a_refund_the_gateway_refuses_on_a_cancellation_waits_for_an_operator_wh
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     let refunded = loop {
-        let view = handle
-            .query(
-                mtbp_workflows::CancellationWorkflow::status,
-                (),
-                temporalio_client::WorkflowQueryOptions::default(),
-            )
-            .await
-            .expect("status");
+        let view = cancellation_view(&app, &cancellation).await;
         if let (Some(refunded), "refunded" | "done") = (view.refunded_minor, view.status.as_str()) {
             break refunded;
         }

@@ -142,6 +142,21 @@ async fn wait_for_activities(received: &Received, workflow_id: &str, activities:
     }
 }
 
+/// Pays for `booking` as `payer` and waits until it is booked.
+async fn pay_until_booked(
+    app: &TestApp,
+    payer: &mtbp_tests::api_client::ApiClient,
+    booking: Uuid,
+    card: &str,
+) {
+    let resp = payer.pay(booking, card).await.expect("pay");
+    assert!(resp.status().is_success(), "pay: {}", resp.status());
+    app.api
+        .wait_for_status(booking, BookingStatus::BookingCompleted, 40)
+        .await
+        .expect("booked");
+}
+
 fn traceparent() -> (String, String) {
     let trace = Uuid::new_v4().simple().to_string();
     let span = Uuid::new_v4().simple().to_string()[..16].to_owned();
@@ -175,12 +190,7 @@ async fn one_booking_is_one_trace_from_the_request_through_the_workflow_to_each_
     let (parent, trace) = traceparent();
     let customer = app.api.with_header("traceparent", &parent);
     let booking = customer.hold_ok(show.show_id, &["A1"]).await.expect("hold");
-    let resp = customer.pay(booking, &card).await.expect("pay");
-    assert!(resp.status().is_success(), "pay: {}", resp.status());
-    app.api
-        .wait_for_status(booking, BookingStatus::BookingCompleted, 40)
-        .await
-        .expect("booked");
+    pay_until_booked(&app, &customer, booking, &card).await;
     let workflow_id = BookingId::from_uuid(booking).workflow_id();
     wait_for_activities(
         &received,
@@ -273,12 +283,7 @@ async fn one_booking_is_one_trace_from_the_request_through_the_workflow_to_each_
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let resp = app.api.pay(booking, &card).await.expect("pay");
-    assert!(resp.status().is_success(), "pay: {}", resp.status());
-    app.api
-        .wait_for_status(booking, BookingStatus::BookingCompleted, 40)
-        .await
-        .expect("booked");
+    pay_until_booked(&app, &app.api, booking, &card).await;
     let workflow_id = BookingId::from_uuid(booking).workflow_id();
     wait_for_activities(&received, &workflow_id, &["charge_payment"]).await;
     let about = of_workflow(&received, &workflow_id);

@@ -23,6 +23,7 @@ use mtbp_workflows::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::time::Duration;
+use temporalio_client::errors::WorkflowUpdateError;
 use temporalio_client::{
     RpcOptions, WorkflowDescribeOptions, WorkflowQueryOptions, WorkflowStartUpdateOptions,
 };
@@ -298,25 +299,25 @@ pub async fn act_on_booking(
         .into_response())
 }
 
-/// Sends an update to the booking's workflow and waits for its answer (a closed workflow is a
-/// 409 `booking_closed`).
+/// Sends an update to the booking's workflow and waits for its answer, as the client's own
+/// error (a closed workflow is `NotFound`; [`temporal_error::update`] maps it to 409
+/// `booking_closed`).
 macro_rules! update {
-    ($state:expr, $booking:expr, $method:expr, $input:expr) => {{
-        let options = WorkflowStartUpdateOptions::builder()
-            .update_id(format!("operator-{}", Uuid::new_v4()))
-            .build();
-        let accepted = $state
-            .temporal
-            .get_workflow_handle::<BookingWorkflow>($booking.workflow_id())
-            .start_update($method, $input, options)
-            .await
-            .map_err(temporal_error::update)?;
-        accepted
-            .get_result(RpcOptions::default())
-            .await
-            .map_err(temporal_error::update)?;
-        Ok(())
-    }};
+    ($state:expr, $booking:expr, $method:expr, $input:expr) => {
+        async {
+            let options = WorkflowStartUpdateOptions::builder()
+                .update_id(format!("operator-{}", Uuid::new_v4()))
+                .build();
+            $state
+                .temporal
+                .get_workflow_handle::<BookingWorkflow>($booking.workflow_id())
+                .start_update($method, $input, options)
+                .await?
+                .get_result(RpcOptions::default())
+                .await
+                .map(|_| ())
+        }
+    };
 }
 
 /// Whether the booking's saga has ended (its workflow closed).
@@ -443,6 +444,8 @@ async fn perform(
                 note: note.to_owned(),
             };
             update!(state, booking_id, BookingWorkflow::resolve, action)
+                .await
+                .map_err(temporal_error::update)
         }
         ActionKind::Cancel | ActionKind::Refund => {
             if body.action == ActionKind::Refund && !booking.status.is_booked() {
@@ -484,16 +487,22 @@ async fn perform(
                 operator_id: user.account_id,
                 note: note.to_owned(),
             };
-            let ended = matches!(
+            let repairable = matches!(
                 task,
                 OperatorTask::ResendNotification { .. }
                     | OperatorTask::ReshareWithTheater
                     | OperatorTask::RetryStep
-            ) && saga_ended(state, booking_id).await;
-            if ended {
+            );
+            if repairable && saga_ended(state, booking_id).await {
                 return repair(state, booking_id, command).await;
             }
-            update!(state, booking_id, BookingWorkflow::operate, command)
+            match update!(state, booking_id, BookingWorkflow::operate, command.clone()).await {
+                // The saga closed between the look and the update: the repair does it.
+                Err(WorkflowUpdateError::NotFound(_)) if repairable => {
+                    repair(state, booking_id, command).await
+                }
+                done => done.map_err(temporal_error::update),
+            }
         }
     }
 }

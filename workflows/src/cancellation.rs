@@ -42,6 +42,11 @@ use uuid::Uuid;
 /// instead of failing the workflow.
 const PATCH_REFUND_OPERATOR: &str = "cancellation-refund-operator-1";
 
+/// The `patched` marker of cancellations that record their shape in the first task: every patch
+/// above is present, none is asked after a local activity (see the booking saga's
+/// `patches-at-start-1` for why that can fail replay).
+const PATCH_AT_START: &str = "cancellation-patches-at-start-1";
+
 type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
 /// An operator's word on a refund that failed (the `operate_refund` update).
@@ -167,6 +172,7 @@ impl CancellationWorkflow {
 
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<CancellationView> {
+        let at_start = ctx.patched(PATCH_AT_START);
         let input = ctx.state(|s| s.input.clone());
         let planned = match input.planned.clone() {
             Some(p) => p,
@@ -205,7 +211,7 @@ impl CancellationWorkflow {
             return Ok(Self::refuse(ctx, why));
         }
         Self::set_status(ctx, "applied");
-        let refunded = if ctx.patched(PATCH_REFUND_OPERATOR) {
+        let refunded = if at_start || ctx.patched(PATCH_REFUND_OPERATOR) {
             Self::refund_or_wait(ctx, &planned).await?
         } else {
             ctx.execute_activity(

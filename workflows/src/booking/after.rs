@@ -37,7 +37,7 @@ impl BookingWorkflow {
         // Histories written since: these steps run on a task queue of their own, so a burst of
         // PDFs and emails never takes the slots (and the cores) the next customer's charge
         // needs, and one upsert carries the status with the step.
-        let lean = ctx.patched(PATCH_AFTER_PAYMENT_QUEUE);
+        let lean = Self::has_patch(ctx, PATCH_AFTER_PAYMENT_QUEUE);
         if lean {
             let queue = after_payment_queue(ctx.task_queue());
             ctx.state_mut(|s| s.after_payment_queue = Some(queue));
@@ -89,13 +89,13 @@ impl BookingWorkflow {
         // Histories written since: the theater gets the sale (a live theater's lock confirmed,
         // a designated-rows theater sent the allocation), and a cancellation of the whole
         // booking ends the wait for the reminder.
-        let theater = ctx.patched(PATCH_THEATER);
+        let theater = Self::has_patch(ctx, PATCH_THEATER);
         if theater && Self::share(ctx).await.is_break() {
             return;
         }
         Self::remind(ctx, theater).await;
         // Histories written since: the saga's last step is the partner's settlement.
-        if ctx.patched(PATCH_SETTLEMENT) {
+        if Self::has_patch(ctx, PATCH_SETTLEMENT) {
             Self::wait_for_settlement(ctx).await;
         }
     }
@@ -112,7 +112,7 @@ impl BookingWorkflow {
         // A venue the platform runs itself, or a booking nothing was charged for: no settlement
         // will count it, and the saga ends here.
         // (Histories written since `settlement-expected-1`.)
-        if ctx.patched(PATCH_SETTLEMENT_EXPECTED) {
+        if Self::has_patch(ctx, PATCH_SETTLEMENT_EXPECTED) {
             let booking_id = ctx.state(|s| s.input.booking_id);
             let expected = ctx
                 .execute_local_activity(

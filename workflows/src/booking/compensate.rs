@@ -39,7 +39,7 @@ impl BookingWorkflow {
         }
         // A live theater's lock goes too (histories written since the theater's steps); it
         // would lapse there by itself, but others may buy the seats at once.
-        if ctx.state(|s| s.input.live_theater) && ctx.patched(PATCH_THEATER) {
+        if ctx.state(|s| s.input.live_theater) && Self::has_patch(ctx, PATCH_THEATER) {
             let booking_id = ctx.state(|s| s.input.booking_id);
             // Not released within ten minutes: it lapses at the theater by itself.
             let _ = ctx
@@ -59,7 +59,7 @@ impl BookingWorkflow {
         Self::set_status(ctx, ending.final_status(refunded), "ended");
         // Histories written before the refund notice end here. The status is final first, so
         // `pay` has its answer before any mail is tried; the notice's failures are its record's.
-        if refunded && ctx.patched(PATCH_REFUND_NOTICE) {
+        if refunded && Self::has_patch(ctx, PATCH_REFUND_NOTICE) {
             Self::set_step(ctx, "telling the customer of the refund");
             Self::notify(ctx, NotificationKind::Refund).await;
             Self::set_step(ctx, "ended");

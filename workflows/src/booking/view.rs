@@ -117,7 +117,7 @@ impl BookingWorkflow {
     /// [`Self::go`], shown in `SagaStep` / `StepStartedAt` at once (histories since `ops-1`).
     pub(super) fn go_marked(ctx: &WorkflowContext<Self>, step: &'static str) {
         Self::go(ctx, step);
-        if ctx.patched(PATCH_OPS) {
+        if Self::has_patch(ctx, PATCH_OPS) {
             ctx.upsert_search_attributes(Self::step_attributes(ctx));
             Self::update_memo(ctx);
         }
@@ -143,7 +143,7 @@ impl BookingWorkflow {
 
     /// The memo's `summary`, kept current at each status (histories since `ops-1`).
     pub(super) fn update_memo(ctx: &WorkflowContext<Self>) {
-        if ctx.patched(PATCH_OPS) {
+        if Self::has_patch(ctx, PATCH_OPS) {
             let summary = ctx.state(Self::summary);
             let _ =
                 ctx.upsert_memo([("summary", Some(temporalio_common::MemoValue::new(summary)))]);

@@ -77,6 +77,13 @@ pub(super) const PATCH_SETTLEMENT_EXPECTED: &str = "settlement-expected-1";
 /// search attributes and the memo's one-line `summary` kept current at each status.
 pub(super) const PATCH_OPS: &str = "ops-1";
 
+/// The `patched` marker of histories that record their shape once, in the first task: every
+/// patch of the booking saga is then taken as present, and no `patched` is asked later. A
+/// `patched` asked after a local activity can fail replay: when a query is answered while the
+/// activity's result waits, the SDK completes the task and carries on in a new one, but on replay
+/// it hands the result over before that task's markers are known (and answers `false`).
+pub(super) const PATCH_AT_START: &str = "patches-at-start-1";
+
 /// One booking's saga. Workflow id `booking-{booking_id}`.
 #[workflow]
 pub struct BookingWorkflow {
@@ -129,6 +136,8 @@ pub struct BookingWorkflow {
     pub(super) timeline: Timeline,
     /// An operator's `force_expire` of the hold, with who and why, until the saga takes it.
     pub(super) force_expire: Option<String>,
+    /// Histories written since `patches-at-start-1`: every patch is present.
+    pub(super) patches_at_start: bool,
 }
 
 #[workflow_methods]
@@ -171,13 +180,24 @@ impl BookingWorkflow {
             settled: None,
             timeline: Timeline::default(),
             force_expire: None,
+            patches_at_start: false,
         }
+    }
+
+    /// Whether the history has `patch`, one of the patches from before `patches-at-start-1`:
+    /// all of them since, else the marker where it was asked when the history was written. A
+    /// later patch is asked in `run`'s first lines, next to `patches-at-start-1`, and kept in
+    /// the state; never here, where it would be taken as present in runs that lack it.
+    pub(super) fn has_patch(ctx: &WorkflowContext<Self>, patch: &str) -> bool {
+        ctx.state(|s| s.patches_at_start) || ctx.patched(patch)
     }
 
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<BookingView> {
-        let money_safety = ctx.patched(PATCH_MONEY_SAFETY);
-        let pricing = ctx.patched(PATCH_PRICING);
+        let at_start = ctx.patched(PATCH_AT_START);
+        ctx.state_mut(|s| s.patches_at_start = at_start);
+        let money_safety = Self::has_patch(ctx, PATCH_MONEY_SAFETY);
+        let pricing = Self::has_patch(ctx, PATCH_PRICING);
         ctx.state_mut(|s| {
             s.money_safety = money_safety;
             s.pricing = pricing;
@@ -215,7 +235,7 @@ impl BookingWorkflow {
         saga.register(super::state::Compensation::ReleaseSeats);
         match Self::sell(ctx, &mut saga).await {
             // Histories written before these steps ended at `BookingCompleted`.
-            Ok(()) if ctx.patched(PATCH_AFTER_PAYMENT) => Self::after_payment(ctx).await,
+            Ok(()) if Self::has_patch(ctx, PATCH_AFTER_PAYMENT) => Self::after_payment(ctx).await,
             Ok(()) => {}
             Err(ending) if money_safety => Self::compensate(ctx, &mut saga, ending).await,
             Err(ending) => Self::compensate_legacy(ctx, &mut saga, ending).await?,

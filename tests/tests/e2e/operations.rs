@@ -556,15 +556,7 @@ async fn a_refund_the_gateway_refuses_on_a_cancellation_waits_for_an_operator_wh
         ..mtbp_tests::TestOptions::default()
     })
     .await;
-    let show = app.create_show(1, 4).await.expect("show");
-    let booking = app.api.hold_ok(show.show_id, &["A1"]).await.expect("hold");
-    let card = app.stripe.card(CARD_OK).await.expect("card");
-    let resp = app.api.pay(booking, &card).await.expect("pay");
-    assert!(resp.status().is_success(), "{}", resp.status());
-    app.api
-        .wait_for_status(booking, BookingStatus::BookingCompleted, 30)
-        .await
-        .expect("booked");
+    let booking = paid(&app, &["A1"]).await;
     let paid = net_charge(&app, booking).await;
     assert!(paid > 0);
 

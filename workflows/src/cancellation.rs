@@ -313,11 +313,7 @@ impl CancellationWorkflow {
         req: &RefundDecision,
     ) -> Result<(), HandlerError> {
         use crate::booking::refusal::Refusal;
-        if req.note.trim().is_empty() || req.note.len() > 500 {
-            return Err(Refusal::InvalidNote
-                .because("say why, for the record (at most 500 characters)")
-                .into());
-        }
+        Refusal::check_note(&req.note)?;
         if self.view.status != "refund_failed" || self.decision.is_some() {
             return Err(Refusal::NotApplicable
                 .because("the cancellation's refund is not waiting for an operator")

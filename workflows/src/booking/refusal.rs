@@ -93,6 +93,16 @@ impl Refusal {
         }
     }
 
+    /// An operator's note for the record: said, and at most 500 characters.
+    pub fn check_note(note: &str) -> Result<(), Refused> {
+        if note.trim().is_empty() || note.len() > 500 {
+            return Err(
+                Self::InvalidNote.because("say why, for the record (at most 500 characters)")
+            );
+        }
+        Ok(())
+    }
+
     /// Reads a failure message written by [`Refused`]: the refusal and the reason, or `None`
     /// when the message does not start with a known code.
     pub fn of_message(message: &str) -> Option<(Self, &str)> {

@@ -465,11 +465,7 @@ impl BookingWorkflow {
         _ctx: &WorkflowContextView,
         req: &OperatorCommand,
     ) -> Result<(), HandlerError> {
-        if req.note.trim().is_empty() || req.note.len() > 500 {
-            return Err(Refusal::InvalidNote
-                .because("say why, for the record (at most 500 characters)")
-                .into());
-        }
+        Refusal::check_note(&req.note)?;
         if self.operator_action.is_some() {
             return Err(Refusal::OperatorActionInProgress
                 .because("another operator action is under way")
